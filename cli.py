@@ -1,0 +1,127 @@
+"""The `derive` command: a thin click layer over the derive library."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+FORMATS = ("table", "json", "github", "junit", "html")
+
+
+def _load_spec(value: str | None):
+    """--model: a TOML file with a [model] table, or layer sizes such as 2-3-1."""
+    from derive.errors import ModelError
+    from derive.model import Spec
+    if value is None:
+        return None
+    try:
+        if Path(value).is_file():
+            import tomllib
+            data = tomllib.loads(Path(value).read_text(encoding="utf-8"))
+            return Spec.from_mapping(data.get("model", data))
+        sizes = [int(n) for n in value.replace(",", "-").split("-")]
+        return Spec(layers=tuple(sizes))
+    except (ValueError, ModelError, OSError) as e:
+        raise click.BadParameter(f"{value!r}: {e}; expected a TOML file with a [model] table, "
+                                 "or layer sizes such as 2-2-2", param_hint="--model") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="derive", prog_name="derive")
+def main():
+    """Prove, or refute with a counterexample, hand-written backpropagation formulas.
+
+    derive builds the network as SymPy expressions, differentiates the loss E by every weight and
+    bias (the oracle), and decides whether each hand-written formula equals it: proved, refuted
+    (with a point where the two sides differ) or undecided.
+
+    \b
+    Example:
+        derive check                         # the formulas bundled with derive
+        derive check lecture.md notes/       # lecture documents and formula files
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for people; json, github (workflow commands), junit (XML), html for tools.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the report to this file instead of standard output.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds each claim may take; past it the claim is undecided.")
+@click.option("--model", "model", default=None, metavar="SPEC",
+              help="The network: a TOML file with a [model] table, or layer sizes such as 2-2-2. "
+                   "Default: what the file says, else the lecture's 2-2-2 sigmoid network.")
+def check(paths, fmt, output, timeout, model):
+    """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
+
+    With no PATHS, checks the formulas bundled with derive.  Folders are searched.  Every claim
+    (each `=` of a chain) is proved, refuted with a counterexample, or undecided; only proved
+    counts as passing.
+
+    Exit status: 0 when every claim is proved, 1 when any is refuted or undecided, 2 when
+    anything could not be read (or on a usage error).
+
+    \b
+    Examples:
+        derive check
+        derive check formulas/hidden_layer.toml --format json
+        derive check lecture.md --format github
+        derive check lecture.md --format html -o report.html
+    """
+    from derive.check import Options
+    from derive.run import check_paths
+    options = Options(timeout=timeout, spec=_load_spec(model))
+    report = check_paths(list(paths), options, progress=_progress_bar(paths))
+    text = _render(report, fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(_summary(report), err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(report.exit_code)
+
+
+def _render(report, fmt: str) -> str:
+    if fmt == "json":
+        from derive.report import render_json
+        return render_json(report)
+    if fmt == "github":
+        from derive.github import render_github
+        return render_github(report)
+    if fmt == "junit":
+        from derive.junit import render_junit
+        return render_junit(report)
+    if fmt == "html":
+        from derive.html import render_html
+        return render_html(report)
+    from derive.report import render_table
+    return render_table(report)
+
+
+def _summary(report) -> str:
+    from derive.report import summary_line
+    return summary_line(report)
+
+
+def _progress_bar(paths):
+    """A progress bar on stderr for several files on a terminal; none in CI or when piped."""
+    if len(paths) < 2 and not any(Path(p).is_dir() for p in paths):
+        return None
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, name: str):
+        width = 30
+        filled = int(width * done / max(total, 1))
+        end = "\n" if done >= total else ""
+        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}{end}",
+                   err=True, nl=False)
+    return show
+
+
+if __name__ == "__main__":
+    main()

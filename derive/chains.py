@@ -1,0 +1,99 @@
+"""From parsed pieces to statements: chains, update rules, definitions, lone expressions.
+
+A lecturer writes `X = Y = Z` in one go, or spreads it: a row or block beginning with `=` adds a
+member to the chain before it, one beginning with `+` continues that chain's last member.  The
+`Assembler` follows those rules over the pieces of one formula or of a whole document.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import syntax as s
+from .errors import NotationError
+
+CHAIN, UPDATE, DEFINITION, EXPRESSION = "chain", "update", "definition", "expression"
+PARAMETER_NAMES = ("w", "b", "W")
+
+
+@dataclass
+class Statement:
+    """A chain of members; `kind` says what its `=` signs claim."""
+
+    members: list[s.Member]
+    kind: str = CHAIN
+    label: str | None = None
+    id: str | None = None
+    title: str | None = None
+    skipped: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def head(self) -> s.Member:
+        return self.members[0]
+
+    def __repr__(self) -> str:
+        return f"Statement({self.kind}, {len(self.members)} members, {self.head.text[:40]!r})"
+
+
+class Assembler:
+    """Collects pieces in reading order and links continuations to what they continue."""
+
+    def __init__(self):
+        self.statements: list[Statement] = []
+
+    def add(self, piece: s.Piece, source=None, **attributes) -> list[Statement]:
+        """Add one piece; returns the statements it started (continuations start none)."""
+        started = []
+        chains = list(piece.chains)
+        if piece.lead is not None and chains:
+            first = chains.pop(0)
+            self._continue(piece.lead, first, piece, source)
+            if piece.label and self.statements:
+                self.statements[-1].label = piece.label
+        for chain in chains:
+            statement = Statement(members=list(chain), label=piece.label, **attributes)
+            self.statements.append(statement)
+            started.append(statement)
+        return started
+
+    def _continue(self, lead: str, members: list[s.Member], piece: s.Piece, source) -> None:
+        if not self.statements or self.statements[-1].skipped:
+            err = NotationError(f"this begins with {lead!r}, continuing a chain, but no chain comes before it",
+                                expected="an expression before the first " + repr(lead))
+            err.offset = piece.start
+            raise err
+        current = self.statements[-1]
+        if lead == "=":
+            current.members.extend(members)
+        else:
+            current.members[-1].parts.extend(members[0].parts)
+            current.members.extend(members[1:])
+
+
+def classify(statement: Statement, is_parameter, is_known_name) -> str:
+    """What a statement claims, when its file or document did not say.
+
+    - one member: a lone expression (no claim);
+    - `X = X - alpha ...` where X is a weight or bias: an update rule;
+    - `name = ...` where name means nothing in the model: a definition;
+    - anything else: a chain of equalities.
+    """
+    if len(statement.members) == 1:
+        return EXPRESSION
+    head = single_expr(statement.head)
+    if head is not None and isinstance(head, s.Sym):
+        second = single_expr(statement.members[1])
+        if is_parameter(head) and second is not None and mentions(second, head):
+            return UPDATE
+        if not is_known_name(head):
+            return DEFINITION
+    return CHAIN
+
+
+def single_expr(member: s.Member) -> s.Node | None:
+    return member.parts[0].expr if len(member.parts) == 1 else None
+
+
+def mentions(tree: s.Node, name: s.Sym) -> bool:
+    from .meaning import walk
+    return any(isinstance(n, s.Sym) and n == name for n in walk(tree))

@@ -1,0 +1,431 @@
+"""Find the math in lecture documents and say exactly where each piece is.
+
+A document is Markdown (``.md``/``.markdown``), LaTeX (``.tex``) or a Jupyter
+notebook (``.ipynb``, whose markdown cells are read as Markdown).  Reading one
+gives a list of :class:`Span` -- each math span with its delimiters removed
+(LaTeX environments keep their ``\\begin``/``\\end``) -- and a list of
+:class:`Problem` -- structural faults such as an unclosed ``$$`` that stop one
+span being read.  The math itself is not parsed here.
+
+Positions are 1-based lines and columns counted in characters (a tab is one
+column).  Line endings (``\\r\\n``, ``\\r``) are read as ``\\n`` and a leading
+byte-order mark is dropped; neither changes any line or column.
+
+``Span.text`` is a verbatim slice of the document, so character ``k`` of it
+maps to exactly one document position (:meth:`Span.position`).  In LaTeX each
+``%`` comment inside math is replaced by spaces of the same length (the
+newline stays), which keeps that mapping.
+
+A directive marks the next math span (only that one) ``skipped``:
+``<!-- derive: skip -->`` in Markdown, ``% derive: skip`` in LaTeX.  A
+Problem in its place uses the directive up.
+
+Markdown: fenced code blocks, code spans and HTML comments hold no math, and
+math never runs across a fenced block.  ``$$`` and ``\\[`` may run over blank
+lines; ``$`` and ``\\(`` must close within their paragraph, else they are text.
+A ``$`` closing just before a digit is money ("$5 or $10"), not math.
+LaTeX: only the body (between ``\\begin{document}`` and ``\\end{document}``,
+when there is one) is read; unclosed ``$`` and ``\\(`` are Problems there too.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from derive.errors import DocumentError
+
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".tex", ".ipynb")
+SKIPPED_DIRS = {".git", "node_modules", "__pycache__", ".venv"}
+
+LATEX_MATH_ENVS = {
+    "equation", "equation*", "align", "align*", "aligned", "gather", "gather*",
+    "multline", "multline*", "eqnarray", "eqnarray*", "displaymath", "math",
+    "flalign", "flalign*", "alignat", "alignat*",
+}
+LATEX_VERBATIM_ENVS = {"verbatim", "verbatim*", "Verbatim", "lstlisting", "minted", "comment"}
+
+
+@dataclass(frozen=True)
+class Span:
+    """One piece of math in a document and where its text starts."""
+
+    file: str
+    line: int
+    col: int
+    text: str
+    display: bool
+    skipped: bool
+    cell: int | None = None
+    source_line: str = ""
+    # The original lines the span touches, lines[0] being source_line.
+    lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, col) in the document of character `offset` of `text` (clamped to the text)."""
+        offset = max(0, min(offset, len(self.text)))
+        newlines = self.text.count("\n", 0, offset)
+        if newlines == 0:
+            return self.line, self.col + offset
+        return self.line + newlines, offset - self.text.rindex("\n", 0, offset)
+
+    def line_text(self, line: int) -> str:
+        """The original text of document line `line`; "" for a line the span does not touch."""
+        if line == self.line and not self.lines:
+            return self.source_line
+        index = line - self.line
+        return self.lines[index] if 0 <= index < len(self.lines) else ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A structural fault (an unclosed $$, say) that stops one span being read."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+    expected: str
+    source_line: str
+    cell: int | None = None
+
+    def error(self) -> DocumentError:
+        """The problem as a DocumentError, ready to be described or raised."""
+        where = self.file if self.cell is None else f"{self.file}:cell {self.cell}"
+        return DocumentError(self.message, file=where, line=self.line, col=self.col,
+                             source_line=self.source_line, expected=self.expected)
+
+
+class _Source:
+    """A document's text with line/column lookup.  `text` may be a blanked copy of `original`."""
+
+    def __init__(self, original: str, file: str, cell: int | None):
+        self.original = _normalize(original)
+        self.text = self.original
+        self.file, self.cell = file, cell
+        self.starts = [0] + [m.end() for m in re.finditer("\n", self.original)]
+        self.lines = self.original.split("\n")
+        self.spans: list[Span] = []
+        self.problems: list[Problem] = []
+
+    def pos(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+    def span(self, start: int, end: int, display: bool, skipped: bool) -> None:
+        line, col = self.pos(start)
+        last = line + self.text.count("\n", start, end)
+        self.spans.append(Span(self.file, line, col, self.text[start:end], display, skipped,
+                               self.cell, self.lines[line - 1], tuple(self.lines[line - 1:last])))
+
+    def problem(self, offset: int, message: str, expected: str) -> None:
+        line, col = self.pos(offset)
+        self.problems.append(Problem(self.file, line, col, message, expected,
+                                     self.lines[line - 1], self.cell))
+
+    def paragraph_end(self, start: int, limit: int) -> int:
+        """Where the paragraph containing `start` ends: at the next blank line, or `limit`."""
+        m = _BLANK_LINE.search(self.original, start, limit)
+        return m.start() if m else limit
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
+
+
+def _normalize(text: str) -> str:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_directive(comment_body: str) -> bool:
+    return "".join(comment_body.split()).lower() == "derive:skip"
+
+
+def _find_closer(text: str, i: int, limit: int, closer: str, reopen: str | None = None) -> int:
+    """Offset of `closer` at or after `i` (before `limit`), skipping backslash escapes; -1 if none.
+
+    Meeting `reopen` (a second opening delimiter, e.g. another \\[) first also gives -1.
+    """
+    while i < limit:
+        if text.startswith(closer, i):
+            return i
+        if text[i] == "\\":
+            if reopen and text.startswith(reopen, i):
+                return -1
+            i += 2
+        else:
+            i += 1
+    return -1
+
+
+# --------------------------------------------------------------------------- Markdown
+
+_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+_BACKTICKS = re.compile("`+")
+_ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _prose_regions(src: _Source) -> list[tuple[int, int]]:
+    """(start, end) offsets of the text outside fenced code blocks."""
+    regions, start, fence = [], 0, None
+    for number, line in enumerate(src.lines):
+        if fence is None:
+            m = _FENCE_OPEN.fullmatch(line)
+            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+                regions.append((start, src.starts[number]))
+                fence = m.group(1)
+        elif re.fullmatch(r" {0,3}" + re.escape(fence[0]) + "{%d,}[ \t]*" % len(fence), line):
+            fence = None
+            start = src.starts[number + 1] if number + 1 < len(src.starts) else len(src.text)
+    if fence is None:
+        regions.append((start, len(src.text)))
+    return [(a, b) for a, b in regions if a < b]
+
+
+def read_markdown(text: str, file: str, *,
+                  cell: int | None = None) -> tuple[list[Span], list[Problem]]:
+    """Every $$..$$, \\[..\\], $..$ and \\(..\\) outside code and HTML comments, in order."""
+    src = _Source(text, file, cell)
+    t, skip = src.text, False
+    for a, b in _prose_regions(src):
+        i = a
+        while i < b:
+            c = t[i]
+            if c == "`":
+                n = _BACKTICKS.match(t, i).end() - i
+                m = re.compile(r"(?<!`)`{%d}(?!`)" % n).search(t, i + n, src.paragraph_end(i, b))
+                i = m.end() if m else i + n
+            elif t.startswith("<!--", i):
+                end = t.find("-->", i + 4, b)
+                if end < 0:
+                    i += 4
+                    continue
+                skip = skip or _is_directive(t[i + 4:end])
+                i = end + 3
+            elif t.startswith("$$", i) or t.startswith("\\[", i):
+                opener, closer = ("$$", "$$") if c == "$" else ("\\[", "\\]")
+                end = _find_closer(t, i + 2, b, closer, None if c == "$" else "\\[")
+                if end < 0:
+                    src.problem(i, f"unclosed {opener} display math", f"a closing {closer}")
+                    skip, i = False, i + 2
+                    continue
+                src.span(i + 2, end, True, skip)
+                skip, i = False, end + 2
+            elif c == "$" or t.startswith("\\(", i):
+                width, closer = (1, "$") if c == "$" else (2, "\\)")
+                end = _find_closer(t, i + width, src.paragraph_end(i, b), closer)
+                if end < 0:
+                    i += width
+                    continue
+                # "$5 or $10" is money, not math: a closing $ may not be followed by a digit,
+                # and such a $ (a price sign itself) cannot open math either.
+                if c == "$" and end + 1 < len(t) and t[end + 1].isdigit():
+                    i = end + 1
+                    continue
+                src.span(i + width, end, False, skip)
+                skip, i = False, end + len(closer)
+            elif c == "\\" and i + 1 < b and t[i + 1] in _ASCII_PUNCT:
+                i += 2
+            else:
+                i += 1
+    return src.spans, src.problems
+
+
+# --------------------------------------------------------------------------- LaTeX
+
+_BEGIN = re.compile(r"\\begin[ \t]*\{([^{}\n]*)\}")
+_END = re.compile(r"\\end[ \t]*\{([^{}\n]*)\}")
+_VERB = re.compile(r"\\verb\*?([^A-Za-z*\s])")
+_LATEX_DELIMITERS = {"$$": ("$$", True), "\\[": ("\\]", True),   # opener: (closer, display)
+                     "\\(": ("\\)", False), "$": ("$", False)}
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for k in range(start, end):
+        if chars[k] != "\n":
+            chars[k] = " "
+
+
+def _strip_latex_comments(src: _Source) -> list[int]:
+    """Blank comments, verbatim environments and \\verb in `src.text`; return directive offsets."""
+    t, chars, directives = src.original, list(src.original), []
+    i, n = 0, len(t)
+    while i < n:
+        c = t[i]
+        if c == "%":
+            end = t.find("\n", i)
+            end = n if end < 0 else end
+            if _is_directive(t[i:end].lstrip("%")):
+                directives.append(i)
+            _blank(chars, i, end)
+            i = end
+        elif c == "\\":
+            verb, begin = _VERB.match(t, i), _BEGIN.match(t, i)
+            if verb:
+                line_end = t.find("\n", verb.end())
+                close = t.find(verb.group(1), verb.end(), n if line_end < 0 else line_end)
+                if close >= 0:
+                    _blank(chars, i, close + 1)
+                    i = close + 1
+                else:
+                    i = verb.end()
+            elif begin and begin.group(1).strip() in LATEX_VERBATIM_ENVS:
+                closing = re.compile(r"\\end[ \t]*\{%s\}" % re.escape(begin.group(1)))
+                m = closing.search(t, begin.end())
+                end = m.end() if m else n
+                _blank(chars, i, end)
+                i = end
+            else:
+                i += 2
+        else:
+            i += 1
+    src.text = "".join(chars)
+    return directives
+
+
+def _find_env_end(t: str, i: int, limit: int, name: str) -> int:
+    """Offset just past the \\end{name} matching a \\begin{name} that ends at `i`; -1 if none."""
+    depth = 1
+    while i < limit:
+        if t[i] != "\\":
+            i += 1
+            continue
+        m = _BEGIN.match(t, i) or _END.match(t, i)
+        if m and m.group(1).strip() == name:
+            depth += 1 if m.re is _BEGIN else -1
+            if depth == 0:
+                return m.end()
+            i = m.end()
+        else:
+            i += 2
+    return -1
+
+
+def read_latex(text: str, file: str) -> tuple[list[Span], list[Problem]]:
+    """Every \\[..\\], $$..$$, math environment, $..$ and \\(..\\) of the body, in order."""
+    src = _Source(text, file, None)
+    directives = _strip_latex_comments(src)
+    t = src.text
+    begin = re.search(r"\\begin[ \t]*\{document\}", t)
+    start = begin.end() if begin else 0
+    end_doc = re.compile(r"\\end[ \t]*\{document\}").search(t, start)
+    limit = end_doc.start() if end_doc else len(t)
+    directives = [d for d in directives if start <= d < limit]
+
+    def skipped(opening: int, closing: int) -> bool:
+        """Whether a directive came before `opening`; consume those and any inside the span."""
+        nonlocal directives
+        before = bool(directives) and directives[0] < opening
+        directives = [d for d in directives if d >= closing]
+        return before
+
+    i = start
+    while i < limit:
+        c = t[i]
+        begin = _BEGIN.match(t, i) if c == "\\" else None
+        if begin and begin.group(1).strip() in LATEX_MATH_ENVS:
+            name = begin.group(1).strip()
+            end = _find_env_end(t, begin.end(), limit, name)
+            if end < 0:
+                src.problem(i, f"unclosed \\begin{{{name}}} environment", f"\\end{{{name}}}")
+                skipped(i, begin.end())
+                i = begin.end()
+                continue
+            src.span(i, end, name != "math", skipped(i, end))
+            i = end
+        elif c == "$" or t.startswith(("\\[", "\\("), i):
+            opener = t[i:i + 2] if t[i:i + 2] in _LATEX_DELIMITERS else "$"
+            closer, display = _LATEX_DELIMITERS[opener]
+            bound = limit if display else src.paragraph_end(i, limit)
+            end = _find_closer(t, i + len(opener), bound, closer, opener if c == "\\" else None)
+            if end < 0:
+                kind, where = ("display", "") if display else ("inline", " in the paragraph")
+                src.problem(i, f"unclosed {opener} {kind} math", f"a closing {closer}{where}")
+                skipped(i, i + len(opener))
+                i += len(opener)
+                continue
+            src.span(i + len(opener), end, display, skipped(i, end + len(closer)))
+            i = end + len(closer)
+        else:
+            i += 2 if c == "\\" else 1
+    return src.spans, src.problems
+
+
+# --------------------------------------------------------------------------- notebooks
+
+def read_notebook(text: str, file: str) -> tuple[list[Span], list[Problem]]:
+    """The math of every markdown cell; `cell` is the 1-based index among all cells."""
+    text = _normalize(text)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        lines = text.split("\n")
+        source_line = lines[exc.lineno - 1] if 0 < exc.lineno <= len(lines) else ""
+        raise DocumentError(f"invalid notebook JSON: {exc.msg}", file=file, line=exc.lineno,
+                            col=exc.colno, source_line=source_line,
+                            expected="a Jupyter notebook (JSON)") from None
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list):
+        first = text.split("\n", 1)[0]
+        return [], [Problem(file, 1, 1, "not a Jupyter notebook: no list of cells",
+                            'a "cells" list', first)]
+    spans, problems = [], []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(part for part in source if isinstance(part, str))
+        if not isinstance(source, str):
+            continue
+        found, trouble = read_markdown(source, file, cell=number)
+        spans += found
+        problems += trouble
+    return spans, problems
+
+
+# --------------------------------------------------------------------------- files
+
+_READERS = {".md": read_markdown, ".markdown": read_markdown, ".tex": read_latex,
+            ".ipynb": read_notebook}
+
+
+def read_document(path: str | Path, text: str | None = None) -> tuple[list[Span], list[Problem]]:
+    """Read `path` by its suffix (any other suffix is read as Markdown).
+
+    With `text` given it is read instead of the file.  Raises DocumentError when
+    the file cannot be read or a notebook is not valid JSON.
+    """
+    file = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise DocumentError(f"cannot read {file}: {reason}", file=file) from None
+    reader = _READERS.get(Path(path).suffix.lower(), read_markdown)
+    return reader(text, file)
+
+
+def find_documents(paths) -> list[Path]:
+    """The documents named by `paths`: folders are searched recursively (sorted, hidden
+    folders and files and .git/node_modules/__pycache__/.venv left out) for files with a
+    DOCUMENT_SUFFIXES suffix; a file named explicitly is kept whatever its suffix."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if not path.is_dir():
+            found.append(path)
+            continue
+        inside = []
+        for folder, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]
+            inside += [Path(folder) / f for f in files
+                       if not f.startswith(".") and Path(f).suffix.lower() in DOCUMENT_SUFFIXES]
+        found += sorted(inside, key=lambda p: p.relative_to(path).parts)
+    unique: dict[Path, None] = dict.fromkeys(found)
+    return list(unique)

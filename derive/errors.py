@@ -1,0 +1,87 @@
+"""Every error derive raises is a DeriveError; each knows where in the input it happened."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DeriveError(Exception):
+    """Root of every error derive raises on purpose."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 col: int | None = None, source_line: str | None = None,
+                 expected: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.col = col
+        self.source_line = source_line
+        self.expected = expected
+
+    def located(self, file=None, line=None, col=None, source_line=None) -> "DeriveError":
+        """Fill in the position where it is still unknown; returns self."""
+        self.file = self.file or file
+        if self.line is None:
+            self.line, self.col = line, col
+        self.source_line = self.source_line or source_line
+        return self
+
+    def where(self) -> str:
+        parts = [self.file or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+    def describe(self) -> str:
+        """The full message: file:line:col, what went wrong, the source line with a caret, what was expected."""
+        text = f"{self.where()}: {self.message}"
+        if self.source_line is not None and self.col is not None:
+            caret = "".join(c if c == "\t" else " " for c in self.source_line[: self.col - 1])
+            text += f"\n    {self.source_line}\n    {caret}^"
+        if self.expected:
+            text += f"\n    expected {self.expected}"
+        return text
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+class NotationError(DeriveError):
+    """LaTeX that the lecture notation cannot read."""
+
+
+class ShapeError(DeriveError):
+    """Matrices of shapes that the operation cannot combine."""
+
+
+class MeaningError(DeriveError):
+    """A well-formed formula that names something the model does not have."""
+
+
+class ModelError(DeriveError):
+    """A network specification that cannot be built."""
+
+
+class FormulaFileError(DeriveError):
+    """A formula file that cannot be read or does not follow the format."""
+
+
+class DocumentError(DeriveError):
+    """A lecture document whose structure cannot be read (an unclosed $$, say)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in an input file, 1-based; cell is the notebook cell (1-based) when there is one."""
+
+    file: str
+    line: int
+    col: int
+    cell: int | None = None
+
+    def __str__(self) -> str:
+        if self.cell is not None:
+            return f"{self.file}:cell {self.cell}:{self.line}:{self.col}"
+        return f"{self.file}:{self.line}:{self.col}"

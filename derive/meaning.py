@@ -1,0 +1,415 @@
+"""What a parsed formula means in a given network: syntax trees -> SymPy values.
+
+A value is a SymPy scalar or an ImmutableMatrix, written in the network's quantity symbols
+(x, w, b, t, alpha, a, z, E, E_i), sigmoid/exp of such, and one symbol per derivative
+dX/dY, whose two forms (normal and raw) the oracle supplies and `Meaning.derivatives` keeps.
+
+Operators follow the lecture: \\times and \\cdot multiply elementwise (scalars, or a scalar and a
+matrix, or two matrices of one shape), \\bullet is the matrix product, ^T transposes, a scalar
+added to a matrix is added to every entry, juxtaposition multiplies scalars (or a scalar and a
+matrix).  Anything else is a ShapeError naming both shapes.
+
+Names: a_i^{(l)} (a_i^{(1)} = x_i), z_j^{(l)}, w_{ji}^{(l)}, b_j^{(l)}, x_i, t_i, E, E_i, \\alpha;
+matrices A^{(l)}/A1, Z^{(l)}/Z2, W^{(l)}/W3, b^{(l)}, T; loss\\_l = dE/dZ^{(l)} (the lecture's
+error term of layer l); and whatever a document defines itself.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from . import syntax as s
+from .derive import Derivative, Oracle
+from .errors import DeriveError, MeaningError, ShapeError
+from .model import Network, sigmoid
+
+Value = sp.Expr | sp.ImmutableMatrix
+MATRIX_ALIAS = re.compile(r"^(A|W|Z)([0-9]+)$")
+LEARNING_RATES = ("alpha", "eta")
+SUM_BOUNDS = ("n", "N", "m", "K")
+QUANTITY_NAMES = "a, z, w, b, x, t, E, \\alpha, A1, W3, Z2, T, loss\\_3"
+
+
+def is_matrix(v) -> bool:
+    return isinstance(v, sp.MatrixBase)
+
+
+def shape_text(v) -> str:
+    return f"{v.shape[0]}\u00d7{v.shape[1]}" if is_matrix(v) else "scalar"
+
+
+def _fail(cls, message, node, expected=None):
+    err = cls(message, expected=expected)
+    err.offset = node.start
+    return err
+
+
+@dataclass
+class Definition:
+    """A name a document introduces (`delta = ...`): its member, and where it first stood."""
+
+    name: str
+    member: s.Member
+
+
+class Meaning:
+    """Evaluates members in one network; keeps the derivatives it met for the decision."""
+
+    def __init__(self, network: Network, oracle: Oracle | None = None,
+                 definitions: dict[str, Definition] | None = None):
+        self.net = network
+        self.oracle = oracle or Oracle(network)
+        self.definitions = definitions if definitions is not None else {}
+        self.derivatives: dict[sp.Symbol, Derivative] = {}
+        self._evaluating: set[str] = set()
+
+    # -- entry points ------------------------------------------------------------------------------
+    def member_value(self, member: s.Member) -> Value:
+        """The value of a member: the sum of its parts, each evaluated where it was written."""
+        total = None
+        for part in member.parts:
+            v = self.part_value(part)
+            total = v if total is None else self._add(total, v, part.expr, "+")
+        return total
+
+    def part_value(self, part: s.Part) -> Value:
+        from .parse import locate
+        try:
+            env = self._bind_sum_bounds(part.expr, {})
+            return self.value(part.expr, env)
+        except DeriveError as err:
+            raise locate(err, part.source, getattr(err, "offset", part.start)) from None
+
+    # -- evaluation ---------------------------------------------------------------------------------
+    def value(self, node: s.Node, env: dict) -> Value:
+        method = getattr(self, "_" + type(node).__name__)
+        return method(node, env)
+
+    def _Num(self, node, env):
+        return sp.Rational(node.text)
+
+    def _Sym(self, node, env):
+        return self.name_value(node, env)
+
+    def _Neg(self, node, env):
+        return -self.value(node.operand, env)
+
+    def _Transpose(self, node, env):
+        v = self.value(node.operand, env)
+        if not is_matrix(v):
+            raise _fail(ShapeError, "^T of a scalar", node, "a matrix before ^T")
+        return v.T
+
+    def _Power(self, node, env):
+        if isinstance(node.base, s.Sym) and node.base.name == "e" and not node.base.sub and not node.base.layer:
+            exponent = self._scalar(self.value(node.exponent, env), node.exponent, "an exponent")
+            return sp.exp(exponent)
+        base = self.value(node.base, env)
+        exponent = self._scalar(self.value(node.exponent, env), node.exponent, "an exponent")
+        if is_matrix(base):
+            raise _fail(ShapeError, f"a power of a {shape_text(base)} matrix", node,
+                        "\\times for elementwise products, ^T for a transpose")
+        return base ** exponent
+
+    def _Call(self, node, env):
+        v = self.value(node.arg, env)
+        f = {"sigmoid": sigmoid, "exp": sp.exp,
+             "sigmoid_prime": lambda u: sigmoid(u) * (1 - sigmoid(u))}[node.func]
+        return v.applyfunc(f) if is_matrix(v) else f(v)
+
+    def _Frac(self, node, env):
+        num, den = self.value(node.num, env), self.value(node.den, env)
+        den = self._scalar(den, node.den, "a scalar denominator")
+        if den == 0:
+            raise _fail(MeaningError, "division by zero", node.den)
+        return num / den
+
+    def _Matrix(self, node, env):
+        rows = []
+        for row in node.rows:
+            rows.append([self._scalar(self.value(c, env), c, "a scalar entry") for c in row])
+        return sp.ImmutableMatrix(rows)
+
+    def _Sum(self, node, env):
+        lower = int(node.lower.text)
+        if node.upper is None:
+            upper = self._infer_range(node.body, node.var, node)
+        else:
+            upper_value = self.value(node.upper, env)
+            if not (upper_value.is_Integer if not is_matrix(upper_value) else False):
+                raise _fail(MeaningError, "the sum's upper limit is not a whole number", node.upper)
+            upper = int(upper_value)
+        terms = [self.value(node.body, {**env, node.var: k}) for k in range(lower, upper + 1)]
+        if not terms:
+            return sp.Integer(0)
+        total = terms[0]
+        for t in terms[1:]:
+            total = self._add(total, t, node, "+")
+        return total
+
+    def _BinOp(self, node, env):
+        left, right = self.value(node.left, env), self.value(node.right, env)
+        if node.op in ("+", "-"):
+            return self._add(left, right, node, node.op)
+        if node.op == "bullet":
+            if not (is_matrix(left) and is_matrix(right)):
+                raise _fail(ShapeError, f"\\bullet between {shape_text(left)} and {shape_text(right)}",
+                            node, "two matrices (\\times multiplies scalars)")
+            if left.shape[1] != right.shape[0]:
+                raise _fail(ShapeError, f"matrix product of {shape_text(left)} and {shape_text(right)}: "
+                            f"{left.shape[1]} columns against {right.shape[0]} rows", node,
+                            "the left factor's columns to match the right factor's rows")
+            return left * right
+        if node.op == "/":
+            den = self._scalar(right, node.right, "a scalar denominator")
+            if den == 0:
+                raise _fail(MeaningError, "division by zero", node.right)
+            return left / den
+        # \times, \cdot, juxtaposition
+        if is_matrix(left) and is_matrix(right):
+            if node.op == "juxt":
+                raise _fail(ShapeError, f"two matrices ({shape_text(left)} and {shape_text(right)}) "
+                            "side by side", node, "\\times (elementwise) or \\bullet (matrix product)")
+            if left.shape != right.shape:
+                raise _fail(ShapeError, f"elementwise product of {shape_text(left)} and "
+                            f"{shape_text(right)}", node, "two matrices of the same shape")
+            return left.multiply_elementwise(right)
+        return left * right
+
+    def _add(self, left, right, node, op):
+        sign = 1 if op == "+" else -1
+        if is_matrix(left) and is_matrix(right):
+            if left.shape != right.shape:
+                raise _fail(ShapeError, f"{'sum' if op == '+' else 'difference'} of {shape_text(left)} "
+                            f"and {shape_text(right)}", node, "two matrices of the same shape")
+            return left + sign * right
+        if is_matrix(left):
+            return left.applyfunc(lambda e: e + sign * right)
+        if is_matrix(right):
+            return right.applyfunc(lambda e: left + sign * e)
+        return left + sign * right
+
+    def _scalar(self, v, node, what):
+        if is_matrix(v):
+            if v.shape == (1, 1):
+                return v[0, 0]
+            raise _fail(ShapeError, f"a {shape_text(v)} matrix where {what} is needed", node, what)
+        return v
+
+    # -- derivatives ------------------------------------------------------------------------------
+    def _Derivative(self, node, env):
+        of = self.value(node.of, env)
+        wrt = self.value(node.wrt, env)
+        if is_matrix(of) and is_matrix(wrt):
+            raise _fail(ShapeError, f"derivative of a {shape_text(of)} matrix by a {shape_text(wrt)} matrix",
+                        node, "a scalar on top or below")
+        if is_matrix(wrt):
+            return wrt.applyfunc(lambda y: self._partial(of, y, node))
+        if is_matrix(of):
+            return of.applyfunc(lambda x: self._partial(x, wrt, node))
+        return self._partial(of, wrt, node)
+
+    def _DerivativeOperator(self, node, env):
+        raise _fail(MeaningError, "\\frac{\\partial}{\\partial ...} with nothing to differentiate", node,
+                    "an expression after the operator")
+
+    def _Partial(self, node, env):
+        raise _fail(MeaningError, "\\partial outside a derivative", node,
+                    "\\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y")
+
+    def _partial(self, of: sp.Expr, wrt: sp.Expr, node) -> sp.Expr:
+        key = self.net.quantities.get(wrt)
+        if key is None or key[0] == "alpha":
+            raise _fail(MeaningError, f"cannot differentiate with respect to {wrt}", node.wrt,
+                        "a named quantity below \\partial (w, b, a, z, x, t, W^{(l)}, b^{(l)}, ...)")
+        if any(sym in self.derivatives for sym in of.free_symbols):
+            raise _fail(MeaningError, "a derivative of a derivative", node, "first derivatives only")
+        derivative = self.oracle.partial(of, key)
+        name = f"\\frac{{\\partial {sp.latex(of) if of not in self.net.quantities else of}}}{{\\partial {wrt}}}"
+        symbol = sp.Symbol(name, real=True)
+        self.derivatives[symbol] = derivative
+        return symbol
+
+    # -- names --------------------------------------------------------------------------------------
+    def name_value(self, node: s.Sym, env: dict) -> Value:
+        name, sub, layer = node.name, node.sub, node.layer
+        if name in env and sub is None and layer is None:
+            return sp.Integer(env[name])
+        if name in LEARNING_RATES and sub is None and layer is None:
+            return self.net.alpha
+        m = MATRIX_ALIAS.match(name)
+        if m and sub is None and layer is None:
+            return self._matrix(m.group(1), int(m.group(2)), node)
+        if name in ("A", "W", "Z") and sub is None:
+            return self._matrix(name, self._layer(node, required=True), node)
+        if name == "b" and sub is None:
+            return self._matrix("b", self._layer(node, required=True), node)
+        if name == "T" and sub is None:
+            if layer is not None and self._layer(node) != self.net.L:
+                raise _fail(MeaningError, f"targets belong to the output layer {self.net.L}", node)
+            return self.net.matrix("T")
+        if name == "loss" and sub is not None and layer is None and sub.isdigit():
+            return self._loss(int(sub), node)
+        defined = self._defined(node, env)
+        if defined is not None:
+            return defined
+        if name in ("a", "z", "w", "b", "x", "t", "E"):
+            return self.net[self._quantity_key(node, env)]
+        if name == "e" and sub is None and layer is None:
+            return sp.E
+        raise _fail(MeaningError, f"unknown name {self._spelled(node)}", node, QUANTITY_NAMES)
+
+    def _spelled(self, node: s.Sym) -> str:
+        text = node.name + (f"_{{{node.sub}}}" if node.sub else "")
+        return text + (f"^{{({node.layer})}}" if node.layer else "")
+
+    def _defined(self, node: s.Sym, env) -> Value | None:
+        key = definition_key(node)
+        definition = self.definitions.get(key)
+        if definition is None:
+            return None
+        if key in self._evaluating:
+            raise _fail(MeaningError, f"{key} is defined in terms of itself", node)
+        self._evaluating.add(key)
+        try:
+            return self.member_value(definition.member)
+        finally:
+            self._evaluating.discard(key)
+
+    def _loss(self, layer: int, node) -> Value:
+        """loss_l: the error term of layer l, dE/dZ^{(l)} (the lecture's loss\\_3, loss\\_2)."""
+        if not 2 <= layer <= self.net.L:
+            raise _fail(MeaningError, f"loss\\_{layer}: there is no layer {layer} with weights "
+                        f"(layers 2..{self.net.L})", node)
+        E = self.net["E",]
+        return self.net.matrix("Z", layer).applyfunc(lambda z: self._partial(E, z, node))
+
+    def _layer(self, node: s.Sym, required: bool = False) -> int | None:
+        if node.layer is None:
+            if required:
+                raise _fail(MeaningError, f"{node.name} needs its layer", node,
+                            f"{node.name}^{{(l)}} with l in 1..{self.net.L}")
+            return None
+        if not node.layer.isdigit():
+            raise _fail(MeaningError, f"layer ({node.layer}) is not a number", node, "a layer such as (2)")
+        layer = int(node.layer)
+        if not 1 <= layer <= self.net.L:
+            raise _fail(MeaningError, f"there is no layer {layer}", node, f"a layer in 1..{self.net.L}")
+        return layer
+
+    def _matrix(self, kind: str, layer: int, node) -> Value:
+        if not 1 <= layer <= self.net.L or (kind in ("W", "Z", "b") and layer == 1):
+            low = 1 if kind == "A" else 2
+            raise _fail(MeaningError, f"{kind}^{{({layer})}} does not exist", node,
+                        f"a layer in {low}..{self.net.L}")
+        return self.net.matrix(kind, layer)
+
+    def _indices(self, node: s.Sym, count: int, env) -> list[int]:
+        sub = node.sub
+        if sub is None:
+            raise _fail(MeaningError, f"{node.name} needs a subscript", node,
+                        f"{node.name}_{{ji}}" if count == 2 else f"{node.name}_i")
+        parts = sub.split(",") if "," in sub else ([sub] if count == 1 else list(sub))
+        if len(parts) != count:
+            raise _fail(MeaningError, f"{node.name}_{{{sub}}} has {len(parts)} ind{'ex' if len(parts) == 1 else 'ices'}",
+                        node, f"{count} ind{'ex' if count == 1 else 'ices'}"
+                        + (" as in w_{ji}^{(l)}" if node.name == "w" else ""))
+        out = []
+        for p in parts:
+            if p.isdigit():
+                out.append(int(p))
+            elif p in env:
+                out.append(env[p])
+            else:
+                raise _fail(MeaningError, f"index {p} is not bound", node, "a number, or an index bound by \\sum")
+        return out
+
+    def _quantity_key(self, node: s.Sym, env) -> tuple:
+        name, L = node.name, self.net.L
+        layer = self._layer(node)
+        if name == "E":
+            if layer is not None:
+                raise _fail(MeaningError, "E has no layer", node, "E or E_i")
+            if node.sub is None:
+                return ("E",)
+            key = ("E", self._indices(node, 1, env)[0])
+        elif name == "x":
+            if layer not in (None, 1):
+                raise _fail(MeaningError, "inputs x_i are layer 1", node, "x_i or a_i^{(1)}")
+            key = ("x", self._indices(node, 1, env)[0])
+        elif name == "t":
+            if layer not in (None, L):
+                raise _fail(MeaningError, f"targets t_i belong to the output layer {L}", node, f"t_i^{{({L})}}")
+            key = ("t", self._indices(node, 1, env)[0])
+        elif name == "w":
+            if layer is None or layer == 1:
+                raise _fail(MeaningError, "a weight needs its layer (2 or more)", node, "w_{ji}^{(l)}")
+            key = ("w", layer) + tuple(self._indices(node, 2, env))
+        else:
+            if layer is None:
+                raise _fail(MeaningError, f"{name}_{node.sub} needs its layer", node, f"{name}_i^{{(l)}}")
+            if layer == 1 and name in ("z", "b"):
+                raise _fail(MeaningError, f"layer 1 has no {name}", node, f"a layer in 2..{L}")
+            key = (name, layer, self._indices(node, 1, env)[0])
+        if not self.net.has(key):
+            raise _fail(MeaningError, f"{self._spelled(node)} does not exist in the "
+                        f"{'-'.join(map(str, self.net.spec.layers))} network", node,
+                        "unit numbers within each layer's size")
+        return key
+
+    # -- sums ---------------------------------------------------------------------------------------
+    def _bind_sum_bounds(self, expr: s.Node, env: dict) -> dict:
+        """Bind `n` in \\sum_{i=1}^{n} (and 1/n beside it) to the size of the layer the sum runs over."""
+        env = dict(env)
+        for node in walk(expr):
+            if isinstance(node, s.Sum) and isinstance(node.upper, s.Sym) and node.upper.name in SUM_BOUNDS:
+                size = self._infer_range(node.body, node.var, node)
+                bound = node.upper.name
+                if env.get(bound, size) != size:
+                    raise _fail(MeaningError, f"{bound} stands for two sizes here ({env[bound]} and {size})", node)
+                env[bound] = size
+        return env
+
+    def _infer_range(self, body: s.Node, var: str, node) -> int:
+        sizes = set()
+        for n in walk(body):
+            if not isinstance(n, s.Sym) or not n.sub:
+                continue
+            parts = n.sub.split(",") if "," in n.sub else (list(n.sub) if n.name == "w" else [n.sub])
+            if var not in parts:
+                continue
+            layer = int(n.layer) if n.layer and n.layer.isdigit() else None
+            if n.name in ("x",):
+                sizes.add(self.net.size(1))
+            elif n.name in ("t", "E"):
+                sizes.add(self.net.size(self.net.L))
+            elif n.name == "w" and layer and 2 <= layer <= self.net.L:
+                sizes.add(self.net.size(layer if parts.index(var) == 0 else layer - 1))
+            elif layer and 1 <= layer <= self.net.L:
+                sizes.add(self.net.size(layer))
+        if len(sizes) != 1:
+            raise _fail(MeaningError, f"cannot tell how far the sum over {var} runs"
+                        + (f" (sizes {sorted(sizes)})" if sizes else ""), node,
+                        f"quantities indexed by {var} from one layer, or explicit limits \\sum_{{{var}=1}}^{{2}}")
+        return sizes.pop()
+
+
+def walk(node):
+    """Every node of a tree, parents first."""
+    yield node
+    for value in vars(node).values():
+        if isinstance(value, s.Node):
+            yield from walk(value)
+        elif isinstance(value, tuple):
+            for row in value:
+                for item in (row if isinstance(row, tuple) else (row,)):
+                    if isinstance(item, s.Node):
+                        yield from walk(item)
+
+
+def definition_key(node: s.Sym) -> str:
+    """The name under which a definition is kept: `loss_3`, `delta_1^(2)`, `g`."""
+    key = node.name + (f"_{node.sub}" if node.sub else "")
+    return key + (f"^({node.layer})" if node.layer else "")

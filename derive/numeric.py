@@ -1,0 +1,123 @@
+"""The second opinion: both sides lambdified to NumPy and compared at seeded random points.
+
+Points are drawn from a seeded generator, one value per leaf (inputs, weights, biases, targets:
+decimals with three places in [-2, 2]; the learning rate in (0, 1]), so a report names exact,
+reproducible numbers.  Node values (a, z, E) come from a forward pass written here in NumPy,
+independently of the SymPy model; derivative symbols get the oracle's raw (unnormalised)
+derivative, lambdified too.  Two values agree when |l - r| <= RTOL * max(1, |l|, |r|).
+
+`Evaluator.exact_point` redoes one point with mpmath at 50 significant digits, to confirm that a
+point where the sides differ really separates them.
+"""
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .model import Network
+
+RTOL = 1e-9
+POINTS = 8
+SEED = 20261128
+DIGITS = 50
+
+
+def _np_sigmoid(u):
+    return 1.0 / (1.0 + np.exp(-u))
+
+
+def _mp_sigmoid(u):
+    return 1 / (1 + mpmath.exp(-u))
+
+
+NUMPY = [{"sigmoid": _np_sigmoid}, "numpy"]
+MPMATH = [{"sigmoid": _mp_sigmoid}, "mpmath"]
+
+
+def draw_points(net: Network, count: int = POINTS, seed: int = SEED) -> dict[sp.Symbol, list[str]]:
+    """Exact decimal values for every leaf at `count` points."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for leaf in net.leaves:
+        if leaf == net.alpha:
+            ints = rng.integers(1, 1001, size=count)
+        else:
+            ints = rng.integers(-2000, 2001, size=count)
+        out[leaf] = [f"{int(k) / 1000:.3f}" for k in ints]
+    return out
+
+
+def forward(net: Network, leaf_values: dict, sig, number) -> dict:
+    """Node values (z, a, E_i, E) from leaf values, for arrays (NumPy) or numbers (mpmath).
+
+    `number` turns a SymPy Rational into the backend's number type.
+    """
+    values = dict(leaf_values)
+    for l in range(2, net.L + 1):
+        for j in net.units(l):
+            z = values[net["b", l, j]]
+            for i in net.units(l - 1):
+                z = z + values[net["a", l - 1, i]] * values[net["w", l, j, i]]
+            values[net["z", l, j]] = z
+            values[net["a", l, j]] = sig(z)
+    factor = number(net.loss_term(sp.Integer(1), sp.Integer(0)))     # the loss's constant in front
+    total = number(sp.Integer(0))
+    for i in net.units(net.L):
+        e = factor * (values[net["t", i]] - values[net["a", net.L, i]]) ** 2
+        values[net["E", i]] = e
+        total = total + e
+    values[net["E"]] = total
+    return values
+
+
+class Evaluator:
+    """Numeric values of named-form expressions at the seeded points."""
+
+    def __init__(self, net: Network, derivatives: dict, count: int = POINTS, seed: int = SEED):
+        self.net = net
+        self.derivatives = derivatives          # placeholder symbol -> oracle Derivative
+        self.decimals = draw_points(net, count, seed)
+        leaves = {s: np.array([float(v) for v in vals]) for s, vals in self.decimals.items()}
+        self.count = count
+        with np.errstate(all="ignore"):
+            self.values = forward(net, leaves, _np_sigmoid, float)
+
+    def _value(self, symbol, values, modules, cache):
+        if symbol in values:
+            return values[symbol]
+        if symbol in self.derivatives:
+            raw = self.derivatives[symbol].raw
+            values[symbol] = self._evaluate([raw], values, modules, cache)[0]
+            return values[symbol]
+        raise KeyError(f"no numeric value for {symbol}")
+
+    def _evaluate(self, exprs, values, modules, cache=None):
+        symbols = sorted(set().union(*[e.free_symbols for e in exprs]), key=str)
+        args = [self._value(s, values, modules, cache) for s in symbols]
+        f = sp.lambdify(symbols, exprs, modules=modules)
+        return f(*args)
+
+    def evaluate(self, exprs: list[sp.Expr]) -> np.ndarray:
+        """Values of several expressions at every point: an array (len(exprs), count)."""
+        with np.errstate(all="ignore"):
+            out = self._evaluate(exprs, self.values, NUMPY)
+        return np.array([np.broadcast_to(np.asarray(v, dtype=float), (self.count,)) for v in out])
+
+    def exact_point(self, exprs: list[sp.Expr], k: int) -> list:
+        """Values of expressions at point k, with mpmath at DIGITS significant digits."""
+        with mpmath.workdps(DIGITS):
+            leaves = {s: mpmath.mpf(vals[k]) for s, vals in self.decimals.items()}
+            values = forward(self.net, leaves, _mp_sigmoid, lambda r: mpmath.mpf(r.p) / r.q)
+            out = self._evaluate(exprs, values, MPMATH)
+            return [mpmath.mpf(v) if not isinstance(v, mpmath.mpf) else +v for v in out]
+
+    def point(self, k: int) -> dict[str, str]:
+        return {str(s): vals[k] for s, vals in self.decimals.items()}
+
+
+def agree(left, right, rtol: float = RTOL):
+    """Elementwise: do two arrays of values agree within the tolerance?"""
+    scale = np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
+    with np.errstate(invalid="ignore"):
+        return np.abs(left - right) <= rtol * scale

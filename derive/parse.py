@@ -1,0 +1,395 @@
+"""LaTeX in the lecture's notation -> syntax trees, through the lark grammar `notation.lark`.
+
+Nothing here evaluates text: the grammar decides what is read, the transformer builds `syntax`
+nodes, and anything the grammar does not know is a `NotationError` naming the line, the column
+(with a caret under it) and what was expected there.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import syntax as s
+from .errors import DeriveError, NotationError
+
+# What each terminal looks like, for "expected ..." in error messages.
+EXPECTED = {
+    "AMP": "&", "EQ": "=", "PLUS": "+", "MINUS": "-", "TIMES": r"\times", "BULLET": r"\bullet",
+    "SLASH": "/", "COMMA": ",", "PERIOD": ".", "LPAR": "(", "RPAR": ")", "LBRACK": "[",
+    "RBRACK": "]", "LCURLY": r"\{", "RCURLY": r"\}", "LBRACE": "{", "RBRACE": "}",
+    "QUAD": r"\quad", "TAG": r"\tag{...}", "TEXT_FUNC": r"\text{sigmoid}", "TEXT_NAME": r"\text{name}",
+    "TEXT_OTHER": r"\text{...}", "FUNC": r"\sigma or \exp", "PRIME": "'", "FRAC": r"\frac",
+    "FRAC_DIGITS": r"\frac12", "PARTIAL": r"\partial", "SUM": r"\sum", "GREEK": r"a Greek letter (\alpha)",
+    "NAME": "a name (a, z, w, b, x, t, E, A1, W3, loss\\_3)", "NUMBER": "a number",
+    "SUB": "a subscript _1 or _{11}", "LAYER": "a layer superscript ^{(2)}", "TRANSPOSE": "^T",
+    "SUP1": "a superscript", "CARET": "^", "ROWSEP": r"\\", "BEGIN_ENV": r"\begin{aligned}",
+    "END_ENV": r"\end{...}", "BEGIN_MATRIX": r"\begin{pmatrix}", "END_MATRIX": r"\end{pmatrix}",
+    "$END": "the end of the formula",
+}
+OPERAND_START = {"NAME", "NUMBER", "LPAR", "FRAC", "PARTIAL", "BEGIN_MATRIX", "GREEK", "TEXT_NAME",
+                 "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS"}
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    grammar = resources.files("derive").joinpath("notation.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
+                cache=True)
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """Positions inside a plain string (used for formula strings given directly, as in tests)."""
+
+    text: str
+    file: str = "<formula>"
+    line: int = 1
+    col: int = 1
+    cell: int | None = None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        before = self.text[:offset]
+        newlines = before.count("\n")
+        if newlines == 0:
+            return self.line, self.col + offset
+        return self.line + newlines, offset - before.rfind("\n")
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.split("\n")
+        k = line - self.line
+        if 0 <= k < len(lines):
+            return (" " * (self.col - 1) if k == 0 else "") + lines[k]
+        return ""
+
+
+def locate(error: DeriveError, source, offset: int) -> DeriveError:
+    """Give an error the file:line:col of `offset` in `source`, if it has none yet."""
+    if error.line is None and source is not None:
+        line, col = source.position(offset)
+        error.located(source.file, line, col, source.line_text(line))
+        if getattr(source, "cell", None) is not None:
+            error.cell = source.cell
+    return error
+
+
+def describe_expected(names) -> str:
+    names = set(names)
+    if len(names & OPERAND_START) >= 5:
+        names = (names - OPERAND_START) | {"__OPERAND__"}
+    words = sorted("an operand (a name, number, ( ... ), \\frac, ...)" if n == "__OPERAND__"
+                   else EXPECTED.get(n, n) for n in names)
+    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1] if words else ""
+
+
+def parse(text: str, source=None) -> list[s.Piece]:
+    """Parse one math span into pieces; raise NotationError located in `source`."""
+    source = source or TextSource(text)
+    try:
+        tree = parser().parse(text)
+        return Build(text, source).transform(tree)
+    except UnexpectedInput as e:
+        raise locate(_syntax_error(e, text), source, _offset(e, text)) from None
+    except VisitError as e:
+        if isinstance(e.orig_exc, DeriveError):
+            err = e.orig_exc
+            raise locate(err, source, getattr(err, "offset", 0)) from None
+        raise
+
+
+def _offset(e: UnexpectedInput, text: str) -> int:
+    if isinstance(e, UnexpectedEOF):
+        return len(text)
+    pos = getattr(e, "pos_in_stream", None)
+    if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+        return len(text.rstrip())
+    return pos if pos is not None else 0
+
+
+def _syntax_error(e: UnexpectedInput, text: str) -> NotationError:
+    if isinstance(e, UnexpectedCharacters):
+        rest = text[e.pos_in_stream:]
+        command = re.match(r"\\[A-Za-z]+|\\.", rest)
+        if command:
+            what = f"unknown command {command.group(0)}"
+        else:
+            what = f"unexpected character {rest[:1]!r}"
+        return NotationError(what, expected=describe_expected(e.allowed or ()))
+    if isinstance(e, UnexpectedToken):
+        tok = e.token
+        what = "unexpected end of formula" if tok.type == "$END" else f"unexpected {tok.value!r}"
+        return NotationError(what, expected=describe_expected(e.expected))
+    return NotationError("unexpected end of formula", expected=describe_expected(getattr(e, "expected", ())))
+
+
+def _pos(x) -> tuple[int, int]:
+    if isinstance(x, Token):
+        return x.start_pos, x.end_pos
+    if isinstance(x, s.Node):
+        return x.start, x.end
+    return 0, 0
+
+
+def _error(message: str, offset: int, expected: str | None = None) -> NotationError:
+    err = NotationError(message, expected=expected)
+    err.offset = offset
+    return err
+
+
+SUB_INDEX = re.compile(r"^_\s*(?:\{\s*(.*?)\s*\}|(.))$", re.S)
+LAYER_TEXT = re.compile(r"^\^\s*\{\s*\(\s*(.*?)\s*\)\s*\}$", re.S)
+TEXT_CONTENT = re.compile(r"^\\[A-Za-z]+\s*\{\s*(.*?)\s*\}$", re.S)
+
+
+def sub_text(token: Token) -> str:
+    m = SUB_INDEX.match(str(token))
+    return (m.group(1) if m.group(1) is not None else m.group(2)).replace(" ", "")
+
+
+def text_content(token: Token) -> str:
+    return TEXT_CONTENT.match(str(token)).group(1)
+
+
+@v_args(meta=True)
+class Build(Transformer):
+    """Turns lark's tree into `syntax` nodes; rule methods are named after the grammar's rules."""
+
+    def __init__(self, text: str, source):
+        super().__init__()
+        self.text = text
+        self.source = source
+
+    # -- structure --------------------------------------------------------------------------------
+    def start(self, meta, children):
+        return children[0]
+
+    def environment(self, meta, children):
+        begin, body, end = children
+        opened, closed = re.findall(r"\{\s*(.*?)\s*\}", str(begin))[0], re.findall(r"\{\s*(.*?)\s*\}", str(end))[0]
+        if opened != closed:
+            raise _error(f"\\begin{{{opened}}} is closed by \\end{{{closed}}}", end.start_pos,
+                         f"\\end{{{opened}}}")
+        return body
+
+    def rows(self, meta, children):
+        return [c for c in children if isinstance(c, s.Piece)]
+
+    def row(self, meta, children):
+        return children[0] if children else None
+
+    def piece(self, meta, children):
+        lead, label, chains = None, None, []
+        for c in children:
+            if isinstance(c, tuple) and c[0] == "lead":
+                lead = c[1]
+            elif isinstance(c, tuple) and c[0] == "label":
+                label = c[1]
+            elif isinstance(c, list):
+                chains.append(c)
+        return s.Piece(lead=lead, chains=chains, label=label, start=meta.start_pos)
+
+    def lead(self, meta, children):
+        return ("lead", str(children[0]))
+
+    def label(self, meta, children):
+        words = []
+        for t in children:
+            if t.type == "QUAD":
+                continue
+            words.append(text_content(t) if t.type != "TAG" else re.sub(r"^\\tag\*?\s*\{|\}$", "", str(t)))
+        return ("label", " ".join(w for w in words if w))
+
+    def chain(self, meta, children):
+        exprs = [c for c in children if isinstance(c, s.Node)]
+        return [s.Member([s.Part(e, self.text[e.start:e.end], self.source)]) for e in exprs]
+
+    # -- operators --------------------------------------------------------------------------------
+    def _bin(self, op, meta, children):
+        left, _, right = children
+        return s.BinOp(op, left, right, start=meta.start_pos, end=meta.end_pos)
+
+    def add(self, meta, children):
+        return self._bin("+", meta, children)
+
+    def sub(self, meta, children):
+        return self._bin("-", meta, children)
+
+    def times(self, meta, children):
+        return self._bin("times", meta, children)
+
+    def bullet(self, meta, children):
+        return self._bin("bullet", meta, children)
+
+    def divide(self, meta, children):
+        left, _, right = children
+        if isinstance(left, s.Partial) or isinstance(right, s.Partial):
+            return self._derivative(left, right, meta)
+        return s.BinOp("/", left, right, start=meta.start_pos, end=meta.end_pos)
+
+    def juxt(self, meta, children):
+        left, right = children
+        if isinstance(left, s.DerivativeOperator):
+            return s.Derivative(right, left.wrt, start=meta.start_pos, end=meta.end_pos)
+        if isinstance(right, s.DerivativeOperator):
+            raise _error("\\frac{\\partial}{\\partial ...} needs something after it to differentiate",
+                         right.end, "an expression after the operator")
+        return s.BinOp("juxt", left, right, start=meta.start_pos, end=meta.end_pos)
+
+    def neg(self, meta, children):
+        return s.Neg(children[1], start=meta.start_pos, end=meta.end_pos)
+
+    def transpose(self, meta, children):
+        return s.Transpose(children[0], start=meta.start_pos, end=meta.end_pos)
+
+    def power(self, meta, children):
+        base, _, _, exponent, _ = children
+        return s.Power(base, exponent, start=meta.start_pos, end=meta.end_pos)
+
+    def power1(self, meta, children):
+        base, tok = children
+        char = str(tok).lstrip("^").strip()
+        exponent = (s.Num(char, start=tok.end_pos - 1, end=tok.end_pos) if char.isdigit()
+                    else s.Sym(char, start=tok.end_pos - 1, end=tok.end_pos))
+        return s.Power(base, exponent, start=meta.start_pos, end=meta.end_pos)
+
+    # -- atoms ------------------------------------------------------------------------------------
+    def number(self, meta, children):
+        tok = [c for c in children if isinstance(c, Token) and c.type == "NUMBER"][0]
+        return s.Num(str(tok), start=tok.start_pos, end=tok.end_pos)
+
+    def symbol(self, meta, children):
+        head, sub, layer = children[0], None, None
+        if head.type == "GREEK":
+            name = {"\u03b1": "alpha", "\u03b7": "eta", "\u03b4": "delta"}.get(str(head), str(head).lstrip("\\"))
+        elif head.type == "TEXT_NAME":
+            name = text_content(head)
+        else:
+            name = str(head)
+        name = name.replace("\\_", "_")
+        for t in children[1:]:
+            if t.type == "SUB":
+                if sub is not None:
+                    raise _error("a second subscript", t.start_pos, "one subscript per name")
+                sub = sub_text(t)
+            else:
+                if layer is not None:
+                    raise _error("a second layer superscript", t.start_pos, "one ^{(l)} per name")
+                layer = LAYER_TEXT.match(str(t)).group(1).replace(" ", "")
+        if "_" in name and sub is None:       # loss\_3 written as one name
+            name, _, sub = name.partition("_")
+        return s.Sym(name, sub, layer, start=meta.start_pos, end=meta.end_pos)
+
+    def group(self, meta, children):
+        inner = children[1]
+        return inner
+
+    def frac(self, meta, children):
+        _, num, den = children
+        if isinstance(num, s.Partial) and isinstance(den, s.Partial):
+            return self._derivative(num, den, meta)
+        if isinstance(num, s.Partial) or isinstance(den, s.Partial):
+            bad = num if isinstance(num, s.Partial) else den
+            raise _error("\\partial on one side of a fraction only", bad.start,
+                         "\\frac{\\partial X}{\\partial Y}")
+        return s.Frac(num, den, start=meta.start_pos, end=meta.end_pos)
+
+    def fracarg(self, meta, children):
+        return children[1]
+
+    def bare_partial(self, meta, children):
+        return s.Partial(None, start=meta.start_pos, end=meta.end_pos)
+
+    def frac_digits(self, meta, children):
+        tok = children[0]
+        num, den = re.findall(r"[0-9]", str(tok))
+        return s.Frac(s.Num(num, start=tok.end_pos - 2, end=tok.end_pos - 1),
+                      s.Num(den, start=tok.end_pos - 1, end=tok.end_pos),
+                      start=tok.start_pos, end=tok.end_pos)
+
+    def partial(self, meta, children):
+        return s.Partial(children[1], start=meta.start_pos, end=meta.end_pos)
+
+    def _derivative(self, num, den, meta):
+        if not isinstance(num, s.Partial) or not isinstance(den, s.Partial) or den.of is None:
+            bad = den if not isinstance(den, s.Partial) or den.of is None else num
+            raise _error("a derivative needs \\partial above and below", _pos(bad)[0],
+                         "\\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y")
+        if num.of is None:
+            return s.DerivativeOperator(den.of, start=meta.start_pos, end=meta.end_pos)
+        return s.Derivative(num.of, den.of, start=meta.start_pos, end=meta.end_pos)
+
+    def call(self, meta, children):
+        head = children[0]
+        prime = any(isinstance(c, Token) and c.type == "PRIME" for c in children)
+        arg = children[-1]
+        name = str(head)
+        func = "exp" if "exp" in name else "sigmoid"
+        if prime:
+            if func == "exp":
+                raise _error("exp' is not part of the notation", head.start_pos, "\\exp(...)")
+            func = "sigmoid_prime"
+        return s.Call(func, arg, start=meta.start_pos, end=meta.end_pos)
+
+    def bigsum(self, meta, children):
+        tok, rest = children[0], children[1:]
+        sub = next((c for c in rest if isinstance(c, Token) and c.type == "SUB"), None)
+        upper = next((c for c in rest if isinstance(c, tuple) and c[0] == "upper"), None)
+        body = rest[-1]
+        if sub is None:
+            raise _error("a sum needs its index", tok.end_pos, "\\sum_{i=1}^{n} or \\sum_i")
+        m = re.fullmatch(r"([A-Za-z])(?:=(.+))?", sub_text(sub))
+        if not m:
+            raise _error(f"cannot read the sum's index {sub_text(sub)!r}", sub.start_pos,
+                         "\\sum_{i=1}^{n} or \\sum_i")
+        lower_text = m.group(2) or "1"
+        if not lower_text.isdigit():
+            raise _error(f"the sum's lower limit {lower_text!r} is not a number", sub.start_pos, "\\sum_{i=1}")
+        lower = s.Num(lower_text, start=sub.start_pos, end=sub.end_pos)
+        return s.Sum(m.group(1), lower, upper[1] if upper else None, body,
+                     start=meta.start_pos, end=meta.end_pos)
+
+    def upper(self, meta, children):
+        if len(children) == 1:
+            tok = children[0]
+            char = str(tok).lstrip("^").strip()
+            node = (s.Num(char, start=tok.end_pos - 1, end=tok.end_pos) if char.isdigit()
+                    else s.Sym(char, start=tok.end_pos - 1, end=tok.end_pos))
+            return ("upper", node)
+        return ("upper", children[2])
+
+    def matrix(self, meta, children):
+        rows = [c for c in children if isinstance(c, list)]
+        while rows and not rows[-1]:
+            rows.pop()                          # a trailing \\ before \end{pmatrix}
+        merged: list[list] = []
+        for row in rows:
+            continued = [plus for plus, _ in row]
+            if row and all(continued):
+                if not merged or len(merged[-1]) != len(row):
+                    raise _error("a row of + entries continues the row above, which has a different "
+                                 "number of entries" if merged else "the first row cannot begin with +",
+                                 row[0][1].start, "rows of equal length")
+                merged[-1] = [s.BinOp("+", above, cell, start=above.start, end=cell.end)
+                              for above, (_, cell) in zip(merged[-1], row)]
+            elif any(continued):
+                raise _error("some entries of this row begin with + and some do not", row[0][1].start,
+                             "every entry beginning with + (continuing the row above) or none")
+            else:
+                merged.append([cell for _, cell in row])
+        if not merged:
+            raise _error("an empty matrix", meta.start_pos, "entries separated by & and \\\\")
+        widths = {len(r) for r in merged}
+        if len(widths) != 1:
+            raise _error(f"matrix rows have different lengths {sorted(widths)}", meta.start_pos,
+                         "rows of equal length")
+        return s.Matrix(tuple(tuple(r) for r in merged), start=meta.start_pos, end=meta.end_pos)
+
+    def mrow(self, meta, children):
+        return [c for c in children if isinstance(c, tuple)]
+
+    def cell(self, meta, children):
+        return (len(children) == 2, children[-1])

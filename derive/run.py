@@ -1,0 +1,119 @@
+"""A whole run: paths in, a Report out.  Formula files (.toml) and lecture documents (.md, .tex,
+.ipynb) may be mixed; folders are searched for both."""
+from __future__ import annotations
+
+import time
+from importlib import resources
+from pathlib import Path
+
+from .chains import Assembler, EXPRESSION, Statement, classify
+from .check import Checker, Options, workspace_for
+from .errors import DeriveError, FormulaFileError
+from .model import Spec
+from .parse import parse
+from .read import FORMULA_SUFFIXES, read_formula_file
+from .results import ERROR, Report, Result
+
+BUNDLED = "formulas"
+
+
+def bundled_formulas() -> list[tuple[Path, str]]:
+    """The formula files shipped with derive, with the names they are shown under."""
+    folder = resources.files("derive.formulas")
+    files = sorted(p for p in folder.iterdir() if p.name.endswith(".toml"))
+    return [(Path(str(p)), f"{BUNDLED}/{p.name}") for p in files]
+
+
+def expand_paths(paths) -> list[tuple[Path, str]]:
+    from .documents import DOCUMENT_SUFFIXES
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = [q for q in sorted(p.rglob("*")) if q.is_file()
+                     and q.suffix in FORMULA_SUFFIXES + DOCUMENT_SUFFIXES
+                     and not any(part.startswith(".") or part in ("node_modules", "__pycache__")
+                                 for part in q.relative_to(p).parts)]
+            out.extend((q, str(q)) for q in found)
+        else:
+            out.append((p, str(p)))
+    return out
+
+
+def check_paths(paths, options: Options | None = None, progress=None) -> Report:
+    """Check formula files and documents; with no paths, the bundled formulas."""
+    options = options or Options()
+    start = time.perf_counter()
+    files = expand_paths(paths) if paths else bundled_formulas()
+    report = Report()
+    workspaces: dict = {}
+    for k, (path, display) in enumerate(files):
+        if progress:
+            progress(k, len(files), display)
+        if path.suffix in FORMULA_SUFFIXES:
+            report.results.extend(check_formula_file(path, options, workspaces, display))
+        else:
+            from .lecture import check_document
+            results, spans = check_document(path, options, workspaces, display)
+            report.results.extend(results)
+            for state, n in spans.items():
+                report.spans[state] = report.spans.get(state, 0) + n
+    if progress:
+        progress(len(files), len(files), "")
+    report.seconds = time.perf_counter() - start
+    specs = sorted({ws.net.spec.describe() for ws in workspaces.values()})
+    report.model = "; ".join(specs) if specs else (options.spec or Spec()).describe()
+    return report
+
+
+def error_result(e: DeriveError, display: str) -> Result:
+    return Result(file=display, line=e.line or 1, col=e.col or 1, id=None, claim="", verdict=ERROR,
+                  detail=e.describe())
+
+
+def check_formula_file(path: Path, options: Options, workspaces: dict, display: str | None = None) -> list[Result]:
+    display = display or str(path)
+    try:
+        formula_file = read_formula_file(path, display)
+    except FormulaFileError as e:
+        return [error_result(e, display)]
+    results = [error_result(p, display) for p in formula_file.problems]
+    spec = options.spec or formula_file.spec or Spec()
+    checker = Checker(workspace_for(spec, workspaces), display, options)
+    statements: list[tuple[Statement | None, Result | None]] = []
+    seen_ids = set()
+    for entry in formula_file.entries:
+        if entry.id in seen_ids:
+            results.append(error_result(FormulaFileError(f"id {entry.id!r} is used twice", file=display,
+                                                          line=entry.line, col=1), display))
+        seen_ids.add(entry.id)
+        try:
+            pieces = parse(entry.latex, entry.source)
+            assembler = Assembler()
+            for piece in pieces:
+                assembler.add(piece, id=entry.id, title=entry.title)
+        except DeriveError as e:
+            statements.append((None, Result(file=display, line=e.line or entry.line, col=e.col or 1,
+                                            id=entry.id, claim=" ".join(entry.latex.split()), verdict=ERROR,
+                                            detail=e.describe(), title=entry.title)))
+            continue
+        found = assembler.statements
+        if len(found) != 1 or len(found[0].members) < 2:
+            e = FormulaFileError("a formula must be one chain with at least one '='", file=display,
+                                 line=entry.line, col=1, expected="X = Y (= Z ...)")
+            statements.append((None, Result(file=display, line=entry.line, col=1, id=entry.id,
+                                            claim=" ".join(entry.latex.split()), verdict=ERROR,
+                                            detail=e.describe(), title=entry.title)))
+            continue
+        statement = found[0]
+        statement.kind = entry.kind
+        statements.append((statement, None))
+    checker.collect_definitions([st for st, _ in statements if st is not None])
+    for statement, failure in statements:
+        if failure is not None:
+            results.append(failure)
+        else:
+            results.extend(checker.results(statement))
+    return results
+
+
+__all__ = ["check_paths", "check_formula_file", "bundled_formulas", "classify", "EXPRESSION"]

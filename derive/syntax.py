@@ -1,0 +1,143 @@
+"""The parsed form of a formula: small tree nodes that remember where they came from.
+
+Positions (`start`, `end`) are character offsets into the text that was parsed; they take no part
+in equality, so two nodes are equal when they say the same thing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Node:
+    start: int = field(default=0, compare=False, kw_only=True)
+    end: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    text: str
+
+
+@dataclass(frozen=True)
+class Sym(Node):
+    """A name as written: `w_{11}^{(2)}` is Sym('w', '11', '2'); `loss\\_3` is Sym('loss_3')."""
+
+    name: str
+    sub: str | None = None
+    layer: str | None = None
+
+
+@dataclass(frozen=True)
+class BinOp(Node):
+    """op is one of + - times bullet / juxt (juxtaposition: an implicit product)."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Power(Node):
+    base: Node
+    exponent: Node
+
+
+@dataclass(frozen=True)
+class Transpose(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """func is 'sigmoid', 'sigmoid_prime' (sigma'(u)) or 'exp'."""
+
+    func: str
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Frac(Node):
+    num: Node
+    den: Node
+
+
+@dataclass(frozen=True)
+class Partial(Node):
+    """`\\partial X` (X None for the bare operator in \\frac{\\partial}{\\partial Y})."""
+
+    of: Node | None
+
+
+@dataclass(frozen=True)
+class Derivative(Node):
+    """dX/dY: `of` is what is differentiated, `wrt` a named quantity."""
+
+    of: Node
+    wrt: Node
+
+
+@dataclass(frozen=True)
+class DerivativeOperator(Node):
+    """\\frac{\\partial}{\\partial Y}, waiting for what follows it."""
+
+    wrt: Node
+
+
+@dataclass(frozen=True)
+class Matrix(Node):
+    rows: tuple[tuple[Node, ...], ...]
+
+
+@dataclass(frozen=True)
+class Sum(Node):
+    var: str
+    lower: Node
+    upper: Node | None
+    body: Node
+
+
+@dataclass
+class Part:
+    """A stretch of a member as printed in one place; `source` maps its offsets to file positions.
+
+    A member may continue over later rows or blocks (`+ ...`); its value is the sum of its parts.
+    """
+
+    expr: Node
+    text: str
+    source: object = None
+
+    @property
+    def start(self) -> int:
+        return self.expr.start
+
+
+@dataclass
+class Member:
+    """One side of an `=`."""
+
+    parts: list[Part]
+
+    @property
+    def text(self) -> str:
+        return " ".join(p.text for p in self.parts)
+
+    def __repr__(self) -> str:
+        return f"Member({self.text!r})"
+
+
+@dataclass
+class Piece:
+    """What a row holds: chains (several when it is a list `X, Y`), the first perhaps led by
+    '=' (a new member of the previous chain) or '+' (more of the previous member)."""
+
+    lead: str | None
+    chains: list[list[Member]]
+    label: str | None
+    start: int
