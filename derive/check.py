@@ -173,6 +173,7 @@ class Checker:
             reference = ok[0] if ok else None
         if reference is None:
             return []
+        self.workspace.decider.prepare([values[k] for k in ok])
         decisions = {k: self._decide(values[reference], values[k]) for k in ok if k != reference}
         failed = [k for k, (d, _) in decisions.items() if d.verdict != PROVED]
         if failed and len(failed) * 2 > len(ok) and reference == 0:
@@ -185,10 +186,8 @@ class Checker:
         out = []
         for k in sorted(decisions):
             decision, seconds = decisions[k]
-            ref_member, member = self._member(st, reference), self._member(st, k)
-            wrong = member if k > reference or decision.verdict == PROVED else member
-            out.append(self._result(st, ref_member, wrong, decision.verdict, seconds, decision,
-                                    order=(reference, k)))
+            out.append(self._result(st, self._member(st, reference), self._member(st, k), decision.verdict,
+                                    seconds, decision))
         return out
 
     def _member(self, st: Statement, k: int) -> s.Member:
@@ -217,22 +216,20 @@ class Checker:
                 continue
             decision, seconds = self._decide(step, values[k])
             decision.detail = "update rule, checked against X - \u03b1 \u2202E/\u2202X: " + decision.detail
-            out.append(self._result(st, st.head, st.members[k], decision.verdict, seconds, decision,
-                                    order=(0, k)))
+            out.append(self._result(st, st.head, st.members[k], decision.verdict, seconds, decision))
         return out
 
     # -- results ------------------------------------------------------------------------------------
-    def _result(self, st, ref_member, member, verdict, seconds, decision=None, detail="", order=(0, 1)):
+    def _result(self, st, reference, member, verdict, seconds, decision=None, detail=""):
+        """A claim `reference = member`, reported at the member (the one found wrong when refuted)."""
         part = member.parts[0]
         line, col = part.source.position(part.start) if part.source else (1, 1)
-        cell = getattr(part.source, "cell", None)
-        left, right = (ref_member, member) if order[0] < order[1] else (member, ref_member)
-        lhs, rhs = _compact(left.text), _compact(right.text)
+        lhs, rhs = _compact(reference.text), _compact(member.text)
         return Result(file=self.file, line=line, col=col, id=st.id, claim=f"{lhs} = {rhs}",
                       verdict=verdict, detail=decision.detail if decision else detail,
                       counterexample=decision.counterexample if decision else None, seconds=seconds,
-                      title=st.title, cell=cell, lhs=lhs, rhs=rhs,
-                      wrong=("lhs" if member is left else "rhs") if verdict == REFUTED else None)
+                      title=st.title, cell=getattr(part.source, "cell", None), lhs=lhs, rhs=rhs,
+                      wrong="rhs" if verdict == REFUTED else None)
 
     def _error(self, e: DeriveError, member: s.Member, st: Statement, seconds: float) -> Result:
         part = member.parts[0]

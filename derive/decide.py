@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from . import printing
 from .meaning import is_matrix, shape_text
 from .model import Network, sigmoid
 from .numeric import RTOL, Evaluator, agree
@@ -46,6 +47,7 @@ class Decider:
         self.derivatives = derivatives
         self.evaluator = Evaluator(net, derivatives)
         self._normal: dict = {}
+        self._numeric: dict = {}
         self._expansions = net.expansions
 
     # -- normal form ----------------------------------------------------------------------------------
@@ -144,11 +146,19 @@ class Decider:
         cells = ", ".join(f"({k // cols + 1},{k % cols + 1})" for k in nonzero)
         return f"entries {cells} differ"
 
+    def prepare(self, values) -> None:
+        """Evaluate many values at the seeded points in one lambdify call (a chain's members)."""
+        todo = list(dict.fromkeys(e for v in values for e in (list(v) if is_matrix(v) else [v])
+                                  if e not in self._numeric))
+        if todo:
+            for e, row in zip(todo, self.evaluator.evaluate(todo)):
+                self._numeric[e] = row
+
     def _numeric_agree(self, left, right) -> np.ndarray:
-        values = self.evaluator.evaluate(left + right)
-        n = len(left)
-        ok = agree(values[:n], values[n:])
-        return ok.all(axis=0)
+        self.prepare(left + right)
+        lvals = np.array([self._numeric[e] for e in left])
+        rvals = np.array([self._numeric[e] for e in right])
+        return agree(lvals, rvals).all(axis=0)
 
     def _counterexample(self, lhs, rhs, left, right, diffs, nonzero, numeric_ok):
         candidates = [k for k in range(len(numeric_ok)) if not numeric_ok[k]]
@@ -210,4 +220,4 @@ def _tidy(d: sp.Expr) -> str:
         return "0"
     if sp.count_ops(d) <= 300:
         d = sp.factor(d)
-    return str(d)
+    return printing.text(d)

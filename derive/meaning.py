@@ -15,11 +15,13 @@ error term of layer l); and whatever a document defines itself.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 import sympy as sp
 
+from . import printing
 from . import syntax as s
 from .derive import Derivative, Oracle
 from .errors import DeriveError, MeaningError, ShapeError
@@ -227,8 +229,7 @@ class Meaning:
         if any(sym in self.derivatives for sym in of.free_symbols):
             raise _fail(MeaningError, "a derivative of a derivative", node, "first derivatives only")
         derivative = self.oracle.partial(of, key)
-        name = f"\\frac{{\\partial {sp.latex(of) if of not in self.net.quantities else of}}}{{\\partial {wrt}}}"
-        symbol = sp.Symbol(name, real=True)
+        symbol = derivative_symbol(of, wrt)
         self.derivatives[symbol] = derivative
         return symbol
 
@@ -394,6 +395,18 @@ class Meaning:
                         + (f" (sizes {sorted(sizes)})" if sizes else ""), node,
                         f"quantities indexed by {var} from one layer, or explicit limits \\sum_{{{var}=1}}^{{2}}")
         return sizes.pop()
+
+
+def derivative_symbol(of: sp.Expr, wrt: sp.Symbol) -> sp.Symbol:
+    """The symbol standing for d(of)/d(wrt) in a value; its printed form is the lecture's fraction."""
+    if of.is_Symbol:
+        ident, top = f"D_{of.name}__{wrt.name}", printing.display_name(of)
+    else:
+        digest = hashlib.sha1(sp.srepr(of).encode()).hexdigest()[:10]
+        ident, top = f"D_{digest}__{wrt.name}", "(" + printing.latex(of) + ")"
+    symbol = sp.Symbol(ident)
+    printing.DISPLAY[symbol] = f"\\frac{{\\partial {top}}}{{\\partial {printing.display_name(wrt)}}}"
+    return symbol
 
 
 def walk(node):

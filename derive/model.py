@@ -26,6 +26,7 @@ from functools import cached_property
 import sympy as sp
 
 from .errors import ModelError
+from .printing import DISPLAY
 
 
 class sigmoid(sp.Function):
@@ -33,7 +34,7 @@ class sigmoid(sp.Function):
 
     @classmethod
     def eval(cls, arg):
-        if arg.is_zero:
+        if arg is sp.S.Zero:            # structural only: assumption queries on big args are slow
             return sp.S.Half
 
     def fdiff(self, argindex=1):
@@ -108,6 +109,16 @@ def quantity_name(kind: str, *index: int, layer: int | None = None) -> str:
     return name if layer is None else f"{name}^{{({layer})}}"
 
 
+def identifier(key: tuple) -> str:
+    """A Python-identifier name for a quantity: ('w', 3, 1, 2) -> 'w3_1_2' (lambdify uses them as is)."""
+    kind, *index = key
+    if not index:
+        return kind
+    if kind in ("x", "t", "E"):
+        return f"{kind}_{index[0]}"
+    return f"{kind}{index[0]}_" + "_".join(str(i) for i in index[1:])
+
+
 @dataclass
 class Network:
     """Every named quantity of the lecture's network, as SymPy symbols and expressions."""
@@ -136,7 +147,8 @@ class Network:
 
     # -- naming -------------------------------------------------------------------------------
     def _symbol(self, key: tuple, name: str) -> sp.Symbol:
-        s = sp.Symbol(name, real=True)
+        s = sp.Symbol(identifier(key))
+        DISPLAY[s] = name
         self.symbols[key] = s
         self.quantities[s] = key
         return s
@@ -220,7 +232,7 @@ class Network:
         if key in memo:
             return memo[key]
         kind = key[0]
-        if key == cut or kind in ("x", "w", "b", "t", "alpha"):
+        if key == cut or kind in ("x", "w", "b", "t", "alpha") or (cut and not self.depends(key, cut)):
             out = self.symbols[key]
         elif kind == "a":
             out = sigmoid(self.compose(("z",) + key[1:], cut, memo))
@@ -237,12 +249,37 @@ class Network:
         memo[key] = out
         return out
 
+    def depends(self, key: tuple, cut: tuple) -> bool:
+        """Does quantity `key` change when `cut` does (is cut upstream of it)?"""
+        memo = self.__dict__.setdefault("_depends", {})
+        if (key, cut) in memo:
+            return memo[key, cut]
+        if key[0] == "a" and key[1] == 1:
+            key = ("x", key[2])
+        kind = key[0]
+        if key == cut:
+            out = True
+        elif kind == "a":
+            out = self.depends(("z",) + key[1:], cut)
+        elif kind == "z":
+            _, l, j = key
+            out = cut == ("b", l, j) or any(cut == ("w", l, j, i) or self.depends(("a", l - 1, i), cut)
+                                            for i in self.units(l - 1))
+        elif kind == "E" and len(key) == 2:
+            out = cut == ("t", key[1]) or self.depends(("a", self.L, key[1]), cut)
+        elif kind == "E":
+            out = any(self.depends(("E", i), cut) for i in self.units(self.L))
+        else:
+            out = False
+        memo[key, cut] = out
+        return out
+
     def node_map(self, cut: tuple | None, memo: dict) -> dict[sp.Expr, sp.Symbol]:
         """sigmoid(composed z_j^{(l)}) -> a_j^{(l)}, for putting composed results back into node values."""
         out = {}
         for l in range(2, self.L + 1):
             for j in self.units(l):
-                if ("a", l, j) == cut:
+                if ("a", l, j) == cut or (cut and not self.depends(("a", l, j), cut)):
                     continue
                 out[sigmoid(self.compose(("z", l, j), cut, memo))] = self["a", l, j]
         return out

@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from .model import Network
+from .printing import display_name
 
 RTOL = 1e-9
 POINTS = 8
@@ -31,8 +32,20 @@ def _mp_sigmoid(u):
     return 1 / (1 + mpmath.exp(-u))
 
 
-NUMPY = [{"sigmoid": _np_sigmoid}, "numpy"]
+# The names lambdify's printer may emit for our expressions, given directly: lambdify's own "numpy"
+# namespace runs `from numpy import *`, which loads numpy.f2py, numpy.testing, ... (~0.2 s).
+NUMPY = [{"sigmoid": _np_sigmoid, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "power": np.power,
+          "e": np.e, "E": np.e, "pi": np.pi, "nan": np.nan, "inf": np.inf, "abs": np.abs}]
 MPMATH = [{"sigmoid": _mp_sigmoid}, "mpmath"]
+
+
+def _printer(numpy: bool):
+    """lambdify's printer, told not to sort terms (sorting cost ~80% of lambdify's time here)."""
+    from sympy.printing.numpy import NumPyPrinter
+    from sympy.printing.pycode import MpmathPrinter
+    settings = {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+                "user_functions": {}, "order": "none"}
+    return NumPyPrinter(settings) if numpy else MpmathPrinter(settings)
 
 
 def draw_points(net: Network, count: int = POINTS, seed: int = SEED) -> dict[sp.Symbol, list[str]]:
@@ -83,20 +96,18 @@ class Evaluator:
         with np.errstate(all="ignore"):
             self.values = forward(net, leaves, _np_sigmoid, float)
 
-    def _value(self, symbol, values, modules, cache):
-        if symbol in values:
-            return values[symbol]
-        if symbol in self.derivatives:
-            raw = self.derivatives[symbol].raw
-            values[symbol] = self._evaluate([raw], values, modules, cache)[0]
-            return values[symbol]
-        raise KeyError(f"no numeric value for {symbol}")
-
-    def _evaluate(self, exprs, values, modules, cache=None):
+    def _evaluate(self, exprs, values, modules):
         symbols = sorted(set().union(*[e.free_symbols for e in exprs]), key=str)
-        args = [self._value(s, values, modules, cache) for s in symbols]
-        f = sp.lambdify(symbols, exprs, modules=modules)
-        return f(*args)
+        pending = [s for s in symbols if s not in values and s in self.derivatives]
+        if pending:                              # derivative symbols: the oracle's raw forms, all at once
+            raws = self._evaluate([self.derivatives[s].raw for s in pending], values, modules)
+            values.update(zip(pending, raws))
+        missing = [s for s in symbols if s not in values]
+        if missing:
+            raise KeyError(f"no numeric value for {missing}")
+        f = sp.lambdify(symbols, exprs, modules=modules, printer=_printer(modules is NUMPY), cse=False,
+                        docstring_limit=0)
+        return f(*[values[s] for s in symbols])
 
     def evaluate(self, exprs: list[sp.Expr]) -> np.ndarray:
         """Values of several expressions at every point: an array (len(exprs), count)."""
@@ -113,7 +124,7 @@ class Evaluator:
             return [mpmath.mpf(v) if not isinstance(v, mpmath.mpf) else +v for v in out]
 
     def point(self, k: int) -> dict[str, str]:
-        return {str(s): vals[k] for s, vals in self.decimals.items()}
+        return {display_name(s): vals[k] for s, vals in self.decimals.items()}
 
 
 def agree(left, right, rtol: float = RTOL):

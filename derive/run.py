@@ -19,7 +19,10 @@ BUNDLED = "formulas"
 
 def bundled_formulas() -> list[tuple[Path, str]]:
     """The formula files shipped with derive, with the names they are shown under."""
-    folder = resources.files("derive.formulas")
+    try:
+        folder = resources.files("derive.formulas")
+    except ModuleNotFoundError:             # running from a source tree: formulas/ sits beside derive/
+        folder = Path(__file__).resolve().parent.parent / BUNDLED
     files = sorted(p for p in folder.iterdir() if p.name.endswith(".toml"))
     return [(Path(str(p)), f"{BUNDLED}/{p.name}") for p in files]
 
