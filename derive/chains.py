@@ -24,7 +24,6 @@ class Statement:
     label: str | None = None
     id: str | None = None
     title: str | None = None
-    skipped: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -40,29 +39,36 @@ class Assembler:
 
     def __init__(self):
         self.statements: list[Statement] = []
+        self.current: Statement | None = None      # what a continuation continues
 
-    def add(self, piece: s.Piece, source=None, **attributes) -> list[Statement]:
-        """Add one piece; returns the statements it started (continuations start none)."""
+    def add(self, piece: s.Piece, display: bool = True, **attributes) -> list[Statement]:
+        """Add one piece; returns the statements it started (continuations start none).
+
+        Only display math is continued: inline math in prose or a table between two display
+        blocks (a definition in a table row, say) starts statements of its own and is passed over.
+        """
         started = []
         chains = list(piece.chains)
         if piece.lead is not None and chains:
             first = chains.pop(0)
-            self._continue(piece.lead, first, piece, source)
-            if piece.label and self.statements:
-                self.statements[-1].label = piece.label
+            self._continue(piece.lead, first, piece)
+            if piece.label:
+                self.current.label = piece.label
         for chain in chains:
             statement = Statement(members=list(chain), label=piece.label, **attributes)
             self.statements.append(statement)
             started.append(statement)
+            if display:
+                self.current = statement
         return started
 
-    def _continue(self, lead: str, members: list[s.Member], piece: s.Piece, source) -> None:
-        if not self.statements or self.statements[-1].skipped:
+    def _continue(self, lead: str, members: list[s.Member], piece: s.Piece) -> None:
+        if self.current is None:
             err = NotationError(f"this begins with {lead!r}, continuing a chain, but no chain comes before it",
                                 expected="an expression before the first " + repr(lead))
             err.offset = piece.start
             raise err
-        current = self.statements[-1]
+        current = self.current
         if lead == "=":
             current.members.extend(members)
         else:

@@ -1,0 +1,225 @@
+"""Checking a lecture document in place: every math span, every equation where it stands.
+
+1. `documents` finds the math spans (Markdown, LaTeX, notebooks) with their positions.
+2. Each span is parsed; the pieces are linked into statements across blocks (`=` and `+` leads).
+3. The network is read from the document (`infer_spec`): layer sizes from the units its
+   definitions name, the W layout from its W^{(l)} = pmatrix definitions, the loss from its first
+   definition of E; front matter or `--model` override it.
+4. Every statement is checked (`check.Checker`); a wrong member made of several parts (a `+` line
+   continuing it) is narrowed to the part that is wrong, by comparing it part by part with a
+   member of the same chain that is right.
+5. Every span ends in exactly one state, counted in the report: proved, refuted, undecided,
+   unreadable, no claim, or skipped.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from . import syntax as s
+from .chains import DEFINITION, EXPRESSION, UPDATE, Assembler, classify
+from .check import Checker, Options, workspace_for
+from .documents import read_document
+from .errors import DeriveError, ModelError
+from .meaning import walk
+from .model import Spec
+from .parse import parse
+from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result
+
+STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")
+SEVERITY = {ERROR: 4, REFUTED: 3, UNDECIDED: 2, PROVED: 1}
+SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved"}
+
+
+def check_document(path: Path, options: Options, workspaces: dict, display: str | None = None):
+    """Check one document; returns (results, {span state: count})."""
+    display = display or str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8") if Path(path).suffix != ".ipynb" else None
+        spans, problems = read_document(path) if text is None else read_document(path, text)
+    except (DeriveError, OSError) as e:
+        err = e if isinstance(e, DeriveError) else DeriveError(f"cannot read the file: {e}", file=display)
+        return [_error_result(err, display)], {"unreadable": 1}
+    spans = [_renamed(sp, display) for sp in spans]
+    results = [_error_result(p.error(), display) for p in problems]
+    states = {id(sp): None for sp in spans}
+    assembler = Assembler()
+    for sp in spans:
+        if sp.skipped:
+            states[id(sp)] = "skipped"
+            continue
+        try:
+            for piece in parse(sp.text, sp):
+                assembler.add(piece, display=sp.display)
+        except DeriveError as e:
+            results.append(_error_result(e, display))
+            states[id(sp)] = "unreadable"
+    statements = assembler.statements
+    try:
+        spec = options.spec or front_matter_spec(text or "") or infer_spec(statements)
+    except ModelError as e:
+        results.append(_error_result(e.located(display, 1, 1), display))
+        spec = Spec()
+    checker = Checker(workspace_for(spec, workspaces), display, options)
+    for st in statements:
+        st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
+    checker.collect_definitions(statements)
+    for st in statements:
+        found = checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)
+        for r in found:
+            if r.verdict == REFUTED:
+                _pinpoint(checker, st, r)
+            results.append(r)
+            _mark(states, spans, r, st)
+    results.sort(key=lambda r: (r.cell or 0, r.line, r.col))
+    counts = {state: 0 for state in STATES}
+    for sp in spans:
+        counts[states[id(sp)] or "no claim"] += 1
+    counts["unreadable"] += len(problems)
+    return results, {k: v for k, v in counts.items() if v}
+
+
+def _renamed(span, display):
+    from dataclasses import replace
+    return span if span.file == display else replace(span, file=display)
+
+
+def _error_result(e: DeriveError, display: str) -> Result:
+    return Result(file=e.file or display, line=e.line or 1, col=e.col or 1, id=None, claim="",
+                  verdict=ERROR, detail=e.describe(), cell=getattr(e, "cell", None))
+
+
+def _is_parameter(node: s.Sym) -> bool:
+    return node.name in ("w", "b", "W") or bool(re.fullmatch(r"W[0-9]+", node.name))
+
+
+def _lone(checker: Checker, st) -> list[Result]:
+    """A lone expression claims nothing, but it must be readable."""
+    errors = []
+    checker._value(st.head, errors, st)
+    return errors
+
+
+def _mark(states: dict, spans, r: Result, st) -> None:
+    """Give the spans a result touches the worse of their state and this verdict."""
+    touched = set()
+    for member in st.members:
+        for part in member.parts:
+            if part.source is not None and (part.source.file, *_pos(part)) and _in_claim(r, member, part):
+                touched.add(id(part.source))
+    for sp in spans:
+        if sp.cell == r.cell and sp.line <= r.line and _contains(sp, r.line, r.col):
+            touched.add(id(sp))
+    for key in touched:
+        if key in states and states[key] != "skipped":
+            current = states[key]
+            if current is None or SEVERITY.get(_verdict_of(current), 0) < SEVERITY[r.verdict]:
+                states[key] = SPAN_STATE[r.verdict]
+
+
+def _verdict_of(state: str):
+    return {v: k for k, v in SPAN_STATE.items()}.get(state)
+
+
+def _pos(part):
+    return part.source.position(part.start)
+
+
+def _in_claim(r: Result, member, part) -> bool:
+    """Is this part of the member a result is about (the checked member)?"""
+    line, col = _pos(member.parts[0])
+    return r.verdict != ERROR and (line, col) == (r.line, r.col) or _pos(part) == (r.line, r.col)
+
+
+def _contains(sp, line: int, col: int) -> bool:
+    end_line, end_col = sp.position(len(sp.text))
+    if not (sp.line <= line <= end_line):
+        return False
+    return not ((line == sp.line and col < sp.col) or (line == end_line and col > end_col))
+
+
+def _pinpoint(checker: Checker, st, r: Result) -> None:
+    """Narrow a refuted member written in several parts to the part that is wrong."""
+    wrong = next((m for m in st.members if m.parts and _pos(m.parts[0]) == (r.line, r.col)), None)
+    if wrong is None or len(wrong.parts) < 2:
+        return
+    meaning, decider = checker.meaning, checker.workspace.decider
+    for other in st.members:
+        if other is wrong or len(other.parts) != len(wrong.parts):
+            continue
+        try:
+            pairs = [(meaning.part_value(a), meaning.part_value(b)) for a, b in zip(wrong.parts, other.parts)]
+            whole = decider.decide(meaning.member_value(other), meaning.member_value(st.members[0]))
+        except DeriveError:
+            continue
+        if whole.verdict != PROVED:
+            continue
+        for part, (mine, theirs) in zip(wrong.parts, pairs):
+            if decider.decide(theirs, mine).verdict != PROVED:
+                r.line, r.col = _pos(part)
+                r.detail += f" (the wrong part is the one at line {r.line})"
+                return
+
+
+# -- the network, read from the document ----------------------------------------------------------
+def front_matter_spec(text: str) -> Spec | None:
+    """`derive:` settings in a Markdown front matter block (simple `key: value` lines), if any."""
+    m = re.match(r"\A---\s*\n(.*?)\n---\s*\n", text, re.S)
+    if not m:
+        return None
+    block = m.group(1).split("\n")
+    settings, inside = {}, False
+    for line in block:
+        if re.match(r"^derive\s*:\s*$", line):
+            inside = True
+            continue
+        if inside:
+            kv = re.match(r"^\s+([a-z]+)\s*:\s*(.+?)\s*$", line)
+            if not kv:
+                break
+            key, value = kv.groups()
+            if key == "layers":
+                try:
+                    value = json.loads(value) if value.startswith("[") else [int(n) for n in value.split("-")]
+                except ValueError:
+                    raise ModelError(f"front matter: cannot read layers {value!r}", expected="[2, 2, 2] or 2-2-2")
+            settings[key] = value.strip("'\"") if isinstance(value, str) else value
+    return Spec.from_mapping(settings) if settings else None
+
+
+def infer_spec(statements) -> Spec:
+    """The network a document defines: sizes from the units its definitions name, the W layout
+    from its W^{(l)} = pmatrix definitions (the lecture's layout when it states none)."""
+    default = Spec()
+    units: dict[int, int] = {}
+    votes = {"source-major": 0, "target-major": 0}
+    for st in statements:
+        if len(st.members) < 2 or len(st.head.parts) != 1:
+            continue
+        head = st.head.parts[0].expr
+        if not isinstance(head, s.Sym) or not head.layer or not head.layer.isdigit():
+            if isinstance(head, s.Sym) and head.name == "x" and head.sub and head.sub.isdigit():
+                units[1] = max(units.get(1, 0), int(head.sub))
+            continue
+        layer = int(head.layer)
+        if head.name in ("a", "z") and head.sub and head.sub.isdigit():
+            units[layer] = max(units.get(layer, 0), int(head.sub))
+            if head.name == "z":
+                for n in walk(st.members[1].parts[0].expr):
+                    if isinstance(n, s.Sym) and n.name in ("a", "x") and n.sub and n.sub.isdigit():
+                        units[layer - 1] = max(units.get(layer - 1, 0), int(n.sub))
+        if head.name == "W" and not head.sub:
+            value = st.members[1].parts[0].expr
+            if isinstance(value, s.Matrix) and len(value.rows) > 1 and len(value.rows[0]) > 1:
+                corner = value.rows[0][1]
+                if isinstance(corner, s.Sym) and corner.name == "w" and corner.sub in ("21", "12"):
+                    votes["source-major" if corner.sub == "21" else "target-major"] += 1
+    layout = "target-major" if votes["target-major"] > votes["source-major"] else default.layout
+    if not units:
+        return Spec(layout=layout)
+    depth = max(units)
+    layers = tuple(units.get(l, default.layers[min(l, len(default.layers)) - 1]) for l in range(1, depth + 1))
+    if len(layers) < 2:
+        return Spec(layout=layout)
+    return Spec(layers=layers, layout=layout)
