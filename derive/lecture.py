@@ -68,10 +68,13 @@ def check_document(path: Path, options: Options, workspaces: dict, display: str 
     for st in statements:
         found = checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)
         for r in found:
-            if r.verdict == REFUTED:
-                _pinpoint(checker, st, r)
+            member = next((m for m in st.members if _pos(m.parts[0]) == (r.line, r.col)), None)
+            touched = {id(p.source) for p in member.parts} if member and r.verdict != ERROR else set()
+            if r.verdict == REFUTED and member is not None:
+                _pinpoint(checker, st, r, member)
+            touched |= {id(sp) for sp in spans if sp.cell == r.cell and _contains(sp, r.line, r.col)}
+            _mark(states, touched, r.verdict)
             results.append(r)
-            _mark(states, spans, r, st)
     results.sort(key=lambda r: (r.cell or 0, r.line, r.col))
     counts = {state: 0 for state in STATES}
     for sp in spans:
@@ -101,35 +104,21 @@ def _lone(checker: Checker, st) -> list[Result]:
     return errors
 
 
-def _mark(states: dict, spans, r: Result, st) -> None:
-    """Give the spans a result touches the worse of their state and this verdict."""
-    touched = set()
-    for member in st.members:
-        for part in member.parts:
-            if part.source is not None and (part.source.file, *_pos(part)) and _in_claim(r, member, part):
-                touched.add(id(part.source))
-    for sp in spans:
-        if sp.cell == r.cell and sp.line <= r.line and _contains(sp, r.line, r.col):
-            touched.add(id(sp))
+def _mark(states: dict, touched: set, verdict: str) -> None:
+    """A span's state is the worst verdict of the claims whose checked member it holds a part of."""
     for key in touched:
         if key in states and states[key] != "skipped":
             current = states[key]
-            if current is None or SEVERITY.get(_verdict_of(current), 0) < SEVERITY[r.verdict]:
-                states[key] = SPAN_STATE[r.verdict]
+            if current is None or SEVERITY[_verdict_of(current)] < SEVERITY[verdict]:
+                states[key] = SPAN_STATE[verdict]
 
 
 def _verdict_of(state: str):
-    return {v: k for k, v in SPAN_STATE.items()}.get(state)
+    return {v: k for k, v in SPAN_STATE.items()}[state]
 
 
 def _pos(part):
     return part.source.position(part.start)
-
-
-def _in_claim(r: Result, member, part) -> bool:
-    """Is this part of the member a result is about (the checked member)?"""
-    line, col = _pos(member.parts[0])
-    return r.verdict != ERROR and (line, col) == (r.line, r.col) or _pos(part) == (r.line, r.col)
 
 
 def _contains(sp, line: int, col: int) -> bool:
@@ -139,10 +128,9 @@ def _contains(sp, line: int, col: int) -> bool:
     return not ((line == sp.line and col < sp.col) or (line == end_line and col > end_col))
 
 
-def _pinpoint(checker: Checker, st, r: Result) -> None:
+def _pinpoint(checker: Checker, st, r: Result, wrong) -> None:
     """Narrow a refuted member written in several parts to the part that is wrong."""
-    wrong = next((m for m in st.members if m.parts and _pos(m.parts[0]) == (r.line, r.col)), None)
-    if wrong is None or len(wrong.parts) < 2:
+    if len(wrong.parts) < 2:
         return
     meaning, decider = checker.meaning, checker.workspace.decider
     for other in st.members:
