@@ -26,7 +26,7 @@ from .derive import Oracle
 from .errors import DeriveError, MeaningError
 from .meaning import Definition, Meaning, definition_key, is_matrix
 from .model import Network, Spec
-from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result
+from .results import ERROR, PROVED, REFUTED, UNDECIDED, Formula, Result
 
 
 class TimeLimit(BaseException):
@@ -218,6 +218,13 @@ class Checker:
             decision.detail = "update rule, checked against X - \u03b1 \u2202E/\u2202X: " + decision.detail
             out.append(self._result(st, st.head, st.members[k], decision.verdict, seconds, decision))
         return out
+
+    def formula(self, st: Statement, results: list[Result]) -> Formula:
+        part = st.head.parts[0]
+        line = part.source.position(part.start)[0] if part.source else 1
+        return Formula(file=self.file, line=line, id=st.id, title=st.title, kind=st.kind,
+                       members=[_compact(m.text) for m in st.members], label=st.label,
+                       verdicts=[r.verdict for r in results])
 
     # -- results ------------------------------------------------------------------------------------
     def _result(self, st, reference, member, verdict, seconds, decision=None, detail=""):

@@ -32,9 +32,11 @@ SEVERITY = {ERROR: 4, REFUTED: 3, UNDECIDED: 2, PROVED: 1}
 SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved"}
 
 
-def check_document(path: Path, options: Options, workspaces: dict, display: str | None = None):
-    """Check one document; returns (results, {span state: count})."""
+def check_document(path: Path, options: Options, workspaces: dict, display: str | None = None,
+                   formulas: list | None = None):
+    """Check one document; returns (results, {span state: count}); chains go to `formulas`."""
     display = display or str(path)
+    formulas = [] if formulas is None else formulas
     try:
         text = Path(path).read_text(encoding="utf-8") if Path(path).suffix != ".ipynb" else None
         spans, problems = read_document(path) if text is None else read_document(path, text)
@@ -75,6 +77,8 @@ def check_document(path: Path, options: Options, workspaces: dict, display: str 
             touched |= {id(sp) for sp in spans if sp.cell == r.cell and _contains(sp, r.line, r.col)}
             _mark(states, touched, r.verdict)
             results.append(r)
+        if st.kind != EXPRESSION:
+            formulas.append(checker.formula(st, found))
     results.sort(key=lambda r: (r.cell or 0, r.line, r.col))
     counts = {state: 0 for state in STATES}
     for sp in spans:

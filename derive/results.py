@@ -66,6 +66,27 @@ class Result:
 
 
 @dataclass
+class Formula:
+    """A whole chain as written (for export): its members' LaTeX and how each of its claims went."""
+
+    file: str
+    line: int
+    id: str | None
+    title: str | None
+    kind: str                      # chain | update | definition
+    members: list[str]             # each member's LaTeX, head first
+    label: str | None
+    verdicts: list[str]            # one per claim
+
+    @property
+    def proved(self) -> bool:
+        return bool(self.verdicts) and all(v == PROVED for v in self.verdicts)
+
+    def __repr__(self) -> str:
+        return f"Formula({self.file}:{self.line} {self.id or ''} {len(self.members)} members, {self.verdicts})"
+
+
+@dataclass
 class Report:
     """Every result of one run, in input order, plus the states of math spans that hold no claim."""
 
@@ -73,6 +94,7 @@ class Report:
     spans: dict[str, int] = field(default_factory=dict)   # span state -> count (documents only)
     seconds: float = 0.0
     model: str = ""                                        # one-line description of the model used
+    formulas: list[Formula] = field(default_factory=list)  # every chain checked, in input order
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)

@@ -12,7 +12,7 @@ from .errors import DeriveError, FormulaFileError
 from .model import Spec
 from .parse import parse
 from .read import FORMULA_SUFFIXES, read_formula_file
-from .results import ERROR, Report, Result
+from .results import ERROR, Formula, Report, Result
 
 BUNDLED = "formulas"
 
@@ -53,10 +53,10 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
         if progress:
             progress(k, len(files), display)
         if path.suffix in FORMULA_SUFFIXES:
-            report.results.extend(check_formula_file(path, options, workspaces, display))
+            report.results.extend(check_formula_file(path, options, workspaces, display, report.formulas))
         else:
             from .lecture import check_document
-            results, spans = check_document(path, options, workspaces, display)
+            results, spans = check_document(path, options, workspaces, display, report.formulas)
             report.results.extend(results)
             for state, n in spans.items():
                 report.spans[state] = report.spans.get(state, 0) + n
@@ -73,8 +73,11 @@ def error_result(e: DeriveError, display: str) -> Result:
                   detail=e.describe())
 
 
-def check_formula_file(path: Path, options: Options, workspaces: dict, display: str | None = None) -> list[Result]:
+def check_formula_file(path: Path, options: Options, workspaces: dict, display: str | None = None,
+                       formulas: list | None = None) -> list[Result]:
+    """Check one formula file; the chains checked are appended to `formulas` when given."""
     display = display or str(path)
+    formulas = [] if formulas is None else formulas
     try:
         formula_file = read_formula_file(path, display)
     except FormulaFileError as e:
@@ -114,8 +117,12 @@ def check_formula_file(path: Path, options: Options, workspaces: dict, display: 
     for statement, failure in statements:
         if failure is not None:
             results.append(failure)
+            formulas.append(Formula(file=display, line=failure.line, id=failure.id, title=failure.title,
+                                    kind="chain", members=[failure.claim], label=None, verdicts=[ERROR]))
         else:
-            results.extend(checker.results(statement))
+            found = checker.results(statement)
+            results.extend(found)
+            formulas.append(checker.formula(statement, found))
     return results
 
 

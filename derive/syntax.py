@@ -126,7 +126,7 @@ class Member:
 
     @property
     def text(self) -> str:
-        return " ".join(p.text for p in self.parts)
+        return " + ".join(p.text for p in self.parts)
 
     def __repr__(self) -> str:
         return f"Member({self.text!r})"
