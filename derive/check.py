@@ -96,13 +96,7 @@ class Checker:
     # -- definitions ----------------------------------------------------------------------------
     def knows(self, node: s.Sym) -> bool:
         """Does the model (or notation) give this name a meaning of its own?"""
-        probe = Meaning(self.workspace.net, self.workspace.oracle, {})
-        probe.derivatives = {}
-        try:
-            probe.name_value(node, {})
-            return True
-        except MeaningError as e:
-            return not e.message.startswith("unknown name")
+        return self.meaning.knows(node)
 
     def collect_definitions(self, statements: list[Statement]) -> list[Statement]:
         """Register the first definition of each new name; returns the restatements."""

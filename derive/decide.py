@@ -48,6 +48,7 @@ class Decider:
         self.evaluator = Evaluator(net, derivatives)
         self._normal: dict = {}
         self._numeric: dict = {}
+        self._decided: dict = {}
         self._expansions = net.expansions
 
     # -- normal form ----------------------------------------------------------------------------------
@@ -109,6 +110,14 @@ class Decider:
 
     # -- the decision --------------------------------------------------------------------------------
     def decide(self, lhs, rhs) -> Decision:
+        """The decision on lhs = rhs (the same claim restated is decided once)."""
+        key = (lhs, rhs)
+        if key not in self._decided:
+            self._decided[key] = self._decide(lhs, rhs)
+        d = self._decided[key]
+        return Decision(d.verdict, d.detail, d.counterexample)
+
+    def _decide(self, lhs, rhs) -> Decision:
         left = list(lhs) if is_matrix(lhs) else [lhs]
         right = list(rhs) if is_matrix(rhs) else [rhs]
         if _shape(lhs) != _shape(rhs):

@@ -35,28 +35,40 @@ SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", P
 def check_document(path: Path, options: Options, workspaces: dict, display: str | None = None,
                    formulas: list | None = None):
     """Check one document; returns (results, {span state: count}); chains go to `formulas`."""
+    tasks, finish = prepare_document(path, options, workspaces, display)
+    results, counts, found = finish([task() for task in tasks])
+    if formulas is not None:
+        formulas.extend(found)
+    return results, counts
+
+
+def prepare_document(path: Path, options: Options, workspaces: dict, display: str | None = None):
+    """Read, parse and link a document; returns (tasks, finish): one task per statement (a callable,
+    independent of the others, so they may run in parallel) and `finish`, which turns the tasks'
+    outcomes into (results, {span state: count}, formulas)."""
     display = display or str(path)
-    formulas = [] if formulas is None else formulas
     try:
         text = Path(path).read_text(encoding="utf-8") if Path(path).suffix != ".ipynb" else None
         spans, problems = read_document(path) if text is None else read_document(path, text)
     except (DeriveError, OSError) as e:
         err = e if isinstance(e, DeriveError) else DeriveError(f"cannot read the file: {e}", file=display)
-        return [_error_result(err, display)], {"unreadable": 1}
+        failure = _error_result(err, display)
+        return [], lambda outcomes: ([failure], {"unreadable": 1}, [])
     spans = [_renamed(sp, display) for sp in spans]
+    index = {id(sp): k for k, sp in enumerate(spans)}
     results = [_error_result(p.error(), display) for p in problems]
-    states = {id(sp): None for sp in spans}
+    states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
-    for sp in spans:
+    for k, sp in enumerate(spans):
         if sp.skipped:
-            states[id(sp)] = "skipped"
+            states[k] = "skipped"
             continue
         try:
             for piece in parse(sp.text, sp):
                 assembler.add(piece, display=sp.display)
         except DeriveError as e:
             results.append(_error_result(e, display))
-            states[id(sp)] = "unreadable"
+            states[k] = "unreadable"
     statements = assembler.statements
     try:
         spec = options.spec or front_matter_spec(text or "") or infer_spec(statements)
@@ -67,24 +79,34 @@ def check_document(path: Path, options: Options, workspaces: dict, display: str 
     for st in statements:
         st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
     checker.collect_definitions(statements)
-    for st in statements:
-        found = checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)
+
+    def task(st):
+        found, marks = (checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)), []
         for r in found:
             member = next((m for m in st.members if _pos(m.parts[0]) == (r.line, r.col)), None)
-            touched = {id(p.source) for p in member.parts} if member and r.verdict != ERROR else set()
+            touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
                 _pinpoint(checker, st, r, member)
-            touched |= {id(sp) for sp in spans if sp.cell == r.cell and _contains(sp, r.line, r.col)}
-            _mark(states, touched, r.verdict)
-            results.append(r)
-        if st.kind != EXPRESSION:
-            formulas.append(checker.formula(st, found))
-    results.sort(key=lambda r: (r.cell or 0, r.line, r.col))
-    counts = {state: 0 for state in STATES}
-    for sp in spans:
-        counts[states[id(sp)] or "no claim"] += 1
-    counts["unreadable"] += len(problems)
-    return results, {k: v for k, v in counts.items() if v}
+            touched |= {k for k, sp in enumerate(spans) if sp.cell == r.cell and _contains(sp, r.line, r.col)}
+            marks.append((touched, r.verdict))
+        return found, marks, (checker.formula(st, found) if st.kind != EXPRESSION else None)
+
+    def finish(outcomes):
+        out, formulas = list(results), []
+        for found, marks, formula in outcomes:
+            out.extend(found)
+            for touched, verdict in marks:
+                _mark(states, touched, verdict)
+            if formula is not None:
+                formulas.append(formula)
+        out.sort(key=lambda r: (r.cell or 0, r.line, r.col))
+        counts = {state: 0 for state in STATES}
+        for state in states:
+            counts[state or "no claim"] += 1
+        counts["unreadable"] += len(problems)
+        return out, {k: v for k, v in counts.items() if v}, formulas
+
+    return [lambda st=st: task(st) for st in statements], finish
 
 
 def _renamed(span, display):
@@ -108,10 +130,10 @@ def _lone(checker: Checker, st) -> list[Result]:
     return errors
 
 
-def _mark(states: dict, touched: set, verdict: str) -> None:
+def _mark(states: list, touched: set, verdict: str) -> None:
     """A span's state is the worst verdict of the claims whose checked member it holds a part of."""
     for key in touched:
-        if key in states and states[key] != "skipped":
+        if states[key] != "skipped":
             current = states[key]
             if current is None or SEVERITY[_verdict_of(current)] < SEVERITY[verdict]:
                 states[key] = SPAN_STATE[verdict]

@@ -66,6 +66,7 @@ class Meaning:
         self.definitions = definitions if definitions is not None else {}
         self.derivatives: dict[sp.Symbol, Derivative] = {}
         self._evaluating: set[str] = set()
+        self._values: dict = {}
 
     # -- entry points ------------------------------------------------------------------------------
     def member_value(self, member: s.Member) -> Value:
@@ -77,12 +78,17 @@ class Meaning:
         return total
 
     def part_value(self, part: s.Part) -> Value:
+        """The value of one part; the same expression (a restated definition) is evaluated once."""
         from .parse import locate
+        if part.expr in self._values:
+            return self._values[part.expr]
         try:
             env = self._bind_sum_bounds(part.expr, {})
-            return self.value(part.expr, env)
+            value = self.value(part.expr, env)
         except DeriveError as err:
             raise locate(err, part.source, getattr(err, "offset", part.start)) from None
+        self._values[part.expr] = value
+        return value
 
     # -- evaluation ---------------------------------------------------------------------------------
     def value(self, node: s.Node, env: dict) -> Value:
@@ -261,6 +267,14 @@ class Meaning:
         if name == "e" and sub is None and layer is None:
             return sp.E
         raise _fail(MeaningError, f"unknown name {self._spelled(node)}", node, QUANTITY_NAMES)
+
+    def knows(self, node: s.Sym) -> bool:
+        """Does the model or the notation give this name a meaning (whether or not it is valid here)?"""
+        if node.name in ("a", "z", "w", "b", "x", "t", "E", "A", "W", "Z", "T") + LEARNING_RATES:
+            return True
+        if node.name == "loss" and node.sub is not None and node.sub.isdigit():
+            return True
+        return bool(MATRIX_ALIAS.match(node.name)) or (node.name == "e" and not node.sub and not node.layer)
 
     def _spelled(self, node: s.Sym) -> str:
         text = node.name + (f"_{{{node.sub}}}" if node.sub else "")

@@ -90,15 +90,32 @@ def parse(text: str, source=None) -> list[s.Piece]:
     """Parse one math span into pieces; raise NotationError located in `source`."""
     source = source or TextSource(text)
     try:
+        return _with_source(_parse_cached(text), source)
+    except NotationError as err:
+        raise locate(err, source, getattr(err, "offset", 0)) from None
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> tuple:
+    """Pieces of a text, without a source (lectures restate the same formulas many times)."""
+    try:
         tree = parser().parse(text)
-        return Build(text, source).transform(tree)
+        return tuple(Build(text, None).transform(tree))
     except UnexpectedInput as e:
-        raise locate(_syntax_error(e, text), source, _offset(e, text)) from None
+        err = _syntax_error(e, text)
+        err.offset = _offset(e, text)
+        raise err from None
     except VisitError as e:
         if isinstance(e.orig_exc, DeriveError):
-            err = e.orig_exc
-            raise locate(err, source, getattr(err, "offset", 0)) from None
+            raise e.orig_exc from None
         raise
+
+
+def _with_source(pieces: tuple, source) -> list[s.Piece]:
+    return [s.Piece(lead=p.lead, label=p.label, start=p.start,
+                    chains=[[s.Member([s.Part(part.expr, part.text, source) for part in m.parts]) for m in chain]
+                            for chain in p.chains])
+            for p in pieces]
 
 
 def _offset(e: UnexpectedInput, text: str) -> int:

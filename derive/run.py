@@ -6,8 +6,9 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from .chains import Assembler, EXPRESSION, Statement, classify
+from .chains import Assembler, Statement
 from .check import Checker, Options, workspace_for
+from .parallel import parallel_map
 from .errors import DeriveError, FormulaFileError
 from .model import Spec
 from .parse import parse
@@ -49,17 +50,24 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
     files = expand_paths(paths) if paths else bundled_formulas()
     report = Report()
     workspaces: dict = {}
+    prepared = []
     for k, (path, display) in enumerate(files):
         if progress:
             progress(k, len(files), display)
         if path.suffix in FORMULA_SUFFIXES:
-            report.results.extend(check_formula_file(path, options, workspaces, display, report.formulas))
+            prepared.append(prepare_formula_file(path, options, workspaces, display))
         else:
-            from .lecture import check_document
-            results, spans = check_document(path, options, workspaces, display, report.formulas)
-            report.results.extend(results)
-            for state, n in spans.items():
-                report.spans[state] = report.spans.get(state, 0) + n
+            from .lecture import prepare_document
+            prepared.append(prepare_document(path, options, workspaces, display))
+    tasks = [task for file_tasks, _ in prepared for task in file_tasks]
+    outcomes = parallel_map(lambda task: task(), tasks)
+    for file_tasks, finish in prepared:
+        results, spans, formulas = finish(outcomes[:len(file_tasks)])
+        outcomes = outcomes[len(file_tasks):]
+        report.results.extend(results)
+        report.formulas.extend(formulas)
+        for state, n in spans.items():
+            report.spans[state] = report.spans.get(state, 0) + n
     if progress:
         progress(len(files), len(files), "")
     report.seconds = time.perf_counter() - start
@@ -76,21 +84,30 @@ def error_result(e: DeriveError, display: str) -> Result:
 def check_formula_file(path: Path, options: Options, workspaces: dict, display: str | None = None,
                        formulas: list | None = None) -> list[Result]:
     """Check one formula file; the chains checked are appended to `formulas` when given."""
+    tasks, finish = prepare_formula_file(path, options, workspaces, display)
+    results, _, found = finish([task() for task in tasks])
+    if formulas is not None:
+        formulas.extend(found)
+    return results
+
+
+def prepare_formula_file(path: Path, options: Options, workspaces: dict, display: str | None = None):
+    """Read and parse a formula file; returns (tasks, finish) as `lecture.prepare_document` does."""
     display = display or str(path)
-    formulas = [] if formulas is None else formulas
     try:
         formula_file = read_formula_file(path, display)
     except FormulaFileError as e:
-        return [error_result(e, display)]
-    results = [error_result(p, display) for p in formula_file.problems]
+        failure = error_result(e, display)
+        return [], lambda outcomes: ([failure], {}, [])
+    problems = [error_result(p, display) for p in formula_file.problems]
     spec = options.spec or formula_file.spec or Spec()
     checker = Checker(workspace_for(spec, workspaces), display, options)
     statements: list[tuple[Statement | None, Result | None]] = []
     seen_ids = set()
     for entry in formula_file.entries:
         if entry.id in seen_ids:
-            results.append(error_result(FormulaFileError(f"id {entry.id!r} is used twice", file=display,
-                                                          line=entry.line, col=1), display))
+            problems.append(error_result(FormulaFileError(f"id {entry.id!r} is used twice", file=display,
+                                                           line=entry.line, col=1), display))
         seen_ids.add(entry.id)
         try:
             pieces = parse(entry.latex, entry.source)
@@ -114,16 +131,21 @@ def check_formula_file(path: Path, options: Options, workspaces: dict, display: 
         statement.kind = entry.kind
         statements.append((statement, None))
     checker.collect_definitions([st for st, _ in statements if st is not None])
-    for statement, failure in statements:
+
+    def task(statement, failure):
         if failure is not None:
-            results.append(failure)
-            formulas.append(Formula(file=display, line=failure.line, id=failure.id, title=failure.title,
-                                    kind="chain", members=[failure.claim], label=None, verdicts=[ERROR]))
-        else:
-            found = checker.results(statement)
+            return [failure], Formula(file=display, line=failure.line, id=failure.id, title=failure.title,
+                                      kind="chain", members=[failure.claim], label=None, verdicts=[ERROR])
+        found = checker.results(statement)
+        return found, checker.formula(statement, found)
+
+    def finish(outcomes):
+        results = list(problems)
+        for found, _ in outcomes:
             results.extend(found)
-            formulas.append(checker.formula(statement, found))
-    return results
+        return results, {}, [formula for _, formula in outcomes]
+
+    return [lambda st=st, f=f: task(st, f) for st, f in statements], finish
 
 
-__all__ = ["check_paths", "check_formula_file", "bundled_formulas", "classify", "EXPRESSION"]
+__all__ = ["check_paths", "check_formula_file", "bundled_formulas"]
