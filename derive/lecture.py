@@ -203,26 +203,40 @@ def front_matter_spec(text: str) -> Spec | None:
 
 
 def infer_spec(statements) -> Spec:
-    """The network a document defines: sizes from the units its definitions name, the W layout
-    from its W^{(l)} = pmatrix definitions (the lecture's layout when it states none)."""
+    """The network a document defines: as many layers as it mentions, each layer's size from the
+    units its definitions name (else the lecture's size, or more if it mentions more), the W layout from its
+    W^{(l)} = pmatrix definitions (the lecture's layout when it states none)."""
     default = Spec()
-    units: dict[int, int] = {}
+    defined: dict[int, int] = {}
+    mentioned: dict[int, int] = {}
     votes = {"source-major": 0, "target-major": 0}
+
+    def note(table, layer, unit):
+        if layer >= 1 and unit >= 1:
+            table[layer] = max(table.get(layer, 0), unit)
+
     for st in statements:
+        for member in st.members:
+            for part in member.parts:
+                for n in walk(part.expr):
+                    if isinstance(n, s.Sym):
+                        _mention(n, mentioned, note)
         if len(st.members) < 2 or len(st.head.parts) != 1:
             continue
         head = st.head.parts[0].expr
-        if not isinstance(head, s.Sym) or not head.layer or not head.layer.isdigit():
-            if isinstance(head, s.Sym) and head.name == "x" and head.sub and head.sub.isdigit():
-                units[1] = max(units.get(1, 0), int(head.sub))
+        if not isinstance(head, s.Sym):
+            continue
+        if head.name == "x" and head.sub and head.sub.isdigit():
+            note(defined, 1, int(head.sub))
+        if not head.layer or not head.layer.isdigit():
             continue
         layer = int(head.layer)
         if head.name in ("a", "z") and head.sub and head.sub.isdigit():
-            units[layer] = max(units.get(layer, 0), int(head.sub))
+            note(defined, layer, int(head.sub))
             if head.name == "z":
                 for n in walk(st.members[1].parts[0].expr):
                     if isinstance(n, s.Sym) and n.name in ("a", "x") and n.sub and n.sub.isdigit():
-                        units[layer - 1] = max(units.get(layer - 1, 0), int(n.sub))
+                        note(defined, layer - 1, int(n.sub))
         if head.name == "W" and not head.sub:
             value = st.members[1].parts[0].expr
             if isinstance(value, s.Matrix) and len(value.rows) > 1 and len(value.rows[0]) > 1:
@@ -230,10 +244,27 @@ def infer_spec(statements) -> Spec:
                 if isinstance(corner, s.Sym) and corner.name == "w" and corner.sub in ("21", "12"):
                     votes["source-major" if corner.sub == "21" else "target-major"] += 1
     layout = "target-major" if votes["target-major"] > votes["source-major"] else default.layout
-    if not units:
+    depth = max(list(defined) + list(mentioned) + [0])
+    if depth < 2:
         return Spec(layout=layout)
-    depth = max(units)
-    layers = tuple(units.get(l, default.layers[min(l, len(default.layers)) - 1]) for l in range(1, depth + 1))
-    if len(layers) < 2:
-        return Spec(layout=layout)
+    def usual(l):          # the lecture's size for a layer the document does not define
+        return default.layers[l - 1] if l <= len(default.layers) else default.layers[-1]
+    layers = tuple(defined.get(l) or max(usual(l), mentioned.get(l, 0)) for l in range(1, depth + 1))
     return Spec(layers=layers, layout=layout)
+
+
+def _mention(n: s.Sym, mentioned: dict, note) -> None:
+    """Record the layer and unit a name mentions (w_{ji}^{(l)}: unit j of l and unit i of l-1)."""
+    layer = int(n.layer) if n.layer and n.layer.isdigit() else None
+    digits = n.sub if n.sub and n.sub.isdigit() else None
+    if n.name == "x" and digits:
+        note(mentioned, 1, int(digits))
+    elif layer is None:
+        return
+    elif n.name == "w" and digits and len(digits) == 2:
+        note(mentioned, layer, int(digits[0]))
+        note(mentioned, layer - 1, int(digits[1]))
+    elif n.name in ("a", "z", "b", "t") and digits:
+        note(mentioned, layer, int(digits))
+    elif n.name in ("A", "W", "Z", "b"):
+        note(mentioned, layer, 1)
