@@ -47,10 +47,18 @@ class Oracle:
         return self._composed.setdefault(cut, {})
 
     def partial(self, expr: sp.Expr, wrt: tuple) -> Derivative:
-        """d expr / d wrt through the network; expr is written in quantity symbols."""
+        """d expr / d wrt through the network; expr is written in quantity symbols.
+
+        dE/dY is taken as the sum of the dE_i/dY (diff is linear), which lectures use too.
+        """
         key = (expr, wrt)
         if key not in self._cache:
-            self._cache[key] = self._differentiate(expr, wrt)
+            if expr == self.net["E",]:
+                parts = [self.partial(self.net["E", i], wrt) for i in self.net.units(self.net.L)]
+                self._cache[key] = Derivative(normal=sp.Add(*[d.normal for d in parts]),
+                                              raw=sp.Add(*[d.raw for d in parts]))
+            else:
+                self._cache[key] = self._differentiate(expr, wrt)
         return self._cache[key]
 
     def gradient(self, parameter: tuple) -> Derivative:
