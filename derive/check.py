@@ -17,8 +17,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import sympy as sp
-
 from . import syntax as s
 from .chains import CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
 from .decide import Decider, Decision
@@ -252,4 +250,4 @@ def workspace_for(spec: Spec, cache: dict) -> Workspace:
     return cache[spec]
 
 
-__all__ = ["Checker", "Options", "Workspace", "deadline", "TimeLimit", "workspace_for", "ERROR", "sp"]
+__all__ = ["Checker", "Options", "Workspace", "deadline", "TimeLimit", "workspace_for"]
