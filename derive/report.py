@@ -74,9 +74,9 @@ def explain(r: Result) -> str:
     if r.verdict == ERROR:
         return r.detail
     lines = [f"{r.verdict}: {r.detail}"]
-    if r.verdict == REFUTED and r.wrong:
-        lines.append(f"wrong member ({'left' if r.wrong == 'lhs' else 'right'}): "
-                     f"{shorthand(r.lhs if r.wrong == 'lhs' else r.rhs)}")
+    wrong_text = r.lhs if r.wrong == "lhs" else r.rhs
+    if r.verdict == REFUTED and r.wrong and wrong_text:
+        lines.append(f"wrong member ({'left' if r.wrong == 'lhs' else 'right'}): {shorthand(wrong_text)}")
     c = r.counterexample
     if c is not None:
         point = ", ".join(f"{k}={v}" for k, v in c.point.items())
