@@ -169,10 +169,16 @@ _BACKTICKS = re.compile("`+")
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
 def _prose_regions(src: _Source) -> list[tuple[int, int]]:
-    """(start, end) offsets of the text outside fenced code blocks."""
-    regions, start, fence = [], 0, None
+    """(start, end) offsets of the text outside fenced code blocks and YAML front matter."""
+    front = _FRONT_MATTER.match(src.text)
+    regions, start, fence = [], front.end() if front else 0, None
     for number, line in enumerate(src.lines):
+        if src.starts[number] < start:
+            continue
         if fence is None:
             m = _FENCE_OPEN.fullmatch(line)
             if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):

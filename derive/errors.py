@@ -26,8 +26,12 @@ class DeriveError(Exception):
         self.source_line = self.source_line or source_line
         return self
 
+    cell: int | None = None
+
     def where(self) -> str:
         parts = [self.file or "<input>"]
+        if self.cell is not None:
+            parts.append(f"cell {self.cell}")
         if self.line is not None:
             parts.append(str(self.line))
             if self.col is not None:

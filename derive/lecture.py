@@ -24,7 +24,7 @@ from .documents import read_document
 from .errors import DeriveError, ModelError
 from .meaning import walk
 from .model import Spec
-from .parse import parse
+from .parse import locate, parse
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result
 
 STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")
@@ -67,7 +67,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             for piece in parse(sp.text, sp):
                 assembler.add(piece, display=sp.display)
         except DeriveError as e:
-            results.append(_error_result(e, display))
+            results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
             states[k] = "unreadable"
     statements = assembler.statements
     try:
@@ -124,10 +124,9 @@ def _is_parameter(node: s.Sym) -> bool:
 
 
 def _lone(checker: Checker, st) -> list[Result]:
-    """A lone expression claims nothing, but it must be readable."""
-    errors = []
-    checker._value(st.head, errors, st)
-    return errors
+    """A lone expression claims nothing; it had to parse, but prose may use general names
+    (w_{ji}^{(l)}, an index no sum binds) that mean nothing in the concrete network."""
+    return []
 
 
 def _mark(states: list, touched: set, verdict: str) -> None:
@@ -169,8 +168,9 @@ def _pinpoint(checker: Checker, st, r: Result, wrong) -> None:
             continue
         if whole.verdict != PROVED:
             continue
+        theirs_all = [theirs for _, theirs in pairs]
         for part, (mine, theirs) in zip(wrong.parts, pairs):
-            if decider.decide(theirs, mine).verdict != PROVED:
+            if not any(decider.decide(other_part, mine).verdict == PROVED for other_part in theirs_all):
                 r.line, r.col = _pos(part)
                 r.detail += f" (the wrong part is the one at line {r.line})"
                 return
@@ -204,7 +204,8 @@ def front_matter_spec(text: str) -> Spec | None:
 
 def infer_spec(statements) -> Spec:
     """The network a document defines: as many layers as it mentions, each layer's size from the
-    units its definitions name (else the lecture's size, or more if it mentions more), the W layout from its
+    units its definitions name (else the lecture's), or more where it uses more units (mentioned at
+    least twice: a unit mentioned once may be a typo, which should be an error at its line), the W layout from its
     W^{(l)} = pmatrix definitions (the lecture's layout when it states none)."""
     default = Spec()
     defined: dict[int, int] = {}
@@ -215,12 +216,20 @@ def infer_spec(statements) -> Spec:
         if layer >= 1 and unit >= 1:
             table[layer] = max(table.get(layer, 0), unit)
 
+    counted: dict[tuple[int, int], int] = {}
+
+    def count(table, layer, unit):           # a unit mentioned once may be a typo; twice, it is used
+        if layer >= 1 and unit >= 1:
+            counted[layer, unit] = counted.get((layer, unit), 0) + 1
+            if counted[layer, unit] >= 2:
+                note(table, layer, unit)
+
     for st in statements:
         for member in st.members:
             for part in member.parts:
                 for n in walk(part.expr):
                     if isinstance(n, s.Sym):
-                        _mention(n, mentioned, note)
+                        _mention(n, mentioned, count)
         if len(st.members) < 2 or len(st.head.parts) != 1:
             continue
         head = st.head.parts[0].expr
@@ -249,7 +258,7 @@ def infer_spec(statements) -> Spec:
         return Spec(layout=layout)
     def usual(l):          # the lecture's size for a layer the document does not define
         return default.layers[l - 1] if l <= len(default.layers) else default.layers[-1]
-    layers = tuple(defined.get(l) or max(usual(l), mentioned.get(l, 0)) for l in range(1, depth + 1))
+    layers = tuple(max(defined.get(l) or usual(l), mentioned.get(l, 0)) for l in range(1, depth + 1))
     return Spec(layers=layers, layout=layout)
 
 

@@ -27,7 +27,7 @@ EXPECTED = {
     "FRAC_DIGITS": r"\frac12", "PARTIAL": r"\partial", "SUM": r"\sum", "GREEK": r"a Greek letter (\alpha)",
     "NAME": "a name (a, z, w, b, x, t, E, A1, W3, loss\\_3)", "NUMBER": "a number",
     "SUB": "a subscript _1 or _{11}", "LAYER": "a layer superscript ^{(2)}", "TRANSPOSE": "^T",
-    "SUP1": "a superscript", "CARET": "^", "ROWSEP": r"\\", "BEGIN_ENV": r"\begin{aligned}",
+    "SUP1": "a superscript", "LAYER_T": "^{(l)T}", "CARET": "^", "ROWSEP": r"\\", "BEGIN_ENV": r"\begin{aligned}",
     "END_ENV": r"\end{...}", "BEGIN_MATRIX": r"\begin{pmatrix}", "END_MATRIX": r"\end{pmatrix}",
     "$END": "the end of the formula",
 }
@@ -287,7 +287,11 @@ class Build(Transformer):
         else:
             name = str(head)
         name = name.replace("\\_", "_")
+        transposed = children[-1].type == "LAYER_T" if len(children) > 1 else False
         for t in children[1:]:
+            if t.type == "LAYER_T":
+                layer = re.match(r"^\^\s*\{\s*\(\s*(.*?)\s*\)", str(t)).group(1).replace(" ", "")
+                continue
             if t.type == "SUB":
                 if sub is not None:
                     raise _error("a second subscript", t.start_pos, "one subscript per name")
@@ -298,7 +302,8 @@ class Build(Transformer):
                 layer = LAYER_TEXT.match(str(t)).group(1).replace(" ", "")
         if "_" in name and sub is None:       # loss\_3 written as one name
             name, _, sub = name.partition("_")
-        return s.Sym(name, sub, layer, start=meta.start_pos, end=meta.end_pos)
+        symbol = s.Sym(name, sub, layer, start=meta.start_pos, end=meta.end_pos)
+        return s.Transpose(symbol, start=meta.start_pos, end=meta.end_pos) if transposed else symbol
 
     def group(self, meta, children):
         inner = children[1]
