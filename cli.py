@@ -123,5 +123,53 @@ def _progress_bar(paths):
     return show
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--to", "to", type=click.Choice(("tex", "md")), default="tex", show_default=True,
+              help="tex: a standalone LaTeX document (pdflatex); md: $$ blocks for Markdown.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of standard output.")
+@click.option("--allow-unproved", is_flag=True,
+              help="Include formulas not proved, marked NOT PROVED, and exit 0 for them.")
+@click.option("--derived", is_flag=True,
+              help="Also write SymPy's own dE/dp for every weight and bias, in the lecture's notation.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds each claim may take; past it the claim is undecided.")
+@click.option("--model", "model", default=None, metavar="SPEC",
+              help="The network: a TOML file with a [model] table, or layer sizes such as 2-2-2. "
+                   "Default: what the file says, else the lecture's 2-2-2 sigmoid network.")
+def export(paths, to, output, allow_unproved, derived, timeout, model):
+    """Write the proven formulas as LaTeX (.tex) or Markdown.
+
+    Checks PATHS like `derive check` (with none, the bundled formulas) and writes every formula
+    whose claims were all proved, as written, each with a note of what was proved, on which
+    model, how, and by which derive version.  Formulas not proved are listed on stderr and left
+    out, unless --allow-unproved includes them under a NOT PROVED mark.  Korean text is
+    romanized in the .tex (pdflatex has no Hangul fonts there) and kept as a comment.
+
+    Exit status: 0 when everything written was proved (or --allow-unproved), 1 when a formula
+    was not proved, 2 when anything could not be read (or on a usage error).
+
+    \b
+    Examples:
+        derive export --to tex -o proofs.tex && pdflatex proofs.tex
+        derive export lecture.md --to md --derived
+    """
+    from derive.check import Options
+    from derive.export import export_report
+    from derive.run import check_paths
+    spec = _load_spec(model)
+    report = check_paths(list(paths), Options(timeout=timeout, spec=spec), progress=_progress_bar(paths))
+    result = export_report(report, to, allow_unproved=allow_unproved, derived=derived,
+                           specs=[spec] if spec else None)
+    if output:
+        Path(output).write_text(result.text, encoding="utf-8")
+    else:
+        click.echo(result.text, nl=False)
+    for line in result.problems():
+        click.echo(line, err=True)
+    sys.exit(result.exit_code)
+
+
 if __name__ == "__main__":
     main()

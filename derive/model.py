@@ -147,7 +147,8 @@ class Network:
 
     # -- naming -------------------------------------------------------------------------------
     def _symbol(self, key: tuple, name: str) -> sp.Symbol:
-        s = sp.Symbol(identifier(key))
+        # targets are printed with the output layer (t_1^{(3)}): networks of other depths get their own
+        s = sp.Symbol(identifier(key) + (f"_L{self.L}" if key[0] == "t" else ""))
         DISPLAY[s] = name
         self.symbols[key] = s
         self.quantities[s] = key
