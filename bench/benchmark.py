@@ -19,7 +19,7 @@ import sympy as sp
 
 ROOT = Path(__file__).resolve().parent.parent
 LECTURE = ROOT.parent / "shared" / "lecture" / "backprop_hidden_layer.md"
-DERIVE = [sys.executable, "-c", "import cli; cli.main()"]
+DERIVE = [sys.executable, "-c", "import cli; cli.entry()"]
 
 
 def end_to_end(args, runs):
@@ -85,7 +85,8 @@ def warm_up():
     ws = Workspace(Spec(layers=(3, 3, 3)))
     net = ws.net
     g = ws.oracle.gradient(("w", 2, 1, 1))
-    sp.simplify(sp.diff(net.compose(("E", 1)).rewrite(sp.exp), net["b", 3, 1]))
+    u = sp.Symbol("u")
+    sp.simplify(sp.diff(1 / (1 + sp.exp(-u * net["w", 3, 1, 1])), u) - sp.exp(-u))
     ws.decider.evaluator.evaluate([g.normal])
     sp.expand(g.normal)
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import sympy as sp
@@ -99,8 +100,23 @@ class Decider:
     def opaque(e: sp.Expr) -> bool:
         return any(f.free_symbols for f in e.atoms(sigmoid, sp.exp))
 
-    @staticmethod
-    def is_zero(d: sp.Expr) -> bool:
+    @cached_property
+    def _ring(self):
+        """Polynomials over QQ in the independent variables: leaves and node values."""
+        from sympy.polys.domains import QQ
+        from sympy.polys.fields import field
+        from sympy.polys.rings import ring
+        gens = list(self.net.leaves) + list(self.net.node_values)
+        return ring(gens, QQ)[0], field(gens, QQ)[0]
+
+    def is_zero(self, d: sp.Expr) -> bool:
+        """Is the difference 0 as a rational function?  Sparse polynomial arithmetic first (exact,
+        several times faster than expand); SymPy's expand when opaque parts are left."""
+        for domain in self._ring:
+            try:
+                return domain.from_expr(d) == 0
+            except (ValueError, TypeError, ZeroDivisionError):
+                continue
         if sp.expand(d) == 0:
             return True
         if any(p.exp.is_negative and p.base.free_symbols for p in d.atoms(sp.Pow)):
