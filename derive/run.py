@@ -102,37 +102,19 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
     problems = [error_result(p, display) for p in formula_file.problems]
     spec = options.spec or formula_file.spec or Spec()
     checker = Checker(workspace_for(spec, workspaces), display, options)
-    statements: list[tuple[Statement | None, Result | None]] = []
     seen_ids = set()
     for entry in formula_file.entries:
         if entry.id in seen_ids:
             problems.append(error_result(FormulaFileError(f"id {entry.id!r} is used twice", file=display,
                                                            line=entry.line, col=1), display))
         seen_ids.add(entry.id)
-        try:
-            pieces = parse(entry.latex, entry.source)
-            assembler = Assembler()
-            for piece in pieces:
-                assembler.add(piece, id=entry.id, title=entry.title)
-        except DeriveError as e:
-            statements.append((None, Result(file=display, line=e.line or entry.line, col=e.col or 1,
-                                            id=entry.id, claim=" ".join(entry.latex.split()), verdict=ERROR,
-                                            detail=e.describe(), title=entry.title)))
-            continue
-        found = assembler.statements
-        if len(found) != 1 or len(found[0].members) < 2:
-            e = FormulaFileError("a formula must be one chain with at least one '='", file=display,
-                                 line=entry.line, col=1, expected="X = Y (= Z ...)")
-            statements.append((None, Result(file=display, line=entry.line, col=1, id=entry.id,
-                                            claim=" ".join(entry.latex.split()), verdict=ERROR,
-                                            detail=e.describe(), title=entry.title)))
-            continue
-        statement = found[0]
-        statement.kind = entry.kind
-        statements.append((statement, None))
-    checker.collect_definitions([st for st, _ in statements if st is not None])
+    # Definitions are read first, since any formula may use them; the other formulas are read in
+    # their own task, so that reading, like deciding, is spread over the workers.
+    read = {id(e): _statement(e, display) for e in formula_file.entries if e.kind == "definition"}
+    checker.collect_definitions([st for st, _ in read.values() if st is not None])
 
-    def task(statement, failure):
+    def task(entry):
+        statement, failure = read.get(id(entry)) or _statement(entry, display)
         if failure is not None:
             return [failure], Formula(file=display, line=failure.line, id=failure.id, title=failure.title,
                                       kind="chain", members=[failure.claim], label=None, verdicts=[ERROR])
@@ -145,7 +127,27 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
             results.extend(found)
         return results, {}, [formula for _, formula in outcomes]
 
-    return [lambda st=st, f=f: task(st, f) for st, f in statements], finish
+    return [lambda e=e: task(e) for e in formula_file.entries], finish
+
+
+def _statement(entry, display: str) -> tuple[Statement | None, Result | None]:
+    """A formula file entry as one statement, or the error result that says why it is not one."""
+    def failure(e: DeriveError, line: int, col: int) -> Result:
+        return Result(file=display, line=line, col=col, id=entry.id, claim=" ".join(entry.latex.split()),
+                      verdict=ERROR, detail=e.describe(), title=entry.title)
+    try:
+        assembler = Assembler()
+        for piece in parse(entry.latex, entry.source):
+            assembler.add(piece, id=entry.id, title=entry.title)
+    except DeriveError as e:
+        return None, failure(e, e.line or entry.line, e.col or 1)
+    found = assembler.statements
+    if len(found) != 1 or len(found[0].members) < 2:
+        e = FormulaFileError("a formula must be one chain with at least one '='", file=display,
+                             line=entry.line, col=1, expected="X = Y (= Z ...)")
+        return None, failure(e, entry.line, 1)
+    found[0].kind = entry.kind
+    return found[0], None
 
 
 __all__ = ["check_paths", "check_formula_file", "bundled_formulas"]
