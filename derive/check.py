@@ -73,6 +73,15 @@ class Workspace:
             self._decider = Decider(self.net, self.derivatives)
         return self._decider
 
+    def warm(self) -> None:
+        """What nearly every claim needs: the seeded points and dE_i/dp for every parameter."""
+        self.decider.evaluator
+        E = [self.net["E", i] for i in self.net.units(self.net.L)]
+        for key in self.net.symbols:
+            if key[0] in ("w", "b"):
+                for e in E:
+                    self.oracle.partial(e, key)
+
     def meaning(self, definitions: dict) -> Meaning:
         m = Meaning(self.net, self.oracle, definitions)
         m.derivatives = self.derivatives

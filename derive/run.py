@@ -60,6 +60,9 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
             from .lecture import prepare_document
             prepared.append(prepare_document(path, options, workspaces, display))
     tasks = [task for file_tasks, _ in prepared for task in file_tasks]
+    if len(tasks) >= 8:
+        for ws in workspaces.values():      # shared by every worker: done once, before they fork
+            ws.warm()
     outcomes = parallel_map(lambda task: task(), tasks)
     for file_tasks, finish in prepared:
         results, spans, formulas = finish(outcomes[:len(file_tasks)])
