@@ -28,6 +28,16 @@ def _load_spec(value: str | None):
                                  "or layer sizes such as 2-2-2", param_hint="--model") from None
 
 
+def claim_options(command):
+    """--timeout and --model, which check and export share."""
+    command = click.option("--model", "model", default=None, metavar="SPEC",
+                           help="The network: a TOML file with a [model] table, or layer sizes such as "
+                                "2-2-2. Default: what the file says, else the lecture's 2-2-2 sigmoid "
+                                "network.")(command)
+    return click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+                        help="Seconds each claim may take; past it the claim is undecided.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="derive", prog_name="derive")
 def main():
@@ -50,11 +60,7 @@ def main():
               help="table for people; json, github (workflow commands), junit (XML), html for tools.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the report to this file instead of standard output.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
-              help="Seconds each claim may take; past it the claim is undecided.")
-@click.option("--model", "model", default=None, metavar="SPEC",
-              help="The network: a TOML file with a [model] table, or layer sizes such as 2-2-2. "
-                   "Default: what the file says, else the lecture's 2-2-2 sigmoid network.")
+@claim_options
 def check(paths, fmt, output, timeout, model):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
@@ -133,11 +139,7 @@ def _progress_bar(paths):
               help="Include formulas not proved, marked NOT PROVED, and exit 0 for them.")
 @click.option("--derived", is_flag=True,
               help="Also write SymPy's own dE/dp for every weight and bias, in the lecture's notation.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
-              help="Seconds each claim may take; past it the claim is undecided.")
-@click.option("--model", "model", default=None, metavar="SPEC",
-              help="The network: a TOML file with a [model] table, or layer sizes such as 2-2-2. "
-                   "Default: what the file says, else the lecture's 2-2-2 sigmoid network.")
+@claim_options
 def export(paths, to, output, allow_unproved, derived, timeout, model):
     """Write the proven formulas as LaTeX (.tex) or Markdown.
 
