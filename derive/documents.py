@@ -417,10 +417,10 @@ def read_document(path: str | Path, text: str | None = None) -> tuple[list[Span]
     return reader(text, file)
 
 
-def find_documents(paths) -> list[Path]:
+def find_documents(paths, suffixes=DOCUMENT_SUFFIXES) -> list[Path]:
     """The documents named by `paths`: folders are searched recursively (sorted, hidden
-    folders and files and .git/node_modules/__pycache__/.venv left out) for files with a
-    DOCUMENT_SUFFIXES suffix; a file named explicitly is kept whatever its suffix."""
+    folders and files and .git/node_modules/__pycache__/.venv left out) for files with one of
+    `suffixes`; a file named explicitly is kept whatever its suffix."""
     found: list[Path] = []
     for given in paths:
         path = Path(given)
@@ -431,7 +431,7 @@ def find_documents(paths) -> list[Path]:
         for folder, dirs, files in os.walk(path):
             dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]
             inside += [Path(folder) / f for f in files
-                       if not f.startswith(".") and Path(f).suffix.lower() in DOCUMENT_SUFFIXES]
+                       if not f.startswith(".") and Path(f).suffix.lower() in suffixes]
         found += sorted(inside, key=lambda p: p.relative_to(path).parts)
     unique: dict[Path, None] = dict.fromkeys(found)
     return list(unique)

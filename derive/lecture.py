@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from . import syntax as s
-from .chains import DEFINITION, EXPRESSION, UPDATE, Assembler, classify
+from .chains import EXPRESSION, Assembler, classify
 from .check import Checker, Options, workspace_for
 from .documents import read_document
 from .errors import DeriveError, ModelError
@@ -30,16 +30,6 @@ from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result
 STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")
 SEVERITY = {ERROR: 4, REFUTED: 3, UNDECIDED: 2, PROVED: 1}
 SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved"}
-
-
-def check_document(path: Path, options: Options, workspaces: dict, display: str | None = None,
-                   formulas: list | None = None):
-    """Check one document; returns (results, {span state: count}); chains go to `formulas`."""
-    tasks, finish = prepare_document(path, options, workspaces, display)
-    results, counts, found = finish([task() for task in tasks])
-    if formulas is not None:
-        formulas.extend(found)
-    return results, counts
 
 
 def prepare_document(path: Path, options: Options, workspaces: dict, display: str | None = None):

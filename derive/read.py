@@ -179,14 +179,3 @@ def _map_value(raw: str, offset: int, quote: str):
             col += 1
         i += 1
     return out
-
-
-def find_formula_files(paths) -> list[Path]:
-    """Formula files among the paths given; folders are searched for *.toml."""
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*.toml") if not any(part.startswith(".") for part in q.parts)))
-        else:
-            out.append(p)
-    return out

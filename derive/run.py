@@ -29,18 +29,9 @@ def bundled_formulas() -> list[tuple[Path, str]]:
 
 
 def expand_paths(paths) -> list[tuple[Path, str]]:
-    from .documents import DOCUMENT_SUFFIXES
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = [q for q in sorted(p.rglob("*")) if q.is_file()
-                     and q.suffix in FORMULA_SUFFIXES + DOCUMENT_SUFFIXES
-                     and not any(part.startswith(".") or part in ("node_modules", "__pycache__")
-                                 for part in q.relative_to(p).parts)]
-            out.extend((q, str(q)) for q in found)
-        else:
-            out.append((p, str(p)))
-    return out
+    """Formula files and documents named by `paths` (folders searched), with their display names."""
+    from .documents import DOCUMENT_SUFFIXES, find_documents
+    return [(p, str(p)) for p in find_documents(paths, FORMULA_SUFFIXES + DOCUMENT_SUFFIXES)]
 
 
 def check_paths(paths, options: Options | None = None, progress=None) -> Report:
@@ -84,18 +75,9 @@ def error_result(e: DeriveError, display: str) -> Result:
                   detail=e.describe())
 
 
-def check_formula_file(path: Path, options: Options, workspaces: dict, display: str | None = None,
-                       formulas: list | None = None) -> list[Result]:
-    """Check one formula file; the chains checked are appended to `formulas` when given."""
-    tasks, finish = prepare_formula_file(path, options, workspaces, display)
-    results, _, found = finish([task() for task in tasks])
-    if formulas is not None:
-        formulas.extend(found)
-    return results
-
-
 def prepare_formula_file(path: Path, options: Options, workspaces: dict, display: str | None = None):
-    """Read and parse a formula file; returns (tasks, finish) as `lecture.prepare_document` does."""
+    """Read a formula file; returns (tasks, finish) as `lecture.prepare_document` does: one task per
+    formula, and `finish` turning the tasks' outcomes into (results, {}, formulas)."""
     display = display or str(path)
     try:
         formula_file = read_formula_file(path, display)
@@ -153,4 +135,4 @@ def _statement(entry, display: str) -> tuple[Statement | None, Result | None]:
     return found[0], None
 
 
-__all__ = ["check_paths", "check_formula_file", "bundled_formulas"]
+__all__ = ["check_paths", "bundled_formulas", "expand_paths"]

@@ -152,7 +152,6 @@ def test_equivalent_rewrite_is_proved(tmp_path, kind, old, new):
 
 
 def test_a_claim_past_the_time_bound_is_undecided_and_the_run_goes_on(tmp_path):
-    from derive.check import Checker
     import derive.decide as decide_module
     import time as time_module
     original = decide_module.Decider.decide

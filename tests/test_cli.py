@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from cli import main
 
-from conftest import FORMULAS, ROOT, entry
+from conftest import ROOT, entry
 
 GOOD = entry(r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})", id="b1")
 WRONG = entry(r"\frac{\partial E}{\partial b_1^{(3)}}" "\n" r"  = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)}", id="b1.wrong")

@@ -84,7 +84,7 @@ def test_one_refuted_claim_gives_exactly_one_failure_at_its_line():
 def test_each_verdict_maps_to_its_element():
     suite = suite_of(render_junit(sample_report()))
     cases = {c.get("name"): c for c in suite.findall("testcase")}
-    assert list(cases[f"notes/week3.md:12 ok"]) == []
+    assert list(cases["notes/week3.md:12 ok"]) == []
     undecided = cases["notes/week3.md:28 \u2202E/\u2202x_1 = sigmoid(z)"].find("failure")
     assert undecided.get("type") == "undecided"
     assert undecided.get("message") == "undecided: the sides agree at every point tried"
