@@ -40,12 +40,48 @@ MPMATH = [{"sigmoid": _mp_sigmoid}, "mpmath"]
 
 
 def _printer(numpy: bool):
-    """lambdify's printer, told not to sort terms (sorting cost ~80% of lambdify's time here)."""
-    from sympy.printing.numpy import NumPyPrinter
+    """lambdify's printer: lean for NumPy (below), SymPy's own for mpmath (exact rationals)."""
     from sympy.printing.pycode import MpmathPrinter
     settings = {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
                 "user_functions": {}, "order": "none"}
-    return NumPyPrinter(settings) if numpy else MpmathPrinter(settings)
+    return _LeanPrinter(settings) if numpy else MpmathPrinter(settings)
+
+
+def _lean_printer_class():
+    from sympy.printing.numpy import NumPyPrinter
+
+    class LeanPrinter(NumPyPrinter):
+        """NumPy code for the few node types derive evaluates, fully parenthesised: no term
+        ordering or precedence analysis, which is most of the stock printer's time here."""
+
+        def _print_Add(self, e):
+            return "(" + " + ".join(map(self._print, e.args)) + ")"
+
+        def _print_Mul(self, e):
+            return "(" + "*".join(map(self._print, e.args)) + ")"
+
+        def _print_Pow(self, e):
+            return f"({self._print(e.base)})**({self._print(e.exp)})"
+
+        def _print_Integer(self, e):
+            return f"({e.p})"
+
+        def _print_Rational(self, e):
+            return f"({e.p}/{e.q})"
+
+        def _print_Symbol(self, e):
+            return e.name
+
+        def _print_sigmoid(self, e):
+            return f"sigmoid({self._print(e.args[0])})"
+
+        def _print_exp(self, e):
+            return f"exp({self._print(e.args[0])})"
+
+    return LeanPrinter
+
+
+_LeanPrinter = _lean_printer_class()
 
 
 def draw_points(net: Network, count: int = POINTS, seed: int = SEED) -> dict[sp.Symbol, list[str]]:
