@@ -236,7 +236,7 @@ class Checker:
         return Result(file=self.file, line=line, col=col, id=st.id, claim=f"{lhs} = {rhs}",
                       verdict=verdict, detail=decision.detail if decision else detail,
                       counterexample=decision.counterexample if decision else None, seconds=seconds,
-                      title=st.title, cell=getattr(part.source, "cell", None), lhs=lhs, rhs=rhs,
+                      title=st.title or st.label, cell=getattr(part.source, "cell", None), lhs=lhs, rhs=rhs,
                       wrong="rhs" if verdict == REFUTED else None)
 
     def _error(self, e: DeriveError, member: s.Member, st: Statement, seconds: float) -> Result:
