@@ -64,6 +64,10 @@ class MeaningError(DeriveError):
     """A well-formed formula that names something the model does not have."""
 
 
+class NotInNetwork(MeaningError):
+    """A concrete quantity the network does not have (unit 3 of a 2-unit layer, layer 4 of 3)."""
+
+
 class ModelError(DeriveError):
     """A network specification that cannot be built."""
 

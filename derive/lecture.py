@@ -21,7 +21,7 @@ from . import syntax as s
 from .chains import EXPRESSION, Assembler, classify
 from .check import Checker, Options, workspace_for
 from .documents import read_document
-from .errors import DeriveError, ModelError
+from .errors import DeriveError, ModelError, NotInNetwork
 from .meaning import walk
 from .model import Spec
 from .parse import locate, parse
@@ -114,8 +114,15 @@ def _is_parameter(node: s.Sym) -> bool:
 
 
 def _lone(checker: Checker, st) -> list[Result]:
-    """A lone expression claims nothing; it had to parse, but prose may use general names
-    (w_{ji}^{(l)}, an index no sum binds) that mean nothing in the concrete network."""
+    """A lone expression claims nothing.  Prose may use general names (w_{ji}^{(l)}, an index no
+    sum binds) that mean nothing in the concrete network, so only a concrete quantity the network
+    does not have (w_{31}^{(2)} in a 2-2-2 network, layer 4) makes it unreadable."""
+    try:
+        checker.meaning.member_value(st.head)
+    except NotInNetwork as e:
+        return [checker._error(e, st.head, st, 0.0)]
+    except DeriveError:
+        pass
     return []
 
 

@@ -24,7 +24,7 @@ import sympy as sp
 from . import printing
 from . import syntax as s
 from .derive import Derivative, Oracle
-from .errors import DeriveError, MeaningError, ShapeError
+from .errors import DeriveError, MeaningError, NotInNetwork, ShapeError
 from .model import Network, sigmoid
 
 Value = sp.Expr | sp.ImmutableMatrix
@@ -296,7 +296,7 @@ class Meaning:
     def _loss(self, layer: int, node) -> Value:
         """loss_l: the error term of layer l, dE/dZ^{(l)} (the lecture's loss\\_3, loss\\_2)."""
         if not 2 <= layer <= self.net.L:
-            raise _fail(MeaningError, f"loss\\_{layer}: there is no layer {layer} with weights "
+            raise _fail(NotInNetwork, f"loss\\_{layer}: there is no layer {layer} with weights "
                         f"(layers 2..{self.net.L})", node)
         E = self.net["E",]
         return self.net.matrix("Z", layer).applyfunc(lambda z: self._partial(E, z, node))
@@ -311,13 +311,13 @@ class Meaning:
             raise _fail(MeaningError, f"layer ({node.layer}) is not a number", node, "a layer such as (2)")
         layer = int(node.layer)
         if not 1 <= layer <= self.net.L:
-            raise _fail(MeaningError, f"there is no layer {layer}", node, f"a layer in 1..{self.net.L}")
+            raise _fail(NotInNetwork, f"there is no layer {layer}", node, f"a layer in 1..{self.net.L}")
         return layer
 
     def _matrix(self, kind: str, layer: int, node) -> Value:
         if not 1 <= layer <= self.net.L or (kind in ("W", "Z", "b") and layer == 1):
             low = 1 if kind == "A" else 2
-            raise _fail(MeaningError, f"{kind}^{{({layer})}} does not exist", node,
+            raise _fail(NotInNetwork, f"{kind}^{{({layer})}} does not exist", node,
                         f"a layer in {low}..{self.net.L}")
         return self.net.matrix(kind, layer)
 
@@ -369,7 +369,7 @@ class Meaning:
                 raise _fail(MeaningError, f"layer 1 has no {name}", node, f"a layer in 2..{L}")
             key = (name, layer, self._indices(node, 1, env)[0])
         if not self.net.has(key):
-            raise _fail(MeaningError, f"{self._spelled(node)} does not exist in the "
+            raise _fail(NotInNetwork, f"{self._spelled(node)} does not exist in the "
                         f"{'-'.join(map(str, self.net.spec.layers))} network", node,
                         "unit numbers within each layer's size")
         return key

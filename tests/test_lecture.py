@@ -520,3 +520,14 @@ def test_front_matter_is_not_read_as_math(tmp_path):
     report = check(write(tmp_path, text, "titled.md"))
     assert report.summary() == {"proved": 1, "refuted": 0, "undecided": 0, "errors": 0}
     assert report.spans == {"proved": 1}
+
+
+def test_lone_expressions_may_be_general_but_not_outside_the_network(tmp_path):
+    text = ("가중치 $w_{ji}^{(l)}$ 와 $x$ 는 일반 표기.\n\n"
+            "$$\\frac{\\partial E}{\\partial w_{11}^{(2)}}, \\frac{\\partial E}{\\partial w_{31}^{(2)}}$$\n\n"
+            "$$E = E_1 + E_2$$\n")
+    report = check(write(tmp_path, text, "lone.md"))
+    (error,) = not_proved(report)
+    assert (error.verdict, error.line, error.col) == ("error", 3, 72)
+    assert "w_{31}^{(2)} does not exist in the 2-2-2 network" in error.detail
+    assert report.spans == {"proved": 1, "unreadable": 1, "no claim": 2}
