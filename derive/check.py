@@ -143,7 +143,7 @@ class Checker:
             if k not in values:
                 values[k] = self._value(member, errors, st)
         if st.kind == UPDATE:
-            return errors + self._update(st, values, errors)
+            return errors + self._update(st, values)
         reference = 1 if st.kind == DEFINITION and "first" not in st.extra else 0
         return errors + self._chain(st, values, reference)
 
@@ -196,7 +196,7 @@ class Checker:
             return st.extra["first"].member
         return st.members[k]
 
-    def _update(self, st: Statement, values: dict, errors: list) -> list[Result]:
+    def _update(self, st: Statement, values: dict) -> list[Result]:
         target = values.get(0)
         if target is None:
             return []
