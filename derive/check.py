@@ -147,6 +147,17 @@ class Checker:
         reference = 1 if st.kind == DEFINITION and "first" not in st.extra else 0
         return errors + self._chain(st, values, reference)
 
+    def values_ahead(self, st: Statement) -> list:
+        """The values of a statement's members that can be read now (errors are left for `results`)."""
+        out = []
+        for member in st.members:
+            try:
+                with deadline(self.options.timeout):
+                    out.append(self.meaning.member_value(member))
+            except (DeriveError, TimeLimit):
+                pass
+        return out
+
     def _value(self, member: s.Member, errors: list, st: Statement):
         start = time.perf_counter()
         try:

@@ -23,10 +23,13 @@ def workers() -> int:
     return max(1, min(cores, 4))
 
 
-def parallel_map(func, items: list) -> list:
-    """[func(x) for x in items], on several processes when that is worth it."""
+def parallel_map(func, items: list, before=None) -> list:
+    """[func(x) for x in items], on several processes when that is worth it; `before(share)` runs
+    first in each process on the items it was given (to batch work the items share)."""
     n = workers()
     if n < 2 or len(items) < MIN_ITEMS or not hasattr(os, "fork"):
+        if before:
+            before(items)
         return [func(x) for x in items]
     shares = [list(range(w, len(items), n)) for w in range(n)]
     children = []
@@ -36,6 +39,8 @@ def parallel_map(func, items: list) -> list:
         if pid == 0:                                    # the child: compute its share, send it, leave
             os.close(read_end)
             try:
+                if before:
+                    before([items[k] for k in share])
                 payload = pickle.dumps([(k, func(items[k])) for k in share])
             except BaseException:
                 payload = pickle.dumps(None)
@@ -44,6 +49,8 @@ def parallel_map(func, items: list) -> list:
             os._exit(0)
         os.close(write_end)
         children.append((pid, read_end, share))
+    if before:
+        before([items[k] for k in shares[0]])
     out: dict[int, object] = {k: func(items[k]) for k in shares[0]}
     for pid, read_end, share in children:
         with os.fdopen(read_end, "rb") as pipe:

@@ -54,7 +54,7 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
     if len(tasks) >= 8:
         for ws in workspaces.values():      # shared by every worker: done once, before they fork
             ws.warm()
-    outcomes = parallel_map(lambda task: task(), tasks)
+    outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead)
     for file_tasks, finish in prepared:
         results, spans, formulas = finish(outcomes[:len(file_tasks)])
         outcomes = outcomes[len(file_tasks):]
@@ -68,6 +68,19 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
     specs = sorted({ws.net.spec.describe() for ws in workspaces.values()})
     report.model = "; ".join(specs) if specs else (options.spec or Spec()).describe()
     return report
+
+
+def _evaluate_ahead(tasks) -> None:
+    """Evaluate the members of many formulas first, so that the numeric cross-check lambdifies them
+    in one call per network instead of one per formula."""
+    by_decider: dict = {}
+    for task in tasks:
+        ahead = getattr(task, "ahead", None)
+        if ahead:
+            decider, values = ahead()
+            by_decider.setdefault(id(decider), (decider, []))[1].extend(values)
+    for decider, values in by_decider.values():
+        decider.prepare(values)
 
 
 def error_result(e: DeriveError, display: str) -> Result:
@@ -106,13 +119,27 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
         found = checker.results(statement)
         return found, checker.formula(statement, found)
 
+    def ahead(entry):
+        statement, failure = read.get(id(entry)) or _statement(entry, display)
+        return checker.workspace.decider, ([] if failure else checker.values_ahead(statement))
+
     def finish(outcomes):
         results = list(problems)
         for found, _ in outcomes:
             results.extend(found)
         return results, {}, [formula for _, formula in outcomes]
 
-    return [lambda e=e: task(e) for e in formula_file.entries], finish
+    return [Task(lambda e=e: task(e), lambda e=e: ahead(e)) for e in formula_file.entries], finish
+
+
+class Task:
+    """A formula to check (call it), and what can be evaluated ahead for it (`ahead()`)."""
+
+    def __init__(self, run, ahead):
+        self.run, self.ahead = run, ahead
+
+    def __call__(self):
+        return self.run()
 
 
 def _statement(entry, display: str) -> tuple[Statement | None, Result | None]:
