@@ -79,7 +79,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
                 _pinpoint(checker, st, r, member)
             touched |= {k for k, sp in enumerate(spans) if sp.cell == r.cell and _contains(sp, r.line, r.col)}
             marks.append((touched, r.verdict))
-        return found, marks, (checker.formula(st, found) if st.kind != EXPRESSION else None)
+        return found, marks, (checker.formula(st, found) if st.kind != EXPRESSION and found else None)
 
     def finish(outcomes):
         out, formulas = list(results), []

@@ -127,7 +127,7 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
         results = list(problems)
         for found, _ in outcomes:
             results.extend(found)
-        return results, {}, [formula for _, formula in outcomes]
+        return results, {}, [formula for _, formula in outcomes if formula.verdicts]   # claims made
 
     return [Task(lambda e=e: task(e), lambda e=e: ahead(e)) for e in formula_file.entries], finish
 

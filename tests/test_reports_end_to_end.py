@@ -79,3 +79,12 @@ def test_export_of_the_shared_lecture_compiles_with_pdflatex(tmp_path):
     assert result.exit_code == 0, result.output
     log = compile_tex(tex)
     assert "Undefined control sequence" not in log
+
+
+def test_a_definition_of_a_new_name_claims_nothing_and_does_not_fail_an_export(tmp_path):
+    doc = tmp_path / "def.md"
+    doc.write_text("$$g = a_1^{(3)} - t_1^{(3)}$$\n\n$$\\frac{\\partial E_1}{\\partial a_1^{(3)}} = g$$\n",
+                   encoding="utf-8")
+    result = run("export", str(doc), "--to", "md")
+    assert result.exit_code == 0, result.output
+    assert "$$\\frac{\\partial E_1}{\\partial a_1^{(3)}} = g$$" in result.output
