@@ -52,3 +52,16 @@ class Net:
 
 def as_floats(point: dict) -> dict:
     return {k: float(v) for k, v in point.items()}
+
+
+def require_tool(name: str, install: str, fallback: str | None = None) -> str:
+    """The path of a system tool; on CI its absence fails the test (.ci/system-packages.sh installs
+    it), elsewhere the test is skipped."""
+    import os
+    import shutil
+    found = shutil.which(name) or (fallback if fallback and os.path.exists(fallback) else None)
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is missing on CI: .ci/system-packages.sh should have installed {install}")
+    pytest.skip(f"{name} is not installed (apt-get install {install})")

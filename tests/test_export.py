@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ from derive.parse import parse
 from derive.printing import latex, romanize, tex_safe
 from derive.results import PROVED
 
-from conftest import ROOT, entry
+from conftest import ROOT, entry, require_tool
 
 NET = Network()
 GOOD = entry(r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})", id="b1")
@@ -210,13 +209,7 @@ def test_specs_come_back_from_the_model_description():
 
 # -- pdflatex -------------------------------------------------------------------------------------------
 def pdflatex() -> str:
-    found = shutil.which("pdflatex")
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail("pdflatex is missing in CI: .ci/system-packages.sh should install texlive-latex-base "
-                    "and texlive-latex-recommended")
-    pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base texlive-latex-recommended)")
+    return require_tool("pdflatex", "texlive-latex-base texlive-latex-recommended")
 
 
 def compile_tex(tex: Path) -> str:

@@ -1,15 +1,15 @@
 """The HTML report: its structure, its escaping, its MathML, and how headless Chromium shows it."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from html import unescape
 from html.parser import HTMLParser
 
 import pytest
+
+from conftest import require_tool
 
 from derive.html import latex_to_mathml, render_html
 from derive.results import Counterexample, Report, Result
@@ -200,13 +200,7 @@ def test_converter_attributes_that_could_link_are_dropped():
 # --- headless Chromium -----------------------------------------------------------------------
 
 def chromium() -> str:
-    path = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-    if path:
-        return path
-    if os.environ.get("CI"):
-        pytest.fail("chromium is missing on CI: .ci/system-packages.sh should have installed Debian's "
-                    "chromium package")
-    pytest.skip("chromium is not installed (run .ci/system-packages.sh)")
+    return require_tool("chromium", "chromium fonts-noto-cjk", fallback="/usr/bin/chromium")
 
 
 def run_chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
