@@ -168,6 +168,10 @@ class Checker:
         except TimeLimit:
             errors.append(self._result(st, member, member, UNDECIDED, time.perf_counter() - start,
                                        detail=f"reading this member took more than {self.options.timeout:g} s"))
+        except Exception as e:                  # a bug in derive: say so, never pass, never crash the run
+            errors.append(self._result(st, member, member, UNDECIDED, time.perf_counter() - start,
+                                       detail=f"internal error while reading this member ({type(e).__name__}: "
+                                              f"{e}); please report it"))
         return None
 
     def _decide(self, lhs, rhs) -> tuple[Decision, float]:
@@ -177,6 +181,9 @@ class Checker:
                 decision = self.workspace.decider.decide(lhs, rhs)
         except TimeLimit:
             decision = Decision(UNDECIDED, f"no decision within {self.options.timeout:g} s (--timeout)")
+        except Exception as e:                  # a bug in derive: say so, never pass, never crash the run
+            decision = Decision(UNDECIDED, f"internal error while deciding ({type(e).__name__}: {e}); "
+                                "please report it")
         return decision, time.perf_counter() - start
 
     def _chain(self, st: Statement, values: dict, reference: int) -> list[Result]:

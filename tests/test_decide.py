@@ -71,3 +71,17 @@ def test_exact_proof_contradicted_numerically_is_undecided_never_proved(decide, 
 def test_shape_mismatch_between_sides_is_refuted(decide):
     d = decide(r"\frac{\partial E}{\partial b^{(3)}} = \frac{\partial E}{\partial W^{(3)}}")
     assert d.verdict == REFUTED and "1\u00d72" in d.detail and "2\u00d72" in d.detail
+
+
+def test_an_internal_error_is_undecided_never_a_crash_or_a_pass(formula_file, monkeypatch):
+    from conftest import entry
+    from derive.run import check_paths
+    import derive.decide as module
+
+    def broken(self, lhs, rhs):
+        raise KeyError("no numeric value")
+    monkeypatch.setattr(module.Decider, "_decide", broken)
+    report = check_paths([str(formula_file(entry(r"E = E_1 + E_2")))])
+    (r,) = report.results
+    assert r.verdict == UNDECIDED and "internal error while deciding (KeyError" in r.detail
+    assert report.exit_code == 1
