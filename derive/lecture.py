@@ -161,7 +161,7 @@ def _pinpoint(checker: Checker, st, r: Result, wrong) -> None:
         try:
             pairs = [(meaning.part_value(a), meaning.part_value(b)) for a, b in zip(wrong.parts, other.parts)]
             whole = decider.decide(meaning.member_value(other), meaning.member_value(st.members[0]))
-        except DeriveError:
+        except Exception:                       # narrowing is a refinement: the member stays reported
             continue
         if whole.verdict != PROVED:
             continue
