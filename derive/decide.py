@@ -59,7 +59,8 @@ class Decider:
             replaced = expr.xreplace({s: d.normal for s, d in self.derivatives.items()
                                       if s in expr.free_symbols})
             replaced = replaced.xreplace(self._expansions)
-            self._normal[expr] = self._rewrite(replaced)
+            rewritten = self._rewrite(replaced) if replaced.has(sigmoid, sp.exp) else replaced
+            self._normal[expr] = rewritten
         return self._normal[expr]
 
     def _rewrite(self, e: sp.Expr) -> sp.Expr:
