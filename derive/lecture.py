@@ -46,6 +46,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         return [], lambda outcomes: ([failure], {"unreadable": 1}, [])
     spans = [_renamed(sp, display) for sp in spans]
     index = {id(sp): k for k, sp in enumerate(spans)}
+    extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
     results = [_error_result(p.error(), display) for p in problems]
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
@@ -77,7 +78,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
                 _pinpoint(checker, st, r, member)
-            touched |= {k for k, sp in enumerate(spans) if sp.cell == r.cell and _contains(sp, r.line, r.col)}
+            touched |= {k for k, (cell, start, end) in enumerate(extents)
+                         if cell == r.cell and start <= (r.line, r.col) <= end}
             marks.append((touched, r.verdict))
         return found, marks, (checker.formula(st, found) if st.kind != EXPRESSION and found else None)
 
@@ -141,13 +143,6 @@ def _verdict_of(state: str):
 
 def _pos(part):
     return part.source.position(part.start)
-
-
-def _contains(sp, line: int, col: int) -> bool:
-    end_line, end_col = sp.position(len(sp.text))
-    if not (sp.line <= line <= end_line):
-        return False
-    return not ((line == sp.line and col < sp.col) or (line == end_line and col > end_col))
 
 
 def _pinpoint(checker: Checker, st, r: Result, wrong) -> None:
