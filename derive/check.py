@@ -105,9 +105,8 @@ class Checker:
         """Does the model (or notation) give this name a meaning of its own?"""
         return self.meaning.knows(node)
 
-    def collect_definitions(self, statements: list[Statement]) -> list[Statement]:
-        """Register the first definition of each new name; returns the restatements."""
-        restated = []
+    def collect_definitions(self, statements: list[Statement]) -> None:
+        """Register the first definition of each new name; mark the restatements with it."""
         for st in statements:
             if st.kind != DEFINITION:
                 continue
@@ -118,10 +117,8 @@ class Checker:
             key = definition_key(head)
             if key in self.definitions:
                 st.extra["first"] = self.definitions[key]
-                restated.append(st)
             else:
                 self.definitions[key] = Definition(key, st.members[1])
-        return restated
 
     # -- claims -----------------------------------------------------------------------------------
     def results(self, st: Statement) -> list[Result]:
