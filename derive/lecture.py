@@ -28,8 +28,8 @@ from .parse import locate, parse
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result
 
 STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")
-SEVERITY = {ERROR: 4, REFUTED: 3, UNDECIDED: 2, PROVED: 1}
 SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved"}
+SEVERITY = {"unreadable": 4, "refuted": 3, "undecided": 2, "proved": 1}      # of span states
 
 
 def prepare_document(path: Path, options: Options, workspaces: dict, display: str | None = None):
@@ -133,12 +133,8 @@ def _mark(states: list, touched: set, verdict: str) -> None:
     for key in touched:
         if states[key] != "skipped":
             current = states[key]
-            if current is None or SEVERITY[_verdict_of(current)] < SEVERITY[verdict]:
+            if current is None or SEVERITY[current] < SEVERITY[SPAN_STATE[verdict]]:
                 states[key] = SPAN_STATE[verdict]
-
-
-def _verdict_of(state: str):
-    return {v: k for k, v in SPAN_STATE.items()}[state]
 
 
 def _pos(part):
