@@ -129,6 +129,7 @@ class Network:
         self.L = len(self.spec.layers)
         self.symbols: dict[tuple, sp.Symbol] = {}
         self.quantities: dict[sp.Symbol, tuple] = {}
+        self._depends: dict[tuple, bool] = {}
         self.alpha = self._symbol(("alpha",), r"\alpha")
         for i in self.units(1):
             self._symbol(("x", i), quantity_name("x", i))
@@ -252,7 +253,7 @@ class Network:
 
     def depends(self, key: tuple, cut: tuple) -> bool:
         """Does quantity `key` change when `cut` does (is cut upstream of it)?"""
-        memo = self.__dict__.setdefault("_depends", {})
+        memo = self._depends
         if (key, cut) in memo:
             return memo[key, cut]
         if key[0] == "a" and key[1] == 1:
