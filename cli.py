@@ -140,15 +140,21 @@ def _progress_bar(paths):
               help="Include formulas not proved, marked NOT PROVED, and exit 0 for them.")
 @click.option("--derived", is_flag=True,
               help="Also write SymPy's own dE/dp for every weight and bias, in the lecture's notation.")
+@click.option("--engine", type=click.Choice(("auto", "xelatex", "pdflatex", "ascii")), default="auto",
+              show_default=True,
+              help="The TeX engine the .tex is for: xelatex (kotex, Noto CJK fonts), pdflatex (kotex "
+                   "for Hangul), ascii (pdflatex, Hangul romanized); auto: the first this machine has.")
 @claim_options
-def export(paths, to, output, allow_unproved, derived, timeout, model):
-    """Write the proven formulas as LaTeX (.tex) or Markdown.
+def export(paths, to, output, allow_unproved, derived, engine, timeout, model):
+    """Write the proven formulas as a LaTeX handout (.tex) or Markdown.
 
     Checks PATHS like `derive check` (with none, the bundled formulas) and writes every formula
-    whose claims were all proved, as written, each with a note of what was proved, on which
-    model, how, and by which derive version.  Formulas not proved are listed on stderr and left
-    out, unless --allow-unproved includes them under a NOT PROVED mark.  Korean text is
-    romanized in the .tex (pdflatex has no Hangul fonts there) and kept as a comment.
+    whose claims were all proved, as written, under the document's own headings, each formula
+    once, with one closing note of what was proved, on which model, how, and by which derive
+    version.  Formulas not proved are listed on stderr and left out, unless --allow-unproved
+    includes them under a NOT PROVED mark.  The .tex names its engine in its first line
+    (`% engine: xelatex ...`): Korean text is typeset with kotex or Noto CJK, romanized only
+    when neither is installed.
 
     Exit status: 0 when everything written was proved (or --allow-unproved), 1 when a formula
     was not proved, 2 when anything could not be read (or on a usage error).
@@ -156,6 +162,7 @@ def export(paths, to, output, allow_unproved, derived, timeout, model):
     \b
     Examples:
         derive export --to tex -o proofs.tex && pdflatex proofs.tex
+        derive export lecture.md --to tex -o handout.tex && xelatex handout.tex
         derive export lecture.md --to md --derived
     """
     from derive.check import Options
@@ -164,7 +171,7 @@ def export(paths, to, output, allow_unproved, derived, timeout, model):
     spec = _load_spec(model)
     report = check_paths(list(paths), Options(timeout=timeout, spec=spec), progress=_progress_bar(paths))
     result = export_report(report, to, allow_unproved=allow_unproved, derived=derived,
-                           specs=[spec] if spec else None)
+                           specs=[spec] if spec else None, engine=engine)
     if output:
         Path(output).write_text(result.text, encoding="utf-8")
     else:

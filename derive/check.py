@@ -240,7 +240,7 @@ class Checker:
         line = part.source.position(part.start)[0] if part.source else 1
         return Formula(file=self.file, line=line, id=st.id, title=st.title, kind=st.kind,
                        members=[_compact(m.text) for m in st.members], label=st.label,
-                       verdicts=[r.verdict for r in results])
+                       verdicts=[r.verdict for r in results], cell=getattr(part.source, "cell", None))
 
     # -- results ------------------------------------------------------------------------------------
     def _result(self, st, reference, member, verdict, seconds, decision=None, detail=""):

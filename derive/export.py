@@ -1,13 +1,17 @@
-"""Proven formulas out: a standalone LaTeX document or Markdown `$$` blocks (`derive export`).
+"""Proven formulas out: a handout in LaTeX, or Markdown `$$` blocks (`derive export`).
 
-Only formulas whose every claim was proved are written, as their authors wrote them; the others are
+A handout follows the documents: their own headings as its sections (`outline`), each formula once
+under its heading, as its author wrote it, and one closing note of what was proved, on which model,
+how, by which derive.  Only formulas whose every claim was proved are written; the others are
 listed for stderr, or (allow_unproved) written too under a visible "NOT PROVED" mark.  With
 `derived`, the oracle's own dE/dp for every weight and bias follows, in the lecture's a(1 - a) form
 (see `lecture_form`): one product per path from an output unit back to p, factors in path order.
 
-The .tex compiles with pdflatex and Debian's texlive-latex-base/-recommended only: those have no
-Hangul fonts, so Korean text is romanized (printing.tex_safe) and kept verbatim in a `%` comment.
-Output is the same bytes on every run: no dates, stable orders.
+The .tex names its engine in its first line (`typeset.choose_engine`: xelatex with Noto CJK, else
+pdflatex with kotex, else pdflatex with Hangul romanized) and is inert: every text and formula from
+a document is escaped or rebuilt from the notation's own commands (`typeset`), so compiling it reads
+and writes nothing but its own files.  Output is the same bytes on every run of one machine: no
+dates, stable orders.
 """
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ from . import __version__
 from .derive import Oracle
 from .model import ACTIVATIONS, LAYOUTS, LOSSES, Network, Spec, quantity_name
 from .numeric import POINTS, RTOL, SEED
-from .printing import latex, tex_heading, tex_safe
+from . import typeset
+from .outline import outline
+from .printing import latex, tex_heading, tex_safe  # noqa: F401  (tex_heading, tex_safe: the ascii engine's)
 from .results import ERROR, PROVED, Formula, Report
 
 FORMATS = ("tex", "md")
@@ -35,6 +41,7 @@ class Export:
     unproved: list[Formula] = field(default_factory=list)
     unreadable: list = field(default_factory=list)       # Results with verdict ERROR
     allow_unproved: bool = False
+    engine: str | None = None                            # the TeX engine a .tex is for
 
     @property
     def exit_code(self) -> int:
@@ -59,16 +66,19 @@ class Export:
 
 
 def export_report(report: Report, to: str = "tex", allow_unproved: bool = False,
-                  derived: bool = False, specs: list[Spec] | None = None) -> Export:
-    """Render a checked report's proven formulas (and, if asked, the oracle's gradients)."""
+                  derived: bool = False, specs: list[Spec] | None = None, engine: str = "auto") -> Export:
+    """Render a checked report's proven formulas (and, if asked, the oracle's gradients); `engine`
+    (tex only): auto, or one of typeset.ENGINES."""
     if to not in FORMATS:
         raise ValueError(f"unknown export format {to!r}; expected one of {', '.join(FORMATS)}")
     shown = [f for f in report.formulas if f.proved or allow_unproved]
     gradients = [(spec, derived_gradients(Network(spec)))
                  for spec in (specs or specs_from_model(report.model) if derived else [])]
-    text = (render_tex if to == "tex" else render_md)(report, shown, gradients)
+    text, engine = render_tex(report, shown, gradients, engine) if to == "tex" else \
+        (render_md(report, shown, gradients), None)
     return Export(text=text, unproved=[f for f in report.formulas if not f.proved],
-                  unreadable=[r for r in report.results if r.verdict == ERROR], allow_unproved=allow_unproved)
+                  unreadable=[r for r in report.results if r.verdict == ERROR], allow_unproved=allow_unproved,
+                  engine=engine)
 
 
 # -- what each formula says about itself ------------------------------------------------------------
@@ -96,23 +106,15 @@ def method(report: Report, f: Formula | None = None) -> str:
             f"tolerance {RTOL:g} relative")
 
 
-def note(report: Report, f: Formula) -> str:
-    n = len(f.verdicts)
-    what = (f"Update rule: the first = assigns; proved ({n} claim{'s' * (n != 1)}): each later member "
-            "equals the gradient step" if f.kind == "update" else
-            f"Proved: {'all ' * (n > 1)}{n} claim{'s' * (n != 1)} of this chain (each =)")
-    return f"{what}. Model: {report.model}. Method: {method(report, f)}. derive {__version__}."
-
-
 # -- LaTeX -----------------------------------------------------------------------------------------------
 PREAMBLE = r"""\documentclass{article}
-\usepackage[utf8]{inputenc}
 \usepackage{amsmath}
 \usepackage{amssymb}
 \usepackage{graphicx}
 \usepackage[a4paper,margin=2cm]{geometry}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
+\renewcommand{\arraystretch}{1.35}
 \makeatletter
 \renewcommand\section{\@startsection{section}{1}{\z@}{-3ex \@plus -1ex \@minus -.2ex}%
   {1.5ex \@plus .2ex}{\normalfont\large\bfseries\raggedright}}
@@ -122,51 +124,132 @@ PREAMBLE = r"""\documentclass{article}
 \newcommand{\derivefit}[1]{\sbox{\derivebox}{$\displaystyle #1$}%
   \ifdim\wd\derivebox>0.9\linewidth\resizebox{0.9\linewidth}{!}{\usebox{\derivebox}}%
   \else\usebox{\derivebox}\fi}
-\begin{document}
 """
+NAME = re.compile(r"(?<![A-Za-z\\])([A-Za-z][A-Za-z0-9]*)(?:_([A-Za-z0-9]+))?\^(?:\(([A-Za-z0-9+-]+)\)|T\b)")
+SECTIONS = ("section", "subsection", "subsubsection", "paragraph")
 
 
-def render_tex(report: Report, formulas: list[Formula], gradients) -> str:
-    """The whole document: a title section, one section per formula, the oracle's gradients."""
-    chunks = [tex_formula(report, f) for f in formulas]
-    body, romanized = [c for c, _ in chunks], any(lost for _, lost in chunks)
-    proved = sum(1 for f in formulas if f.proved)
-    which = f"the {proved}" if proved == len(formulas) else f"{proved} of the {len(formulas)}"
-    intro = (f"derive {__version__} proved {which} formula(s) below against SymPy's differentiation "
-             f"of the network. Model: {report.model}.")
-    text, lost = tex_safe(intro, plain=True)
-    head = [PREAMBLE, r"\section*{Proved formulas}", text + r"\par"]
-    if romanized or lost:
-        head.append(r"\medskip\textit{Korean text is romanized syllable by syllable here (pdflatex has "
-                    r"no Hangul fonts in this setup); the original is kept in this file as a \% comment "
-                    r"above each formula. Other non-Latin letters are shown as ?.}\par")
-    tail = [tex_gradients(spec, rows) for spec, rows in gradients]
-    return "\n".join(head + body + tail + [r"\end{document}", ""])
+class Tex:
+    """Text and math of one handout for one engine; remembers whether anything was romanized or
+    lost, and keeps the originals of what was (ascii engine only) for `%` comments."""
+
+    def __init__(self, engine: str):
+        self.engine, self.lost, self.originals = engine, False, []
+
+    def _keep(self, source: str, done: tuple[str, bool]) -> str:
+        if done[1]:
+            self.lost = True
+            if self.engine == "ascii":
+                self.originals.append(" ".join(source.split()))
+        return done[0]
+
+    def text(self, source: str) -> str:
+        return self._keep(source, typeset.text(source, self.engine))
+
+    def latex_text(self, source: str) -> str:
+        return self._keep(source, typeset.text_of_latex(source, self.engine))
+
+    def math(self, source: str) -> str:
+        found = typeset.inert_math(source, self.engine)
+        if found is None:
+            return typeset.verbatim(source, self.engine)
+        if typeset.needs_fonts(source) and self.engine == "ascii":
+            self._keep(source, (found, True))
+        return found
+
+    def title(self, source: str) -> str:
+        """Plain text (a formula file's title), the lecture's names in it (w_11^(2)) set as math."""
+        out, k = [], 0
+        for m in NAME.finditer(source):
+            name, sub, layer = m.groups()
+            out += [self.text(source[k:m.start()]),
+                    "$" + name + (f"_{{{sub}}}" if sub else "") + (f"^{{({layer})}}" if layer else "^T") + "$"]
+            k = m.end()
+        return "".join(out) + self.text(source[k:])
+
+    def heading(self, h) -> str:
+        """A document's heading: LaTeX text, or Markdown with its `$...$` math and emphasis marks."""
+        if h.latex:
+            return self.latex_text(h.text)
+        out = []
+        for k, piece in enumerate(re.split(r"(?<!\\)\$(.+?)(?<!\\)\$", h.text)):
+            math = typeset.inert_math(piece, self.engine) if k % 2 else None
+            out.append(f"${math}$" if math is not None else
+                       self.text(re.sub(r"\*\*|__|`", "", re.sub(r"\\([\\`*_{}\[\]()#+\-.!$])", r"\1", piece))))
+        return "".join(out)
 
 
-def tex_formula(report: Report, f: Formula) -> tuple[str, bool]:
-    """One formula's section, and whether text in it was romanized (the original goes in comments)."""
-    title, lost = tex_heading(heading(f))
-    comments = [f"% original: {' '.join(heading(f).split())}"] if lost else []
-    lines = [f"\\section*{{{title}}}"]
+def render_tex(report: Report, formulas: list[Formula], gradients, engine: str = "auto") -> tuple[str, str]:
+    """The handout and the engine it is for: the documents' own headings as sections, each formula
+    once under its heading, the oracle's gradients, and one closing note of what was proved how."""
+    parts = outline(formulas)
+    every = " ".join([p.file + " " + (p.title or "") for p in parts] +
+                     [s.heading.text for p in parts for s in p.sections if s.heading] +
+                     [" ".join(f.members) + " " + (f.title or "") + " " + (f.label or "")
+                      for p in parts for s in p.sections for f in s.formulas])
+    engine = typeset.choose_engine(every, engine)
+    kotex = engine == "pdflatex" and any("\uac00" <= c <= "\ud7a3" for c in every)
+    tex = Tex(engine)
+    body = []
+    for part in parts:
+        shift = 1 if len(parts) > 1 else 0
+        if shift:
+            body.append(rf"\section*{{{tex.title(part.title) if part.title else tex.text(part.file)}}}")
+        for section in part.sections:
+            if section.heading is not None:
+                level = SECTIONS[min(section.heading.level - 1 + shift, len(SECTIONS) - 1)]
+                body.append(rf"\{level}*{{{tex.heading(section.heading)}}}")
+            body += [tex_formula(tex, f) for f in section.formulas]
+    body += [tex_gradients(tex, spec, rows) for spec, rows in gradients]
+    body.append(closing_note(tex, report, formulas, parts))
+    head = [typeset.engine_line(engine, kotex),
+            f"% A handout written by derive {__version__}; compile it with "
+            f"{'pdflatex' if engine == 'ascii' else engine}."]
+    head += [f"% original: {o}" for o in dict.fromkeys(tex.originals)]
+    preamble = PREAMBLE.replace(r"\usepackage{amsmath}", "\n".join(typeset.preamble(engine, kotex)) +
+                                "\n" + r"\usepackage{amsmath}")
+    return "\n".join(head + [preamble + r"\begin{document}"] + body + [r"\end{document}", ""]), engine
+
+
+def closing_note(tex: Tex, report: Report, formulas: list[Formula], parts) -> str:
+    """What was proved, on which model, how, by which derive: once, after everything else."""
+    shown = [f for p in parts for s in p.sections for f in s.formulas]
+    proved = sum(1 for f in shown if f.proved)
+    claims = sum(len(f.verdicts) for f in shown if f.proved)
+    which = (f"all {proved} formula{'s' * (proved != 1)} above ({claims} claim{'s' * (claims != 1)}, each =) "
+             "are proved" if proved == len(shown) else
+             f"{proved} of the {len(shown)} formulas above are proved; those marked NOT PROVED are not")
+    lines = [f"Checked by derive {__version__}: {which}, against SymPy's differentiation of the network."]
+    if any(f.kind == "update" for f in shown):
+        lines.append("In an update rule the first = assigns; each later member is proved equal to the "
+                     "gradient step.")
+    if len(formulas) > len(shown):
+        n = len(formulas) - len(shown)
+        lines.append(f"{n} restatement{'s' * (n != 1)} of a formula shown before {'is' if n == 1 else 'are'} "
+                     "not repeated.")
+    lines.append(f"Model: {report.model}. Method: {method(report)}.")
+    note = " ".join(tex.text(line) for line in lines)
+    if tex.lost:
+        note += (" " + tex.text("Hangul is romanized here (the ascii engine: pdflatex with no Korean "
+                                "fonts), the original kept as a % comment at the top of this file; other letters "
+                                "no font here has are shown as ?.") if tex.engine == "ascii" else
+                 " " + tex.text("Letters no font here has are shown as ?."))
+    return "\n".join([r"\bigskip\hrule\medskip", r"{\small " + note + r"\par}"])
+
+
+def tex_formula(tex: Tex, f: Formula) -> str:
+    """One formula: its title (formula files), a NOT PROVED mark if it is not proved, its chain as
+    align* with its label as the tag."""
+    lines = [rf"\textbf{{{tex.title(heading(f))}}}\par"] if f.title else []
     if not f.proved:
-        lines.append(rf"\textbf{{{mark(f)}}} --- verdicts of its claims: {', '.join(f.verdicts)}.\par")
+        lines.append(rf"\textbf{{{tex.text(mark(f))}}} --- {tex.text('verdicts of its claims: ' + ', '.join(f.verdicts))}.\par")
     if ERROR in f.verdicts and len(f.members) < 2:
-        text, more = tex_safe(" = ".join(f.members), plain=True)
-        lines.append(rf"\textit{{As written:}} {text}\par")
-        return "\n".join(comments + lines), lost or more
-    members, tag = [], ""
-    for m in f.members + ([f.label] if f.label and f.title else []):
-        safe, more = tex_safe(m, plain=False)
-        comments += [f"% original: {' '.join(m.split())}"] if more else []
-        members.append(safe)
-        lost = lost or more
-    if f.label and f.title:
-        tag = rf" \tag*{{{members.pop()}}}"
+        lines.append(rf"As written: \texttt{{{tex.text(' = '.join(f.members))}}}\par")
+        return "\n".join(lines)
+    members = [tex.math(m) for m in f.members]
+    tag = rf" \tag*{{{tex.latex_text(f.label)}}}" if f.label else ""
     lines += [r"\begin{align*}", align_rows(members) + tag, r"\end{align*}"]
-    if f.proved:
-        lines.append(r"\textit{" + tex_safe(note(report, f), plain=True)[0] + r"}\par")
-    return "\n".join(comments + lines), lost
+    return "\n".join(lines)
 
 
 def align_rows(members: list[str]) -> str:
@@ -174,7 +257,7 @@ def align_rows(members: list[str]) -> str:
     wide; a wide member broken at its top-level + and -, a wide piece shrunk to the line if
     it is wider than the line (\\derivefit, measured by TeX)."""
     head, rows = members[0], []
-    first = head + " &= " if width(head) + max(map(width, members)) < WIDE else "&" + head + r" \\" + "\n&= "
+    first = head + " &= " if width(head) + max(map(width, members)) < WIDE else "&" + head + r" \\*" + "\n&= "
     for k, m in enumerate(members[1:]):
         lead = first if k == 0 else "&= "
         for j, piece in enumerate(break_sum(m)):
@@ -212,10 +295,10 @@ def width(tex: str) -> int:
     return len(re.sub(r"[{}_\s]", "", re.sub(r"\^\{\(\w+\)\}|\\[A-Za-z]+", "#", tex)))
 
 
-def tex_gradients(spec: Spec, rows) -> str:
-    intro = tex_safe(f"For every weight and bias, dE/dp as SymPy differentiates the network ({spec.describe()}), "
+def tex_gradients(tex: Tex, spec: Spec, rows) -> str:
+    intro = tex.text(f"For every weight and bias, dE/dp as SymPy differentiates the network ({spec.describe()}), "
                      "written as a sum over paths from the output units; exactly equal to the oracle's "
-                     f"gradient. derive {__version__}.", plain=True)[0]
+                     "gradient.")
     out = [r"\section*{Gradients derived by SymPy (the oracle)}", intro + r"\par"]
     for lhs, terms in rows:
         out += [r"\begin{align*}", align_rows([lhs, join_terms(terms)]), r"\end{align*}"]
@@ -224,26 +307,40 @@ def tex_gradients(spec: Spec, rows) -> str:
 
 # -- Markdown ---------------------------------------------------------------------------------------------
 def render_md(report: Report, formulas: list[Formula], gradients) -> str:
-    out = []
-    for f in formulas:
-        title = heading(f) + " — update rule" * (f.kind == "update") + (f" — {mark(f)}" if mark(f) else "")
-        out.append(f"**{title}**\n")
-        if ERROR in f.verdicts and len(f.members) < 2:
-            out.append("```latex\n" + " = ".join(f.members) + "\n```\n")
-            continue
-        label = rf" \quad \text{{{f.label}}}" if f.label and f.title else ""
-        if len(f.members) == 2:
-            out.append(f"$${f.members[0]} = {f.members[1]}{label}$$\n")
-        else:
-            rows = [f"{f.members[0]} &= {f.members[1]}"] + [f"&= {m}" for m in f.members[2:]]
-            out.append("$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + label + "\n\\end{aligned}\n$$\n")
-    if any(f.proved for f in formulas):
+    """The documents' headings as written, each formula once as `$$...$$` under its heading, and one
+    closing note."""
+    out, parts = [], outline(formulas)
+    for part in parts:
+        shift = 1 if len(parts) > 1 else 0
+        if shift:
+            out.append(f"# {part.title or part.file}\n")
+        for section in part.sections:
+            if section.heading is not None:
+                out.append("#" * min(section.heading.level + shift, 6) + f" {section.heading.text}\n")
+            out += [md_formula(f) for f in section.formulas]
+    shown = [f for p in parts for s in p.sections for f in s.formulas]
+    if any(f.proved for f in shown):
+        updates = (" In an update rule the first = assigns; each later member is proved equal to the "
+                   "gradient step." if any(f.kind == "update" for f in shown) else "")
         out.append(f"*Proved by derive {__version__}. Model: `{report.model}`. Method: "
-                   f"{method(report)}.*\n")
+                   f"{method(report)}.{updates}*\n")
     for spec, rows in gradients:
         out.append(f"**Gradients derived by SymPy (the oracle), model `{spec.describe()}`**\n")
         out += [f"$${lhs} = {join_terms(terms)}$$\n" for lhs, terms in rows]
     return "\n".join(out)
+
+
+def md_formula(f: Formula) -> str:
+    title = (heading(f) + " — update rule" * (f.kind == "update")) if f.title else ""
+    title += (" — " if title else "") + mark(f) if mark(f) else ""
+    out = f"**{title}**\n\n" if title else ""
+    if ERROR in f.verdicts and len(f.members) < 2:
+        return out + "```latex\n" + " = ".join(f.members) + "\n```\n"
+    label = rf" \quad \text{{{f.label}}}" if f.label else ""
+    if len(f.members) == 2:
+        return out + f"$${f.members[0]} = {f.members[1]}{label}$$\n"
+    rows = [f"{f.members[0]} &= {f.members[1]}"] + [f"&= {m}" for m in f.members[2:]]
+    return out + "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + label + "\n\\end{aligned}\n$$\n"
 
 
 # -- the oracle's gradients in the lecture's form ----------------------------------------------------------

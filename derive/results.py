@@ -77,6 +77,7 @@ class Formula:
     members: list[str]             # each member's LaTeX, head first
     label: str | None
     verdicts: list[str]            # one per claim
+    cell: int | None = None        # notebook cell (1-based), when the formula is in a notebook
 
     @property
     def proved(self) -> bool:

@@ -150,13 +150,18 @@ def test_unreadable_formula_exits_2_even_when_unproved_are_allowed(formula_file)
     assert "could not be read" in result.stderr and "NOT PROVED (error)" in result.stdout
 
 
-def test_update_rules_carry_their_note(tmp_path):
+def test_bundled_handout_has_a_section_per_file_and_one_note_at_the_end(tmp_path):
     tex = tmp_path / "p.tex"
     assert run("export", "--to", "tex", "-o", str(tex)).exit_code == 0
     text = tex.read_text(encoding="utf-8")
-    assert r"\textit{Update rule: the first = assigns; proved (2 claims)" in text
-    assert text.count(r"\section*{") == 46                      # 45 formulas and the title
-    assert f"derive {__version__}." in text and "seed 20261128" in text
+    assert text.count(r"\section*{") == 3                       # one per formula file, by its title line
+    assert r"\section*{Back propagation into the hidden layer: dE/$dW^{(2)}$ and dE/$db^{(2)}$ as" in text
+    assert text.count(r"\textbf{") == 44                        # one title per formula shown, and
+    assert "(net.E\\_sum)" not in text                           # E = E_1 + E_2 is a member of net.E
+    assert "1 restatement of a formula shown before is not repeated." in text
+    assert text.count("Checked by derive") == 1 and "Proved: " not in text
+    assert text.count("In an update rule the first = assigns") == 1
+    assert f"derive {__version__}" in text and "seed 20261128" in text
 
 
 # -- the oracle's gradients -------------------------------------------------------------------------
@@ -207,39 +212,85 @@ def test_specs_come_back_from_the_model_description():
     assert specs_from_model("") == [Spec()]
 
 
-# -- pdflatex -------------------------------------------------------------------------------------------
-def pdflatex() -> str:
-    return require_tool("pdflatex", "texlive-latex-base texlive-latex-recommended")
+# -- compiling: pdflatex, xelatex ------------------------------------------------------------------------
+TOOLS = {"pdflatex": "texlive-latex-base texlive-latex-recommended texlive-lang-korean",
+         "xelatex": "texlive-xetex texlive-lang-korean fonts-noto-cjk",
+         "pdftotext": "poppler-utils", "pdftoppm": "poppler-utils", "pdffonts": "poppler-utils"}
 
 
-def compile_tex(tex: Path) -> str:
-    done = subprocess.run([pdflatex(), "-interaction=nonstopmode", "-halt-on-error", tex.name],
+def engine_of(text: str) -> str:
+    m = re.match(r"% engine: (\w+) ", text)
+    assert m, text[:200]
+    return m.group(1)
+
+
+def compile_tex(tex: Path, engine: str | None = None) -> str:
+    """Compile with the engine the file names (or `engine`), shell escape off; the log."""
+    engine = engine or engine_of(tex.read_text(encoding="utf-8"))
+    program = require_tool(engine, TOOLS[engine])
+    done = subprocess.run([program, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", tex.name],
                           cwd=tex.parent, capture_output=True, timeout=300)
     log = tex.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
     assert done.returncode == 0, log[-3000:]
-    assert "Undefined control sequence" not in log
+    assert "Undefined control sequence" not in log and "Missing character" not in log
     assert [line for line in log.splitlines() if line.startswith("! ")] == []
-    assert not re.search(r"\.\d+pk>", log), "bitmap (pk) fonts were generated: a glyph outside the CM Type 1 fonts"
+    if engine == "pdflatex" and "kotex" not in tex.read_text(encoding="utf-8"):
+        assert not re.search(r"\.\d+pk>", log), "bitmap (pk) fonts were generated: a glyph outside the CM Type 1 fonts"
     assert tex.with_suffix(".pdf").exists()
     return log
 
 
+def pdf_text(pdf: Path) -> str:
+    done = subprocess.run([require_tool("pdftotext", TOOLS["pdftotext"]), "-layout", pdf.name, "-"],
+                          cwd=pdf.parent, capture_output=True, check=True, timeout=60)
+    return done.stdout.decode("utf-8")
+
+
+def pdf_fonts(pdf: Path) -> str:
+    done = subprocess.run([require_tool("pdffonts", TOOLS["pdffonts"]), pdf.name],
+                          cwd=pdf.parent, capture_output=True, check=True, timeout=60)
+    return done.stdout.decode("utf-8")
+
+
+def inked_png(pdf: Path) -> Path:
+    """Page 1 rendered to PNG by pdftoppm (the picture a reader sees); asserted not blank."""
+    import struct
+    import zlib
+    subprocess.run([require_tool("pdftoppm", TOOLS["pdftoppm"]), "-png", "-gray", "-r", "40", "-f", "1", "-l", "1",
+                    pdf.name, "page"], cwd=pdf.parent, check=True, timeout=60)
+    png = next(pdf.parent.glob("page*.png"))
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, k = [], 8
+    while k < len(data):
+        size, kind = struct.unpack(">I4s", data[k:k + 8])
+        if kind == b"IDAT":
+            chunks.append(data[k + 8:k + 8 + size])
+        k += 12 + size
+    pixels = zlib.decompress(b"".join(chunks))
+    assert sum(1 for b in pixels if b < 100) > 500, "page 1 is blank"
+    return png
+
+
 def test_bundled_formulas_compile_with_pdflatex(tmp_path):
     tex = tmp_path / "proofs.tex"
-    result = run("export", "--to", "tex", "--derived", "-o", str(tex))
+    result = run("export", "--to", "tex", "--derived", "--engine", "ascii", "-o", str(tex))
     assert result.exit_code == 0, result.output
+    assert tex.read_text(encoding="utf-8").startswith("% engine: pdflatex (Hangul romanized")
     compile_tex(tex)
 
 
-def test_korean_lecture_compiles_with_pdflatex(tmp_path):
+def test_korean_lecture_romanized_as_the_last_fallback(tmp_path):
     lecture = tmp_path / "lecture.md"
     lecture.write_text(LECTURE, encoding="utf-8")
     tex = tmp_path / "lecture.tex"
-    result = run("export", str(lecture), "--to", "tex", "-o", str(tex))
+    result = run("export", str(lecture), "--to", "tex", "--engine", "ascii", "-o", str(tex))
     assert result.exit_code == 0, result.output
     text = tex.read_text(encoding="utf-8")
-    assert r"\section*{chulryeokcheung baieoseu gongsik (" in text       # the label, romanized
-    assert "% original: 출력층 바이어스 공식 (" in text                     # and kept verbatim
+    assert r"\section*{chulryeokcheung ochayeokjeonpa (Back Propagation)}" in text
+    assert r"\tag*{chulryeokcheung baieoseu gongsik}" in text               # the label, romanized
+    assert "% original: 출력층 바이어스 공식" in text                          # and kept verbatim
+    assert "Hangul is romanized here" in text
     assert text.count(r"\begin{align*}") == 4
     compile_tex(tex)
 
@@ -248,8 +299,11 @@ def test_refuted_and_unreadable_formulas_marked_in_tex_compile_too(formula_file,
     broken = entry(r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} \times {", id="broken")
     wrong = WRONG.replace('title = "t"', 'title = "틀린 공식 $ & # % _ ^ ~ < > | \\\\ {: b_1^(3)"')
     path = formula_file(GOOD + "\n" + wrong + "\n" + broken.replace('title = "t"', 'title = "깨진 식"'))
-    tex = tmp_path / "marked.tex"
-    assert run("export", str(path), "--to", "tex", "--allow-unproved", "-o", str(tex)).exit_code == 2
-    text = tex.read_text(encoding="utf-8")
-    assert r"\textbf{NOT PROVED (refuted)}" in text and r"\textbf{NOT PROVED (error)}" in text
-    compile_tex(tex)
+    for engine in ("xelatex", "pdflatex"):
+        tex = tmp_path / f"marked-{engine}.tex"
+        assert run("export", str(path), "--to", "tex", "--allow-unproved", "--engine", engine,
+                   "-o", str(tex)).exit_code == 2
+        text = tex.read_text(encoding="utf-8")
+        assert r"\textbf{NOT PROVED (refuted)}" in text and r"\textbf{NOT PROVED (error)}" in text
+        compile_tex(tex)
+        assert "틀린 공식" in pdf_text(tex.with_suffix(".pdf"))
