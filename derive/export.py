@@ -219,7 +219,7 @@ def closing_note(tex: Tex, report: Report, formulas: list[Formula], parts) -> st
     which = (f"all {proved} formula{'s' * (proved != 1)} above ({claims} claim{'s' * (claims != 1)}, each =) "
              "are proved" if proved == len(shown) else
              f"{proved} of the {len(shown)} formulas above are proved; those marked NOT PROVED are not")
-    lines = [f"Checked by derive {__version__}: {which}, against SymPy's differentiation of the network."]
+    lines = [f"Checked by derive {__version__} against SymPy's differentiation of the network: {which}."]
     if any(f.kind == "update" for f in shown):
         lines.append("In an update rule the first = assigns; each later member is proved equal to the "
                      "gradient step.")

@@ -16,7 +16,9 @@ from cli import main
 from derive import __version__
 from derive.decide import Decider
 from derive.derive import Oracle
+from derive import typeset
 from derive.export import derived_gradients, join_terms, specs_from_model, tex_heading
+from derive.outline import latex_headings, markdown_headings
 from derive.meaning import Meaning, derivative_symbol
 from derive.model import LAYOUTS, LOSSES, Network, Spec, sigmoid
 from derive.parse import parse
@@ -307,3 +309,215 @@ def test_refuted_and_unreadable_formulas_marked_in_tex_compile_too(formula_file,
         assert r"\textbf{NOT PROVED (refuted)}" in text and r"\textbf{NOT PROVED (error)}" in text
         compile_tex(tex)
         assert "틀린 공식" in pdf_text(tex.with_suffix(".pdf"))
+
+
+# -- the handout: headings, each formula once, Hangul typeset --------------------------------------------
+HANDOUT = r"""# 출력층 오차역전파
+
+출력 값과 손실 값을 다시 정리한다.
+
+$$E_1 = \frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2$$
+
+$$a_1^{(3)} = \text{sigmoid}(z_1^{(3)})$$
+
+## 출력층 바이어스의 기울기
+
+$$\frac{\partial E}{\partial b_1^{(3)}} = \frac{\partial E_1}{\partial a_1^{(3)}} \times \frac{\partial a_1^{(3)}}{\partial z_1^{(3)}} \times \frac{\partial z_1^{(3)}}{\partial b_1^{(3)}}$$
+
+$$= (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)}) \quad \text{출력층 바이어스 공식}$$
+
+[필요 수식]
+
+$$E_1 = \frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2$$
+
+$$a_1^{(3)} = \text{sigmoid}(z_1^{(3)})$$
+
+## 출력층 가중치 행렬 $W^{(3)}$
+
+```python
+# 코드 블록 안의 제목은 제목이 아니다
+```
+
+$$\frac{\partial E}{\partial W^{(3)}} = \begin{pmatrix} \frac{\partial E}{\partial w_{11}^{(3)}} & \frac{\partial E}{\partial w_{21}^{(3)}} \\ \frac{\partial E}{\partial w_{12}^{(3)}} & \frac{\partial E}{\partial w_{22}^{(3)}} \end{pmatrix} = A2^T \bullet \text{loss\_3}$$
+
+### 업데이트
+
+$$W^{(3)} = W^{(3)} - \alpha \frac{\partial E}{\partial W^{(3)}} = W^{(3)} - \alpha \times (A2^T \bullet \text{loss\_3})$$
+
+$$E_1 = \frac{1}{2}(t_1^{(3)} - a_1^{(3)})^2$$
+"""
+HANDOUT_HEADINGS = ["출력층 오차역전파", "출력층 바이어스의 기울기", "출력층 가중치 행렬", "업데이트"]
+
+
+def formula_bodies(tex: str) -> list[str]:
+    return [" ".join(b.split()) for b in re.findall(r"\\begin\{align\*\}(.*?)\\end\{align\*\}", tex, re.S)]
+
+
+@pytest.fixture
+def handout(tmp_path):
+    lecture = tmp_path / "강의.md"
+    lecture.write_text(HANDOUT, encoding="utf-8")
+    return lecture
+
+
+def test_handout_sections_are_the_documents_headings_and_each_formula_is_shown_once(handout, tmp_path):
+    tex = tmp_path / "handout.tex"
+    result = run("export", str(handout), "--to", "tex", "--engine", "xelatex", "-o", str(tex))
+    assert result.exit_code == 0, result.output
+    text = tex.read_text(encoding="utf-8")
+    assert text.startswith("% engine: xelatex (fontspec, kotex (xetexko), Noto Serif CJK KR)\n")
+    assert re.findall(r"\\((?:sub)*section)\*\{(.*)\}", text) == [
+        ("section", "출력층 오차역전파"), ("subsection", "출력층 바이어스의 기울기"),
+        ("subsection", "출력층 가중치 행렬 $W^{(3)}$"), ("subsubsection", "업데이트")]
+    bodies = formula_bodies(text)
+    assert len(bodies) == 5 and len(set(bodies)) == 5                 # the [필요 수식] restatements: once
+    assert text.count("Checked by derive") == 1 and text.count("Model: ") == 1
+    assert "3 restatements of a formula shown before are not repeated." in text
+    assert r"\tag*{출력층 바이어스 공식}" in text
+    assert r"\begin{pmatrix} \dfrac{\partial E}{\partial w_{11}^{(3)}}" in text   # fractions at full size,
+    assert r"\\ \noalign{\vskip 6pt} \dfrac{\partial E}{\partial w_{12}^{(3)}}" in text  # rows set apart
+
+
+def test_handout_compiles_with_xelatex_and_shows_hangul(handout, tmp_path):
+    tex = tmp_path / "handout.tex"
+    assert run("export", str(handout), "--to", "tex", "--engine", "xelatex", "-o", str(tex)).exit_code == 0
+    compile_tex(tex)
+    pdf = tex.with_suffix(".pdf")
+    shown = pdf_text(pdf)
+    for heading in HANDOUT_HEADINGS + ["출력층 바이어스 공식"]:
+        assert heading in shown
+    assert "?" not in shown and "chulryeok" not in shown
+    assert "NotoSerifCJK" in pdf_fonts(pdf).replace(" ", "")        # the glyphs come from Noto CJK
+    inked_png(pdf)
+
+
+def test_handout_compiles_with_pdflatex_and_kotex(handout, tmp_path):
+    require_tool("kpsewhich", TOOLS["pdflatex"])
+    if subprocess.run(["kpsewhich", "kotex.sty"], capture_output=True).returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail("kotex.sty is missing on CI: .ci/system-packages.sh should install texlive-lang-korean")
+        pytest.skip("kotex is not installed (apt-get install texlive-lang-korean)")
+    tex = tmp_path / "handout.tex"
+    assert run("export", str(handout), "--to", "tex", "--engine", "pdflatex", "-o", str(tex)).exit_code == 0
+    text = tex.read_text(encoding="utf-8")
+    assert text.startswith("% engine: pdflatex (kotex)\n") and "\\usepackage{kotex}" in text
+    compile_tex(tex)
+    shown = pdf_text(tex.with_suffix(".pdf"))
+    assert all(heading in shown for heading in HANDOUT_HEADINGS) and "?" not in shown
+
+
+def test_engine_is_chosen_and_named():
+    assert typeset.choose_engine("no Hangul here, a_1 & x") == "pdflatex"
+    assert typeset.choose_engine("은닉층", "ascii") == "ascii"
+    assert typeset.choose_engine("은닉층") in typeset.ENGINES
+    with pytest.raises(ValueError, match="unknown engine 'lualatex'"):
+        typeset.choose_engine("x", "lualatex")
+    assert typeset.engine_line("pdflatex", kotex=False) == "% engine: pdflatex (Computer Modern)"
+
+
+def test_md_handout_keeps_headings_and_shows_each_formula_once(handout):
+    result = run("export", str(handout), "--to", "md")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert re.findall(r"^#+ .*$", out, re.M) == [
+        "# 출력층 오차역전파", "## 출력층 바이어스의 기울기", "## 출력층 가중치 행렬 $W^{(3)}$", "### 업데이트"]
+    assert out.count("$$E_1 = ") == 1 and out.count("$$a_1^{(3)} = ") == 1
+    assert out.count("*Proved by derive") == 1 and out.rstrip().endswith("gradient step.*")
+    assert r"(1 - a_1^{(3)}) \quad \text{출력층 바이어스 공식}" in out
+
+
+def test_headings_outside_code_and_front_matter_latex_sections_too():
+    md = "---\nderive:\n  layers: [2, 2, 2]\n---\n# 하나\n~~~\n# 아님\n~~~\n## 둘 ##\n    # 들여쓴 코드\n"
+    assert [(h.level, h.text, h.line) for h in markdown_headings(md)] == [(1, "하나", 5), (2, "둘", 9)]
+    tex = "% \\section{not}\n\\section{은닉층 $W^{(2)}$}\n\\subsection*[short]{b \\emph{c}}\n"
+    assert [(h.level, h.text, h.line) for h in latex_headings(tex)] == [(1, "은닉층 $W^{(2)}$", 2),
+                                                                         (2, "b \\emph{c}", 3)]
+
+
+# -- inert: nothing from a document acts when the export is compiled ---------------------------------------
+@pytest.mark.parametrize("math", [
+    r"x_1 \input{/etc/hostname}", r"x_{\input /etc/hostname}", r"a^{(\immediate\write18{touch x})}",
+    r"\openout3=x", r"\catcode`\|=0", r"\csname input\endcsname", r"\def\x{y}", r"^^5cinput{x}",
+    r"x # y", r"x % y", r"x $ y", r"\begin{document}", r"x_1 }{", r"\text{a}\read16 to\x", "\\\x00",
+    r"\begin{pmatrix} a \end{aligned}", r"\expandafter\x", r"\@@input x"])
+def test_math_that_is_not_the_notations_is_refused(math):
+    assert typeset.inert_math(math, "xelatex") is None
+
+
+def test_math_of_the_notation_is_rebuilt_as_written():
+    assert typeset.inert_math(r"\frac{\partial E}{\partial w_{11}^{(2)}} = a_1^{(2)} \times \text{loss\_3}",
+                              "pdflatex") == r"\frac{\partial E}{\partial w_{11}^{(2)}} = a_1^{(2)} \times \text{loss\_3}"
+    assert typeset.inert_math(r"x \label{eq:\input x} \quad \text{은닉층 \input y 50% \_ <}", "xelatex") == \
+        r"x  \quad \text{은닉층 y 50\% \_ \textless{}}"                        # commands in text are dropped
+    assert typeset.inert_math(r"\text{은닉층}", "ascii") == r"\text{eunnikcheung}"
+    assert typeset.text("\\input{/etc/hostname} ^^5c %\n#", "pdflatex") == \
+        (r"\textbackslash{}input\{/etc/hostname\} \^{}\^{}5c \% \#", False)
+
+
+HOSTILE = r"\input{/etc/hostname} \immediate\write18{touch pwned} \openout5=made.txt \catcode`\|=0 \csname input\endcsname{secret} ^^5cinput{secret} \def\x{y}"
+HOSTILE_TEXT = r"\input secret \immediate\write18 touch \openout5=made.txt \catcode`\|=0 ^^5cinput secret \csname input\endcsname"
+B1 = r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})"
+HOSTILE_TOML = ("[[formula]]\nid = '" + HOSTILE + "'\ntitle = '" + HOSTILE + "'\nkind = \"chain\"\nlatex = '''\n"
+                + B1 + r" \quad \text{" + HOSTILE_TEXT + "}\n'''\n")
+HOSTILE_MD = ("# " + HOSTILE + r" $\input{secret}$ $x_{\csname input\endcsname{secret}}$ $a_1^{(3)}$" + "\n\n"
+              "$$" + B1 + r" \label{\input /etc/hostname} \quad \text{" + HOSTILE_TEXT + "}$$\n\n"
+              r"$$a_1^{(3)} = \text{sigmoid}(z_1^{(3)}) \tag{" + HOSTILE_TEXT + "}$$\n\n"
+              r"$$x_{\input /etc/hostname} = a_1^{(1)}$$" + "\n")
+
+
+def test_export_of_a_hostile_document_is_inert_when_compiled(formula_file, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    files = [formula_file(HOSTILE_TOML, "in/a\\input{secret}%.toml"), folder / "b$\\input{secret}.md"]
+    files[1].write_text(HOSTILE_MD, encoding="utf-8")
+    hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else ""
+    for engine in ("pdflatex", "xelatex"):
+        work = tmp_path / engine
+        work.mkdir()
+        (work / "secret.tex").write_text("SECRETTOKEN\n", encoding="utf-8")
+        tex = work / "handout.tex"
+        result = run("export", *map(str, files), "--to", "tex", "--allow-unproved", "--engine", engine, "-o", str(tex))
+        assert result.exit_code == 2, result.output                 # $\input{secret}$ is not the notation
+        text = tex.read_text(encoding="utf-8")
+        assert text.count(r"\begin{align*}") == 4 and text.count(r"\section*{") == 2    # one per file
+        assert text.count(r"\subsection*{") == 1
+        inert = text.replace(r"\textbackslash{}", "#")
+        for payload in (r"\input", r"\write18", r"\openout", r"\catcode", r"\csname", r"\def", "^^"):
+            assert payload not in inert, payload
+        before = {p.name for p in work.iterdir()}
+        compile_tex(tex)
+        made = {p.name for p in work.iterdir()} - before
+        assert made <= {"handout.pdf", "handout.log", "handout.aux"}, made
+        shown = pdf_text(tex.with_suffix(".pdf"))
+        assert "SECRETTOKEN" not in shown and (not hostname or hostname not in shown.split())
+        assert "input{/etc/hostname}" in shown.replace("\\", "")    # the title shown as text, not run
+    from derive.html import render_html
+    from derive.run import check_paths
+    page = render_html(check_paths(list(map(str, files))))
+    assert "\\input{/etc/hostname}" in page and "<script" not in page.lower()
+
+
+# -- the shared lecture -----------------------------------------------------------------------------------
+SHARED = ROOT.parent / "shared" / "lecture" / "backprop_hidden_layer.md"
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/lecture is not here")
+def test_shared_lecture_handout_compiles_with_its_korean_headings(tmp_path):
+    tex = tmp_path / "lecture.tex"
+    result = run("export", str(SHARED), "--to", "tex", "-o", str(tex))
+    assert result.exit_code == 0, result.output
+    text = tex.read_text(encoding="utf-8")
+    headings = [h.text for h in markdown_headings(SHARED.read_text(encoding="utf-8"))]
+    assert len(headings) == 4
+    assert len(re.findall(r"\\section\*\{", text)) == len(headings)
+    bodies = formula_bodies(text)
+    assert len(bodies) == len(set(bodies))
+    assert text.count("Checked by derive") == 1
+    if engine_of(text) == "pdflatex" and "kotex" not in text:
+        pytest.fail("neither xelatex with Noto CJK nor kotex found: the handout would be romanized")
+    compile_tex(tex)
+    shown = " ".join(pdf_text(tex.with_suffix(".pdf")).split())
+    for heading in headings:
+        korean = " ".join(re.sub(r"\$[^$]*\$", " ", heading).split()).split(" - ")[0]
+        assert korean in shown, korean
+    assert "?" not in shown
