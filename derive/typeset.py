@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import unicodedata
+from functools import lru_cache
 
 from .printing import MATH_SIGNS, TEXT_ESCAPES, TEXT_SIGNS, romanize
 
@@ -39,6 +40,7 @@ def _found(*command: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=None)
 def available(engine: str) -> bool:
     """Whether this machine has what `engine` needs (the program, and its fonts and packages)."""
     if engine == "xelatex":
