@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that derive's export and HTML tests need, only when missing:
-#   pdflatex  <- texlive-latex-base texlive-latex-recommended
-#   chromium  <- chromium fonts-noto-cjk   (CJK fonts so Korean lecture text renders in screenshots)
+#   pdflatex              <- texlive-latex-base texlive-latex-recommended
+#   kotex (pdflatex)      <- texlive-lang-korean       (Hangul in the handout under pdflatex)
+#   xelatex, xetexko      <- texlive-xetex texlive-lang-korean
+#   Noto CJK fonts        <- fonts-noto-cjk            (Hangul under xelatex, and in Chromium screenshots)
+#   pdftotext, pdftoppm   <- poppler-utils             (the tests read and render the compiled handout)
+#   chromium              <- chromium
 # Runs `apt-get update` at most once.  Quiet and idempotent when everything is already present.
 set -euo pipefail
 
@@ -25,17 +29,28 @@ apt_install() {
 have_cjk_font() {
   # (no `| grep -q` here: under pipefail an early grep exit can fail the pipeline)
   [ "$(dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null || true)" = "install ok installed" ] ||
-    { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=ko 2>/dev/null || true)" ]; }
+    { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list 'Noto Serif CJK KR' 2>/dev/null || true)" ]; }
 }
 
-if ! command -v pdflatex >/dev/null 2>&1; then
-  apt_install texlive-latex-base texlive-latex-recommended
+have_tex_file() {
+  command -v kpsewhich >/dev/null 2>&1 && [ -n "$(kpsewhich "$1" 2>/dev/null || true)" ]
+}
+
+missing=()
+command -v pdflatex >/dev/null 2>&1 || missing+=(texlive-latex-base texlive-latex-recommended)
+command -v xelatex >/dev/null 2>&1 || missing+=(texlive-xetex)
+{ have_tex_file kotex.sty && have_tex_file xetexko.sty; } || missing+=(texlive-lang-korean)
+have_cjk_font || missing+=(fonts-noto-cjk)
+{ command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; } || missing+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt_install "${missing[@]}"
 fi
 
-if ! command -v chromium >/dev/null 2>&1; then
-  apt_install chromium fonts-noto-cjk
-elif ! have_cjk_font; then
-  apt_install fonts-noto-cjk
+# kpsewhich only runs once pdflatex is there: check kotex again after a first install.
+if ! have_tex_file kotex.sty || ! have_tex_file xetexko.sty; then
+  apt_install texlive-lang-korean
 fi
 
 if [ "$updated" -eq 1 ]; then

@@ -105,7 +105,8 @@ def headings(file: str) -> tuple[str | None, list[Heading]]:
     be read again."""
     path = Path(file)
     if not path.is_file() and file.startswith("formulas/"):
-        path = Path(__file__).resolve().parent.parent / file
+        from .run import bundled_formulas
+        path = dict((display, p) for p, display in bundled_formulas()).get(file, path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):

@@ -521,3 +521,21 @@ def test_shared_lecture_handout_compiles_with_its_korean_headings(tmp_path):
         korean = " ".join(re.sub(r"\$[^$]*\$", " ", heading).split()).split(" - ")[0]
         assert korean in shown, korean
     assert "?" not in shown
+
+
+def test_notebook_handout_files_each_formula_under_its_cells_heading(tmp_path):
+    import json
+    cells = [("markdown", "# 출력층\n\n$$E_1 = \\frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2$$"),
+             ("code", "# 코드 셀의 주석은 제목이 아니다\nx = 1"),
+             ("markdown", "## 바이어스\n\n설명\n\n$$" + r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})" + "$$"),
+             ("markdown", "$$E_1 = \\frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2$$")]
+    notebook = {"cells": [{"cell_type": kind, "metadata": {}, "source": text.splitlines(True),
+                           **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+                          for kind, text in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "lecture.ipynb"
+    path.write_text(json.dumps(notebook, ensure_ascii=False), encoding="utf-8")
+    result = run("export", str(path), "--to", "md")
+    assert result.exit_code == 0, result.output
+    blocks = [line for line in result.stdout.splitlines() if line.startswith(("#", "$$"))]
+    assert blocks == ["# 출력층", "$$E_1 = \\frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2$$", "## 바이어스",
+                      "$$" + r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})" + "$$"]
