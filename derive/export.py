@@ -26,7 +26,7 @@ from .model import ACTIVATIONS, LAYOUTS, LOSSES, Network, Spec, quantity_name
 from .numeric import POINTS, RTOL, SEED
 from . import typeset
 from .outline import outline
-from .printing import latex, tex_heading, tex_safe  # noqa: F401  (tex_heading, tex_safe: the ascii engine's)
+from .printing import latex
 from .results import ERROR, PROVED, Formula, Report
 
 FORMATS = ("tex", "md")
@@ -125,58 +125,7 @@ PREAMBLE = r"""\documentclass{article}
   \ifdim\wd\derivebox>0.9\linewidth\resizebox{0.9\linewidth}{!}{\usebox{\derivebox}}%
   \else\usebox{\derivebox}\fi}
 """
-NAME = re.compile(r"(?<![A-Za-z\\])([A-Za-z][A-Za-z0-9]*)(?:_([A-Za-z0-9]+))?\^(?:\(([A-Za-z0-9+-]+)\)|T\b)")
 SECTIONS = ("section", "subsection", "subsubsection", "paragraph")
-
-
-class Tex:
-    """Text and math of one handout for one engine; remembers whether anything was romanized or
-    lost, and keeps the originals of what was (ascii engine only) for `%` comments."""
-
-    def __init__(self, engine: str):
-        self.engine, self.lost, self.originals = engine, False, []
-
-    def _keep(self, source: str, done: tuple[str, bool]) -> str:
-        if done[1]:
-            self.lost = True
-            if self.engine == "ascii":
-                self.originals.append(" ".join(source.split()))
-        return done[0]
-
-    def text(self, source: str) -> str:
-        return self._keep(source, typeset.text(source, self.engine))
-
-    def latex_text(self, source: str) -> str:
-        return self._keep(source, typeset.text_of_latex(source, self.engine))
-
-    def math(self, source: str) -> str:
-        found = typeset.inert_math(source, self.engine)
-        if found is None:
-            return typeset.verbatim(source, self.engine)
-        if typeset.needs_fonts(source) and self.engine == "ascii":
-            self._keep(source, (found, True))
-        return found
-
-    def title(self, source: str) -> str:
-        """Plain text (a formula file's title), the lecture's names in it (w_11^(2)) set as math."""
-        out, k = [], 0
-        for m in NAME.finditer(source):
-            name, sub, layer = m.groups()
-            out += [self.text(source[k:m.start()]),
-                    "$" + name + (f"_{{{sub}}}" if sub else "") + (f"^{{({layer})}}" if layer else "^T") + "$"]
-            k = m.end()
-        return "".join(out) + self.text(source[k:])
-
-    def heading(self, h) -> str:
-        """A document's heading: LaTeX text, or Markdown with its `$...$` math and emphasis marks."""
-        if h.latex:
-            return self.latex_text(h.text)
-        out = []
-        for k, piece in enumerate(re.split(r"(?<!\\)\$(.+?)(?<!\\)\$", h.text)):
-            math = typeset.inert_math(piece, self.engine) if k % 2 else None
-            out.append(f"${math}$" if math is not None else
-                       self.text(re.sub(r"\*\*|__|`", "", re.sub(r"\\([\\`*_{}\[\]()#+\-.!$])", r"\1", piece))))
-        return "".join(out)
 
 
 def render_tex(report: Report, formulas: list[Formula], gradients, engine: str = "auto") -> tuple[str, str]:
@@ -189,7 +138,7 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
                       for p in parts for s in p.sections for f in s.formulas])
     engine = typeset.choose_engine(every, engine)
     kotex = engine == "pdflatex" and any("\uac00" <= c <= "\ud7a3" for c in every)
-    tex = Tex(engine)
+    tex = typeset.Typesetter(engine)
     body = []
     for part in parts:
         shift = 1 if len(parts) > 1 else 0
@@ -211,7 +160,7 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
     return "\n".join(head + [preamble + r"\begin{document}"] + body + [r"\end{document}", ""]), engine
 
 
-def closing_note(tex: Tex, report: Report, formulas: list[Formula], parts) -> str:
+def closing_note(tex: typeset.Typesetter, report: Report, formulas: list[Formula], parts) -> str:
     """What was proved, on which model, how, by which derive: once, after everything else."""
     shown = [f for p in parts for s in p.sections for f in s.formulas]
     proved = sum(1 for f in shown if f.proved)
@@ -237,7 +186,7 @@ def closing_note(tex: Tex, report: Report, formulas: list[Formula], parts) -> st
     return "\n".join([r"\bigskip\hrule\medskip", r"{\small " + note + r"\par}"])
 
 
-def tex_formula(tex: Tex, f: Formula) -> str:
+def tex_formula(tex: typeset.Typesetter, f: Formula) -> str:
     """One formula: its title (formula files), a NOT PROVED mark if it is not proved, its chain as
     align* with its label as the tag."""
     lines = [rf"\textbf{{{tex.title(heading(f))}}}\par"] if f.title else []
@@ -295,7 +244,7 @@ def width(tex: str) -> int:
     return len(re.sub(r"[{}_\s]", "", re.sub(r"\^\{\(\w+\)\}|\\[A-Za-z]+", "#", tex)))
 
 
-def tex_gradients(tex: Tex, spec: Spec, rows) -> str:
+def tex_gradients(tex: typeset.Typesetter, spec: Spec, rows) -> str:
     intro = tex.text(f"For every weight and bias, dE/dp as SymPy differentiates the network ({spec.describe()}), "
                      "written as a sum over paths from the output units; exactly equal to the oracle's "
                      "gradient.")

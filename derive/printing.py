@@ -2,13 +2,11 @@
 
 Symbols carry short identifier names (`w3_1_2`), so that lambdify can use them as they are; the
 lecture's spelling of each (`w_{12}^{(3)}`) is kept in DISPLAY and used by the printers here.
-`LectureLatexPrinter` writes LaTeX as the lecture does; `tex_safe` and `tex_heading` make text that
-pdflatex sets without Korean fonts (Hangul romanized), for `derive export`.
+`LectureLatexPrinter` writes LaTeX as the lecture does.  (Text and math from documents, made safe
+for TeX, are `typeset`'s.)
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -175,90 +173,3 @@ def text(expr) -> str:
 def latex(expr, **settings) -> str:
     """The expression in the lecture's LaTeX; settings as LectureLatexPrinter takes them."""
     return LectureLatexPrinter(settings).doprint(expr)
-
-
-# -- text that pdflatex can set without Korean fonts ---------------------------------------------
-# Debian's texlive-latex-base/-recommended have no Hangul fonts (no CJK, no kotex), so Korean is
-# romanized syllable by syllable (Revised Romanization without its sound-change rules: 은닉층 ->
-# eunnikcheung), Unicode math signs become commands, and what is left that is not ASCII becomes "?".
-_INITIALS = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t",
-             "p", "h"]
-_VOWELS = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo",
-           "we", "wi", "yu", "eu", "ui", "i"]
-_FINALS = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p",
-           "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t"]
-MATH_SIGNS = {"∂": r"\partial", "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta",
-              "ε": r"\varepsilon", "η": r"\eta", "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu",
-              "π": r"\pi", "σ": r"\sigma", "τ": r"\tau", "φ": r"\varphi", "ω": r"\omega",
-              "Δ": r"\Delta", "Σ": r"\Sigma", "∑": r"\sum", "∇": r"\nabla", "×": r"\times",
-              "•": r"\bullet", "∙": r"\bullet", "·": r"\cdot", "⋅": r"\cdot", "≤": r"\le", "≥": r"\ge",
-              "≠": r"\ne", "≈": r"\approx", "→": r"\to", "←": r"\leftarrow", "⇒": r"\Rightarrow",
-              "∈": r"\in", "∞": r"\infty", "²": "^2", "³": "^3", "¹": "^1", "½": r"\tfrac12",
-              "′": "'", "⊤": r"\top"}
-TEXT_SIGNS = {"−": "-", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
-              "…": r"\ldots{}", "\u00a0": "~", "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O",
-              "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L"}
-TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\ensuremath{\$}", "&": r"\&", "#": r"\#",
-                "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}",
-                ">": r"\textgreater{}", "|": r"\textbar{}"}
-
-
-def romanize(syllable: str) -> str | None:
-    """A precomposed Hangul syllable in Latin letters (김 -> gim), or None for anything else."""
-    code = ord(syllable) - 0xAC00
-    if not 0 <= code < 11172:
-        return None
-    return _INITIALS[code // 588] + _VOWELS[code % 588 // 28] + _FINALS[code % 28]
-
-
-def _ascii(char: str) -> str | None:
-    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    return base if base and base.isascii() else None
-
-
-def tex_safe(source: str, plain: bool) -> tuple[str, bool]:
-    """`source` made safe for pdflatex with inputenc utf8 alone; and whether non-Latin text was lost
-    or romanized.  `plain`: source is plain text (its LaTeX specials are escaped), else LaTeX (math
-    or text mode: Hangul becomes `\\text{...}`, math signs `\\ensuremath{...}`, fine in either)."""
-    out, changed, k = [], False, 0
-    while k < len(source):
-        char = source[k]
-        if romanize(char) is not None:
-            end = k
-            while end < len(source) and (romanize(source[end]) is not None or
-                                         (source[end] == " " and end + 1 < len(source)
-                                          and romanize(source[end + 1]) is not None)):
-                end += 1
-            latin = "".join(romanize(c) or " " for c in source[k:end])
-            out.append(latin if plain else rf"\text{{{latin}}}")
-            changed, k = True, end
-            continue
-        if char.isascii():
-            out.append(TEXT_ESCAPES.get(char, char) if plain else char)
-        elif char in MATH_SIGNS:
-            out.append(rf"\ensuremath{{{MATH_SIGNS[char]}}}")
-        elif char in TEXT_SIGNS:
-            out.append(TEXT_SIGNS[char])
-        elif _ascii(char) is not None:
-            out.append(_ascii(char))
-        else:
-            out.append("?")
-            changed = True
-        k += 1
-    return "".join(out), changed
-
-
-_NAME = re.compile(r"(?<![A-Za-z\\])([A-Za-z][A-Za-z0-9]*)(?:_([A-Za-z0-9]+))?\^(?:\(([A-Za-z0-9+-]+)\)|T\b)")
-
-
-def tex_heading(text: str) -> tuple[str, bool]:
-    """Plain text (a title) as LaTeX, the lecture's names in it (w_11^(2), W^(2), A1^T) set as math;
-    and whether non-Latin text was romanized or lost (as tex_safe)."""
-    out, lost, k = [], False, 0
-    for m in _NAME.finditer(text):
-        safe, more = tex_safe(text[k:m.start()], plain=True)
-        name, sub, layer = m.groups()
-        out += [safe, "$" + name + (f"_{{{sub}}}" if sub else "") + (f"^{{({layer})}}" if layer else "^T") + "$"]
-        lost, k = lost or more, m.end()
-    safe, more = tex_safe(text[k:], plain=True)
-    return "".join(out) + safe, lost or more

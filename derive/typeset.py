@@ -26,7 +26,6 @@ import subprocess
 import unicodedata
 from functools import lru_cache
 
-from .printing import MATH_SIGNS, TEXT_ESCAPES, TEXT_SIGNS, romanize
 
 ENGINES = ("xelatex", "pdflatex", "ascii")
 CJK_FONT = "Noto Serif CJK KR"
@@ -90,6 +89,38 @@ def preamble(engine: str, kotex: bool) -> list[str]:
 
 
 # -- text -------------------------------------------------------------------------------------------------
+# The ascii engine romanizes Hangul syllable by syllable (Revised Romanization without its
+# sound-change rules: 은닉층 -> eunnikcheung); every engine writes Unicode math signs as commands.
+_INITIALS = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t",
+             "p", "h"]
+_VOWELS = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo",
+           "we", "wi", "yu", "eu", "ui", "i"]
+_FINALS = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p",
+           "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t"]
+MATH_SIGNS = {"∂": r"\partial", "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta",
+              "ε": r"\varepsilon", "η": r"\eta", "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu",
+              "π": r"\pi", "σ": r"\sigma", "τ": r"\tau", "φ": r"\varphi", "ω": r"\omega",
+              "Δ": r"\Delta", "Σ": r"\Sigma", "∑": r"\sum", "∇": r"\nabla", "×": r"\times",
+              "•": r"\bullet", "∙": r"\bullet", "·": r"\cdot", "⋅": r"\cdot", "≤": r"\le", "≥": r"\ge",
+              "≠": r"\ne", "≈": r"\approx", "→": r"\to", "←": r"\leftarrow", "⇒": r"\Rightarrow",
+              "∈": r"\in", "∞": r"\infty", "²": "^2", "³": "^3", "¹": "^1", "½": r"\tfrac12",
+              "′": "'", "⊤": r"\top"}
+TEXT_SIGNS = {"−": "-", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
+              "…": r"\ldots{}", "\u00a0": "~", "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O",
+              "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L"}
+TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\ensuremath{\$}", "&": r"\&", "#": r"\#",
+                "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}",
+                ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+
+def romanize(syllable: str) -> str | None:
+    """A precomposed Hangul syllable in Latin letters (김 -> gim), or None for anything else."""
+    code = ord(syllable) - 0xAC00
+    if not 0 <= code < 11172:
+        return None
+    return _INITIALS[code // 588] + _VOWELS[code % 588 // 28] + _FINALS[code % 28]
+
+
 def _ascii(char: str) -> str | None:
     base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
     return base if base and base.isascii() else None
@@ -271,3 +302,57 @@ def spaced(math: str) -> str:
 def verbatim(source: str, engine: str) -> str:
     """Math that `inert_math` refused, as escaped typewriter text (for math mode)."""
     return r"\text{\ttfamily " + text(" ".join(source.split()), engine)[0] + "}"
+
+
+# -- one handout's text and math ---------------------------------------------------------------------------
+TITLE_NAME = re.compile(r"(?<![A-Za-z\\])([A-Za-z][A-Za-z0-9]*)(?:_([A-Za-z0-9]+))?\^(?:\(([A-Za-z0-9+-]+)\)|T\b)")
+
+
+class Typesetter:
+    """Text and math of one handout for one engine; remembers whether anything was romanized or
+    lost, and keeps the originals of what was (ascii engine only) for `%` comments."""
+
+    def __init__(self, engine: str):
+        self.engine, self.lost, self.originals = engine, False, []
+
+    def _keep(self, source: str, done: tuple[str, bool]) -> str:
+        if done[1]:
+            self.lost = True
+            if self.engine == "ascii":
+                self.originals.append(" ".join(source.split()))
+        return done[0]
+
+    def text(self, source: str) -> str:
+        return self._keep(source, text(source, self.engine))
+
+    def latex_text(self, source: str) -> str:
+        return self._keep(source, text_of_latex(source, self.engine))
+
+    def math(self, source: str) -> str:
+        found = inert_math(source, self.engine)
+        if found is None:
+            return verbatim(source, self.engine)
+        if needs_fonts(source) and self.engine == "ascii":
+            self._keep(source, (found, True))
+        return found
+
+    def title(self, source: str) -> str:
+        """Plain text (a formula file's title), the lecture's names in it (w_11^(2)) set as math."""
+        out, k = [], 0
+        for m in TITLE_NAME.finditer(source):
+            name, sub, layer = m.groups()
+            out += [self.text(source[k:m.start()]),
+                    "$" + name + (f"_{{{sub}}}" if sub else "") + (f"^{{({layer})}}" if layer else "^T") + "$"]
+            k = m.end()
+        return "".join(out) + self.text(source[k:])
+
+    def heading(self, h) -> str:
+        """A document's heading: LaTeX text, or Markdown with its `$...$` math and emphasis marks."""
+        if h.latex:
+            return self.latex_text(h.text)
+        out = []
+        for k, piece in enumerate(re.split(r"(?<!\\)\$(.+?)(?<!\\)\$", h.text)):
+            math = inert_math(piece, self.engine) if k % 2 else None
+            out.append(f"${math}$" if math is not None else
+                       self.text(re.sub(r"\*\*|__|`", "", re.sub(r"\\([\\`*_{}\[\]()#+\-.!$])", r"\1", piece))))
+        return "".join(out)

@@ -17,12 +17,12 @@ from derive import __version__
 from derive.decide import Decider
 from derive.derive import Oracle
 from derive import typeset
-from derive.export import derived_gradients, join_terms, specs_from_model, tex_heading
+from derive.export import derived_gradients, join_terms, specs_from_model
 from derive.outline import latex_headings, markdown_headings
 from derive.meaning import Meaning, derivative_symbol
 from derive.model import LAYOUTS, LOSSES, Network, Spec, sigmoid
 from derive.parse import parse
-from derive.printing import latex, romanize, tex_safe
+from derive.printing import latex
 from derive.results import PROVED
 
 from conftest import ROOT, entry, require_tool
@@ -102,14 +102,19 @@ def test_symbol_names_setting_writes_inputs_as_layer_one():
     assert latex(NET["x", 2], symbol_names={NET["x", 2]: "a_2^{(1)}"}) == "a_2^{(1)}"
 
 
-def test_korean_is_romanized_and_math_signs_become_commands():
-    assert romanize("층") == "cheung" and romanize("A") is None
-    assert tex_safe("은닉층 가중치 공식", plain=True) == ("eunnikcheung gajungchi gongsik", True)
-    assert tex_safe(r"\text{출력} α × b_1", plain=False) == \
-        (r"\text{\text{chulryeok}} \ensuremath{\alpha} \ensuremath{\times} b_1", True)
-    assert tex_safe("a_1 & 50%", plain=True) == (r"a\_1 \& 50\%", False)
-    assert tex_heading("∂E/∂w_11^(2) (hidden.w11)") == \
-        (r"\ensuremath{\partial}E/\ensuremath{\partial}$w_{11}^{(2)}$ (hidden.w11)", False)
+def test_korean_is_romanized_by_the_ascii_engine_and_math_signs_become_commands():
+    assert typeset.romanize("층") == "cheung" and typeset.romanize("A") is None
+    assert typeset.text("은닉층 가중치 공식", "ascii") == ("eunnikcheung gajungchi gongsik", True)
+    assert typeset.text("은닉층 가중치 공식", "xelatex") == ("은닉층 가중치 공식", False)
+    assert typeset.text("α × b_1 — 漢字 Привет ف", "xelatex") == (
+        r"\ensuremath{\alpha} \ensuremath{\times} b\_1 --- 漢字 " + "".join(rf"{{\derivescript {c}}}" for c in "Привет")
+        + " ?", True)
+    assert typeset.text("a_1 & 50%", "pdflatex") == (r"a\_1 \& 50\%", False)
+    assert typeset.inert_math(r"\text{출력} α × b_1", "ascii") == \
+        r"\text{chulryeok} {\alpha} {\times} b_1"
+    tex = typeset.Typesetter("pdflatex")
+    assert tex.title("∂E/∂w_11^(2) (hidden.w11)") == \
+        r"\ensuremath{\partial}E/\ensuremath{\partial}$w_{11}^{(2)}$ (hidden.w11)"
 
 
 # -- Markdown and the exit status -------------------------------------------------------------------
