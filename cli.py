@@ -174,6 +174,8 @@ def export(paths, to, output, allow_unproved, derived, engine, timeout, model):
                            specs=[spec] if spec else None, engine=engine)
     if output:
         Path(output).write_text(result.text, encoding="utf-8")
+        if result.engine:
+            click.echo(f"{output}: {result.text.split(chr(10), 1)[0].lstrip('% ')}", err=True)
     else:
         click.echo(result.text, nl=False)
     for line in result.problems():

@@ -119,6 +119,8 @@ def check(path_or_text, model=None, timeout: float = 5.0) -> CheckReport:
         return _as(CheckReport, report, source=path)
     if not isinstance(path_or_text, str):
         raise DeriveError(f"expected a path or the text of a lecture, got {type(path_or_text).__name__}")
+    if not path_or_text.strip():
+        raise DeriveError("nothing to check: the text is empty", expected="a path, or the text of a lecture")
     suffix = ".tex" if LATEX_DOCUMENT.search(path_or_text) else ".md"
     return _as(CheckReport, _check_text(path_or_text, suffix, TEXT_NAME, options), source=TEXT_NAME)
 
@@ -161,7 +163,7 @@ def spec_of(model) -> Spec | None:
 def _is_path(text: str) -> bool:
     """A string names a path when it names something that exists, or looks like nothing else: one
     short line with no math in it."""
-    if "\n" in text or len(text) > 4096:
+    if "\n" in text or len(text) > 4096 or not text.strip():
         return False
     try:
         if Path(text).exists():

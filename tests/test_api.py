@@ -80,6 +80,8 @@ def test_a_missing_path_is_an_error_not_an_empty_document(tmp_path):
         derive.check("lecture.md")
     with pytest.raises(DeriveError, match="no such file or folder"):
         derive.check(tmp_path / "missing.md")
+    with pytest.raises(DeriveError, match="nothing to check"):
+        derive.check("  ")                                # not the current folder
 
 
 def test_latex_text_is_read_as_latex():
