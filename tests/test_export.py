@@ -544,3 +544,45 @@ def test_notebook_handout_files_each_formula_under_its_cells_heading(tmp_path):
     blocks = [line for line in result.stdout.splitlines() if line.startswith(("#", "$$"))]
     assert blocks == ["# 출력층", "$$E_1 = \\frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2$$", "## 바이어스",
                       "$$" + r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})" + "$$"]
+
+
+# -- inert, whatever the input: text and math from random soup -------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+SOUP = st.lists(st.sampled_from([
+    "\\input", "\\write18", "\\openout", "\\read", "\\catcode", "\\csname", "\\endcsname", "\\def", "\\let",
+    "\\frac", "\\text", "\\mathrm", "\\label", "\\tag", "\\begin", "\\end", "{pmatrix}", "{document}", "\\\\",
+    "\\", "{", "}", "^", "^^", "_", "#", "%", "$", "&", "~", "`", "'", "\n", "\r", "\x00", "\x7f", "\u2028",
+    "x", "a_1", "=", " ", "은닉층", "α", "×", "Ж", "ف", "[", "]", "(", ")", "\\{", "\\_", "\\quad", "@", "\\@"]),
+    max_size=30).map("".join)
+OURS = {"textbackslash", "textless", "textgreater", "textbar", "ensuremath", "derivescript", "ldots", "noalign",
+        "vskip", "ttfamily"}
+
+
+def control_words(tex: str) -> set:
+    return set(re.findall(r"\\([A-Za-z]+)", tex.replace("\\\\", " ")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(SOUP)
+def test_random_text_comes_out_escaped(source):
+    for engine in typeset.ENGINES:
+        out, _ = typeset.text(source, engine)
+        assert control_words(out) <= OURS | {c.lstrip("\\") for c in typeset.MATH_SIGNS.values()} | {"tfrac"}
+        bare = re.sub(r"\\ensuremath\{[^{}]*\}|\{\\derivescript .\}|\\[A-Za-z]+(\{\})?|\\[{}_&#%$^~](\{\})?", "", out)
+        assert not re.search(r"[\\{}#%$&^_~\x00-\x1f\x7f\u2028]", bare), (source, out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SOUP)
+def test_random_math_is_refused_or_rebuilt_from_the_notation(source):
+    for engine in typeset.ENGINES:
+        out = typeset.inert_math(source, engine)
+        if out is None:
+            out = typeset.verbatim(source, engine)
+        allowed = typeset.COMMANDS | typeset.TEXT_COMMANDS | typeset.NAME_COMMANDS | {"begin", "end", "dfrac"} | OURS
+        assert control_words(out) <= allowed | {c.lstrip("\\") for c in typeset.MATH_SIGNS.values()}, (source, out)
+        assert not re.search(r"\^\^|[#%$\x00-\x1f\x7f\u2028]", out.replace(r"\#", "").replace(r"\%", "")
+                             .replace(r"\$", "")), (source, out)
+        for env in re.findall(r"\\(?:begin|end)\{(\w+)\}", out):
+            assert env in typeset.ENVIRONMENTS
