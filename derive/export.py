@@ -191,7 +191,8 @@ def tex_formula(tex: typeset.Typesetter, f: Formula) -> str:
     align* with its label as the tag."""
     lines = [rf"\textbf{{{tex.title(heading(f))}}}\par"] if f.title else []
     if not f.proved:
-        lines.append(rf"\textbf{{{tex.text(mark(f))}}} --- {tex.text('verdicts of its claims: ' + ', '.join(f.verdicts))}.\par")
+        verdicts = tex.text("verdicts of its claims: " + ", ".join(f.verdicts))
+        lines.append(rf"\textbf{{{tex.text(mark(f))}}} --- {verdicts}.\par")
     if ERROR in f.verdicts and len(f.members) < 2:
         lines.append(rf"As written: \texttt{{{tex.text(' = '.join(f.members))}}}\par")
         return "\n".join(lines)

@@ -60,7 +60,8 @@ def markdown_headings(text: str, cell: int | None = None) -> list[Heading]:
     for number, line in enumerate(lines[start:], start=start + 1):
         opened = FENCE.match(line)
         if fence:
-            fence = None if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) else fence
+            closes = opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence)
+            fence = None if closes else fence
             continue
         if opened:
             fence = opened.group(1)

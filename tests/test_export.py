@@ -586,3 +586,18 @@ def test_random_math_is_refused_or_rebuilt_from_the_notation(source):
                              .replace(r"\$", "")), (source, out)
         for env in re.findall(r"\\(?:begin|end)\{(\w+)\}", out):
             assert env in typeset.ENVIRONMENTS
+
+
+def test_latex_lecture_handout_takes_its_sections(tmp_path):
+    lecture = tmp_path / "lecture.tex"
+    lecture.write_text("\\documentclass{article}\n\\begin{document}\n\\section{출력층}\n"
+                       "\\begin{align}\nE_1 &= \\frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2\n\\end{align}\n"
+                       "\\subsection*{바이어스 $b^{(3)}$} % 주석\n\\[" + GOOD.split("'''")[1].strip() + "\\]\n"
+                       "\\end{document}\n", encoding="utf-8")
+    tex = tmp_path / "handout.tex"
+    assert run("export", str(lecture), "--to", "tex", "--engine", "xelatex", "-o", str(tex)).exit_code == 0
+    text = tex.read_text(encoding="utf-8")
+    assert re.findall(r"\\((?:sub)*section)\*\{(.*)\}", text) == [("section", "출력층"),
+                                                                 ("subsection", "바이어스 $b^{(3)}$")]
+    assert len(formula_bodies(text)) == 2
+    assert text.index(r"\subsection*") < text.index(r"\partial b_1^{(3)}")
