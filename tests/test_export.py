@@ -306,7 +306,8 @@ def test_refuted_and_unreadable_formulas_marked_in_tex_compile_too(formula_file,
     broken = entry(r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} \times {", id="broken")
     wrong = WRONG.replace('title = "t"', 'title = "틀린 공식 $ & # % _ ^ ~ < > | \\\\ {: b_1^(3)"')
     path = formula_file(GOOD + "\n" + wrong + "\n" + broken.replace('title = "t"', 'title = "깨진 식"'))
-    for engine in ("xelatex", "pdflatex"):
+    require_kotex()
+    for engine in ("pdflatex",):                                   # (xelatex: the hostile document's test)
         tex = tmp_path / f"marked-{engine}.tex"
         assert run("export", str(path), "--to", "tex", "--allow-unproved", "--engine", engine,
                    "-o", str(tex)).exit_code == 2
@@ -396,12 +397,16 @@ def test_handout_compiles_with_xelatex_and_shows_hangul(handout, tmp_path):
     inked_png(pdf)
 
 
-def test_handout_compiles_with_pdflatex_and_kotex(handout, tmp_path):
+def require_kotex():
     require_tool("kpsewhich", TOOLS["pdflatex"])
     if subprocess.run(["kpsewhich", "kotex.sty"], capture_output=True).returncode != 0:
         if os.environ.get("CI"):
             pytest.fail("kotex.sty is missing on CI: .ci/system-packages.sh should install texlive-lang-korean")
         pytest.skip("kotex is not installed (apt-get install texlive-lang-korean)")
+
+
+def test_handout_compiles_with_pdflatex_and_kotex(handout, tmp_path):
+    require_kotex()
     tex = tmp_path / "handout.tex"
     assert run("export", str(handout), "--to", "tex", "--engine", "pdflatex", "-o", str(tex)).exit_code == 0
     text = tex.read_text(encoding="utf-8")
@@ -563,7 +568,7 @@ def control_words(tex: str) -> set:
     return set(re.findall(r"\\([A-Za-z]+)", tex.replace("\\\\", " ")))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(SOUP)
 def test_random_text_comes_out_escaped(source):
     for engine in typeset.ENGINES:
@@ -573,7 +578,7 @@ def test_random_text_comes_out_escaped(source):
         assert not re.search(r"[\\{}#%$&^_~\x00-\x1f\x7f\u2028]", bare), (source, out)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(SOUP)
 def test_random_math_is_refused_or_rebuilt_from_the_notation(source):
     for engine in typeset.ENGINES:
