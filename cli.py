@@ -60,9 +60,14 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for people; json, github (workflow commands), junit (XML), html for tools.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to this file instead of standard output.")
+              help="Write the report to this file instead of standard output; the format follows "
+                   "its extension (.json, .xml: junit, .html) unless --format says it.")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="Leave out files and folders matching GLOB (gitignore syntax, e.g. drafts/ or "
+                   "'*.ipynb'); repeatable. Files git ignores are left out of folder scans too.")
 @claim_options
-def check(paths, fmt, output, timeout, model):
+@click.pass_context
+def check(ctx, paths, fmt, output, exclude, timeout, model):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
     With no PATHS, checks the formulas bundled with derive.  Folders are searched.  Every claim
@@ -81,8 +86,9 @@ def check(paths, fmt, output, timeout, model):
     """
     from derive.check import Options
     from derive.run import check_paths
+    paths, fmt, timeout, model, exclude = _with_config(ctx, paths, fmt, output, timeout, model, exclude)
     options = Options(timeout=timeout, spec=_load_spec(model))
-    report = check_paths(list(paths), options, progress=_progress_bar(paths))
+    report = check_paths(list(paths), options, progress=_progress_bar(paths), exclude=exclude)
     text = _render(report, fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")
@@ -90,6 +96,41 @@ def check(paths, fmt, output, timeout, model):
     else:
         click.echo(text, nl=False)
     sys.exit(report.exit_code)
+
+
+# What an output file's extension says its format is; other extensions (.txt, .log ...) say nothing.
+FORMAT_OF_SUFFIX = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "html"}
+
+
+def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
+    """Settings from [tool.derive] in pyproject.toml, where the command line gives none, and the
+    report format: --format, else the output file's extension, else the table's, else table."""
+    from click.core import ParameterSource
+    from derive.config import ConfigError, load_config
+
+    def given(name):
+        return ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+    try:
+        config = load_config(formats=FORMATS)
+    except ConfigError as e:
+        click.echo(f"Error: {e.describe()}", err=True)
+        sys.exit(2)
+    exclude = list(exclude)
+    if config is not None:
+        paths = paths or tuple(config.path_args())
+        timeout = timeout if given("timeout") or config.timeout is None else config.timeout
+        model = model if given("model") or config.model is None else config.model_arg()
+        exclude = config.exclude + exclude
+    implied = FORMAT_OF_SUFFIX.get(Path(output).suffix.lower()) if output else None
+    if given("fmt"):
+        if implied and implied != fmt:
+            raise click.UsageError(f"--format {fmt} does not fit -o {output}, whose extension means "
+                                   f"{implied}: change one of them")
+    elif implied:
+        fmt = implied
+    elif config is not None and config.format:
+        fmt = config.format
+    return paths, fmt, timeout, model, exclude
 
 
 def _render(report, fmt: str) -> str:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from derive.errors import DocumentError
+from derive.fences import MATH, PROSE, Block, markdown_blocks
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".tex", ".ipynb")
 SKIPPED_DIRS = {".git", "node_modules", "__pycache__", ".venv"}
@@ -63,6 +64,8 @@ class Span:
     source_line: str = ""
     # The original lines the span touches, lines[0] being source_line.
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    # Why a span is skipped when no directive asked for it: e.g. "{code-cell} block not read".
+    note: str = field(default="", compare=False)
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, col) in the document of character `offset` of `text` (clamped to the text)."""
@@ -115,11 +118,11 @@ class _Source:
         line = bisect.bisect_right(self.starts, offset)
         return line, offset - self.starts[line - 1] + 1
 
-    def span(self, start: int, end: int, display: bool, skipped: bool) -> None:
+    def span(self, start: int, end: int, display: bool, skipped: bool, note: str = "") -> None:
         line, col = self.pos(start)
         last = line + self.text.count("\n", start, end)
         self.spans.append(Span(self.file, line, col, self.text[start:end], display, skipped,
-                               self.cell, self.lines[line - 1], tuple(self.lines[line - 1:last])))
+                               self.cell, self.lines[line - 1], tuple(self.lines[line - 1:last]), note))
 
     def problem(self, offset: int, message: str, expected: str) -> None:
         line, col = self.pos(offset)
@@ -164,7 +167,6 @@ def _find_closer(text: str, i: int, limit: int, closer: str, reopen: str | None 
 
 # --------------------------------------------------------------------------- Markdown
 
-_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _BACKTICKS = re.compile("`+")
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
@@ -172,32 +174,34 @@ _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
-def _prose_regions(src: _Source) -> list[tuple[int, int]]:
-    """(start, end) offsets of the text outside fenced code blocks and YAML front matter."""
+def _markdown_blocks(src: _Source) -> list[Block]:
+    """The blocks of the text after any YAML front matter: prose, math fences, fences not read."""
     front = _FRONT_MATTER.match(src.text)
-    regions, start, fence = [], front.end() if front else 0, None
-    for number, line in enumerate(src.lines):
-        if src.starts[number] < start:
-            continue
-        if fence is None:
-            m = _FENCE_OPEN.fullmatch(line)
-            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
-                regions.append((start, src.starts[number]))
-                fence = m.group(1)
-        elif re.fullmatch(r" {0,3}" + re.escape(fence[0]) + "{%d,}[ \t]*" % len(fence), line):
-            fence = None
-            start = src.starts[number + 1] if number + 1 < len(src.starts) else len(src.text)
-    if fence is None:
-        regions.append((start, len(src.text)))
-    return [(a, b) for a, b in regions if a < b]
+    return markdown_blocks(src.text, src.lines, src.starts, front.end() if front else 0)
+
+
+def _math_env(t: str, i: int):
+    """The \\begin{..} of a math environment (align, equation, ...) at `i`, or None."""
+    begin = _BEGIN.match(t, i)
+    return begin if begin and begin.group(1).strip() in LATEX_MATH_ENVS else None
 
 
 def read_markdown(text: str, file: str, *,
                   cell: int | None = None) -> tuple[list[Span], list[Problem]]:
-    """Every $$..$$, \\[..\\], $..$ and \\(..\\) outside code and HTML comments, in order."""
+    """Every $$..$$, \\[..\\], $..$, \\(..\\) and \\begin{align}.. outside code and HTML comments,
+    and the body of every math fence ({math}, ```math), in order; a fence derive does not read
+    that holds math-like text is a skipped span with a note saying so."""
     src = _Source(text, file, cell)
     t, skip = src.text, False
-    for a, b in _prose_regions(src):
+    for block in _markdown_blocks(src):
+        a, b = block.start, block.end
+        if block.kind != PROSE:
+            if block.kind == MATH:
+                src.span(a, b, True, skip)
+            else:
+                src.span(a, b, True, True, f"{block.name} block not read")
+            skip = False
+            continue
         i = a
         while i < b:
             c = t[i]
@@ -234,6 +238,16 @@ def read_markdown(text: str, file: str, *,
                     continue
                 src.span(i + width, end, False, skip)
                 skip, i = False, end + len(closer)
+            elif c == "\\" and _math_env(t, i):
+                begin = _math_env(t, i)
+                name = begin.group(1).strip()
+                end = _find_env_end(t, begin.end(), b, name)
+                if end < 0:
+                    src.problem(i, f"unclosed \\begin{{{name}}} environment", f"\\end{{{name}}}")
+                    skip, i = False, begin.end()
+                    continue
+                src.span(i, end, True, skip)
+                skip, i = False, end
             elif c == "\\" and i + 1 < b and t[i + 1] in _ASCII_PUNCT:
                 i += 2
             else:

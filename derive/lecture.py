@@ -50,9 +50,12 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     results = [_error_result(p.error(), display) for p in problems]
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
+    unread: list[str] = []
     for k, sp in enumerate(spans):
         if sp.skipped:
             states[k] = "skipped"
+            if sp.note:                         # a block derive does not read: listed, not dropped
+                unread.append(f"{display}:{_where(sp)}: {sp.note}")
             continue
         try:
             for piece in parse(sp.text, sp):
@@ -98,7 +101,12 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         counts["unreadable"] += len(problems)
         return out, {k: v for k, v in counts.items() if v}, formulas
 
+    finish.unread = unread
     return [lambda st=st: task(st) for st in statements], finish
+
+
+def _where(span) -> str:
+    return f"{span.line}" if span.cell is None else f"cell {span.cell}:{span.line}"
 
 
 def _renamed(span, display):

@@ -95,6 +95,7 @@ class Report:
     seconds: float = 0.0
     model: str = ""                                        # one-line description of the model used
     formulas: list[Formula] = field(default_factory=list)  # every chain checked, in input order
+    unread: list[str] = field(default_factory=list)        # "file:line: {code-cell} block not read"
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)
@@ -116,6 +117,8 @@ class Report:
         summary = self.summary()
         if self.spans:
             summary["spans"] = dict(self.spans)
+        if self.unread:
+            summary["unread"] = list(self.unread)
         return {"summary": summary, "results": [r.to_json() for r in self.results],
                 "seconds": round(self.seconds, 3), "model": self.model}
 

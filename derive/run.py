@@ -28,17 +28,19 @@ def bundled_formulas() -> list[tuple[Path, str]]:
     return [(Path(str(p)), f"{BUNDLED}/{p.name}") for p in files]
 
 
-def expand_paths(paths) -> list[tuple[Path, str]]:
-    """Formula files and documents named by `paths` (folders searched), with their display names."""
-    from .documents import DOCUMENT_SUFFIXES, find_documents
-    return [(p, str(p)) for p in find_documents(paths, FORMULA_SUFFIXES + DOCUMENT_SUFFIXES)]
+def expand_paths(paths, exclude=()) -> list[tuple[Path, str]]:
+    """Formula files and documents named by `paths` (folders searched, see `scan`: only TOML files
+    that hold formulas, nothing excluded or ignored by git), with their display names."""
+    from .documents import DOCUMENT_SUFFIXES
+    from .scan import find_files
+    return [(p, str(p)) for p in find_files(paths, FORMULA_SUFFIXES + DOCUMENT_SUFFIXES, exclude)]
 
 
-def check_paths(paths, options: Options | None = None, progress=None) -> Report:
+def check_paths(paths, options: Options | None = None, progress=None, exclude=()) -> Report:
     """Check formula files and documents; with no paths, the bundled formulas."""
     options = options or Options()
     start = time.perf_counter()
-    files = expand_paths(paths) if paths else bundled_formulas()
+    files = expand_paths(paths, exclude) if paths else bundled_formulas()
     report = Report()
     workspaces: dict = {}
     prepared = []
@@ -60,6 +62,7 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
         outcomes = outcomes[len(file_tasks):]
         report.results.extend(results)
         report.formulas.extend(formulas)
+        report.unread.extend(getattr(finish, "unread", ()))
         for state, n in spans.items():
             report.spans[state] = report.spans.get(state, 0) + n
     if progress:
