@@ -3,7 +3,8 @@
 Each refuted, undecided or unreadable claim becomes one line
     ::error file=F,line=L,col=C,title=derive%3A <verdict>::<message>
 with the message and the property values escaped as the Actions runner expects, so that the
-annotation lands on the claim's line in the pull request.  A last plain line sums the run up.
+annotation lands on the claim's line in the pull request (for a notebook, the line of the .ipynb
+JSON that stores it, not the line within the cell).  A last plain line sums the run up.
 Proved claims print nothing.
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ def annotation_message(result: Result) -> str:
 
 
 def annotation(result: Result) -> str:
-    properties = {"file": result.file, "line": str(result.line), "col": str(result.col),
+    properties = {"file": result.file, "line": str(result.file_line), "col": str(result.file_col),
                   "title": f"derive: {result.verdict}"}
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     return f"::error {props}::{escape_data(annotation_message(result))}"
@@ -51,7 +52,10 @@ def summary(report: Report) -> str:
 
 
 def render_github(report: Report) -> str:
-    """One ::error line per claim that did not pass, then the summary line."""
+    """One ::error line per claim that did not pass, then the summary line (and, when some blocks
+    were not read, a line listing them)."""
     lines = [annotation(r) for r in report.results if r.verdict != PROVED]
     lines.append(summary(report))
+    if report.unread:
+        lines.append("derive: not read (skipped): " + "; ".join(report.unread))
     return "\n".join(lines) + "\n"

@@ -42,10 +42,21 @@ class Result:
     lhs: str | None = None         # the two members' LaTeX, for renderers that show them apart
     rhs: str | None = None
     wrong: str | None = None       # "lhs" or "rhs": which member was found wrong, when refuted
+    raw_line: int | None = None    # line/col in the file's raw text, where it differs (a notebook's JSON)
+    raw_col: int | None = None
 
     @property
     def passed(self) -> bool:
         return self.verdict == PROVED
+
+    @property
+    def file_line(self) -> int:
+        """The line of the raw file that holds the claim (for annotations and test reports)."""
+        return self.raw_line or self.line
+
+    @property
+    def file_col(self) -> int:
+        return self.raw_col or self.col
 
     def location(self) -> str:
         if self.cell is not None:
@@ -59,6 +70,8 @@ class Result:
                "seconds": round(self.seconds, 4), "title": self.title}
         if self.cell is not None:
             out["cell"] = self.cell
+        if self.raw_line is not None:
+            out["raw_line"], out["raw_col"] = self.raw_line, self.raw_col
         return out
 
     def __repr__(self) -> str:

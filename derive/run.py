@@ -65,12 +65,28 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
         report.unread.extend(getattr(finish, "unread", ()))
         for state, n in spans.items():
             report.spans[state] = report.spans.get(state, 0) + n
+    for path, display in files:
+        if path.suffix.lower() == ".ipynb":
+            _raw_positions(path, [r for r in report.results if r.file == display and r.cell is not None])
     if progress:
         progress(len(files), len(files), "")
     report.seconds = time.perf_counter() - start
     specs = sorted({ws.net.spec.describe() for ws in workspaces.values()})
     report.model = "; ".join(specs) if specs else (options.spec or Spec()).describe()
     return report
+
+
+def _raw_positions(path: Path, results) -> None:
+    """Give each notebook result the line and column of the .ipynb file that hold its claim."""
+    from .documents import notebook_positions
+    if not results:
+        return
+    try:
+        position = notebook_positions(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return
+    for r in results if position else ():
+        r.raw_line, r.raw_col = position(r.cell, r.line, r.col)
 
 
 def _evaluate_ahead(tasks) -> None:

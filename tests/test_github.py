@@ -71,3 +71,12 @@ def test_escaping_rules():
     assert escape_data("100% done\r\nnext: a, b") == "100%25 done%0D%0Anext: a, b"
     assert escape_property("100% done\r\nnext: a, b") == "100%25 done%0D%0Anext%3A a%2C b"
     assert escape_property("%3A") == "%253A"
+
+
+def test_notebook_claim_is_annotated_at_the_raw_json_line_and_unread_blocks_are_listed():
+    result = Result("ch2.ipynb", 3, 1, None, "a = b", "refuted", "exact", cell=4, raw_line=57, raw_col=9)
+    report = Report(results=[result], unread=["book/loss.md:30: {code-cell} block not read"])
+    assert render_github(report).splitlines() == [
+        "::error file=ch2.ipynb,line=57,col=9,title=derive%3A refuted::a = b (notebook cell 4)%0Arefuted: exact",
+        "derive: 1 claim: 0 proved, 1 refuted, 0 undecided, 0 errors",
+        "derive: not read (skipped): book/loss.md:30: {code-cell} block not read"]
