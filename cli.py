@@ -215,6 +215,36 @@ def export(paths, to, output, allow_unproved, derived, timeout, model):
     sys.exit(result.exit_code)
 
 
+@main.command()
+@click.option("--install", "install", default=None, metavar="SPEC",
+              help="Where CI installs derive from (a pip requirement: a git URL, a path, a package). "
+                   "Default: the URL derive was installed from, when pip recorded one.")
+def init(install):
+    """Write CI files for this lecture repository: a GitHub Actions workflow and a pre-commit hook.
+
+    Writes .github/workflows/derive.yml, which runs `derive check PATHS --format github` on every
+    push and pull request, and .pre-commit-config.yaml, which checks the changed lecture files;
+    PATHS are the folders that hold lectures or formula files.  Nothing is overwritten: when
+    either file exists, neither is written and the exit status is 2.
+
+    \b
+    Example:
+        cd my-lectures && derive init --install git+https://github.com/OWNER/derive
+    """
+    from derive.ci import WORKFLOW, InitError, write_ci_files
+    try:
+        written = write_ci_files(install=install)
+    except InitError as e:
+        click.echo(f"Error: {e.describe()}", err=True)
+        sys.exit(2)
+    for path in written.files:
+        click.echo(f"wrote {os.path.relpath(path)}")
+    click.echo(f"the workflow runs: {written.command}")
+    if not written.install_known:
+        click.echo(f"edit DERIVE in {WORKFLOW.as_posix()} (now {written.install}): where CI installs "
+                   "derive from; or run derive init --install SPEC", err=True)
+
+
 def entry():
     """The `derive` console script: run the CLI, then leave at once. Tearing down the interpreter
     would spend ~0.2 s freeing SymPy's caches, which the operating system does for free; and the
