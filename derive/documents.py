@@ -99,9 +99,10 @@ class Problem:
 
     def error(self) -> DocumentError:
         """The problem as a DocumentError, ready to be described or raised."""
-        where = self.file if self.cell is None else f"{self.file}:cell {self.cell}"
-        return DocumentError(self.message, file=where, line=self.line, col=self.col,
-                             source_line=self.source_line, expected=self.expected)
+        error = DocumentError(self.message, file=self.file, line=self.line, col=self.col,
+                              source_line=self.source_line, expected=self.expected)
+        error.cell = self.cell                  # described as file:cell N:line:col
+        return error
 
 
 class _Source:
@@ -190,8 +191,8 @@ def _math_env(t: str, i: int):
 
 def read_markdown(text: str, file: str, *,
                   cell: int | None = None) -> tuple[list[Span], list[Problem]]:
-    """Every $$..$$, \\[..\\], $..$, \\(..\\) and \\begin{align}.. outside code and HTML comments,
-    and the body of every math fence ({math}, ```math), in order; a fence derive does not read
+    """Every $$..$$, \\[..\\], $..$, \\(..\\), {math}`..` and \\begin{align}.. outside code and HTML
+    comments, and the body of every math fence ({math}, ```math), in order; a fence derive does not read
     that holds math-like text is a skipped span with a note saying so."""
     src = _Source(text, file, cell)
     t, skip = src.text, False
@@ -210,6 +211,9 @@ def read_markdown(text: str, file: str, *,
             if c == "`":
                 n = _BACKTICKS.match(t, i).end() - i
                 m = re.compile(r"(?<!`)`{%d}(?!`)" % n).search(t, i + n, src.paragraph_end(i, b))
+                if m and i - 6 >= a and t.startswith("{math}", i - 6):     # MyST's {math}`...` role
+                    src.span(i + n, m.start(), False, skip)
+                    skip = False
                 i = m.end() if m else i + n
             elif t.startswith("<!--", i):
                 end = t.find("-->", i + 4, b)

@@ -136,3 +136,9 @@ def test_unclosed_directive_runs_to_the_end_and_is_still_reported():
     spans = spans_of("$a$\n```{raw} html\n<b>$x$</b>\n")
     assert [(s.line, s.text, s.skipped, s.note) for s in spans] == [
         (1, "a", False, ""), (3, "<b>$x$</b>\n", True, "{raw} block not read")]
+
+
+def test_myst_inline_math_role_is_math_and_other_roles_are_code():
+    doc = "The loss {math}`E = E_1 + E_2` (see {eq}`eq-loss`) and `{math}` in code, {math}``a = `b` ``.\n"
+    assert [(s.line, s.col, s.text, s.display) for s in spans_of(doc)] == [
+        (1, 17, "E = E_1 + E_2", False), (1, 82, "a = `b` ", False)]

@@ -70,3 +70,19 @@ def test_an_explicit_format_that_contradicts_the_extension_is_a_usage_error(tmp_
     assert result.exit_code == 2
     assert "Error: --format table does not fit -o report.html, whose extension means html" in result.stderr
     assert not (tmp_path / "report.html").exists()
+
+
+def test_unreadable_notebook_math_is_annotated_in_the_notebook_file_at_its_raw_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cells = [{"cell_type": "markdown", "metadata": {},
+              "source": ["# T\n", "\n", "$$a_1^{(3)} = \\sigma(z_1^{(3)}$$ and\n", "\n", "$$\\frac{a}{b} $$ $$ E\n"]}]
+    (tmp_path / "bad.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                   "nbformat_minor": 5}, indent=1), encoding="utf-8")
+    result = run("check", "bad.ipynb", "--format", "github")
+    assert result.exit_code == 2
+    where = [line.split("::")[1] for line in result.stdout.splitlines()[:-1]]
+    # cell 1, line 3, col 31 (the missing parenthesis) is line 9 of the file, col 37 there (after
+    # the JSON indent, the quote and the escaped backslash); cell line 5, col 18 is line 11, col 24
+    assert where == ["error file=bad.ipynb,line=9,col=37,title=derive%3A error",
+                     "error file=bad.ipynb,line=11,col=24,title=derive%3A error"]
+    assert "bad.ipynb:cell 1:5:18: unclosed $$ display math" in result.stdout
