@@ -78,7 +78,7 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
 
 def _raw_positions(path: Path, results) -> None:
     """Give each notebook result the line and column of the .ipynb file that hold its claim."""
-    from .documents import notebook_positions
+    from .notebook_json import notebook_positions
     if not results:
         return
     try:

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from cli import main
 from conftest import entry
-from derive.documents import notebook_positions, read_notebook
+from derive.documents import read_notebook
+from derive.notebook_json import notebook_positions
 
 
 def raw_char(text: str, line: int, col: int) -> str:
