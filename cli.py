@@ -70,9 +70,10 @@ def main():
 def check(ctx, paths, fmt, output, exclude, timeout, model):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
-    With no PATHS, checks the formulas bundled with derive.  Folders are searched.  Every claim
-    (each `=` of a chain) is proved, refuted with a counterexample, or undecided; only proved
-    counts as passing.
+    With no PATHS, checks the paths of [tool.derive] in pyproject.toml when there is one, else
+    the formulas bundled with derive.  Folders are searched (TOML files only when they hold
+    formulas; what git ignores and --exclude matches left out).  Every claim (each `=` of a
+    chain) is proved, refuted with a counterexample, or undecided; only proved counts as passing.
 
     Exit status: 0 when every claim is proved, 1 when any is refuted or undecided, 2 when
     anything could not be read (or on a usage error).
@@ -82,7 +83,7 @@ def check(ctx, paths, fmt, output, exclude, timeout, model):
         derive check
         derive check formulas/hidden_layer.toml --format json
         derive check lecture.md --format github
-        derive check lecture.md --format html -o report.html
+        derive check . --exclude drafts/ -o report.html
     """
     from derive.check import Options
     from derive.run import check_paths

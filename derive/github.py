@@ -5,13 +5,13 @@ Each refuted, undecided or unreadable claim becomes one line
 with the message and the property values escaped as the Actions runner expects, so that the
 annotation lands on the claim's line in the pull request (for a notebook, the line of the .ipynb
 JSON that stores it, not the line within the cell).  A last plain line sums the run up.
-Proved claims print nothing.
+Proved claims print nothing; a block derive does not read is a ::notice on its line.
 """
 from __future__ import annotations
 
 from .junit import failure_text
 from .report import shorthand
-from .results import PROVED, Report, Result
+from .results import PROVED, Report, Result, Unread
 
 HEADING_WIDTH = 80
 
@@ -45,6 +45,13 @@ def annotation(result: Result) -> str:
     return f"::error {props}::{escape_data(annotation_message(result))}"
 
 
+def notice(block: Unread) -> str:
+    """A block derive did not read, as a notice on its line (it does not fail the check)."""
+    properties = {"file": block.file, "line": str(block.raw_line or block.line), "title": "derive: not read"}
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::notice {props}::{escape_data(block.note + ': derive skipped it, nothing in it was checked')}"
+
+
 def summary(report: Report) -> str:
     s, total = report.summary(), len(report.results)
     return (f"derive: {total} claim{'' if total == 1 else 's'}: {s['proved']} proved, {s['refuted']} refuted, "
@@ -55,7 +62,8 @@ def render_github(report: Report) -> str:
     """One ::error line per claim that did not pass, then the summary line (and, when some blocks
     were not read, a line listing them)."""
     lines = [annotation(r) for r in report.results if r.verdict != PROVED]
+    lines += [notice(u) for u in report.unread]
     lines.append(summary(report))
     if report.unread:
-        lines.append("derive: not read (skipped): " + "; ".join(report.unread))
+        lines.append("derive: not read (skipped): " + "; ".join(map(str, report.unread)))
     return "\n".join(lines) + "\n"

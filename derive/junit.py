@@ -4,7 +4,8 @@ Each testcase carries `file` and `line` (the line of the raw file, a notebook's 
 name that does not change when lines shift (the claim's id or label and its text).  A proved claim
 is a passing testcase; a refuted or undecided claim is a <failure> whose type is
 the verdict and whose text holds the detail and the counterexample; a claim that could not be
-read is an <error>.  The testsuite's counts agree with Report.summary().
+read is an <error>; a block derive does not read (a {code-cell} holding `$`) is a <skipped> case.
+The testsuite's counts agree with Report.summary() (plus those skipped cases).
 """
 from __future__ import annotations
 
@@ -108,8 +109,9 @@ def _testcase(result: Result, name: str) -> ET.Element:
 def render_junit(report: Report, suite_name: str = "derive") -> str:
     """The report as a JUnit XML document (<testsuites> holding one <testsuite>)."""
     summary = report.summary()
-    counts = {"tests": len(report.results), "failures": summary["refuted"] + summary["undecided"],
-              "errors": summary["errors"], "skipped": 0}
+    counts = {"tests": len(report.results) + len(report.unread),
+              "failures": summary["refuted"] + summary["undecided"],
+              "errors": summary["errors"], "skipped": len(report.unread)}
     attrs = {k: str(v) for k, v in counts.items()}
     root = ET.Element("testsuites", {"name": suite_name, **attrs, "time": f"{report.seconds:.3f}"})
     suite = ET.SubElement(root, "testsuite", {"name": suite_name, **attrs,
@@ -121,5 +123,10 @@ def render_junit(report: Report, suite_name: str = "derive") -> str:
         for state, n in report.spans.items():
             ET.SubElement(properties, "property", {"name": f"spans.{state}", "value": str(n)})
     suite.extend(_testcase(r, name) for r, name in zip(report.results, _unique_names(report.results)))
+    for block in report.unread:
+        case = ET.SubElement(suite, "testcase", {"classname": _xml_text(block.file), "name": _xml_text(block.note),
+                                                 "file": _xml_text(block.file),
+                                                 "line": str(block.raw_line or block.line), "time": "0.000"})
+        ET.SubElement(case, "skipped", {"message": _xml_text(f"{block}: derive skipped it")})
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -25,7 +25,7 @@ from .errors import DeriveError, ModelError, NotInNetwork
 from .meaning import walk
 from .model import Spec
 from .parse import locate, parse
-from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result
+from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result, Unread
 
 STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")
 SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved"}
@@ -50,12 +50,12 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     results = [_error_result(p.error(), display) for p in problems]
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
-    unread: list[str] = []
+    unread: list[Unread] = []
     for k, sp in enumerate(spans):
         if sp.skipped:
             states[k] = "skipped"
             if sp.note:                         # a block derive does not read: listed, not dropped
-                unread.append(f"{display}:{_where(sp)}: {sp.note}")
+                unread.append(Unread(display, sp.line, sp.note, sp.cell))
             continue
         try:
             for piece in parse(sp.text, sp):
@@ -103,10 +103,6 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
 
     finish.unread = unread
     return [lambda st=st: task(st) for st in statements], finish
-
-
-def _where(span) -> str:
-    return f"{span.line}" if span.cell is None else f"cell {span.cell}:{span.line}"
 
 
 def _renamed(span, display):

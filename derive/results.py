@@ -100,6 +100,22 @@ class Formula:
 
 
 @dataclass
+class Unread:
+    """A block of a document that derive does not read (a {code-cell} holding `$`, say): skipped,
+    and listed so that it is not dropped silently."""
+
+    file: str
+    line: int
+    note: str                      # "{code-cell} block not read"
+    cell: int | None = None
+    raw_line: int | None = None    # the line of the raw file (a notebook's JSON), where it differs
+
+    def __str__(self) -> str:
+        where = f"{self.line}" if self.cell is None else f"cell {self.cell}:{self.line}"
+        return f"{self.file}:{where}: {self.note}"
+
+
+@dataclass
 class Report:
     """Every result of one run, in input order, plus the states of math spans that hold no claim."""
 
@@ -108,7 +124,7 @@ class Report:
     seconds: float = 0.0
     model: str = ""                                        # one-line description of the model used
     formulas: list[Formula] = field(default_factory=list)  # every chain checked, in input order
-    unread: list[str] = field(default_factory=list)        # "file:line: {code-cell} block not read"
+    unread: list[Unread] = field(default_factory=list)     # blocks not read, listed in the summary
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)
@@ -131,7 +147,7 @@ class Report:
         if self.spans:
             summary["spans"] = dict(self.spans)
         if self.unread:
-            summary["unread"] = list(self.unread)
+            summary["unread"] = [str(u) for u in self.unread]
         return {"summary": summary, "results": [r.to_json() for r in self.results],
                 "seconds": round(self.seconds, 3), "model": self.model}
 

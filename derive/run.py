@@ -67,7 +67,8 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
             report.spans[state] = report.spans.get(state, 0) + n
     for path, display in files:
         if path.suffix.lower() == ".ipynb":
-            _raw_positions(path, [r for r in report.results if r.file == display and r.cell is not None])
+            _raw_positions(path, [r for r in report.results + report.unread
+                                  if r.file == display and r.cell is not None])
     if progress:
         progress(len(files), len(files), "")
     report.seconds = time.perf_counter() - start
@@ -86,7 +87,9 @@ def _raw_positions(path: Path, results) -> None:
     except (OSError, UnicodeDecodeError):
         return
     for r in results if position else ():
-        r.raw_line, r.raw_col = position(r.cell, r.line, r.col)
+        r.raw_line, raw_col = position(r.cell, r.line, getattr(r, "col", 1))
+        if hasattr(r, "raw_col"):
+            r.raw_col = raw_col
 
 
 def _evaluate_ahead(tasks) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from derive.github import escape_data, escape_property, render_github
-from derive.results import Counterexample, Report, Result
+from derive.results import Counterexample, Report, Result, Unread
 
 DERIVATIVE = r"\frac{\partial E}{\partial w_{11}^{(2)}}"
 
@@ -75,8 +75,14 @@ def test_escaping_rules():
 
 def test_notebook_claim_is_annotated_at_the_raw_json_line_and_unread_blocks_are_listed():
     result = Result("ch2.ipynb", 3, 1, None, "a = b", "refuted", "exact", cell=4, raw_line=57, raw_col=9)
-    report = Report(results=[result], unread=["book/loss.md:30: {code-cell} block not read"])
+    report = Report(results=[result], unread=[Unread("book/loss.md", 30, "{code-cell} block not read"),
+                                               Unread("ch2.ipynb", 2, "{raw} block not read", cell=5, raw_line=70)])
     assert render_github(report).splitlines() == [
         "::error file=ch2.ipynb,line=57,col=9,title=derive%3A refuted::a = b (notebook cell 4)%0Arefuted: exact",
+        "::notice file=book/loss.md,line=30,title=derive%3A not read::"
+        "{code-cell} block not read: derive skipped it, nothing in it was checked",
+        "::notice file=ch2.ipynb,line=70,title=derive%3A not read::"
+        "{raw} block not read: derive skipped it, nothing in it was checked",
         "derive: 1 claim: 0 proved, 1 refuted, 0 undecided, 0 errors",
-        "derive: not read (skipped): book/loss.md:30: {code-cell} block not read"]
+        "derive: not read (skipped): book/loss.md:30: {code-cell} block not read; "
+        "ch2.ipynb:cell 5:2: {raw} block not read"]

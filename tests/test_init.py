@@ -62,6 +62,8 @@ def test_in_a_lecture_repository_the_workflow_checks_every_lecture(tmp_path, mon
     checked = run_the_check_step(workflow)
     assert checked.exit_code == 0
     assert checked.stdout.splitlines() == [
+        "::notice file=book/loss.md,line=30,title=derive%3A not read::"
+        "{code-cell} block not read: derive skipped it, nothing in it was checked",
         "derive: 17 claims: 17 proved, 0 refuted, 0 undecided, 0 errors",
         "derive: not read (skipped): book/loss.md:30: {code-cell} block not read"]
     # ... and it fails the job, with an annotation, when a formula is wrong

@@ -87,3 +87,19 @@ def test_unreadable_notebook_math_is_annotated_in_the_notebook_file_at_its_raw_l
     assert where == ["error file=bad.ipynb,line=9,col=37,title=derive%3A error",
                      "error file=bad.ipynb,line=11,col=24,title=derive%3A error"]
     assert "bad.ipynb:cell 1:5:18: unclosed $$ display math" in result.stdout
+
+
+def test_a_block_not_read_in_a_notebook_is_noticed_at_its_raw_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cells = [{"cell_type": "markdown", "metadata": {},
+              "source": ["$$E = E_1 + E_2$$\n", "```{raw} html\n", "<b>$x$</b>\n", "```\n"]}]
+    (tmp_path / "nb.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                   "nbformat_minor": 5}, indent=1), encoding="utf-8")
+    result = run("check", "nb.ipynb", "--format", "github")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "::notice file=nb.ipynb,line=9,title=derive%3A not read::"
+        "{raw} block not read: derive skipped it, nothing in it was checked",
+        "derive: 1 claim: 1 proved, 0 refuted, 0 undecided, 0 errors",
+        "derive: not read (skipped): nb.ipynb:cell 1:3: {raw} block not read"]
+    assert (tmp_path / "nb.ipynb").read_text(encoding="utf-8").splitlines()[8] == '    "<b>$x$</b>\\n",'

@@ -107,7 +107,7 @@ def test_one_mistake_in_each_kind_of_file_is_annotated_at_its_raw_line(repo):
     result = run("check", ".", "--format", "github")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    headings = [line.split("%0A")[0] for line in lines[:-2]]
+    headings = [line.split("%0A")[0] for line in lines[:-3]]
     assert headings == [
         "::error file=book/loss.md,line=16,col=49,title=derive%3A refuted::"
         "\u2202a_1^{(3)}/\u2202z_1^{(3)} = a_1^{(3)} (1 + a_1^{(3)})",
@@ -118,8 +118,11 @@ def test_one_mistake_in_each_kind_of_file_is_annotated_at_its_raw_line(repo):
         "::error file=notebooks/hidden_bias.ipynb,line=28,col=51,title=derive%3A refuted::"
         "\u2202E/\u2202b_1^{(2)} = (a_1^{(3)} - t_1^{(3)}) \u00d7 a_1^{(3)} (1 - a_1^{(3)}) \u00d7 w_{11}^{(\u2026"
         " (notebook cell 3)"]
-    assert lines[-2:] == ["derive: 17 claims: 13 proved, 4 refuted, 0 undecided, 0 errors",
-                          "derive: not read (skipped): book/loss.md:30: {code-cell} block not read"]
+    assert lines[-3:] == [
+        "::notice file=book/loss.md,line=30,title=derive%3A not read::"
+        "{code-cell} block not read: derive skipped it, nothing in it was checked",
+        "derive: 17 claims: 13 proved, 4 refuted, 0 undecided, 0 errors",
+        "derive: not read (skipped): book/loss.md:30: {code-cell} block not read"]
     raw = Path("notebooks/hidden_bias.ipynb").read_text(encoding="utf-8").splitlines()
     assert raw[27][50:60] == "(a_1^{(3)}"
     assert Path("book/loss.md").read_text(encoding="utf-8").splitlines()[15][48:] .startswith("a_1^{(3)} (1 +")
@@ -128,6 +131,10 @@ def test_one_mistake_in_each_kind_of_file_is_annotated_at_its_raw_line(repo):
     xml = Path("derive.xml").read_text(encoding="utf-8")
     assert 'file="notebooks/hidden_bias.ipynb" line="28"' in xml
     assert 'file="book/loss.md" line="16"' in xml
+    assert ('<testcase classname="book/loss.md" name="{code-cell} block not read" file="book/loss.md" '
+            'line="30" time="0.000">\n      <skipped message="book/loss.md:30: {code-cell} block not read: '
+            'derive skipped it" />') in xml
+    assert '<testsuite name="derive" tests="18" failures="4" errors="0" skipped="1"' in xml
 
 
 def test_a_bad_tool_derive_table_is_a_usage_error_with_its_line(repo):
