@@ -19,6 +19,7 @@ text, so positions of the math inside stay exact.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -86,8 +87,10 @@ def _closes(line: str, fence: _Fence) -> bool:
     return re.fullmatch(r"[ \t]*" + re.escape(fence.char) + "{%d,}[ \t]*" % fence.length, line) is not None
 
 
-def _options_end(text: str, lines: list[str], starts: list[int], first: int, stop: int) -> int:
-    """Line index where a directive's body begins, past `:key: value` options or a `---` block."""
+def _options_end(lines: list[str], first: int, fence: _Fence) -> int:
+    """Line index where a directive's body begins, past `:key: value` options or a `---` block
+    (one that closes before the fence does)."""
+    stop = next((j for j in range(first, len(lines)) if _closes(lines[j], fence)), len(lines))
     k = first
     if k < stop and lines[k].strip() == "---":
         close = next((j for j in range(k + 1, stop) if lines[j].strip() == "---"), None)
@@ -134,11 +137,11 @@ def markdown_blocks(text: str, lines: list[str], starts: list[int], start: int) 
             continue
         kind, name, argument = _kind(m.group(1), m.group(2))
         blocks.append(Block(PROSE, prose_from, starts[k]))
+        fence = _Fence(m.group(1)[0], len(m.group(1)), kind, name, k + 1, 0)
         body_line = k + 1
         if kind != CODE and m.group(2).startswith("{"):
-            body_line = _options_end(text, lines, starts, k + 1, len(lines))
-        body = starts[body_line] if body_line < len(starts) else len(text)
-        fence = _Fence(m.group(1)[0], len(m.group(1)), kind, name, k + 1, body)
+            body_line = _options_end(lines, k + 1, fence)
+        fence.body = body = starts[body_line] if body_line < len(starts) else len(text)
         if argument:
             where = starts[k] + m.start(2) + m.group(2).rindex(argument)
             blocks.append(Block(kind if kind == MATH else PROSE, where, where + len(argument), name, k + 1))
@@ -157,10 +160,10 @@ def _equations(text: str, lines, starts, fence: _Fence, end: int) -> list[Block]
     if fence.name != "{math}":
         return [Block(MATH, fence.body, end, fence.name, fence.line)] if text[fence.body:end].strip() else []
     out, piece = [], None
-    for k in range(len(starts)):
+    for k in range(bisect.bisect_left(starts, fence.body), len(starts)):
         a = starts[k]
-        if a < fence.body or a >= end:
-            continue
+        if a >= end:
+            break
         if _BLANK.fullmatch(lines[k]):
             if piece is not None:
                 out.append(Block(MATH, piece, a, fence.name, fence.line))

@@ -142,3 +142,13 @@ def test_myst_inline_math_role_is_math_and_other_roles_are_code():
     doc = "The loss {math}`E = E_1 + E_2` (see {eq}`eq-loss`) and `{math}` in code, {math}``a = `b` ``.\n"
     assert [(s.line, s.col, s.text, s.display) for s in spans_of(doc)] == [
         (1, 17, "E = E_1 + E_2", False), (1, 82, "a = `b` ", False)]
+
+
+def test_a_rule_at_the_top_of_an_admonition_is_not_an_option_block():
+    doc = ("```{note}\n"
+           "---\n"
+           "$$a = b$$\n"
+           "```\n"
+           "$$c = d$$\n"
+           "---\n")
+    assert located(spans_of(doc)) == [(3, 3, "a = b"), (5, 3, "c = d")]
