@@ -66,6 +66,8 @@ class Span:
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
     # Why a span is skipped when no directive asked for it: e.g. "{code-cell} block not read".
     note: str = field(default="", compare=False)
+    # The equation's label in a book: {math} :label: eq-loss, or $$ ... $$ (eq-loss).
+    label: str = field(default="", compare=False)
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, col) in the document of character `offset` of `text` (clamped to the text)."""
@@ -119,11 +121,11 @@ class _Source:
         line = bisect.bisect_right(self.starts, offset)
         return line, offset - self.starts[line - 1] + 1
 
-    def span(self, start: int, end: int, display: bool, skipped: bool, note: str = "") -> None:
+    def span(self, start: int, end: int, display: bool, skipped: bool, note: str = "", label: str = "") -> None:
         line, col = self.pos(start)
         last = line + self.text.count("\n", start, end)
         self.spans.append(Span(self.file, line, col, self.text[start:end], display, skipped,
-                               self.cell, self.lines[line - 1], tuple(self.lines[line - 1:last]), note))
+                               self.cell, self.lines[line - 1], tuple(self.lines[line - 1:last]), note, label))
 
     def problem(self, offset: int, message: str, expected: str) -> None:
         line, col = self.pos(offset)
@@ -175,6 +177,9 @@ _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
+_DOLLAR_LABEL = re.compile(r"[ \t]*\(([A-Za-z0-9_][\w:.-]*)\)[ \t]*(?=\n|$)")    # $$ ... $$ (eq-loss)
+
+
 def _markdown_blocks(src: _Source) -> list[Block]:
     """The blocks of the text after any YAML front matter: prose, math fences, fences not read."""
     front = _FRONT_MATTER.match(src.text)
@@ -198,7 +203,7 @@ def read_markdown(text: str, file: str, *,
         a, b = block.start, block.end
         if block.kind != PROSE:
             if block.kind == MATH:
-                src.span(a, b, True, skip)
+                src.span(a, b, True, skip, label=block.label)
             else:
                 src.span(a, b, True, True, f"{block.name} block not read")
             skip = False
@@ -227,7 +232,8 @@ def read_markdown(text: str, file: str, *,
                     src.problem(i, f"unclosed {opener} display math", f"a closing {closer}")
                     skip, i = False, i + 2
                     continue
-                src.span(i + 2, end, True, skip)
+                label = _DOLLAR_LABEL.match(t, end + 2, b) if c == "$" else None
+                src.span(i + 2, end, True, skip, label=label.group(1) if label else "")
                 skip, i = False, end + 2
             elif c == "$" or t.startswith("\\(", i):
                 width, closer = (1, "$") if c == "$" else (2, "\\)")

@@ -53,6 +53,7 @@ class Block:
     end: int
     name: str = ""                 # the fence's directive or language, e.g. "{code-cell}"
     line: int = 0                  # 1-based line of the fence's opening line
+    label: str = ""                # a {math} directive's :label: (or :name:)
 
 
 @dataclass
@@ -63,6 +64,7 @@ class _Fence:
     name: str
     line: int
     body: int                      # offset where the body starts
+    label: str = ""
 
 
 def _kind(marker: str, info: str) -> tuple[str, str, str]:
@@ -95,10 +97,21 @@ def _options_end(lines: list[str], first: int, fence: _Fence) -> int:
     if k < stop and lines[k].strip() == "---":
         close = next((j for j in range(k + 1, stop) if lines[j].strip() == "---"), None)
         if close is not None:
+            fence.label = _label(lines[k + 1:close], _YAML_LABEL)
             return close + 1
     while k < stop and _OPTION.fullmatch(lines[k]):
         k += 1
+    fence.label = _label(lines[first:k], _OPTION_LABEL)
     return k
+
+
+_OPTION_LABEL = re.compile(r"[ \t]*:(?:label|name):[ \t]+(\S.*?)[ \t]*")
+_YAML_LABEL = re.compile(r"[ \t]*(?:label|name)[ \t]*:[ \t]*['\"]?(.*?)['\"]?[ \t]*")
+
+
+def _label(option_lines: list[str], pattern: re.Pattern) -> str:
+    found = (pattern.fullmatch(line) for line in option_lines)
+    return next((m.group(1) for m in found if m and m.group(1)), "")
 
 
 def markdown_blocks(text: str, lines: list[str], starts: list[int], start: int) -> list[Block]:
@@ -144,7 +157,8 @@ def markdown_blocks(text: str, lines: list[str], starts: list[int], start: int) 
         fence.body = body = starts[body_line] if body_line < len(starts) else len(text)
         if argument:
             where = starts[k] + m.start(2) + m.group(2).rindex(argument)
-            blocks.append(Block(kind if kind == MATH else PROSE, where, where + len(argument), name, k + 1))
+            blocks.append(Block(kind if kind == MATH else PROSE, where, where + len(argument), name, k + 1,
+                                fence.label))
         stack.append(fence)
         prose_from = body
     if stack and stack[-1].kind != PROSE:           # an unclosed fence runs to the end
@@ -159,6 +173,7 @@ def _equations(text: str, lines, starts, fence: _Fence, end: int) -> list[Block]
     equation (as Sphinx reads it); for ```math, the whole body."""
     if fence.name != "{math}":
         return [Block(MATH, fence.body, end, fence.name, fence.line)] if text[fence.body:end].strip() else []
+    label = fence.label
     out, piece = [], None
     for k in range(bisect.bisect_left(starts, fence.body), len(starts)):
         a = starts[k]
@@ -166,10 +181,10 @@ def _equations(text: str, lines, starts, fence: _Fence, end: int) -> list[Block]
             break
         if _BLANK.fullmatch(lines[k]):
             if piece is not None:
-                out.append(Block(MATH, piece, a, fence.name, fence.line))
+                out.append(Block(MATH, piece, a, fence.name, fence.line, label))
             piece = None
         elif piece is None:
             piece = a
     if piece is not None:
-        out.append(Block(MATH, piece, end, fence.name, fence.line))
+        out.append(Block(MATH, piece, end, fence.name, fence.line, label))
     return out

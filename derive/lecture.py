@@ -64,6 +64,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
             states[k] = "unreadable"
     statements = assembler.statements
+    for st in statements:                   # an equation labelled in a book names its claims
+        st.label = st.label or getattr(st.head.parts[0].source, "label", "") or None
     try:
         spec = options.spec or front_matter_spec(text or "") or infer_spec(statements)
     except ModelError as e:

@@ -152,3 +152,12 @@ def test_a_rule_at_the_top_of_an_admonition_is_not_an_option_block():
            "$$c = d$$\n"
            "---\n")
     assert located(spans_of(doc)) == [(3, 3, "a = b"), (5, 3, "c = d")]
+
+
+def test_equation_labels_are_kept():
+    doc = ("```{math}\n:label: eq-loss\nE = E_1 + E_2\n```\n"
+           "```{math}\n---\nname: \"eq-e1\"\n---\nE_1 = x\n```\n"
+           "$$ E_2 = y $$ (eq-e2)\n"
+           "$$ a = b $$ (not a label) and $$c$$\n")
+    assert [(s.text.strip(), s.label) for s in spans_of(doc)] == [
+        ("E = E_1 + E_2", "eq-loss"), ("E_1 = x", "eq-e1"), ("E_2 = y", "eq-e2"), ("a = b", ""), ("c", "")]

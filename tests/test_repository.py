@@ -142,3 +142,10 @@ def test_a_bad_tool_derive_table_is_a_usage_error_with_its_line(repo):
     result = run("check", ".")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == "Error: pyproject.toml:9:1: [tool.derive]: unknown key(s) ['colour']"
+
+
+def test_junit_names_of_a_book_use_its_equation_labels(repo):
+    assert run("check", "book", "-o", "derive.xml").exit_code == 0
+    xml = Path("derive.xml").read_text(encoding="utf-8")
+    assert '<testcase classname="book/loss.md" name="eq-loss: E = E_1 + E_2" file="book/loss.md" line="8"' in xml
+    assert 'name="eq-e1: E_1 = \\frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2" file="book/loss.md" line="11"' in xml
