@@ -6,8 +6,8 @@
   folders, matched against the path relative to the folder scanned and to the current directory;
   they apply to files named explicitly too (so a pre-commit hook honours them).
 - Files that git ignores are left out of folder scans: inside a git work tree `git check-ignore`
-  decides; elsewhere the `.gitignore` files of the folder scanned (and of its subfolders) are read
-  with `pathspec`.  A file named explicitly is checked whether ignored or not.
+  decides; elsewhere the `.gitignore` files of the folder scanned, of its subfolders and of the
+  folders from the current directory down to it are read with `pathspec`.  A file named explicitly is checked whether ignored or not.
 """
 from __future__ import annotations
 
@@ -125,9 +125,12 @@ def _git_ignored(folder: Path, files: list[Path]) -> set[Path] | None:
 
 
 def _gitignore_files_ignored(folder: Path, files: list[Path]) -> set[Path]:
-    """Outside git: the .gitignore files of `folder` and its subfolders, each for the paths below it."""
+    """Outside git: the .gitignore files of `folder` and its subfolders, and of the folders between
+    the current directory and `folder`, each for the paths below it."""
     specs = []
-    for gitignore in sorted(folder.rglob(".gitignore")):
+    here, top = folder.resolve(), Path.cwd().resolve()
+    above = [p / ".gitignore" for p in here.parents if p == top or top in p.parents] if top in here.parents else []
+    for gitignore in sorted(p for p in above if p.is_file()) + sorted(folder.rglob(".gitignore")):
         try:
             lines = gitignore.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
@@ -137,7 +140,7 @@ def _gitignore_files_ignored(folder: Path, files: list[Path]) -> set[Path]:
     for f in files:
         for base, spec in specs:
             try:
-                name = f.relative_to(base).as_posix()
+                name = f.resolve().relative_to(base.resolve()).as_posix()
             except ValueError:
                 continue
             if spec.match_file(name):
