@@ -67,8 +67,8 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
             report.spans[state] = report.spans.get(state, 0) + n
     for path, display in files:
         if path.suffix.lower() == ".ipynb":
-            _raw_positions(path, [r for r in report.results + report.unread
-                                  if r.file == display and r.cell is not None])
+            _raw_positions(path, [r for r in report.results if r.file == display and r.cell is not None],
+                           [u for u in report.unread if u.file == display and u.cell is not None])
     if progress:
         progress(len(files), len(files), "")
     report.seconds = time.perf_counter() - start
@@ -77,19 +77,22 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
     return report
 
 
-def _raw_positions(path: Path, results) -> None:
-    """Give each notebook result the line and column of the .ipynb file that hold its claim."""
+def _raw_positions(path: Path, results, unread) -> None:
+    """Give each result (and block not read) of a notebook the line and column of the .ipynb file
+    that hold it."""
     from .notebook_json import notebook_positions
-    if not results:
+    if not results and not unread:
         return
     try:
         position = notebook_positions(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError):
         return
-    for r in results if position else ():
-        r.raw_line, raw_col = position(r.cell, r.line, getattr(r, "col", 1))
-        if hasattr(r, "raw_col"):
-            r.raw_col = raw_col
+    if position is None:
+        return
+    for r in results:
+        r.raw_line, r.raw_col = position(r.cell, r.line, r.col)
+    for u in unread:
+        u.raw_line = position(u.cell, u.line, 1)[0]
 
 
 def _evaluate_ahead(tasks) -> None:
