@@ -10,7 +10,8 @@ Books (Jupyter Book, MyST, MkDocs, Docusaurus, GitHub) put math in more places t
   ```` ```{dropdown} ````, `:::{tip}` colon fences, `:::note`, `prf:` directives ...) hold prose with math
   in it, read like the rest of the document, nested fences included;
 - any other directive (```` ```{code-cell} ````, ```` ```{raw} ````, one derive does not know) is not
-  read: when it holds something that looks like math (`$`, `\\[`, `\\(`, `\\begin`), it is reported
+  read: when it holds something that looks like math (`$`, `\\[`, `\\(`, `\\begin`, `\\frac`,
+  `\\partial`, `\\sum`, `\\sigma`, `\\alpha`, reST's `.. math::` and `:math:`), it is reported
   as a skipped block, never dropped silently.  Plain code fences (```` ```python ````) are code.
 
 MkDocs `!!! note` / `??? note` blocks are indented prose and need nothing special.  Fences may be
@@ -37,7 +38,8 @@ PROSE_DIRECTIVES = {
 PROSE_PREFIXES = ("prf:", "exercise-", "solution-")
 MATH_DIRECTIVES = {"math"}
 MATH_LANGUAGES = {"math"}                      # GitHub and GitLab render ```math fences as math
-LOOKS_LIKE_MATH = re.compile(r"\$|\\\[|\\\(|\\begin\s*\{")
+LOOKS_LIKE_MATH = re.compile(r"\$|\\\[|\\\(|\\begin\s*\{|\\(?:frac|partial|sum|sigma|alpha)(?![A-Za-z])"
+                             r"|^[ \t]*\.\. math::|:math:`", re.M)
 
 _OPEN = re.compile(r"[ \t]*(`{3,}|~{3,}|:{3,})[ \t]*(.*?)[ \t]*")
 _OPTION = re.compile(r"[ \t]*:[A-Za-z][\w-]*:(?:[ \t].*)?")

@@ -161,3 +161,22 @@ def test_equation_labels_are_kept():
            "$$ a = b $$ (not a label) and $$c$$\n")
     assert [(s.text.strip(), s.label) for s in spans_of(doc)] == [
         ("E = E_1 + E_2", "eq-loss"), ("E_1 = x", "eq-e1"), ("E_2 = y", "eq-e2"), ("a = b", ""), ("c", "")]
+
+
+def test_restructuredtext_math_in_eval_rst_is_listed_not_dropped():
+    doc = ("```{eval-rst}\n"
+           ".. math::\n"
+           "\n"
+           "   E = E_1 + E_2\n"
+           "```\n"
+           "```{eval-rst}\n"
+           "See :math:`a = b`.\n"
+           "```\n"
+           "```{code-cell} python\n"
+           "print('\\n'.join(['x']))\n"           # a backslash escape is not math
+           "```\n"
+           "```{code-cell} python\n"
+           "loss = r'\\frac{1}{2}'\n"
+           "```\n")
+    assert [(s.line, s.note) for s in spans_of(doc)] == [
+        (2, "{eval-rst} block not read"), (7, "{eval-rst} block not read"), (13, "{code-cell} block not read")]
