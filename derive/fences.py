@@ -6,9 +6,10 @@ Books (Jupyter Book, MyST, MkDocs, Docusaurus, GitHub) put math in more places t
 - a MyST ```` ```{math} ```` directive (its `:label:` / `:name:` options, or a `---` option block, are
   not math; blank lines separate equations, as in Sphinx) and GitHub's ```` ```math ```` fence hold
   display math;
-- admonitions and other containers whose body (and title, on the opening line) is Markdown (```` ```{note} ````, ```` ```{admonition} ````,
-  ```` ```{dropdown} ````, `:::{tip}` colon fences, `:::note`, `prf:` directives ...) hold prose with math
-  in it, read like the rest of the document, nested fences included;
+- admonitions and other containers whose body (and title, on the opening line) is Markdown
+  (```` ```{note} ````, ```` ```{admonition} ````, ```` ```{dropdown} ````, `:::{tip}` colon fences,
+  `:::note`, `prf:` directives, Pandoc and Quarto divs such as `::: {.callout-note}` ...) hold prose
+  with math in it, read like the rest of the document, nested fences included;
 - any other directive (```` ```{code-cell} ````, ```` ```{raw} ````, one derive does not know) is not
   read: when it holds something that looks like math (`$`, `\\[`, `\\(`, `\\begin`, `\\frac`,
   `\\partial`, `\\sum`, `\\sigma`, `\\alpha`, reST's `.. math::` and `:math:`), it is reported
@@ -71,6 +72,8 @@ class _Fence:
 
 def _kind(marker: str, info: str) -> tuple[str, str, str]:
     """(kind, shown name, argument) of a fence opened by `marker` with info string `info`."""
+    if re.match(r"\{\s*[.#]", info):              # Pandoc / Quarto attributes: ::: {.callout-note}, ```{.python}
+        return (PROSE if marker[0] == ":" else CODE), info, ""
     m = re.match(r"\{([^{}\s]+)\}[ \t]*(.*)", info)
     if m:
         name, argument = m.group(1).lower(), m.group(2)

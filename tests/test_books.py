@@ -180,3 +180,17 @@ def test_restructuredtext_math_in_eval_rst_is_listed_not_dropped():
            "```\n")
     assert [(s.line, s.note) for s in spans_of(doc)] == [
         (2, "{eval-rst} block not read"), (7, "{eval-rst} block not read"), (13, "{code-cell} block not read")]
+
+
+def test_quarto_callouts_are_prose_and_pandoc_code_attributes_are_code():
+    doc = ("::: {.callout-note}\n"
+           "## The error term\n"
+           "$$\\delta = a - t$$\n"
+           ":::\n"
+           "```{.python}\n"
+           "cost = '$5 and $6'\n"
+           "```\n"
+           "::: {#thm-chain .theorem}\n"
+           "Then $x$.\n"
+           ":::\n")
+    assert located(spans_of(doc)) == [(3, 3, "\\delta = a - t"), (9, 7, "x")]
