@@ -116,6 +116,11 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
     except ConfigError as e:
         click.echo(f"Error: {e.describe()}", err=True)
         sys.exit(2)
+    from derive.scan import PatternError, exclusion
+    try:
+        exclusion(exclude)
+    except PatternError as e:
+        raise click.BadParameter(f"{e.message}; expected {e.expected}", param_hint="--exclude") from None
     exclude = list(exclude)
     if config is not None:
         paths = paths or tuple(config.path_args())

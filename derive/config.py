@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DeriveError
+from .scan import PatternError, exclusion
 
 KEYS = ("paths", "exclude", "timeout", "model", "format")
 
@@ -109,6 +110,10 @@ def load_config(start: Path | None = None, formats=None) -> Config | None:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise problem(f"{key} must be a list of strings", f'{key} = ["..."]')
         setattr(config, key, value)
+    try:
+        exclusion(config.exclude)
+    except PatternError as e:
+        raise problem(f"exclude: {e.message}", e.expected) from None
     if "timeout" in table:
         t = table["timeout"]
         if isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0.1:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pathspec
 
 from .documents import SKIPPED_DIRS
+from .errors import DeriveError
 
 _FORMULA_HEADER = re.compile(r"^[ \t]*(\[\[[ \t]*formula[ \t]*\]\]|\[[ \t]*model[ \t]*\])", re.M)
 
@@ -38,8 +39,19 @@ def is_formula_file(path: Path) -> bool:
     return "formula" in data or "model" in data
 
 
+class PatternError(DeriveError):
+    """An exclude pattern that is not valid gitignore syntax."""
+
+
 def exclusion(patterns) -> pathspec.PathSpec | None:
+    """The exclude patterns as one matcher (None when there are none); PatternError on a bad one."""
     patterns = [p for p in patterns if p and p.strip()]
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except (ValueError, TypeError) as e:
+            raise PatternError(f"not a valid exclude pattern: {pattern!r} ({e})",
+                               expected="gitignore syntax, e.g. drafts/ or *.ipynb") from None
     return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
 
 
@@ -124,6 +136,15 @@ def _git_ignored(folder: Path, files: list[Path]) -> set[Path] | None:
     return {f for f, n in zip(files, names) if n in ignored}
 
 
+def _valid(line: str) -> bool:
+    """Whether a .gitignore line is a pattern pathspec can read (git, too, passes over bad ones)."""
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+        return True
+    except (ValueError, TypeError):
+        return False
+
+
 def _gitignore_files_ignored(folder: Path, files: list[Path]) -> set[Path]:
     """Outside git: the .gitignore files of `folder` and its subfolders, and of the folders between
     the current directory and `folder`, each for the paths below it."""
@@ -135,7 +156,7 @@ def _gitignore_files_ignored(folder: Path, files: list[Path]) -> set[Path]:
             lines = gitignore.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             continue
-        specs.append((gitignore.parent, pathspec.GitIgnoreSpec.from_lines(lines)))
+        specs.append((gitignore.parent, pathspec.GitIgnoreSpec.from_lines([l for l in lines if _valid(l)])))
     ignored = set()
     for f in files:
         for base, spec in specs:

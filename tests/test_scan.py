@@ -52,3 +52,23 @@ def test_gitignore_files_outside_git_apply_below_their_folder(tmp_path):
         "_build/b.md", "a.md", "keep.tmp.md", "local.md", "sub/c.md", "sub/local.md", "x.tmp.md"]
     # named explicitly, an ignored file is checked
     assert find_files([tmp_path / "x.tmp.md"], SUFFIXES) == [tmp_path / "x.tmp.md"]
+
+
+def test_bad_patterns_are_errors_and_bad_gitignore_lines_are_passed_over(tmp_path, monkeypatch):
+    import pytest
+    from click.testing import CliRunner
+
+    from cli import main
+    from derive.scan import PatternError, exclusion
+    with pytest.raises(PatternError) as info:
+        exclusion(["drafts/", "!"])
+    assert info.value.message == "not a valid exclude pattern: '!' (Invalid git pattern: '!')"
+    tree(tmp_path, {".gitignore": "!\n\\\nskip.md\n", "a.md": "$$E = E_1 + E_2$$\n", "skip.md": ""})
+    assert names(tmp_path, find_files([tmp_path], SUFFIXES)) == ["a.md"]
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", ".", "--exclude", "!"])
+    assert result.exit_code == 2 and "Invalid value for --exclude: not a valid exclude pattern: '!'" in result.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.derive]\nexclude = ["\\\\"]\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "."])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: pyproject.toml:1:1: [tool.derive]: exclude: not a valid exclude pattern")
