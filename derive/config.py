@@ -10,7 +10,8 @@
 The file is found in the current directory or the nearest folder above it (not above the git work
 tree's top).  Paths (and a model file) are relative to the folder that holds it.  Options given on
 the command line win; `--exclude` patterns are added to the table's.  An unknown key or a value of
-the wrong type is a ConfigError with the file and line.
+the wrong type is a ConfigError with the file and line; so is a pyproject.toml that is not valid
+TOML and has a [tool.derive] header (one without it is none of derive's business).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .errors import DeriveError
 from .scan import PatternError, exclusion
 
 KEYS = ("paths", "exclude", "timeout", "model", "format")
+_TABLE = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*derive[ \t]*\]", re.M)
 
 
 class ConfigError(DeriveError):
@@ -86,13 +88,14 @@ def load_config(start: Path | None = None, formats=None) -> Config | None:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read the file: {e}", file=shown) from None
     except tomllib.TOMLDecodeError as e:
+        if not _TABLE.search(raw):              # not ours to judge: no settings for derive in it
+            return None
         raise ConfigError(f"not valid TOML: {e}", file=shown, expected="a pyproject.toml") from None
     table = data.get("tool", {}).get("derive") if isinstance(data.get("tool"), dict) else None
     if table is None:
         return None
     lines = raw.split("\n")
-    line = next((k + 1 for k, text in enumerate(lines)
-                 if re.match(r"^\s*\[\s*tool\s*\.\s*derive\s*\]", text)), 1)
+    line = next((k + 1 for k, text in enumerate(lines) if _TABLE.match(text)), 1)
 
     def problem(message: str, expected: str) -> ConfigError:
         return ConfigError(f"[tool.derive]: {message}", file=shown, line=line, col=1,

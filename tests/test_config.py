@@ -68,3 +68,12 @@ def test_the_command_line_wins_and_the_output_file_beats_the_table_format(tmp_pa
     assert given.exit_code == 0 and given.stdout.startswith("ID ") and "model: 2-2-2 " in given.stdout
     assert runner.invoke(main, ["check", "f.toml", "--model", "2-2-2", "-o", "r.xml"]).exit_code == 0
     assert (tmp_path / "r.xml").read_text(encoding="utf-8").startswith("<?xml")
+
+
+def test_a_broken_pyproject_matters_only_when_it_has_a_tool_derive_table(tmp_path):
+    write(tmp_path / "pyproject.toml", '[project\nname = "x"\n')
+    assert load_config(tmp_path) is None
+    write(tmp_path / "pyproject.toml", '[project\n[tool.derive]\ntimeout = 3\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert info.value.message.startswith("not valid TOML")
