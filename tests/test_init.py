@@ -64,7 +64,7 @@ def test_in_a_lecture_repository_the_workflow_checks_every_lecture(tmp_path, mon
     assert checked.stdout.splitlines() == [
         "::notice file=book/loss.md,line=30,title=derive%3A not read::"
         "{code-cell} block not read: derive skipped it, nothing in it was checked",
-        "derive: 17 claims: 17 proved, 0 refuted, 0 undecided, 0 errors",
+        "derive: 19 claims: 19 proved, 0 refuted, 0 undecided, 0 errors",
         "derive: not read (skipped): book/loss.md:30: {code-cell} block not read"]
     # ... and it fails the job, with an annotation, when a formula is wrong
     lecture = root / "lectures" / "output_layer.md"
@@ -78,11 +78,13 @@ def test_in_a_lecture_repository_the_workflow_checks_every_lecture(tmp_path, mon
     assert "        entry: derive check\n" in config
     assert f"        additional_dependencies: [{json.dumps(INSTALL)}]\n" in config
     pattern = re.search(r"^        files: '(.*)'$", config, re.M).group(1)
-    matched = [name for name in ["lectures/output_layer.md", "notebooks/hidden_bias.ipynb", "book/loss.md",
+    matched = [name for name in ["lectures/output_layer.md", "lectures/output_bias.tex",
+                                 "notebooks/hidden_bias.ipynb", "book/loss.md",
                                  "docs/index.md", "formulas/update.toml", "pyproject.toml", "netlify.toml",
                                  "README.md", "book/_config.yml", "src/lecture.md"]
                if re.search(pattern, name)]
-    assert matched == ["lectures/output_layer.md", "notebooks/hidden_bias.ipynb", "book/loss.md",
+    assert matched == ["lectures/output_layer.md", "lectures/output_bias.tex", "notebooks/hidden_bias.ipynb",
+                       "book/loss.md",
                        "docs/index.md", "formulas/update.toml"]
 
 

@@ -16,8 +16,8 @@ from cli import main
 from conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "repo"
-CHECKED = ["book/loss.md", "docs/index.md", "formulas/update.toml", "lectures/output_layer.md",
-           "notebooks/hidden_bias.ipynb"]
+CHECKED = ["book/loss.md", "docs/index.md", "formulas/update.toml", "lectures/output_bias.tex",
+           "lectures/output_layer.md", "notebooks/hidden_bias.ipynb"]
 WRONG = "$$\\frac{\\partial E}{\\partial w_{11}^{(3)}} = 42$$\n"
 
 
@@ -52,8 +52,8 @@ def check_every_formula_and_nothing_else(code, report):
     assert code == 0
     assert sorted({r["file"] for r in report["results"]}) == CHECKED
     assert report["summary"] == {
-        "proved": 17, "refuted": 0, "undecided": 0, "errors": 0,
-        "spans": {"proved": 15, "skipped": 1, "no claim": 4},
+        "proved": 19, "refuted": 0, "undecided": 0, "errors": 0,
+        "spans": {"proved": 16, "skipped": 1, "no claim": 5},
         "unread": ["book/loss.md:30: {code-cell} block not read"]}
     books = [(r["line"], r["claim"]) for r in report["results"] if r["file"] == "book/loss.md"]
     assert [line for line, _ in books] == [8, 11, 16, 21, 25, 26]      # {math}, $$ (label), {note}, :::{tip}, align
@@ -90,7 +90,7 @@ def test_with_no_paths_the_tool_derive_table_says_what_to_check(repo):
         f.write('paths = ["lectures", "formulas"]\nformat = "github"\n')
     result = run("check")
     assert result.exit_code == 0
-    assert result.stdout == "derive: 8 claims: 8 proved, 0 refuted, 0 undecided, 0 errors\n"
+    assert result.stdout == "derive: 10 claims: 10 proved, 0 refuted, 0 undecided, 0 errors\n"
     assert run("check", "lectures", "--format", "json").stdout.startswith("{")     # the command line wins
 
 
@@ -104,6 +104,7 @@ def test_one_mistake_in_each_kind_of_file_is_annotated_at_its_raw_line(repo):
     swap("notebooks/hidden_bias.ipynb", r"\\times w_{21}^{(3)}", r"\\times w_{12}^{(3)}")
     swap("book/loss.md", r"= a_1^{(3)} (1 - a_1^{(3)})", r"= a_1^{(3)} (1 + a_1^{(3)})")
     swap("formulas/update.toml", r"- \alpha \frac", r"+ \alpha \frac")
+    swap("lectures/output_bias.tex", r"(1 - a_2^{(3)})" "\n", r"(1 - a_2^{(3)}) \times 2" "\n")
     result = run("check", ".", "--format", "github")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -112,6 +113,8 @@ def test_one_mistake_in_each_kind_of_file_is_annotated_at_its_raw_line(repo):
         "::error file=book/loss.md,line=16,col=49,title=derive%3A refuted::"
         "\u2202a_1^{(3)}/\u2202z_1^{(3)} = a_1^{(3)} (1 + a_1^{(3)})",
         "::error file=formulas/update.toml,line=6,col=11,title=derive%3A refuted::output.update.b",
+        "::error file=lectures/output_bias.tex,line=10,col=6,title=derive%3A refuted::"
+        "\u2202E/\u2202b_2^{(3)} = (a_2^{(3)} - t_2^{(3)}) \u00d7 a_2^{(3)} (1 - a_2^{(3)}) \u00d7 2",
         "::error file=lectures/output_layer.md,line=15,col=5,title=derive%3A refuted::"
         "\u2202E/\u2202w_{11}^{(3)} = (a_1^{(3)} - t_1^{(3)}) \u00d7 a_1^{(3)} (1 - a_1^{(3)}) \u00d7 a_2^{(\u2026",
         # cell 3, line 3 of the notebook is line 28 of the .ipynb file, its character 51
@@ -121,7 +124,7 @@ def test_one_mistake_in_each_kind_of_file_is_annotated_at_its_raw_line(repo):
     assert lines[-3:] == [
         "::notice file=book/loss.md,line=30,title=derive%3A not read::"
         "{code-cell} block not read: derive skipped it, nothing in it was checked",
-        "derive: 17 claims: 13 proved, 4 refuted, 0 undecided, 0 errors",
+        "derive: 19 claims: 14 proved, 5 refuted, 0 undecided, 0 errors",
         "derive: not read (skipped): book/loss.md:30: {code-cell} block not read"]
     raw = Path("notebooks/hidden_bias.ipynb").read_text(encoding="utf-8").splitlines()
     assert raw[27][50:60] == "(a_1^{(3)}"
@@ -134,7 +137,7 @@ def test_one_mistake_in_each_kind_of_file_is_annotated_at_its_raw_line(repo):
     assert ('<testcase classname="book/loss.md" name="{code-cell} block not read" file="book/loss.md" '
             'line="30" time="0.000">\n      <skipped message="book/loss.md:30: {code-cell} block not read: '
             'derive skipped it" />') in xml
-    assert '<testsuite name="derive" tests="18" failures="4" errors="0" skipped="1"' in xml
+    assert '<testsuite name="derive" tests="20" failures="5" errors="0" skipped="1"' in xml
 
 
 def test_a_bad_tool_derive_table_is_a_usage_error_with_its_line(repo):
