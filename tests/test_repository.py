@@ -1,7 +1,8 @@
-"""A lecture repository as a lecturer keeps one: lectures in Markdown and LaTeX, a notebook, a MyST book with
-{math} directives and admonitions, MkDocs notes, a formula file, a pyproject.toml with [project] and
-[tool.derive], other TOML files, a .gitignore'd build folder and excluded drafts.  `derive check .`
-checks every formula, skips nothing silently, and points tools at the raw line of each mistake."""
+"""A lecture repository as a lecturer keeps one: lectures in Markdown and LaTeX, a notebook, a MyST
+book with {math} directives and admonitions, MkDocs notes, a formula file, a pyproject.toml with
+[project] and [tool.derive], other TOML files, a .gitignore'd build folder and excluded drafts.
+`derive check .` checks every formula, skips nothing silently, and points tools at the raw line of
+each mistake."""
 from __future__ import annotations
 
 import json
