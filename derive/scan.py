@@ -7,7 +7,8 @@
   they apply to files named explicitly too (so a pre-commit hook honours them).
 - Files that git ignores are left out of folder scans: inside a git work tree `git check-ignore`
   decides; elsewhere the `.gitignore` files of the folder scanned, of its subfolders and of the
-  folders from the current directory down to it are read with `pathspec`.  A file named explicitly is checked whether ignored or not.
+  folders from the current directory down to it are read with `pathspec`.  A file named explicitly
+  is checked whether ignored or not.
 """
 from __future__ import annotations
 
