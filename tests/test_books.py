@@ -3,6 +3,9 @@ Markdown -- every math character at its exact position, and a fence not read is 
 silently."""
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from derive.documents import read_markdown
 
 
@@ -194,3 +197,25 @@ def test_quarto_callouts_are_prose_and_pandoc_code_attributes_are_code():
            "Then $x$.\n"
            ":::\n")
     assert located(spans_of(doc)) == [(3, 3, "\\delta = a - t"), (9, 7, "x")]
+
+
+PIECES = ["```{math}", "```", "````{note}", "````", ":::{tip} $t$", ":::", "```{code-cell} python",
+          "~~~math", "~~~", "!!! note", "    $$a = b$$", ":label: eq", "---", "", "$x$ and $$y$$",
+          "\\begin{align}", "a &= b", "\\end{align}", "{math}`q`", "<!-- derive: skip -->", "  ```python",
+          "$$", "\\[ c \\]", "::: {.callout-note}", "```{admonition} $T$"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=25))
+@settings(max_examples=300, deadline=None)
+def test_any_mix_of_fences_reads_without_error_and_every_span_is_where_it_says(pieces):
+    doc = "\n".join(pieces) + "\n"
+    spans, problems = read_markdown(doc, "mix.md")
+    lines = doc.split("\n")
+    for span in spans:
+        first = span.text.split("\n")[0]
+        assert lines[span.line - 1][span.col - 1:].startswith(first), (span, doc)
+        for offset in range(len(span.text)):         # every character maps back to itself
+            line, col = span.position(offset)
+            assert lines[line - 1][col - 1:col] == span.text[offset] or span.text[offset] == "\n"
+    for problem in problems:
+        assert 1 <= problem.line <= len(lines)
