@@ -33,7 +33,7 @@ def escape_property(text: str) -> str:
 def annotation_message(result: Result) -> str:
     """Which claim, then what was found about it (the detail and any counterexample)."""
     name = result.id or _clip(shorthand(result.claim), HEADING_WIDTH)
-    where = f" (notebook cell {result.cell})" if result.cell is not None else ""
+    where = f" (notebook cell {result.cell}, line {result.line})" if result.cell is not None else ""
     heading = f"{name}{where}".strip()
     return f"{heading}\n{failure_text(result)}" if heading else failure_text(result)
 

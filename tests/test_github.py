@@ -58,7 +58,7 @@ def test_notebook_claim_mentions_its_cell_and_korean_passes_through():
                     "exact: the difference is not 0", cell=4, title="은닉층")
     assert render_github(Report(results=[result])).splitlines()[0] == (
         "::error file=강의/ch2.ipynb,line=3,col=1,title=derive%3A refuted::"
-        "delta_hidden (notebook cell 4)%0Arefuted: exact: the difference is not 0")
+        "delta_hidden (notebook cell 4, line 3)%0Arefuted: exact: the difference is not 0")
 
 
 def test_only_proved_claims_print_only_the_summary():
@@ -78,7 +78,7 @@ def test_notebook_claim_is_annotated_at_the_raw_json_line_and_unread_blocks_are_
     report = Report(results=[result], unread=[Unread("book/loss.md", 30, "{code-cell} block not read"),
                                                Unread("ch2.ipynb", 2, "{raw} block not read", cell=5, raw_line=70)])
     assert render_github(report).splitlines() == [
-        "::error file=ch2.ipynb,line=57,col=9,title=derive%3A refuted::a = b (notebook cell 4)%0Arefuted: exact",
+        "::error file=ch2.ipynb,line=57,col=9,title=derive%3A refuted::a = b (notebook cell 4, line 3)%0Arefuted: exact",
         "::notice file=book/loss.md,line=30,title=derive%3A not read::"
         "{code-cell} block not read: derive skipped it, nothing in it was checked",
         "::notice file=ch2.ipynb,line=70,title=derive%3A not read::"

@@ -121,7 +121,7 @@ def test_one_mistake_in_each_kind_of_file_is_annotated_at_its_raw_line(repo):
         # cell 3, line 3 of the notebook is line 28 of the .ipynb file, its character 51
         "::error file=notebooks/hidden_bias.ipynb,line=28,col=51,title=derive%3A refuted::"
         "\u2202E/\u2202b_1^{(2)} = (a_1^{(3)} - t_1^{(3)}) \u00d7 a_1^{(3)} (1 - a_1^{(3)}) \u00d7 w_{11}^{(\u2026"
-        " (notebook cell 3)"]
+        " (notebook cell 3, line 3)"]
     assert lines[-3:] == [
         "::notice file=book/loss.md,line=30,title=derive%3A not read::"
         "{code-cell} block not read: derive skipped it, nothing in it was checked",
