@@ -60,14 +60,20 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for people; json, github (workflow commands), junit (XML), html for tools.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to this file instead of standard output.")
+              help="Write the report to this file instead of standard output; the format follows "
+                   "its extension (.json, .xml: junit, .html) unless --format says it.")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="Leave out files and folders matching GLOB (gitignore syntax, e.g. drafts/ or "
+                   "'*.ipynb'); repeatable. Files git ignores are left out of folder scans too.")
 @claim_options
-def check(paths, fmt, output, timeout, model):
+@click.pass_context
+def check(ctx, paths, fmt, output, exclude, timeout, model):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
-    With no PATHS, checks the formulas bundled with derive.  Folders are searched.  Every claim
-    (each `=` of a chain) is proved, refuted with a counterexample, or undecided; only proved
-    counts as passing.
+    With no PATHS, checks the paths of [tool.derive] in pyproject.toml when there is one, else
+    the formulas bundled with derive.  Folders are searched (TOML files only when they hold
+    formulas; what git ignores and --exclude matches left out).  Every claim (each `=` of a
+    chain) is proved, refuted with a counterexample, or undecided; only proved counts as passing.
 
     Exit status: 0 when every claim is proved, 1 when any is refuted or undecided, 2 when
     anything could not be read (or on a usage error).
@@ -77,12 +83,13 @@ def check(paths, fmt, output, timeout, model):
         derive check
         derive check formulas/hidden_layer.toml --format json
         derive check lecture.md --format github
-        derive check lecture.md --format html -o report.html
+        derive check . --exclude drafts/ -o report.html
     """
     from derive.check import Options
     from derive.run import check_paths
+    paths, fmt, timeout, model, exclude = _with_config(ctx, paths, fmt, output, timeout, model, exclude)
     options = Options(timeout=timeout, spec=_load_spec(model))
-    report = check_paths(list(paths), options, progress=_progress_bar(paths))
+    report = check_paths(list(paths), options, progress=_progress_bar(paths), exclude=exclude)
     text = _render(report, fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")
@@ -90,6 +97,46 @@ def check(paths, fmt, output, timeout, model):
     else:
         click.echo(text, nl=False)
     sys.exit(report.exit_code)
+
+
+# What an output file's extension says its format is; other extensions (.txt, .log ...) say nothing.
+FORMAT_OF_SUFFIX = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "html"}
+
+
+def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
+    """Settings from [tool.derive] in pyproject.toml, where the command line gives none, and the
+    report format: --format, else the output file's extension, else the table's, else table."""
+    from click.core import ParameterSource
+    from derive.config import ConfigError, load_config
+
+    def given(name):
+        return ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+    try:
+        config = load_config(formats=FORMATS)
+    except ConfigError as e:
+        click.echo(f"Error: {e.describe()}", err=True)
+        sys.exit(2)
+    from derive.scan import PatternError, exclusion
+    try:
+        exclusion(exclude)
+    except PatternError as e:
+        raise click.BadParameter(f"{e.message}; expected {e.expected}", param_hint="--exclude") from None
+    exclude = list(exclude)
+    if config is not None:
+        paths = paths or tuple(config.path_args())
+        timeout = timeout if given("timeout") or config.timeout is None else config.timeout
+        model = model if given("model") or config.model is None else config.model_arg()
+        exclude = config.exclude + exclude
+    implied = FORMAT_OF_SUFFIX.get(Path(output).suffix.lower()) if output else None
+    if given("fmt"):
+        if implied and implied != fmt:
+            raise click.UsageError(f"--format {fmt} does not fit -o {output}, whose extension means "
+                                   f"{implied}: change one of them")
+    elif implied:
+        fmt = implied
+    elif config is not None and config.format:
+        fmt = config.format
+    return paths, fmt, timeout, model, exclude
 
 
 def _render(report, fmt: str) -> str:
@@ -181,6 +228,36 @@ def export(paths, to, output, allow_unproved, derived, engine, timeout, model):
     for line in result.problems():
         click.echo(line, err=True)
     sys.exit(result.exit_code)
+
+
+@main.command()
+@click.option("--install", "install", default=None, metavar="SPEC",
+              help="Where CI installs derive from (a pip requirement: a git URL, a path, a package). "
+                   "Default: the URL derive was installed from, when pip recorded one.")
+def init(install):
+    """Write CI files for this lecture repository: a GitHub Actions workflow and a pre-commit hook.
+
+    Writes .github/workflows/derive.yml, which runs `derive check PATHS --format github` on every
+    push and pull request, and .pre-commit-config.yaml, which checks the changed lecture files;
+    PATHS are the folders that hold lectures or formula files.  Nothing is overwritten: when
+    either file exists, neither is written and the exit status is 2.
+
+    \b
+    Example:
+        cd my-lectures && derive init --install git+https://github.com/OWNER/derive
+    """
+    from derive.ci import WORKFLOW, InitError, write_ci_files
+    try:
+        written = write_ci_files(install=install)
+    except InitError as e:
+        click.echo(f"Error: {e.describe()}", err=True)
+        sys.exit(2)
+    for path in written.files:
+        click.echo(f"wrote {os.path.relpath(path)}")
+    click.echo(f"the workflow runs: {written.command}")
+    if not written.install_known:
+        click.echo(f"edit DERIVE in {WORKFLOW.as_posix()} (now {written.install}): where CI installs "
+                   "derive from; or run derive init --install SPEC", err=True)
 
 
 def entry():

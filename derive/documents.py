@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from derive.errors import DocumentError
+from derive.fences import MATH, PROSE, Block, markdown_blocks
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".tex", ".ipynb")
 SKIPPED_DIRS = {".git", "node_modules", "__pycache__", ".venv"}
@@ -63,6 +64,10 @@ class Span:
     source_line: str = ""
     # The original lines the span touches, lines[0] being source_line.
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    # Why a span is skipped when no directive asked for it: e.g. "{code-cell} block not read".
+    note: str = field(default="", compare=False)
+    # The equation's label in a book: {math} :label: eq-loss, or $$ ... $$ (eq-loss).
+    label: str = field(default="", compare=False)
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, col) in the document of character `offset` of `text` (clamped to the text)."""
@@ -94,9 +99,10 @@ class Problem:
 
     def error(self) -> DocumentError:
         """The problem as a DocumentError, ready to be described or raised."""
-        where = self.file if self.cell is None else f"{self.file}:cell {self.cell}"
-        return DocumentError(self.message, file=where, line=self.line, col=self.col,
-                             source_line=self.source_line, expected=self.expected)
+        error = DocumentError(self.message, file=self.file, line=self.line, col=self.col,
+                              source_line=self.source_line, expected=self.expected)
+        error.cell = self.cell                  # described as file:cell N:line:col
+        return error
 
 
 class _Source:
@@ -115,11 +121,11 @@ class _Source:
         line = bisect.bisect_right(self.starts, offset)
         return line, offset - self.starts[line - 1] + 1
 
-    def span(self, start: int, end: int, display: bool, skipped: bool) -> None:
+    def span(self, start: int, end: int, display: bool, skipped: bool, note: str = "", label: str = "") -> None:
         line, col = self.pos(start)
         last = line + self.text.count("\n", start, end)
         self.spans.append(Span(self.file, line, col, self.text[start:end], display, skipped,
-                               self.cell, self.lines[line - 1], tuple(self.lines[line - 1:last])))
+                               self.cell, self.lines[line - 1], tuple(self.lines[line - 1:last]), note, label))
 
     def problem(self, offset: int, message: str, expected: str) -> None:
         line, col = self.pos(offset)
@@ -164,7 +170,6 @@ def _find_closer(text: str, i: int, limit: int, closer: str, reopen: str | None 
 
 # --------------------------------------------------------------------------- Markdown
 
-_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _BACKTICKS = re.compile("`+")
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
@@ -172,38 +177,46 @@ _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
-def _prose_regions(src: _Source) -> list[tuple[int, int]]:
-    """(start, end) offsets of the text outside fenced code blocks and YAML front matter."""
+_DOLLAR_LABEL = re.compile(r"[ \t]*\(([A-Za-z0-9_][\w:.-]*)\)[ \t]*(?=\n|$)")    # $$ ... $$ (eq-loss)
+
+
+def _markdown_blocks(src: _Source) -> list[Block]:
+    """The blocks of the text after any YAML front matter: prose, math fences, fences not read."""
     front = _FRONT_MATTER.match(src.text)
-    regions, start, fence = [], front.end() if front else 0, None
-    for number, line in enumerate(src.lines):
-        if src.starts[number] < start:
-            continue
-        if fence is None:
-            m = _FENCE_OPEN.fullmatch(line)
-            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
-                regions.append((start, src.starts[number]))
-                fence = m.group(1)
-        elif re.fullmatch(r" {0,3}" + re.escape(fence[0]) + "{%d,}[ \t]*" % len(fence), line):
-            fence = None
-            start = src.starts[number + 1] if number + 1 < len(src.starts) else len(src.text)
-    if fence is None:
-        regions.append((start, len(src.text)))
-    return [(a, b) for a, b in regions if a < b]
+    return markdown_blocks(src.text, src.lines, src.starts, front.end() if front else 0)
+
+
+def _math_env(t: str, i: int):
+    """The \\begin{..} of a math environment (align, equation, ...) at `i`, or None."""
+    begin = _BEGIN.match(t, i)
+    return begin if begin and begin.group(1).strip() in LATEX_MATH_ENVS else None
 
 
 def read_markdown(text: str, file: str, *,
                   cell: int | None = None) -> tuple[list[Span], list[Problem]]:
-    """Every $$..$$, \\[..\\], $..$ and \\(..\\) outside code and HTML comments, in order."""
+    """Every $$..$$, \\[..\\], $..$, \\(..\\), {math}`..` and \\begin{align}.. outside code and HTML
+    comments, and the body of every math fence ({math}, ```math), in order; a fence derive does not read
+    that holds math-like text is a skipped span with a note saying so."""
     src = _Source(text, file, cell)
     t, skip = src.text, False
-    for a, b in _prose_regions(src):
+    for block in _markdown_blocks(src):
+        a, b = block.start, block.end
+        if block.kind != PROSE:
+            if block.kind == MATH:
+                src.span(a, b, True, skip, label=block.label)
+            else:
+                src.span(a, b, True, True, f"{block.name} block not read")
+            skip = False
+            continue
         i = a
         while i < b:
             c = t[i]
             if c == "`":
                 n = _BACKTICKS.match(t, i).end() - i
                 m = re.compile(r"(?<!`)`{%d}(?!`)" % n).search(t, i + n, src.paragraph_end(i, b))
+                if m and i - 6 >= a and t.startswith("{math}", i - 6):     # MyST's {math}`...` role
+                    src.span(i + n, m.start(), False, skip)
+                    skip = False
                 i = m.end() if m else i + n
             elif t.startswith("<!--", i):
                 end = t.find("-->", i + 4, b)
@@ -219,7 +232,8 @@ def read_markdown(text: str, file: str, *,
                     src.problem(i, f"unclosed {opener} display math", f"a closing {closer}")
                     skip, i = False, i + 2
                     continue
-                src.span(i + 2, end, True, skip)
+                label = _DOLLAR_LABEL.match(t, end + 2, b) if c == "$" else None
+                src.span(i + 2, end, True, skip, label=label.group(1) if label else "")
                 skip, i = False, end + 2
             elif c == "$" or t.startswith("\\(", i):
                 width, closer = (1, "$") if c == "$" else (2, "\\)")
@@ -234,6 +248,16 @@ def read_markdown(text: str, file: str, *,
                     continue
                 src.span(i + width, end, False, skip)
                 skip, i = False, end + len(closer)
+            elif c == "\\" and _math_env(t, i):
+                begin = _math_env(t, i)
+                name = begin.group(1).strip()
+                end = _find_env_end(t, begin.end(), b, name)
+                if end < 0:
+                    src.problem(i, f"unclosed \\begin{{{name}}} environment", f"\\end{{{name}}}")
+                    skip, i = False, begin.end()
+                    continue
+                src.span(i, end, True, skip)
+                skip, i = False, end
             elif c == "\\" and i + 1 < b and t[i + 1] in _ASCII_PUNCT:
                 i += 2
             else:
@@ -419,19 +443,8 @@ def read_document(path: str | Path, text: str | None = None) -> tuple[list[Span]
 
 def find_documents(paths, suffixes=DOCUMENT_SUFFIXES) -> list[Path]:
     """The documents named by `paths`: folders are searched recursively (sorted, hidden
-    folders and files and .git/node_modules/__pycache__/.venv left out) for files with one of
-    `suffixes`; a file named explicitly is kept whatever its suffix."""
-    found: list[Path] = []
-    for given in paths:
-        path = Path(given)
-        if not path.is_dir():
-            found.append(path)
-            continue
-        inside = []
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]
-            inside += [Path(folder) / f for f in files
-                       if not f.startswith(".") and Path(f).suffix.lower() in suffixes]
-        found += sorted(inside, key=lambda p: p.relative_to(path).parts)
-    unique: dict[Path, None] = dict.fromkeys(found)
-    return list(unique)
+    folders and files and .git/node_modules/__pycache__/.venv left out, and what git ignores) for
+    files with one of `suffixes`; a file named explicitly is kept whatever its suffix.  See
+    `derive.scan.find_files`, which this is."""
+    from .scan import find_files
+    return find_files(paths, suffixes)

@@ -3,14 +3,15 @@
 Each refuted, undecided or unreadable claim becomes one line
     ::error file=F,line=L,col=C,title=derive%3A <verdict>::<message>
 with the message and the property values escaped as the Actions runner expects, so that the
-annotation lands on the claim's line in the pull request.  A last plain line sums the run up.
-Proved claims print nothing.
+annotation lands on the claim's line in the pull request (for a notebook, the line of the .ipynb
+JSON that stores it, not the line within the cell).  A last plain line sums the run up.
+Proved claims print nothing; a block derive does not read is a ::notice on its line.
 """
 from __future__ import annotations
 
 from .junit import failure_text
 from .report import shorthand
-from .results import PROVED, Report, Result
+from .results import PROVED, Report, Result, Unread
 
 HEADING_WIDTH = 80
 
@@ -32,16 +33,23 @@ def escape_property(text: str) -> str:
 def annotation_message(result: Result) -> str:
     """Which claim, then what was found about it (the detail and any counterexample)."""
     name = result.id or _clip(shorthand(result.claim), HEADING_WIDTH)
-    where = f" (notebook cell {result.cell})" if result.cell is not None else ""
+    where = f" (notebook cell {result.cell}, line {result.line})" if result.cell is not None else ""
     heading = f"{name}{where}".strip()
     return f"{heading}\n{failure_text(result)}" if heading else failure_text(result)
 
 
 def annotation(result: Result) -> str:
-    properties = {"file": result.file, "line": str(result.line), "col": str(result.col),
+    properties = {"file": result.file, "line": str(result.file_line), "col": str(result.file_col),
                   "title": f"derive: {result.verdict}"}
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     return f"::error {props}::{escape_data(annotation_message(result))}"
+
+
+def notice(block: Unread) -> str:
+    """A block derive did not read, as a notice on its line (it does not fail the check)."""
+    properties = {"file": block.file, "line": str(block.raw_line or block.line), "title": "derive: not read"}
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::notice {props}::{escape_data(block.note + ': derive skipped it, nothing in it was checked')}"
 
 
 def summary(report: Report) -> str:
@@ -51,7 +59,11 @@ def summary(report: Report) -> str:
 
 
 def render_github(report: Report) -> str:
-    """One ::error line per claim that did not pass, then the summary line."""
+    """One ::error line per claim that did not pass, then the summary line (and, when some blocks
+    were not read, a line listing them)."""
     lines = [annotation(r) for r in report.results if r.verdict != PROVED]
+    lines += [notice(u) for u in report.unread]
     lines.append(summary(report))
+    if report.unread:
+        lines.append("derive: not read (skipped): " + "; ".join(map(str, report.unread)))
     return "\n".join(lines) + "\n"

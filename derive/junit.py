@@ -1,8 +1,11 @@
 """JUnit XML for a Report, for CI systems that show test results (one testcase per claim).
 
-A proved claim is a passing testcase; a refuted or undecided claim is a <failure> whose type is
+Each testcase carries `file` and `line` (the line of the raw file, a notebook's JSON included) and a
+name that does not change when lines shift (the claim's id or label and its text).  A proved claim
+is a passing testcase; a refuted or undecided claim is a <failure> whose type is
 the verdict and whose text holds the detail and the counterexample; a claim that could not be
-read is an <error>.  The testsuite's counts agree with Report.summary().
+read is an <error>; a block derive does not read (a {code-cell} holding `$`) is a <skipped> case.
+The testsuite's counts agree with Report.summary() (plus those skipped cases).
 """
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ import xml.etree.ElementTree as ET
 from .report import shorthand
 from .results import ERROR, REFUTED, UNDECIDED, Counterexample, Report, Result
 
-SNIPPET_WIDTH = 60
+SNIPPET_WIDTH = 120
+# "notes/a.md:cell 3:40:17: " at the start of an error's detail (the testcase has file and line).
+LOCATION_PREFIX = re.compile(r"^.*?:(?:cell \d+:)?\d+(?::\d+)?: ")
 MESSAGE_WIDTH = 200
 MEMBER_NAMES = {"lhs": "left", "rhs": "right"}
 # Characters that XML 1.0 cannot hold at all (a stray control character in a detail must not
@@ -60,10 +65,26 @@ def failure_text(result: Result) -> str:
 
 
 def case_name(result: Result) -> str:
-    where = f"{result.file}:{result.line}"
-    if result.cell is not None:
-        where = f"{result.file}:cell {result.cell}:{result.line}"
-    return f"{where} {result.id or _clip(shorthand(result.claim), SNIPPET_WIDTH)}".rstrip()
+    """A name that stays the same when lines shift: the claim's id or label, then its text (for a
+    claim that could not be read, what was wrong) -- never its line number."""
+    label = result.id or result.title or ""
+    if result.claim:
+        text = _clip(shorthand(result.claim), SNIPPET_WIDTH)
+    else:
+        first = (result.detail or "error").splitlines()[0]
+        text = "error: " + _clip(LOCATION_PREFIX.sub("", first), SNIPPET_WIDTH)
+    return f"{label}: {text}" if label and text else (label or text)
+
+
+def _unique_names(results) -> list[str]:
+    """case_name of each result; a name met again in the same file gets " (2)", " (3)" ..."""
+    seen: dict[tuple[str, str], int] = {}
+    names = []
+    for r in results:
+        name = case_name(r)
+        seen[r.file, name] = seen.get((r.file, name), 0) + 1
+        names.append(name if seen[r.file, name] == 1 else f"{name} ({seen[r.file, name]})")
+    return names
 
 
 def _message(result: Result) -> str:
@@ -71,8 +92,9 @@ def _message(result: Result) -> str:
     return _xml_text(_clip(first[0] if first else result.verdict, MESSAGE_WIDTH))
 
 
-def _testcase(result: Result) -> ET.Element:
-    case = ET.Element("testcase", {"classname": _xml_text(result.file), "name": _xml_text(case_name(result)),
+def _testcase(result: Result, name: str) -> ET.Element:
+    case = ET.Element("testcase", {"classname": _xml_text(result.file), "name": _xml_text(name),
+                                   "file": _xml_text(result.file), "line": str(result.file_line),
                                    "time": f"{result.seconds:.3f}"})
     if result.verdict in (REFUTED, UNDECIDED):
         child = ET.SubElement(case, "failure", {"message": _message(result), "type": result.verdict})
@@ -87,8 +109,9 @@ def _testcase(result: Result) -> ET.Element:
 def render_junit(report: Report, suite_name: str = "derive") -> str:
     """The report as a JUnit XML document (<testsuites> holding one <testsuite>)."""
     summary = report.summary()
-    counts = {"tests": len(report.results), "failures": summary["refuted"] + summary["undecided"],
-              "errors": summary["errors"], "skipped": 0}
+    counts = {"tests": len(report.results) + len(report.unread),
+              "failures": summary["refuted"] + summary["undecided"],
+              "errors": summary["errors"], "skipped": len(report.unread)}
     attrs = {k: str(v) for k, v in counts.items()}
     root = ET.Element("testsuites", {"name": suite_name, **attrs, "time": f"{report.seconds:.3f}"})
     suite = ET.SubElement(root, "testsuite", {"name": suite_name, **attrs,
@@ -99,6 +122,11 @@ def render_junit(report: Report, suite_name: str = "derive") -> str:
             ET.SubElement(properties, "property", {"name": "model", "value": _xml_text(report.model)})
         for state, n in report.spans.items():
             ET.SubElement(properties, "property", {"name": f"spans.{state}", "value": str(n)})
-    suite.extend(_testcase(r) for r in report.results)
+    suite.extend(_testcase(r, name) for r, name in zip(report.results, _unique_names(report.results)))
+    for block in report.unread:
+        case = ET.SubElement(suite, "testcase", {"classname": _xml_text(block.file), "name": _xml_text(block.note),
+                                                 "file": _xml_text(block.file),
+                                                 "line": str(block.raw_line or block.line), "time": "0.000"})
+        ET.SubElement(case, "skipped", {"message": _xml_text(f"{block}: derive skipped it")})
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

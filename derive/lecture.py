@@ -25,7 +25,7 @@ from .errors import DeriveError, ModelError, NotInNetwork
 from .meaning import walk
 from .model import Spec
 from .parse import locate, parse
-from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result
+from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result, Unread
 
 STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")
 SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved"}
@@ -50,9 +50,12 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     results = [_error_result(p.error(), display) for p in problems]
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
+    unread: list[Unread] = []
     for k, sp in enumerate(spans):
         if sp.skipped:
             states[k] = "skipped"
+            if sp.note:                         # a block derive does not read: listed, not dropped
+                unread.append(Unread(display, sp.line, sp.note, sp.cell))
             continue
         try:
             for piece in parse(sp.text, sp):
@@ -61,6 +64,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
             states[k] = "unreadable"
     statements = assembler.statements
+    for st in statements:                   # an equation labelled in a book names its claims
+        st.label = st.label or getattr(st.head.parts[0].source, "label", "") or None
     try:
         spec = options.spec or front_matter_spec(text or "") or infer_spec(statements)
     except ModelError as e:
@@ -98,6 +103,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         counts["unreadable"] += len(problems)
         return out, {k: v for k, v in counts.items() if v}, formulas
 
+    finish.unread = unread
     return [lambda st=st: task(st) for st in statements], finish
 
 

@@ -43,6 +43,8 @@ def summary_line(report: Report) -> str:
     if report.spans:
         states = ", ".join(f"{n} {state}" for state, n in report.spans.items())
         line += f"\nmath spans: {sum(report.spans.values())} ({states})"
+    if report.unread:
+        line += "\nnot read (skipped): " + "; ".join(map(str, report.unread))
     return line
 
 

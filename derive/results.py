@@ -42,10 +42,21 @@ class Result:
     lhs: str | None = None         # the two members' LaTeX, for renderers that show them apart
     rhs: str | None = None
     wrong: str | None = None       # "lhs" or "rhs": which member was found wrong, when refuted
+    raw_line: int | None = None    # line/col in the file's raw text, where it differs (a notebook's JSON)
+    raw_col: int | None = None
 
     @property
     def passed(self) -> bool:
         return self.verdict == PROVED
+
+    @property
+    def file_line(self) -> int:
+        """The line of the raw file that holds the claim (for annotations and test reports)."""
+        return self.raw_line or self.line
+
+    @property
+    def file_col(self) -> int:
+        return self.raw_col or self.col
 
     def location(self) -> str:
         if self.cell is not None:
@@ -59,6 +70,8 @@ class Result:
                "seconds": round(self.seconds, 4), "title": self.title}
         if self.cell is not None:
             out["cell"] = self.cell
+        if self.raw_line is not None:
+            out["raw_line"], out["raw_col"] = self.raw_line, self.raw_col
         return out
 
     def __repr__(self) -> str:
@@ -88,6 +101,22 @@ class Formula:
 
 
 @dataclass
+class Unread:
+    """A block of a document that derive does not read (a {code-cell} holding `$`, say): skipped,
+    and listed so that it is not dropped silently."""
+
+    file: str
+    line: int
+    note: str                      # "{code-cell} block not read"
+    cell: int | None = None
+    raw_line: int | None = None    # the line of the raw file (a notebook's JSON), where it differs
+
+    def __str__(self) -> str:
+        where = f"{self.line}" if self.cell is None else f"cell {self.cell}:{self.line}"
+        return f"{self.file}:{where}: {self.note}"
+
+
+@dataclass
 class Report:
     """Every result of one run, in input order, plus the states of math spans that hold no claim."""
 
@@ -96,6 +125,7 @@ class Report:
     seconds: float = 0.0
     model: str = ""                                        # one-line description of the model used
     formulas: list[Formula] = field(default_factory=list)  # every chain checked, in input order
+    unread: list[Unread] = field(default_factory=list)     # blocks not read, listed in the summary
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)
@@ -117,6 +147,8 @@ class Report:
         summary = self.summary()
         if self.spans:
             summary["spans"] = dict(self.spans)
+        if self.unread:
+            summary["unread"] = [str(u) for u in self.unread]
         return {"summary": summary, "results": [r.to_json() for r in self.results],
                 "seconds": round(self.seconds, 3), "model": self.model}
 

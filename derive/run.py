@@ -28,17 +28,19 @@ def bundled_formulas() -> list[tuple[Path, str]]:
     return [(Path(str(p)), f"{BUNDLED}/{p.name}") for p in files]
 
 
-def expand_paths(paths) -> list[tuple[Path, str]]:
-    """Formula files and documents named by `paths` (folders searched), with their display names."""
-    from .documents import DOCUMENT_SUFFIXES, find_documents
-    return [(p, str(p)) for p in find_documents(paths, FORMULA_SUFFIXES + DOCUMENT_SUFFIXES)]
+def expand_paths(paths, exclude=()) -> list[tuple[Path, str]]:
+    """Formula files and documents named by `paths` (folders searched, see `scan`: only TOML files
+    that hold formulas, nothing excluded or ignored by git), with their display names."""
+    from .documents import DOCUMENT_SUFFIXES
+    from .scan import find_files
+    return [(p, str(p)) for p in find_files(paths, FORMULA_SUFFIXES + DOCUMENT_SUFFIXES, exclude)]
 
 
-def check_paths(paths, options: Options | None = None, progress=None) -> Report:
+def check_paths(paths, options: Options | None = None, progress=None, exclude=()) -> Report:
     """Check formula files and documents; with no paths, the bundled formulas."""
     options = options or Options()
     start = time.perf_counter()
-    files = expand_paths(paths) if paths else bundled_formulas()
+    files = expand_paths(paths, exclude) if paths else bundled_formulas()
     report = Report()
     workspaces: dict = {}
     prepared = []
@@ -60,14 +62,37 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
         outcomes = outcomes[len(file_tasks):]
         report.results.extend(results)
         report.formulas.extend(formulas)
+        report.unread.extend(getattr(finish, "unread", ()))
         for state, n in spans.items():
             report.spans[state] = report.spans.get(state, 0) + n
+    for path, display in files:
+        if path.suffix.lower() == ".ipynb":
+            _raw_positions(path, [r for r in report.results if r.file == display and r.cell is not None],
+                           [u for u in report.unread if u.file == display and u.cell is not None])
     if progress:
         progress(len(files), len(files), "")
     report.seconds = time.perf_counter() - start
     specs = sorted({ws.net.spec.describe() for ws in workspaces.values()})
     report.model = "; ".join(specs) if specs else (options.spec or Spec()).describe()
     return report
+
+
+def _raw_positions(path: Path, results, unread) -> None:
+    """Give each result (and block not read) of a notebook the line and column of the .ipynb file
+    that hold it."""
+    from .notebook_json import notebook_positions
+    if not results and not unread:
+        return
+    try:
+        position = notebook_positions(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return
+    if position is None:
+        return
+    for r in results:
+        r.raw_line, r.raw_col = position(r.cell, r.line, r.col)
+    for u in unread:
+        u.raw_line = position(u.cell, u.line, 1)[0]
 
 
 def _evaluate_ahead(tasks) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from derive.github import escape_data, escape_property, render_github
-from derive.results import Counterexample, Report, Result
+from derive.results import Counterexample, Report, Result, Unread
 
 DERIVATIVE = r"\frac{\partial E}{\partial w_{11}^{(2)}}"
 
@@ -58,7 +58,7 @@ def test_notebook_claim_mentions_its_cell_and_korean_passes_through():
                     "exact: the difference is not 0", cell=4, title="은닉층")
     assert render_github(Report(results=[result])).splitlines()[0] == (
         "::error file=강의/ch2.ipynb,line=3,col=1,title=derive%3A refuted::"
-        "delta_hidden (notebook cell 4)%0Arefuted: exact: the difference is not 0")
+        "delta_hidden (notebook cell 4, line 3)%0Arefuted: exact: the difference is not 0")
 
 
 def test_only_proved_claims_print_only_the_summary():
@@ -71,3 +71,18 @@ def test_escaping_rules():
     assert escape_data("100% done\r\nnext: a, b") == "100%25 done%0D%0Anext: a, b"
     assert escape_property("100% done\r\nnext: a, b") == "100%25 done%0D%0Anext%3A a%2C b"
     assert escape_property("%3A") == "%253A"
+
+
+def test_notebook_claim_is_annotated_at_the_raw_json_line_and_unread_blocks_are_listed():
+    result = Result("ch2.ipynb", 3, 1, None, "a = b", "refuted", "exact", cell=4, raw_line=57, raw_col=9)
+    report = Report(results=[result], unread=[Unread("book/loss.md", 30, "{code-cell} block not read"),
+                                               Unread("ch2.ipynb", 2, "{raw} block not read", cell=5, raw_line=70)])
+    assert render_github(report).splitlines() == [
+        "::error file=ch2.ipynb,line=57,col=9,title=derive%3A refuted::a = b (notebook cell 4, line 3)%0Arefuted: exact",
+        "::notice file=book/loss.md,line=30,title=derive%3A not read::"
+        "{code-cell} block not read: derive skipped it, nothing in it was checked",
+        "::notice file=ch2.ipynb,line=70,title=derive%3A not read::"
+        "{raw} block not read: derive skipped it, nothing in it was checked",
+        "derive: 1 claim: 0 proved, 1 refuted, 0 undecided, 0 errors",
+        "derive: not read (skipped): book/loss.md:30: {code-cell} block not read; "
+        "ch2.ipynb:cell 5:2: {raw} block not read"]

@@ -67,8 +67,9 @@ def test_one_refuted_claim_gives_exactly_one_failure_at_its_line():
     failures = suite.findall("testcase/failure")
     assert len(failures) == 1 and suite.get("failures") == "1" and suite.get("errors") == "0"
     case = next(c for c in suite.findall("testcase") if c.find("failure") is not None)
-    assert case.get("name") == "notes/week3.md:20 dE_dw11_wrong"
-    assert case.get("classname") == "notes/week3.md"
+    assert case.get("name") == "dE_dw11_wrong: \u2202E/\u2202w_{11}^{(2)} = a_1^{(2)} t_1"
+    assert case.get("classname") == case.get("file") == "notes/week3.md"
+    assert case.get("line") == "20"
     assert case.get("time") == "0.500"
     failure = failures[0]
     assert failure.get("type") == "refuted"
@@ -84,16 +85,16 @@ def test_one_refuted_claim_gives_exactly_one_failure_at_its_line():
 def test_each_verdict_maps_to_its_element():
     suite = suite_of(render_junit(sample_report()))
     cases = {c.get("name"): c for c in suite.findall("testcase")}
-    assert list(cases["notes/week3.md:12 ok"]) == []
-    undecided = cases["notes/week3.md:28 \u2202E/\u2202x_1 = sigmoid(z)"].find("failure")
+    assert list(cases["ok: \u2202E/\u2202w_{11}^{(2)} = a_1^{(2)}"]) == []
+    undecided = cases["\u2202E/\u2202x_1 = sigmoid(z)"].find("failure")
     assert undecided.get("type") == "undecided"
     assert undecided.get("message") == "undecided: the sides agree at every point tried"
-    error = cases[r"notes/week3.md:40 \frac{a_1^{(3)}}{"].find("error")
+    error = cases[r"\frac{a_1^{(3)}}{"].find("error")
     assert error.get("type") == "error"
     assert error.get("message") == "notes/week3.md:40:17: cannot read the formula"
     assert error.text == "\\frac{a_1^{(3)}}{\n" + ERROR_DETAIL
-    assert "lecture/ch2.ipynb:cell 4:3 delta_hidden" in cases
-    assert "notes/matrix.tex:7 grad_W2" in cases
+    assert "delta_hidden: \\delta_1^{(2)} = x" in cases
+    assert "grad_W2: G = \\begin{pmatrix} a & b \\\\ + c & d \\end{pmatrix}" in cases
 
 
 def test_properties_carry_model_and_spans():
@@ -106,15 +107,15 @@ def test_korean_and_control_characters_survive_as_xml():
     result = Result("강의.md", 1, 1, None, r"a = \text{은닉층}", "error", "bad \x00 byte\x1b here")
     xml = render_junit(Report(results=[result]))
     case = suite_of(xml).find("testcase")
-    assert case.get("name") == "강의.md:1 a = \\text{은닉층}"
+    assert case.get("name") == "a = \\text{은닉층}"
     assert case.find("error").text == "a = \\text{은닉층}\nbad \ufffd byte\ufffd here"
 
 
 def test_long_claims_are_clipped_in_the_name():
     long = "a = " + " + ".join(f"x_{i}" for i in range(40))
     name = case_name(Result("f.md", 2, 1, None, long, "proved"))
-    assert name.startswith("f.md:2 a = x_0 + x_1") and name.endswith("\u2026")
-    assert len(name) == len("f.md:2 ") + 60
+    assert name.startswith("a = x_0 + x_1") and name.endswith("\u2026")
+    assert len(name) == 120
 
 
 def test_failure_text_without_members_or_counterexample():
@@ -125,3 +126,22 @@ def test_failure_text_without_members_or_counterexample():
 def test_empty_report():
     suite = suite_of(render_junit(Report()))
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("0", "0", "0")
+
+
+def test_names_do_not_change_when_lines_shift_and_repeats_are_numbered():
+    def report(shift: int) -> Report:
+        return Report(results=[proved(12 + shift), proved(20 + shift), proved(30 + shift, None),
+                               Result("notes/week3.md", 40 + shift, 17, None, "", "error",
+                                      f"notes/week3.md:{40 + shift}:17: unclosed $$ display math"),
+                               Result("lecture/ch2.ipynb", 3, 1, None, "a = b", "refuted", "exact",
+                                      cell=4, raw_line=57 + shift, raw_col=9)])
+    names = [[(c.get("name"), c.get("file")) for c in suite_of(render_junit(report(k))).findall("testcase")]
+             for k in (0, 5)]
+    assert names[0] == names[1] == [
+        ("ok: \u2202E/\u2202w_{11}^{(2)} = a_1^{(2)}", "notes/week3.md"),
+        ("ok: \u2202E/\u2202w_{11}^{(2)} = a_1^{(2)} (2)", "notes/week3.md"),
+        ("\u2202E/\u2202w_{11}^{(2)} = a_1^{(2)}", "notes/week3.md"),
+        ("error: unclosed $$ display math", "notes/week3.md"),
+        ("a = b", "lecture/ch2.ipynb")]
+    lines = [c.get("line") for c in suite_of(render_junit(report(5))).findall("testcase")]
+    assert lines == ["17", "25", "35", "45", "62"]           # the notebook's raw JSON line, not cell 4:3
