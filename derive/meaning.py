@@ -25,7 +25,7 @@ from . import printing
 from . import syntax as s
 from .derive import Derivative, Oracle
 from .errors import DeriveError, MeaningError, NotInNetwork, ShapeError
-from .model import Network, sigmoid
+from .model import Network, leaky, relu, sigmoid, step
 
 Value = sp.Expr | sp.ImmutableMatrix
 MATRIX_ALIAS = re.compile(r"^(A|W|Z)([0-9]+)$")
@@ -123,9 +123,27 @@ class Meaning:
 
     def _Call(self, node, env):
         v = self.value(node.arg, env)
-        f = {"sigmoid": sigmoid, "exp": sp.exp,
-             "sigmoid_prime": lambda u: sigmoid(u) * (1 - sigmoid(u))}[node.func]
+        f = FUNCTIONS[node.func]
         return v.applyfunc(f) if is_matrix(v) else f(v)
+
+    def _Max(self, node, env):
+        left, right = self.value(node.left, env), self.value(node.right, env)
+        for zero, u in ((left, right), (right, left)):
+            if not is_matrix(zero) and zero == 0:
+                return u.applyfunc(relu) if is_matrix(u) else relu(u)
+        if not is_matrix(left) and not is_matrix(right):
+            for small, u in ((left, right), (right, left)):
+                c = sp.cancel(small / u) if u != 0 else None
+                if c is not None and c.is_Rational and 0 < c < 1:
+                    return leaky(u, c)
+        raise _fail(MeaningError, "\\max of anything but 0 (or c z) and z", node,
+                    "\\max(0, z) (ReLU) or \\max(0.01 z, z) (leaky ReLU)")
+
+    def _Indicator(self, node, env):
+        left, right = self.value(node.left, env), self.value(node.right, env)
+        if not is_matrix(right) and right == 0:
+            return left.applyfunc(step) if is_matrix(left) else step(left)
+        raise _fail(MeaningError, "an indicator of anything but u > 0", node, "\\mathbb{1}[z > 0]")
 
     def _Frac(self, node, env):
         num, den = self.value(node.num, env), self.value(node.den, env)
@@ -246,6 +264,8 @@ class Meaning:
             return sp.Integer(env[name])
         if name in LEARNING_RATES and sub is None and layer is None:
             return self.net.alpha
+        if name == "m" and sub is None and layer is None and node.example is None and self.net.m > 1:
+            return sp.Integer(self.net.m)          # the batch size
         m = MATRIX_ALIAS.match(name)
         if m and sub is None and layer is None:
             return self._matrix(m.group(1), int(m.group(2)), node)
@@ -278,7 +298,9 @@ class Meaning:
 
     def _spelled(self, node: s.Sym) -> str:
         text = node.name + (f"_{{{node.sub}}}" if node.sub else "")
-        return text + (f"^{{({node.layer})}}" if node.layer else "")
+        layer = f"({node.layer})" if node.layer else ""
+        example = f"[{node.example}]" if node.example else ""
+        return text + (f"^{{{layer}{example}}}" if layer or example else "")
 
     def _defined(self, node: s.Sym, env) -> Value | None:
         key = definition_key(node)
@@ -341,23 +363,48 @@ class Meaning:
                 raise _fail(MeaningError, f"index {p} is not bound", node, "a number, or an index bound by \\sum")
         return out
 
+    def _example(self, node: s.Sym, env, text) -> tuple:
+        """The example index a per-example quantity carries in a mini-batch (none for one example)."""
+        m = self.net.m
+        if text is None:
+            if m > 1:
+                raise _fail(MeaningError, f"{self._spelled(node)} needs its example in a mini-batch of {m}",
+                            node, f"{node.name}^{{[n]}} with n in 1..{m}")
+            return ()
+        n = int(text) if text.isdigit() else env.get(text)
+        if n is None:
+            raise _fail(MeaningError, f"example index {text} is not bound", node, "\\sum_{n=1}^{m} around it")
+        if not 1 <= n <= m:
+            raise _fail(NotInNetwork, f"there is no example {n}" + (" (one example: no mini-batch)" if m == 1
+                        else f" (a mini-batch of {m})"), node, f"an example in 1..{m}")
+        return (n,) if m > 1 else ()
+
     def _quantity_key(self, node: s.Sym, env) -> tuple:
         name, L = node.name, self.net.L
+        if name == "x" and node.layer is not None and node.example is None and self.net.m > 1 \
+                and node.layer != "1":           # x^{(n)}: the n-th example's input
+            node = s.Sym(node.name, node.sub, None, node.layer, start=node.start, end=node.end)
         layer = self._layer(node)
         if name == "E":
             if layer is not None:
                 raise _fail(MeaningError, "E has no layer", node, "E or E_i")
             if node.sub is None:
+                if node.example is not None and self.net.m > 1:
+                    return ("En",) + self._example(node, env, node.example)
+                if node.example is not None:
+                    self._example(node, env, node.example)
                 return ("E",)
             key = ("E", self._indices(node, 1, env)[0])
+            if node.example is not None:
+                key += self._example(node, env, node.example)
         elif name == "x":
             if layer not in (None, 1):
                 raise _fail(MeaningError, "inputs x_i are layer 1", node, "x_i or a_i^{(1)}")
-            key = ("x", self._indices(node, 1, env)[0])
+            key = ("x", self._indices(node, 1, env)[0]) + self._example(node, env, node.example)
         elif name == "t":
             if layer not in (None, L):
                 raise _fail(MeaningError, f"targets t_i belong to the output layer {L}", node, f"t_i^{{({L})}}")
-            key = ("t", self._indices(node, 1, env)[0])
+            key = ("t", self._indices(node, 1, env)[0]) + self._example(node, env, node.example)
         elif name == "w":
             if layer is None or layer == 1:
                 raise _fail(MeaningError, "a weight needs its layer (2 or more)", node, "w_{ji}^{(l)}")
@@ -368,6 +415,8 @@ class Meaning:
             if layer == 1 and name in ("z", "b"):
                 raise _fail(MeaningError, f"layer 1 has no {name}", node, f"a layer in 2..{L}")
             key = (name, layer, self._indices(node, 1, env)[0])
+            if name in ("a", "z"):
+                key += self._example(node, env, node.example)
         if not self.net.has(key):
             raise _fail(NotInNetwork, f"{self._spelled(node)} does not exist in the "
                         f"{'-'.join(map(str, self.net.spec.layers))} network", node,
@@ -390,6 +439,9 @@ class Meaning:
     def _infer_range(self, body: s.Node, var: str, node) -> int:
         sizes = set()
         for n in walk(body):
+            if isinstance(n, s.Sym) and (n.example == var or (n.name == "x" and n.layer == var and self.net.m > 1)):
+                sizes.add(self.net.m)
+                continue
             if not isinstance(n, s.Sym) or not n.sub:
                 continue
             parts = n.sub.split(",") if "," in n.sub else (list(n.sub) if n.name == "w" else [n.sub])
@@ -409,6 +461,13 @@ class Meaning:
                         + (f" (sizes {sorted(sizes)})" if sizes else ""), node,
                         f"quantities indexed by {var} from one layer, or explicit limits \\sum_{{{var}=1}}^{{2}}")
         return sizes.pop()
+
+
+FUNCTIONS = {
+    "sigmoid": sigmoid, "exp": sp.exp, "tanh": sp.tanh, "log": sp.log, "relu": relu, "step": step,
+    "relu_prime": step, "sigmoid_prime": lambda u: sigmoid(u) * (1 - sigmoid(u)),
+    "tanh_prime": lambda u: 1 - sp.tanh(u) ** 2,
+}
 
 
 def derivative_symbol(of: sp.Expr, wrt: sp.Symbol) -> sp.Symbol:

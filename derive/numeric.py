@@ -96,7 +96,7 @@ def draw_points(net: Network, count: int = POINTS, seed: int = SEED) -> dict[sp.
     for last, value in net.relations.items():
         if net.quantities[last][0] == "t":
             others = [s for s in value.free_symbols]
-            out[last] = [_decimal(1 - sum(_thousandths(out[s][k]) for s in others)) for k in range(count)]
+            out[last] = [_decimal(1000 - sum(_thousandths(out[s][k]) for s in others)) for k in range(count)]
     return out
 
 
