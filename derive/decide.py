@@ -164,7 +164,22 @@ class Decider:
         d = self._decided[key]
         return Decision(d.verdict, d.detail, d.counterexample)
 
+    def unmodelled(self, *values) -> str | None:
+        """Why a claim about these values cannot be decided: it touches a quantity downstream of a
+        definition derive does not model (None when it does not)."""
+        tainted = self.net.tainted
+        if not tainted:
+            return None
+        symbols = set().union(*[v.free_symbols for v in values])
+        for symbol in list(symbols):
+            if symbol in self.derivatives:
+                symbols |= self.derivatives[symbol].about
+        return next((tainted[s] for s in sorted(symbols, key=str) if s in tainted), None)
+
     def _decide(self, lhs, rhs) -> Decision:
+        reason = self.unmodelled(lhs, rhs)
+        if reason:
+            return Decision(UNDECIDED, f"this depends on a definition derive cannot model: {reason}")
         left = list(lhs) if is_matrix(lhs) else [lhs]
         right = list(rhs) if is_matrix(rhs) else [rhs]
         if _shape(lhs) != _shape(rhs):

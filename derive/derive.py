@@ -29,6 +29,7 @@ class Derivative:
 
     normal: sp.Expr
     raw: sp.Expr
+    about: frozenset = frozenset()      # the quantities differentiated and differentiated by
 
     def __repr__(self) -> str:
         return f"Derivative({self.normal})"
@@ -62,6 +63,8 @@ class Oracle:
                                               raw=sp.Add(*[d.raw for d in parts]))
             else:
                 self._cache[key] = self._differentiate(expr, wrt)
+            d = self._cache[key]
+            self._cache[key] = Derivative(d.normal, d.raw, frozenset(expr.free_symbols | {self.net[wrt]}))
         return self._cache[key]
 
     def gradient(self, parameter: tuple) -> Derivative:

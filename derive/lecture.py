@@ -2,9 +2,10 @@
 
 1. `documents` finds the math spans (Markdown, LaTeX, notebooks) with their positions.
 2. Each span is parsed; the pieces are linked into statements across blocks (`=` and `+` leads).
-3. The network is read from the document (`infer_spec`): layer sizes from the units its
-   definitions name, the W layout from its W^{(l)} = pmatrix definitions, the loss from its first
-   definition of E; front matter or `--model` override it.
+3. The network is read from the document (`infer_spec`, `forward_pass.read_model`): layer sizes
+   from the units its definitions name, the W layout from its W^{(l)} = pmatrix definitions, each
+   layer's activation, the loss and the mini-batch from its forward pass; front matter or `--model`
+   set sizes and layout, and may state the rest, which the forward pass must not contradict.
 4. Every statement is checked (`check.Checker`); a wrong member made of several parts (a `+` line
    continuing it) is narrowed to the part that is wrong, by comparing it part by part with a
    member of the same chain that is right.
@@ -22,6 +23,7 @@ from .chains import EXPRESSION, Assembler, classify
 from .check import Checker, Options, workspace_for
 from .documents import read_document
 from .errors import DeriveError, ModelError, NotInNetwork
+from .forward_pass import read_model
 from .meaning import walk
 from .model import Spec
 from .parse import locate, parse
@@ -62,10 +64,16 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             states[k] = "unreadable"
     statements = assembler.statements
     try:
-        spec = options.spec or front_matter_spec(text or "") or infer_spec(statements)
+        stated = options.spec or front_matter_spec(text or "")
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
-        spec = Spec()
+        stated = None
+    try:
+        spec, conflicts = read_model(statements, infer_spec(statements), stated)
+    except ModelError as e:
+        results.append(_error_result(e.located(display, 1, 1), display))
+        spec, conflicts = stated or Spec(), []
+    results.extend(_error_result(e.located(display, 1, 1), display) for e in conflicts)
     checker = Checker(workspace_for(spec, workspaces), display, options)
     for st in statements:
         st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)

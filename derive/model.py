@@ -60,6 +60,7 @@ class Spec:
     layout: str = "source-major"
     batch: int = 1
     stated: frozenset = field(default=frozenset(), compare=False)
+    unmodelled: tuple = ()          # (("layer", l, reason) | ("loss", None, reason), ...) from the document
 
     def __post_init__(self):
         if len(self.layers) < 2 or any(not isinstance(n, int) or n < 1 for n in self.layers):
@@ -117,8 +118,9 @@ class Spec:
         sizes = "-".join(str(n) for n in self.layers)
         acts = self.activation if isinstance(self.activation, str) else ",".join(self.activation)
         batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
+        missing = "".join(f"; not modelled: {reason}" for _, _, reason in self.unmodelled)
         return (f"{sizes} {acts} network, {LOSSES[self.loss]}{batch}, row vectors "
-                f"Z = A.W + b, {LAYOUTS[self.layout]}")
+                f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
 
 
 def index_text(*indices: int) -> str:
@@ -442,6 +444,21 @@ class Network:
             out[forward(act, z)] = symbol
             if act in ("relu", "leaky-relu"):
                 out[step(z)] = self["h", l, j, *e]
+        return out
+
+    # -- what the document defines but derive does not model ------------------------------------
+    @cached_property
+    def tainted(self) -> dict[sp.Symbol, str]:
+        """Quantities downstream of an unmodelled definition -> the reason (a claim touching one is
+        undecided): for a layer l, the outputs of l and everything after; for the loss, E."""
+        out: dict = {}
+        for what, layer, reason in self.spec.unmodelled:
+            for key, symbol in self.symbols.items():
+                downstream = key[0] in ("E", "En") or (
+                    what == "layer" and key[0] in ("a", "h", "S", "z") and len(key) > 1
+                    and (key[1] > layer or (key[1] == layer and key[0] != "z")))
+                if downstream and symbol not in out:
+                    out[symbol] = reason
         return out
 
     # -- matrices ---------------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""The network a document defines, read from its forward pass.
+
+A document defines its network by writing it: `a_j^{(2)} = \\tanh(z_j^{(2)})`,
+`a_1^{(3)} = z_1^{(3)}`, `a = \\max(0, z)`, `a_j = e^{z_j} / \\sum_k e^{z_k}`, `E = -\\sum_i t_i \\log a_i`,
+`E = \\frac{1}{2m} \\sum_n \\sum_i ...`.  Each such definition is read with the notation's meaning in a
+probe network of the document's sizes, and its value is compared with every family's forward rule
+(families.py) at random points: the family whose rule it equals is the layer's (or the loss's).
+The comparison only chooses the model; the definition stays a claim and is decided like any other
+under the model chosen, so a wrong choice could not prove it.
+
+A definition that equals no family (softplus, z^2, |t - a|) is *unmodelled*: the Spec records it
+with its line, and every claim that depends on the quantities downstream of it is undecided with
+that reason.  Settings stated in a front matter or --model that contradict the document's forward
+pass are errors at the definition's line; the document's forward pass is the network.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import sympy as sp
+
+from . import syntax as s
+from .errors import DeriveError, ModelError
+from .families import ACTIVATIONS, LOSSES, forward, loss_term
+from .meaning import Meaning, walk
+from .model import Network, Spec
+
+PROBES = 3
+
+
+def read_model(statements, inferred: Spec, stated: Spec | None) -> tuple[Spec, list[DeriveError]]:
+    """The document's network: sizes and layout as `inferred` (or `stated`, which wins for those),
+    activations, loss and batch from the forward pass where it defines them."""
+    base = inferred
+    if stated is not None:               # an explicit Spec (--model 2-3-1) sets what it states, or everything
+        every = not stated.stated
+        base = replace(stated, layers=stated.layers if every or "layers" in stated.stated else inferred.layers,
+                       layout=stated.layout if every or "layout" in stated.stated else inferred.layout)
+    batch = _batch(statements)
+    if batch is None:
+        batch = base.batch
+    probe = Network(replace(base, activation="sigmoid", loss="half-sse", batch=batch, unmodelled=()))
+    meaning = Meaning(probe)
+    found: dict = {}                       # layer -> (family or None, part); "loss" -> ...
+    for st in statements:
+        if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
+            continue
+        head, part = st.head.parts[0].expr, st.members[1].parts[0]
+        if not isinstance(head, s.Sym):
+            continue
+        if head.name in ("a", "A") and head.layer and head.layer.isdigit() and 2 <= int(head.layer) <= probe.L:
+            layer = int(head.layer)
+            family = _activation(meaning, probe, layer, head, part.expr) if layer not in found else "unknown"
+            if family != "unknown":
+                found[layer] = (family, part)
+        elif head.name == "E" and head.sub is None and head.layer is None and head.example is None:
+            family = "unknown" if "loss" in found else _loss(meaning, probe, _with_layer(part.expr, probe.L),
+                                                               statements)
+            if family != "unknown":
+                found["loss"] = (family, part)
+    problems: list[DeriveError] = []
+    activations = list(base.activations)
+    unmodelled = []
+    declared = stated.stated if stated else frozenset()
+    for layer in range(2, probe.L + 1):
+        if layer not in found:
+            continue
+        family, part = found[layer]
+        line = _line(part)
+        if family is None:
+            unmodelled.append(("layer", layer, f"the activation of layer {layer} defined at line {line} "
+                               "is none that derive models (" + ", ".join(ACTIVATIONS) + ")"))
+            continue
+        if "activation" in declared and stated.activations[layer - 2] != family:
+            problems.append(_conflict(part, f"this defines layer {layer} as {family}, but the model "
+                                      f"setting says {stated.activations[layer - 2]}", family))
+        activations[layer - 2] = family
+    loss = base.loss
+    if "loss" in found:
+        family, part = found["loss"]
+        if family is None:
+            unmodelled.append(("loss", None, f"the loss defined at line {_line(part)} is none that derive "
+                               "models (" + ", ".join(LOSSES) + ")"))
+        else:
+            if "loss" in declared and stated.loss != family:
+                problems.append(_conflict(part, f"this defines the loss as {family}, but the model setting "
+                                          f"says {stated.loss}", family))
+            loss = family
+    if "batch" in declared and stated.batch != batch and _batch(statements) is not None:
+        problems.append(ModelError(f"the document uses a mini-batch of {batch}, but the model setting "
+                                   f"says batch: {stated.batch}"))
+    spec = replace(base, activation=tuple(activations), loss=loss, batch=batch, unmodelled=tuple(unmodelled))
+    return spec, problems
+
+
+def _line(part) -> int:
+    return part.source.position(part.start)[0] if part.source else 1
+
+
+def _conflict(part, message: str, family: str) -> DeriveError:
+    err = ModelError(message, expected=f"the model setting {family!r}, or no setting (the document's "
+                     "forward pass is the network)")
+    if part.source is not None:
+        line, col = part.source.position(part.start)
+        err.located(part.source.file, line, col, part.source.line_text(line))
+    return err
+
+
+def _batch(statements) -> int | None:
+    """The mini-batch size: `m = 3` if the document says it, else the largest example index it names
+    (at least 2 when it names examples only by letter), else None (one example)."""
+    largest, any_example = 0, False
+    for st in statements:
+        if len(st.members) == 2 and len(st.head.parts) == 1 and len(st.members[1].parts) == 1:
+            head, value = st.head.parts[0].expr, st.members[1].parts[0].expr
+            if isinstance(head, s.Sym) and head.name == "m" and not head.sub and isinstance(value, s.Num) \
+                    and value.text.isdigit() and int(value.text) >= 1:
+                return int(value.text)
+        for member in st.members:
+            for part in member.parts:
+                for n in walk(part.expr):
+                    if isinstance(n, s.Sym) and n.example is not None:
+                        any_example = True
+                        if n.example.isdigit():
+                            largest = max(largest, int(n.example))
+    if not any_example:
+        return None
+    return max(largest, 2)
+
+
+def _value(meaning: Meaning, expr, env: dict):
+    try:
+        return meaning.value(expr, meaning._bind_sum_bounds(expr, env))
+    except DeriveError:
+        return None
+
+
+def _free_letters(head: s.Sym) -> dict:
+    env = {}
+    for text in (head.sub, head.example):
+        if text and text.isalpha() and len(text) == 1:
+            env[text] = 1
+    return env
+
+
+def _activation(meaning: Meaning, net: Network, layer: int, head: s.Sym, expr) -> str | None:
+    """The family whose forward rule this definition of a_j^{(l)} (or A^{(l)}) is, else None."""
+    env = _free_letters(head)
+    value = _value(meaning, expr, env)
+    if value is None:                    # unreadable: unmodelled if it is a rule of z at all
+        return None if _mentions(expr, ("z", "Z")) else "unknown"
+    unit = int(head.sub) if head.sub and head.sub.isdigit() else 1
+    if isinstance(value, sp.MatrixBase):
+        if value.shape[1] < unit:
+            return "unknown"
+        value = value[0, unit - 1]
+    e = net.ex(int(head.example) if head.example and head.example.isdigit() else 1)
+    zs = [net["z", layer, k, *e] for k in net.units(layer)]
+    if value.free_symbols - set(zs) - {net["a", layer, unit, *e]}:
+        return "unknown"                 # not a forward rule in this layer's z alone
+    rng = random.Random(17)
+    points = [{z: sp.Float(rng.uniform(-2, 2)) for z in zs} for _ in range(PROBES)]
+    for family in ACTIVATIONS:
+        for k in [unit - 1] + [k for k in range(len(zs)) if k != unit - 1]:   # a_1 = f(z_2) is a typo in f's layer
+            if family == "softmax":
+                rule = sp.exp(zs[k]) / sp.Add(*[sp.exp(z) for z in zs])
+            else:
+                rule = forward(family, zs[k])
+            if all(_same(value, rule, p) for p in points):
+                return family
+    return None
+
+
+def _loss(meaning: Meaning, net: Network, expr, statements) -> str | None:
+    """The loss family this definition of E is, else None."""
+    value = _value(meaning, expr, {})
+    if value is None or isinstance(value, sp.MatrixBase):
+        return None if _mentions(expr, ("a", "A", "t", "T", "y")) else "unknown"
+    parts = _loss_parts(meaning, net, statements)
+    value = value.xreplace(parts)
+    outputs = [net["a", net.L, i, *net.ex(n)] for n in net.examples for i in net.units(net.L)]
+    targets = [net["t", i, *net.ex(n)] for n in net.examples for i in net.units(net.L)]
+    if value.free_symbols - set(outputs) - set(targets):
+        return "unknown"
+    rng = random.Random(23)
+    for family in LOSSES:
+        rule = sp.Add(*[loss_term(family, net["t", i, *net.ex(n)], net["a", net.L, i, *net.ex(n)], net.size(net.L))
+                        for n in net.examples for i in net.units(net.L)]) / net.m
+        points = [{**{a: sp.Float(rng.uniform(0.05, 0.95)) for a in outputs},
+                   **{t: sp.Float(rng.uniform(0.05, 0.95)) for t in targets}} for _ in range(PROBES)]
+        if all(_same(value, rule, p) for p in points):
+            return family
+    return None
+
+
+def _loss_parts(meaning, net, statements) -> dict:
+    """E_i and E^{[n]} as the document defines them (E = E_1 + E_2 written with them)."""
+    out = {}
+    for st in statements:
+        if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
+            continue
+        head = st.head.parts[0].expr
+        if isinstance(head, s.Sym) and head.name == "E" and (head.sub or head.example) and not head.layer:
+            try:
+                symbol = meaning.name_value(head, {})
+            except DeriveError:
+                continue
+            value = _value(meaning, st.members[1].parts[0].expr, {})
+            if value is not None and not isinstance(value, sp.MatrixBase) and symbol not in out:
+                out[symbol] = value
+    return out
+
+
+def _mentions(expr, names) -> bool:
+    return any(isinstance(n, s.Sym) and n.name in names for n in walk(expr))
+
+
+def _with_layer(node, layer: int):
+    """The tree with the output layer given to a, z and t written without one (E = -sum_i t_i log a_i)."""
+    if isinstance(node, s.Sym):
+        if node.name in ("a", "z", "t") and node.layer is None and node.sub:
+            return replace(node, layer=str(layer))
+        return node
+    if not isinstance(node, s.Node):
+        return node
+    changes = {}
+    for key, value in vars(node).items():
+        if isinstance(value, s.Node):
+            new = _with_layer(value, layer)
+            if new is not value:
+                changes[key] = new
+        elif isinstance(value, tuple) and value and isinstance(value[0], tuple):
+            rows = tuple(tuple(_with_layer(c, layer) for c in row) for row in value)
+            if rows != value:
+                changes[key] = rows
+    return replace(node, **changes) if changes else node
+
+
+def _same(value, rule, point) -> bool:
+    try:
+        left = complex(value.xreplace(point).evalf())
+        right = complex(rule.xreplace(point).evalf())
+    except (TypeError, ValueError):
+        return False
+    return abs(left - right) <= 1e-12 * max(1.0, abs(left), abs(right))
