@@ -17,6 +17,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import sympy as sp
+
 from . import syntax as s
 from .chains import CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
 from .decide import Decider, Decision
@@ -118,7 +120,7 @@ class Checker:
             if key in self.definitions:
                 st.extra["first"] = self.definitions[key]
             else:
-                self.definitions[key] = Definition(key, st.members[1])
+                self.definitions[key] = Definition(key, st.members[1], head)
 
     # -- claims -----------------------------------------------------------------------------------
     def results(self, st: Statement) -> list[Result]:
@@ -158,6 +160,8 @@ class Checker:
             return []
         if head.sub is None:
             z = net.matrix("Z", layer)
+        elif len(head.sub) == 1 and head.sub.isalpha() and net.m == 1:
+            z = sp.ImmutableMatrix([[net["z", layer, j]] for j in net.units(layer)])
         elif head.sub.isdigit() and net.has(("z", layer, int(head.sub)) + net.ex(1)) and net.m == 1:
             z = net["z", layer, int(head.sub)]
         else:
@@ -329,10 +333,14 @@ class Checker:
             for part in member.parts:
                 for n in walk(part.expr):
                     key = definition_key(n) if isinstance(n, s.Sym) else None
-                    if key and key != own and key in self.definitions and key not in used:
-                        first = self.definitions[key].member.parts[0]
+                    definition = self.definitions.get(key) if key else None
+                    if key and definition is None:
+                        definition = self.meaning._template(n)[0]
+                        key = definition.name if definition else None
+                    if definition is not None and key != own and key not in used:
+                        first = definition.member.parts[0]
                         if first.source is not None:
-                            used[key] = (self.definitions[key], first.source.position(first.start)[0])
+                            used[key] = (definition, first.source.position(first.start)[0])
         if not used:
             return ""
         return "; it uses " + ", ".join(f"{_latex_name(key)} as defined at line {line}"

@@ -54,6 +54,7 @@ class Definition:
 
     name: str
     member: s.Member
+    head: s.Sym | None = None
 
 
 class Meaning:
@@ -69,26 +70,47 @@ class Meaning:
         self._values: dict = {}
 
     # -- entry points ------------------------------------------------------------------------------
-    def member_value(self, member: s.Member) -> Value:
-        """The value of a member: the sum of its parts, each evaluated where it was written."""
+    def member_value(self, member: s.Member, outer: dict | None = None) -> Value:
+        """The value of a member: the sum of its parts, each evaluated where it was written.
+        `outer` binds indices from outside (a template definition delta_j used as delta_1)."""
         total = None
         for part in member.parts:
-            v = self.part_value(part)
+            v = self.part_value(part, outer)
             total = v if total is None else self._add(total, v, part.expr, "+")
         return total
 
-    def part_value(self, part: s.Part) -> Value:
-        """The value of one part; the same expression (a restated definition) is evaluated once."""
+    def part_value(self, part: s.Part, outer: dict | None = None) -> Value:
+        """The value of one part; the same expression (a restated definition) is evaluated once.
+
+        An index no sum binds (j in a_j^{(2)} = tanh(z_j^{(2)}), i and j in w_{ji}) makes the part a
+        statement for every index: its value is the column of the values for each index in range
+        (indices in alphabetical order), so that two members with the same free indices compare
+        entry by entry."""
         from .parse import locate
-        if part.expr in self._values:
-            return self._values[part.expr]
+        outer = outer or {}
+        key = (part.expr, tuple(sorted(outer.items())))
+        if key in self._values:
+            return self._values[key]
         try:
-            env = self._bind_sum_bounds(part.expr, {})
-            value = self.value(part.expr, env)
+            env = self._bind_sum_bounds(part.expr, dict(outer))
+            free = sorted(free_indices(part.expr, set(env)))
+            value = self._stacked(part.expr, env, free) if free else self.value(part.expr, env)
         except DeriveError as err:
             raise locate(err, part.source, getattr(err, "offset", part.start)) from None
-        self._values[part.expr] = value
+        self._values[key] = value
         return value
+
+    def _stacked(self, expr: s.Node, env: dict, free: list[str]) -> Value:
+        import itertools
+        ranges = [range(1, self._infer_range(expr, var, expr) + 1) for var in free]
+        entries = []
+        for binding in itertools.product(*ranges):
+            v = self.value(expr, {**env, **dict(zip(free, binding))})
+            if is_matrix(v):
+                raise _fail(MeaningError, f"a matrix in a statement for every {', '.join(free)}", expr,
+                            "scalars when an index is free")
+            entries.append([v])
+        return sp.ImmutableMatrix(entries)
 
     # -- evaluation ---------------------------------------------------------------------------------
     def value(self, node: s.Node, env: dict) -> Value:
@@ -303,17 +325,40 @@ class Meaning:
         return text + (f"^{{{layer}{example}}}" if layer or example else "")
 
     def _defined(self, node: s.Sym, env) -> Value | None:
+        node = _bound(node, env)
         key = definition_key(node)
-        definition = self.definitions.get(key)
+        definition, outer = self.definitions.get(key), {}
+        if definition is None:
+            definition, outer = self._template(node)
         if definition is None:
             return None
         if key in self._evaluating:
             raise _fail(MeaningError, f"{key} is defined in terms of itself", node)
         self._evaluating.add(key)
         try:
-            return self.member_value(definition.member)
+            value = self.member_value(definition.member, outer)
         finally:
             self._evaluating.discard(key)
+        if outer and is_matrix(value) and value.shape == (1, 1):
+            value = value[0, 0]
+        return value
+
+    def _template(self, node: s.Sym):
+        """A definition written for every index (delta_j^{(2)} = ...) that this name (delta_1^{(2)})
+        is an instance of, with the binding of its index letters."""
+        if not node.sub:
+            return None, {}
+        digits = node.sub.split(",") if "," in node.sub else list(node.sub)
+        if not all(d.isdigit() for d in digits):
+            return None, {}
+        for definition in self.definitions.values():
+            head = definition.head
+            if head is None or head.name != node.name or head.layer != node.layer or not head.sub:
+                continue
+            letters = head.sub.split(",") if "," in head.sub else list(head.sub)
+            if len(letters) == len(digits) and all(x.isalpha() and len(x) == 1 for x in letters):
+                return definition, {x: int(d) for x, d in zip(letters, digits)}
+        return None, {}
 
     def _loss(self, layer: int, node) -> Value:
         """loss_l: the error term of layer l, dE/dZ^{(l)} (the lecture's loss\\_3, loss\\_2)."""
@@ -480,6 +525,50 @@ def derivative_symbol(of: sp.Expr, wrt: sp.Symbol) -> sp.Symbol:
     symbol = sp.Symbol(ident)
     printing.DISPLAY[symbol] = f"\\frac{{\\partial {top}}}{{\\partial {printing.display_name(wrt)}}}"
     return symbol
+
+
+def index_letters(node: s.Sym) -> list[str]:
+    """The letters a name is indexed by: j in a_j^{(2)}, j and i in w_{ji}, n in a_i^{(3)[n]}."""
+    out = []
+    if node.sub:
+        parts = node.sub.split(",") if "," in node.sub else (list(node.sub) if len(node.sub) <= 2 else [node.sub])
+        out += [p for p in parts if len(p) == 1 and p.isalpha()]
+    if node.example and len(node.example) == 1 and node.example.isalpha():
+        out.append(node.example)
+    return out
+
+
+def free_indices(node, bound: set) -> set[str]:
+    """Index letters no sum around them (nor `bound`) binds."""
+    if isinstance(node, s.Sum):
+        return free_indices(node.body, bound | {node.var})
+    if isinstance(node, s.Sym):
+        if node.name in SUM_BOUNDS and not node.sub:
+            return set()
+        return set(index_letters(node)) - bound
+    out = set()
+    for value in vars(node).values():
+        if isinstance(value, s.Node):
+            out |= free_indices(value, bound)
+        elif isinstance(value, tuple):
+            for row in value:
+                for item in (row if isinstance(row, tuple) else (row,)):
+                    if isinstance(item, s.Node):
+                        out |= free_indices(item, bound)
+    return out
+
+
+def _bound(node: s.Sym, env: dict) -> s.Sym:
+    """The name with the index letters env binds written as numbers (delta_j -> delta_1)."""
+    from dataclasses import replace
+    if not node.sub or not env:
+        return node
+    parts = node.sub.split(",") if "," in node.sub else (list(node.sub) if len(node.sub) <= 2 else [node.sub])
+    if not any(p in env for p in parts):
+        return node
+    digits = [str(env[p]) if p in env else p for p in parts]
+    sub = ",".join(digits) if "," in node.sub or any(len(d) > 1 for d in digits) else "".join(digits)
+    return replace(node, sub=sub)
 
 
 def walk(node):
