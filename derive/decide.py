@@ -200,7 +200,8 @@ class Decider:
         counterexample = self._counterexample(lhs, rhs, left, right, diffs, nonzero, numeric_ok)
         if counterexample is not None:
             how = "exact: the difference is not 0" if not opaque else "a point where the sides differ"
-            return Decision(REFUTED, f"{how}; {self._where(lhs, nonzero)}", counterexample)
+            pattern = self._pattern([diffs[k] for k in nonzero], counterexample)
+            return Decision(REFUTED, f"{how}; {self._where(lhs, nonzero)}{pattern}", counterexample)
         if not opaque:
             return Decision(UNDECIDED, "the exact difference is not 0, but no point separating the "
                             "sides was found (the difference is too small to show numerically)")
@@ -209,6 +210,26 @@ class Decider:
                             f"{len(numeric_ok)} points agree within {RTOL:g}")
         return Decision(UNDECIDED, "the sides agree at every point tried, but the difference could not "
                         "be brought to 0 (it involves sigmoid or exp of something that is not a unit's z)")
+
+    def _pattern(self, diffs, counterexample) -> str:
+        """For ReLU networks: which units are active at the counterexample, and whether the claim
+        holds only in the case where the steps it involves are all 1 (written for active units)."""
+        steps = sorted(set().union(*[d.free_symbols for d in diffs]) & set(self.net.steps), key=str)
+        if not steps:
+            return ""
+        k = counterexample.index
+        states = []
+        for h in steps:
+            key = self.net.quantities[h]
+            z = self.net["z", *key[1:]]
+            value = float(np.asarray(self.evaluator.values[z])[k])
+            states.append(f"{printing.display_name(z)} = {value:.4g}, so unit {key[2]} of layer {key[1]} is "
+                          + ("active" if value > 0 else "inactive"))
+        active = {h: 1 for h in steps}
+        only_active = all(self.is_zero(d.xreplace(active)) for d in diffs)
+        case = (" — the claim holds only where these units are active (the step already set to 1), "
+                "not in every activation pattern") if only_active else ""
+        return "; at this point " + ", ".join(states) + case
 
     def _where(self, lhs, nonzero) -> str:
         if not is_matrix(lhs):
@@ -239,8 +260,10 @@ class Decider:
             n = len(left)
             l_vals, r_vals = exact[:n], exact[n:]
             if any(abs(a - b) > 1e-30 * max(1, abs(a), abs(b)) for a, b in zip(l_vals, r_vals)):
-                return Counterexample(point=self.evaluator.point(k), lhs=_shaped(lhs, l_vals),
-                                      rhs=_shaped(rhs, r_vals), difference=self._difference(diffs, lhs))
+                found = Counterexample(point=self.evaluator.point(k), lhs=_shaped(lhs, l_vals),
+                                       rhs=_shaped(rhs, r_vals), difference=self._difference(diffs, lhs))
+                found.index = k
+                return found
         return None
 
     def _shape_counterexample(self, lhs, rhs):
@@ -250,11 +273,34 @@ class Decider:
                               rhs=_shaped(rhs, values[n:]), difference="(the shapes differ)")
 
     def _difference(self, diffs, lhs) -> str:
-        shown = [_tidy(d) for d in diffs]
+        shown = [self._tidy(d) for d in diffs]
         if not is_matrix(lhs):
             return shown[0]
         cols = lhs.shape[1]
         return "[" + "; ".join(", ".join(shown[r * cols:(r + 1) * cols]) for r in range(lhs.shape[0])) + "]"
+
+    def _tidy(self, d: sp.Expr) -> str:
+        """The difference, factored when that is cheap, as text in the lecture's names; a long one
+        (deep linear or ReLU layers expand to many terms) is summarised by its size."""
+        terms = None
+        for domain in self._ring:
+            try:
+                value = domain.from_expr(d)
+            except (ValueError, TypeError, ZeroDivisionError, sp.PolynomialError):
+                continue
+            numerator = value.numer if type(value).__name__ == "FracElement" else value
+            terms = len(numerator.terms())
+            if terms > MAX_SHOWN_TERMS:
+                return f"(a polynomial of {terms} terms in the leaves and node values; not shown)"
+            d = value.as_expr()
+            break
+        if terms is None:
+            d = sp.expand(d)
+        if d == 0:
+            return "0"
+        if sp.count_ops(d) <= 300:
+            d = sp.factor(d)
+        return printing.text(d)
 
     def _simplifies_to_zero(self, diffs) -> bool:
         back, net = {}, self.net
@@ -307,11 +353,4 @@ def _shaped(v, values):
     return [floats[r * cols:(r + 1) * cols] for r in range(v.shape[0])]
 
 
-def _tidy(d: sp.Expr) -> str:
-    """The difference, factored when that is cheap, as text in the lecture's names."""
-    d = sp.expand(d)
-    if d == 0:
-        return "0"
-    if sp.count_ops(d) <= 300:
-        d = sp.factor(d)
-    return printing.text(d)
+MAX_SHOWN_TERMS = 60

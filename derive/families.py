@@ -42,9 +42,17 @@ class sigmoid(sp.Function):
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return 1 / (1 + sp.exp(-arg))
 
+    def _eval_evalf(self, prec):
+        return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
+
 
 class step(sp.Function):
     """The unit step 1[u > 0], ReLU's local derivative (its own derivative is 0 wherever it exists)."""
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_Number:
+            return sp.S.One if arg > 0 else sp.S.Zero
 
     def fdiff(self, argindex=1):
         return sp.S.Zero
@@ -53,12 +61,22 @@ class step(sp.Function):
 class relu(sp.Function):
     """max(0, u); its local derivative is the step 1[u > 0]."""
 
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_Number:
+            return arg if arg > 0 else sp.S.Zero
+
     def fdiff(self, argindex=1):
         return step(self.args[0])
 
 
 class leaky(sp.Function):
     """Leaky ReLU max(c u, u) with slope c in (0, 1): leaky(u, c); local derivative c + (1 - c) step(u)."""
+
+    @classmethod
+    def eval(cls, arg, c):
+        if arg.is_Number:
+            return arg if arg > 0 else c * arg
 
     def fdiff(self, argindex=1):
         c = self.args[1]

@@ -226,6 +226,8 @@ def infer_spec(statements) -> Spec:
                 for n in walk(part.expr):
                     if isinstance(n, s.Sym):
                         _mention(n, mentioned, count)
+                    elif isinstance(n, s.Sum) and isinstance(n.upper, s.Num) and n.upper.text.isdigit():
+                        _sum_range(n, int(n.upper.text), lambda layer, unit: note(defined, layer, unit))
         if len(st.members) < 2 or len(st.head.parts) != 1:
             continue
         head = st.head.parts[0].expr
@@ -256,6 +258,23 @@ def infer_spec(statements) -> Spec:
         return default.layers[l - 1] if l <= len(default.layers) else default.layers[-1]
     layers = tuple(max(defined.get(l) or usual(l), mentioned.get(l, 0)) for l in range(1, depth + 1))
     return Spec(layers=layers, layout=layout)
+
+
+def _sum_range(sum_node: s.Sum, upper: int, note) -> None:
+    """\\sum_{k=1}^{3} t_k^{(3)}: the layers whose units k runs over have (at least) `upper` units."""
+    for n in walk(sum_node.body):
+        if not isinstance(n, s.Sym) or not n.sub:
+            continue
+        parts = n.sub.split(",") if "," in n.sub else list(n.sub)
+        if sum_node.var not in parts:
+            continue
+        layer = int(n.layer) if n.layer and n.layer.isdigit() else None
+        if n.name == "x":
+            note(1, upper)
+        elif n.name == "w" and layer and len(parts) == 2:
+            note(layer if parts.index(sum_node.var) == 0 else layer - 1, upper)
+        elif layer and n.name in ("a", "z", "b", "t", "delta"):
+            note(layer, upper)
 
 
 def _mention(n: s.Sym, mentioned: dict, note) -> None:
