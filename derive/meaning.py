@@ -325,7 +325,7 @@ class Meaning:
         return text + (f"^{{{layer}{example}}}" if layer or example else "")
 
     def _defined(self, node: s.Sym, env) -> Value | None:
-        node = _bound(node, env)
+        node = _bound_example(_bound(node, env), env)
         key = definition_key(node)
         definition, outer = self.definitions.get(key), {}
         if definition is None:
@@ -344,20 +344,31 @@ class Meaning:
         return value
 
     def _template(self, node: s.Sym):
-        """A definition written for every index (delta_j^{(2)} = ...) that this name (delta_1^{(2)})
-        is an instance of, with the binding of its index letters."""
-        if not node.sub:
-            return None, {}
-        digits = node.sub.split(",") if "," in node.sub else list(node.sub)
-        if not all(d.isdigit() for d in digits):
+        """A definition written for every index (delta_j^{(2)} = ..., delta_k^{(3)[n]} = ...) that this
+        name (delta_1^{(2)}, delta_2^{(3)[1]}) is an instance of, with the binding of its letters."""
+        digits = (node.sub.split(",") if "," in node.sub else list(node.sub)) if node.sub else []
+        digits += [node.example] if node.example else []
+        if not digits or not all(d.isdigit() for d in digits):
             return None, {}
         for definition in self.definitions.values():
             head = definition.head
-            if head is None or head.name != node.name or head.layer != node.layer or not head.sub:
+            if head is None or head.name != node.name or head.layer != node.layer:
                 continue
-            letters = head.sub.split(",") if "," in head.sub else list(head.sub)
-            if len(letters) == len(digits) and all(x.isalpha() and len(x) == 1 for x in letters):
-                return definition, {x: int(d) for x, d in zip(letters, digits)}
+            if bool(head.sub) != bool(node.sub) or bool(head.example) != bool(node.example):
+                continue
+            letters = (head.sub.split(",") if "," in head.sub else list(head.sub)) if head.sub else []
+            letters += [head.example] if head.example else []
+            if len(letters) != len(digits):
+                continue
+            binding = {}
+            for x, d in zip(letters, digits):
+                if x.isalpha() and len(x) == 1:
+                    binding[x] = int(d)
+                elif x != d:
+                    break
+            else:
+                if binding:
+                    return definition, binding
         return None, {}
 
     def _loss(self, layer: int, node) -> Value:
@@ -571,6 +582,13 @@ def _bound(node: s.Sym, env: dict) -> s.Sym:
     return replace(node, sub=sub)
 
 
+def _bound_example(node: s.Sym, env: dict) -> s.Sym:
+    from dataclasses import replace
+    if node.example and node.example in env:
+        return replace(node, example=str(env[node.example]))
+    return node
+
+
 def walk(node):
     """Every node of a tree, parents first."""
     yield node
@@ -587,4 +605,5 @@ def walk(node):
 def definition_key(node: s.Sym) -> str:
     """The name under which a definition is kept: `loss_3`, `delta_1^(2)`, `g`."""
     key = node.name + (f"_{node.sub}" if node.sub else "")
-    return key + (f"^({node.layer})" if node.layer else "")
+    key += f"^({node.layer})" if node.layer else ""
+    return key + (f"[{node.example}]" if node.example else "")

@@ -171,9 +171,9 @@ class Network:
         self.alpha = self._symbol(("alpha",), r"\alpha")
         for n in self.examples:
             for i in self.units(1):
-                self._symbol(("x", i) + self.ex(n), quantity_name("x", i) + self._ex_text(n, "x"))
+                self._symbol(("x", i) + self.ex(n), self._name("x", i, n=n))
             for i in self.units(self.L):
-                self._symbol(("t", i) + self.ex(n), quantity_name("t", i, layer=self.L) + self._ex_text(n))
+                self._symbol(("t", i) + self.ex(n), self._name("t", i, layer=self.L, n=n))
         for l in range(2, self.L + 1):
             act = self.activation(l)
             for j in self.units(l):
@@ -181,22 +181,21 @@ class Network:
                     self._symbol(("w", l, j, i), quantity_name("w", j, i, layer=l))
                 self._symbol(("b", l, j), quantity_name("b", j, layer=l))
                 for n in self.examples:
-                    self._symbol(("z", l, j) + self.ex(n), quantity_name("z", j, layer=l) + self._ex_text(n))
-                    self._symbol(("a", l, j) + self.ex(n), quantity_name("a", j, layer=l) + self._ex_text(n))
+                    self._symbol(("z", l, j) + self.ex(n), self._name("z", j, layer=l, n=n))
+                    self._symbol(("a", l, j) + self.ex(n), self._name("a", j, layer=l, n=n))
                     if act in ("relu", "leaky-relu"):
-                        self._symbol(("h", l, j) + self.ex(n), f"\\mathbb{{1}}[{quantity_name('z', j, layer=l)}"
-                                     f"{self._ex_text(n)} > 0]")
+                        self._symbol(("h", l, j) + self.ex(n), f"\\mathbb{{1}}[{self._name('z', j, layer=l, n=n)} > 0]")
             if act == "softmax":
                 for n in self.examples:
-                    self._symbol(("S", l) + self.ex(n), f"\\sum_k e^{{z_k^{{({l})}}{self._ex_text(n)}}}")
+                    self._symbol(("S", l) + self.ex(n), f"\\sum_k e^{{{self._name('z', 0, layer=l, n=n).replace('_0', '_k')}}}")
         for i in self.units(self.L):
             self._symbol(("E", i), quantity_name("E", i))
             if self.m > 1:
                 for n in self.examples:
-                    self._symbol(("E", i, n), quantity_name("E", i) + self._ex_text(n))
+                    self._symbol(("E", i, n), self._name("E", i, n=n))
         if self.m > 1:
             for n in self.examples:
-                self._symbol(("En", n), "E" + self._ex_text(n))
+                self._symbol(("En", n), self._name("E", n=n))
         self._symbol(("E",), "E")
 
     # -- naming -------------------------------------------------------------------------------
@@ -216,8 +215,12 @@ class Network:
         """The example index a per-example key carries: none for a single example."""
         return () if self.m == 1 else (n or 1,)
 
-    def _ex_text(self, n, kind=None) -> str:
-        return "" if self.m == 1 else f"^{{[{n}]}}"
+    def _name(self, kind: str, *index: int, layer: int | None = None, n: int | None = None) -> str:
+        """quantity_name with the example: a_1^{(3)[2]}, x_1^{[2]} (as with one example otherwise)."""
+        name = quantity_name(kind, *index, layer=layer)
+        if self.m == 1 or n is None:
+            return name
+        return name[:-1] + f"[{n}]}}" if layer is not None else name + f"^{{[{n}]}}"
 
     def activation(self, layer: int) -> str:
         return self.spec.activations[layer - 2]
