@@ -23,6 +23,7 @@ FAMILIES = {
     "sigmoid_bce.md": "3-2-1 sigmoid network, E = -sum_i (t_i log a_i + (1 - t_i) log(1 - a_i)),",
     "minibatch.md": "2-2-2 sigmoid network, E = 1/2 sum_i (t_i - a_i)^2, mini-batch of 2 examples (E averaged),",
     "deep.md": "2-3-3-2 tanh,tanh,sigmoid network, E = 1/2 sum_i (t_i - a_i)^2,",
+    "minibatch_matrix.md": "2-2-2 sigmoid network, E = 1/2 sum_i (t_i - a_i)^2, mini-batch of 3 examples",
 }
 
 
@@ -93,6 +94,10 @@ MISTAKES = [
                  [(27, "refuted")], id="batch: missing 1/m"),
     pytest.param("minibatch.md", 33, r"\delta_j^{(2)[n]} x_i^{[n]}", r"\delta_j^{(2)[n]} x_i^{[1]}",
                  [(33, "refuted")], id="batch: one example's input for every example"),
+    pytest.param("minibatch_matrix.md", 18, r"\frac{1}{m} (A^{(3)} - T)", r"(A^{(3)} - T)",
+                 [(18, "refuted")], id="batch, matrix form: missing 1/m in the error term"),
+    pytest.param("minibatch_matrix.md", 24, r"= \mathbf{1}_m^T", r"= \frac{1}{m} \mathbf{1}_m^T",
+                 [(24, "refuted")], id="batch, matrix form: 1/m twice"),
     # deeper
     pytest.param("deep.md", 20, r"(1 - (a_j^{(3)})^2)", r"a_j^{(3)} (1 - a_j^{(3)})",
                  [(20, "refuted"), (22, "refuted"), (28, "refuted"), (30, "refuted"), (32, "refuted")],
