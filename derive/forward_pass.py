@@ -174,6 +174,10 @@ def _batch(statements) -> int | None:
         for member in st.members:
             for part in member.parts:
                 for n in walk(part.expr):
+                    if isinstance(n, s.Sym) and n.name == "x" and n.layer and n.layer != "1":
+                        any_example = True              # x^{(n)}: the n-th example's input
+                        if n.layer.isdigit():
+                            largest = max(largest, int(n.layer))
                     if isinstance(n, s.Sym) and n.example is not None:
                         any_example = True
                         if n.example.isdigit():

@@ -313,6 +313,14 @@ class Meaning:
         defined = self._defined(node, env)
         if defined is not None:
             return defined
+        if name in ("delta", "Delta") and layer is None and sub is not None and node.example is None:
+            i, j = self._indices(node, 2, env)         # the Kronecker delta of a softmax Jacobian
+            return sp.Integer(1 if i == j else 0)
+        if sub is None and node.example is None and (name in ("a", "z") and layer is not None
+                                                     or name in ("x", "t") and layer is None):
+            kind = {"a": "A", "z": "Z", "x": "A", "t": "T"}[name]     # a^{(l)}: the layer's row vector
+            return self._matrix(kind, 1, node) if name == "x" else (
+                self.net.matrix("T") if name == "t" else self._matrix(kind, self._layer(node, required=True), node))
         if name in ("a", "z", "w", "b", "x", "t", "E"):
             return self.net[self._quantity_key(node, env)]
         if name == "e" and sub is None and layer is None:
