@@ -64,6 +64,8 @@ MISTAKES = [
                  [(22, "refuted")], id="tanh: a(1-a) as the local derivative"),
     pytest.param("tanh_hidden.md", 12, r"\tanh(z_2^{(2)})", r"\tanh(z_1^{(2)})",
                  [(12, "refuted")], id="tanh: wrong unit in the forward pass"),
+    pytest.param("tanh_hidden.md", 12, r"a_1^{(2)} = \tanh", r"a_1^{(2)} = \sigma",
+                 [(12, "refuted")], id="tanh: one unit's definition says sigmoid (the local derivative breaks the tie)"),
     # ReLU and a linear output
     pytest.param("relu_mse.md", 32, r"\right) \mathbb{1}[z_j^{(2)} > 0]", r"\right)",
                  [(32, "refuted"), (40, "refuted"), (42, "refuted")], id="relu: missing step factor"),
