@@ -167,11 +167,22 @@ def _chosen(votes: dict) -> dict:
     for what, said in votes.items():
         families = [f for f, _ in said if f is not None]
         if families:
-            best = max(dict.fromkeys(families), key=families.count)
-            out[what] = next((f, part) for f, part in said if f == best)
+            counts = {f: families.count(f) for f in families}
+            best = max(counts, key=counts.get)
+            part = next(part for f, part in said if f == best)
+            tied = [f for f, n in counts.items() if n == counts[best]]
+            out[what] = (best, part) if len(tied) == 1 else (None, _Mixed(part, tied))
         elif said:
             out[what] = said[0]
     return out
+
+
+class _Mixed:
+    """Definitions of one layer that disagree on the family, with nothing to tell which is meant."""
+
+    def __init__(self, part, families):
+        self.part, self.families = part, families
+        self.source, self.start = part.source, part.start
 
 
 class _Unread:
@@ -196,6 +207,9 @@ def _looks_like_definition(text: str, depth: int):
 
 
 def _unmodelled_reason(part, what: str, families) -> str:
+    if isinstance(part, _Mixed):
+        return (f"{what} is defined as {' and as '.join(part.families)} for different units (line "
+                f"{_line(part.part)}), and derive models one family per layer")
     if isinstance(part, _Unread):
         return f"{what} is defined at line {part.line}, which could not be read"
     return f"{what} defined at line {_line(part)} is none that derive models ({', '.join(families)})"

@@ -241,3 +241,14 @@ def test_spec_reads_activations_losses_and_batch_by_their_usual_names():
     spec = Spec.from_mapping({"activations": "[ReLU, linear]", "loss": "ce", "batch": "4"})
     assert spec.activations == ("relu", "identity") and spec.loss == "cross-entropy" and spec.batch == 4
     assert spec.stated == {"activation", "loss", "batch"}
+
+
+def test_units_of_one_layer_defined_with_different_families_leave_it_unmodelled(tmp_path):
+    path = tmp_path / "mixed.md"
+    path.write_text("$$a_1^{(3)} = z_1^{(3)}, \\quad a_2^{(3)} = \\sigma(z_2^{(3)})$$\n\n"
+                    "$$\\frac{\\partial E}{\\partial z_2^{(3)}} = (a_2^{(3)} - t_2^{(3)}) a_2^{(3)} (1 - a_2^{(3)})$$\n",
+                    encoding="utf-8")
+    code, report = run(path)
+    assert [r["verdict"] for r in report["results"]] == ["undecided"] * 3
+    assert "defined as identity and as sigmoid for different units" in report["results"][2]["detail"]
+    assert code == 1
