@@ -23,7 +23,7 @@ import sympy as sp
 
 from . import printing
 from .meaning import is_matrix, shape_text
-from .model import Network, sigmoid
+from .model import LEAKY_SLOPE, Network, leaky, relu, sigmoid, softmax, step
 from .numeric import RTOL, Evaluator, agree
 from .results import PROVED, REFUTED, UNDECIDED, Counterexample
 
@@ -51,15 +51,19 @@ class Decider:
         self._numeric: dict = {}
         self._decided: dict = {}
         self._expansions = net.expansions
+        self.stacks: dict = {}          # statements for every index: entry labels (set by the workspace)
 
     # -- normal form ----------------------------------------------------------------------------------
     def normal(self, expr: sp.Expr) -> sp.Expr:
-        """The expression in leaves and node values (opaque sigmoid/exp left where unavoidable)."""
+        """The expression in leaves and free atoms (opaque functions left where unavoidable), with the
+        relations between atoms applied (softmax outputs, cross-entropy targets sum to 1)."""
         if expr not in self._normal:
             replaced = expr.xreplace({s: d.normal for s, d in self.derivatives.items()
                                       if s in expr.free_symbols})
             replaced = replaced.xreplace(self._expansions)
-            rewritten = self._rewrite(replaced) if replaced.has(sigmoid, sp.exp) else replaced
+            rewritten = self._rewrite(replaced) if replaced.has(*REWRITTEN) else replaced
+            if self.net.relations:
+                rewritten = rewritten.xreplace(self.net.relations)
             self._normal[expr] = rewritten
         return self._normal[expr]
 
@@ -67,63 +71,90 @@ class Decider:
         if not e.args:
             return e
         args = [self._rewrite(a) for a in e.args]
-        if isinstance(e, sigmoid):
-            return self._sigmoid_of(args[0])
-        if isinstance(e, sp.exp):
-            return self._exp_of(args[0])
+        if isinstance(e, REWRITTEN):
+            return self._unit_function(e.func, args)
         return e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
 
     def _unit_multiple(self, arg: sp.Expr):
-        """(a_j^{(l)}, c) when arg == c * z_j^{(l)} for a whole number c, else None."""
+        """(layer, unit, example, c) when arg == c * z_j^{(l)} for a whole number c, else None."""
         arg = sp.expand(arg)
         for bias in arg.free_symbols & self.net.unit_of_bias.keys():
             c = arg.coeff(bias)
-            node, z = self.net.unit_of_bias[bias]
-            if c.is_Integer and c != 0 and sp.expand(arg - c * z) == 0:
-                return node, int(c)
+            if not (c.is_Integer and c != 0):
+                continue
+            for l, j, n, z in self.net.unit_of_bias[bias]:
+                if sp.expand(arg - c * z) == 0:
+                    return l, j, n, int(c)
         return None
 
-    def _sigmoid_of(self, arg):
-        found = self._unit_multiple(arg)
-        if found and found[1] in (1, -1):
-            node, c = found
-            return node if c == 1 else 1 - node
-        return sigmoid(arg)
-
-    def _exp_of(self, arg):
-        found = self._unit_multiple(arg)
-        if found:
-            node, c = found
-            return (node / (1 - node)) ** c
-        return sp.exp(arg)
+    def _unit_function(self, func, args):
+        """A function of a unit's z in node values where the unit's family allows it."""
+        found = self._unit_multiple(args[0]) if func is not softmax else None
+        if not found:
+            return func(*args)
+        l, j, n, c = found
+        net = self.net
+        act = net.activation(l)
+        key = ("a", l, j) + net.ex(n)
+        a = net[key]
+        if func is sigmoid and act == "sigmoid" and c in (1, -1):
+            return a if c == 1 else 1 - a
+        if func is sp.tanh and act == "tanh" and c in (1, -1):
+            return c * a
+        if func is sp.exp:
+            if act == "sigmoid":
+                return (a / (1 - a)) ** c
+            if act == "tanh" and c % 2 == 0:
+                return ((1 + a) / (1 - a)) ** (c // 2)
+            if act == "softmax":
+                return (a * net["S", l, *net.ex(n)]) ** c
+        if func is relu and act == "relu" and c == 1:
+            return self._expansions[a]
+        if func is leaky and act == "leaky-relu" and c == 1 and args[1] == LEAKY_SLOPE:
+            return self._expansions[a]
+        if func is step and act in ("relu", "leaky-relu") and c == 1:
+            return net["h", l, j, *net.ex(n)]
+        return func(*args)
 
     @staticmethod
     def opaque(e: sp.Expr) -> bool:
-        return any(f.free_symbols for f in e.atoms(sigmoid, sp.exp))
+        return any(f.free_symbols for f in e.atoms(*REWRITTEN))
 
     @cached_property
     def _ring(self):
-        """Polynomials over QQ in the independent variables: leaves and node values."""
-        from sympy.polys.domains import QQ
-        from sympy.polys.fields import field
-        from sympy.polys.rings import ring
-        gens = list(self.net.leaves) + list(self.net.node_values)
-        return ring(gens, QQ)[0], field(gens, QQ)[0]
+        """Polynomials and rational functions over QQ in the leaves and free atoms."""
+        return _domains(list(self.net.leaves) + list(self.net.node_values))
 
     def is_zero(self, d: sp.Expr) -> bool:
-        """Is the difference 0 as a rational function?  Sparse polynomial arithmetic first (exact,
-        several times faster than expand); SymPy's expand when opaque parts are left."""
-        for domain in self._ring:
+        """Is the difference 0 as a rational function of the leaves and free atoms, with each ReLU
+        step h reduced by h^2 = h?  Any function left (log a, exp of something not a unit's z) is
+        one more free atom: a zero is then a zero whatever its value.  Sparse polynomial arithmetic
+        (exact, several times faster than expand)."""
+        atoms = [f for f in d.atoms(sp.Function) if f.free_symbols]
+        domains = self._ring
+        if atoms:
+            dummies = {f: sp.Dummy(f"atom{k}") for k, f in enumerate(atoms)}
+            d = d.xreplace(dummies)
+            domains = _domains(list(self.net.leaves) + list(self.net.node_values) + list(dummies.values()))
+        for domain in domains:
             try:
-                return domain.from_expr(d) == 0
-            except (ValueError, TypeError, ZeroDivisionError):
+                value = domain.from_expr(d)
+            except (ValueError, TypeError, ZeroDivisionError, sp.PolynomialError):
                 continue
-        if sp.expand(d) == 0:
-            return True
-        if any(p.exp.is_negative and p.base.free_symbols for p in d.atoms(sp.Pow)):
-            numerator, _ = sp.fraction(sp.together(d))
-            return sp.expand(numerator) == 0
-        return False
+            if value == 0:
+                return True
+            if not self.net.steps:
+                return False
+            numerator = value.numer if type(value).__name__ == "FracElement" else value
+            return _reduce_steps(numerator, self._step_indices) == 0
+        numerator, _ = sp.fraction(sp.together(d))
+        return sp.expand(numerator) == 0
+
+    @cached_property
+    def _step_indices(self):
+        gens = list(self.net.leaves) + list(self.net.node_values)
+        steps = set(self.net.steps)
+        return [k for k, g in enumerate(gens) if g in steps]
 
     # -- the decision --------------------------------------------------------------------------------
     def decide(self, lhs, rhs) -> Decision:
@@ -134,7 +165,22 @@ class Decider:
         d = self._decided[key]
         return Decision(d.verdict, d.detail, d.counterexample)
 
+    def unmodelled(self, *values) -> str | None:
+        """Why a claim about these values cannot be decided: it touches a quantity downstream of a
+        definition derive does not model (None when it does not)."""
+        tainted = self.net.tainted
+        if not tainted:
+            return None
+        symbols = set().union(*[v.free_symbols for v in values])
+        for symbol in list(symbols):
+            if symbol in self.derivatives:
+                symbols |= self.derivatives[symbol].about
+        return next((tainted[s] for s in sorted(symbols, key=str) if s in tainted), None)
+
     def _decide(self, lhs, rhs) -> Decision:
+        reason = self.unmodelled(lhs, rhs)
+        if reason:
+            return Decision(UNDECIDED, f"this depends on a definition derive cannot model: {reason}")
         left = list(lhs) if is_matrix(lhs) else [lhs]
         right = list(rhs) if is_matrix(rhs) else [rhs]
         if _shape(lhs) != _shape(rhs):
@@ -155,7 +201,8 @@ class Decider:
         counterexample = self._counterexample(lhs, rhs, left, right, diffs, nonzero, numeric_ok)
         if counterexample is not None:
             how = "exact: the difference is not 0" if not opaque else "a point where the sides differ"
-            return Decision(REFUTED, f"{how}; {self._where(lhs, nonzero)}", counterexample)
+            pattern = self._pattern([diffs[k] for k in nonzero], counterexample)
+            return Decision(REFUTED, f"{how}; {self._where(lhs, nonzero, rhs)}{pattern}", counterexample)
         if not opaque:
             return Decision(UNDECIDED, "the exact difference is not 0, but no point separating the "
                             "sides was found (the difference is too small to show numerically)")
@@ -165,9 +212,32 @@ class Decider:
         return Decision(UNDECIDED, "the sides agree at every point tried, but the difference could not "
                         "be brought to 0 (it involves sigmoid or exp of something that is not a unit's z)")
 
-    def _where(self, lhs, nonzero) -> str:
+    def _pattern(self, diffs, counterexample) -> str:
+        """For ReLU networks: which units are active at the counterexample, and whether the claim
+        holds only in the case where the steps it involves are all 1 (written for active units)."""
+        steps = sorted(set().union(*[d.free_symbols for d in diffs]) & set(self.net.steps), key=str)
+        if not steps:
+            return ""
+        k = counterexample.index
+        states = []
+        for h in steps:
+            key = self.net.quantities[h]
+            z = self.net["z", *key[1:]]
+            value = float(np.asarray(self.evaluator.values[z])[k])
+            states.append(f"{printing.display_name(z)} = {value:.4g}, so unit {key[2]} of layer {key[1]} is "
+                          + ("active" if value > 0 else "inactive"))
+        active = {h: 1 for h in steps}
+        only_active = all(self.is_zero(d.xreplace(active)) for d in diffs)
+        case = (" — the claim holds only where these units are active (the step already set to 1), "
+                "not in every activation pattern") if only_active else ""
+        return "; at this point " + ", ".join(states) + case
+
+    def _where(self, lhs, nonzero, rhs=None) -> str:
         if not is_matrix(lhs):
             return "the sides differ"
+        labels = self.stacks.get(lhs) or self.stacks.get(rhs)
+        if labels and len(labels) == len(lhs):
+            return "the sides differ for " + "; ".join(labels[k] for k in nonzero)
         cols = lhs.shape[1]
         cells = ", ".join(f"({k // cols + 1},{k % cols + 1})" for k in nonzero)
         return f"entries {cells} differ"
@@ -194,8 +264,10 @@ class Decider:
             n = len(left)
             l_vals, r_vals = exact[:n], exact[n:]
             if any(abs(a - b) > 1e-30 * max(1, abs(a), abs(b)) for a, b in zip(l_vals, r_vals)):
-                return Counterexample(point=self.evaluator.point(k), lhs=_shaped(lhs, l_vals),
-                                      rhs=_shaped(rhs, r_vals), difference=self._difference(diffs, lhs))
+                found = Counterexample(point=self.evaluator.point(k), lhs=_shaped(lhs, l_vals),
+                                       rhs=_shaped(rhs, r_vals), difference=self._difference(diffs, lhs))
+                found.index = k
+                return found
         return None
 
     def _shape_counterexample(self, lhs, rhs):
@@ -205,22 +277,68 @@ class Decider:
                               rhs=_shaped(rhs, values[n:]), difference="(the shapes differ)")
 
     def _difference(self, diffs, lhs) -> str:
-        shown = [_tidy(d) for d in diffs]
+        shown = [self._tidy(d) for d in diffs]
         if not is_matrix(lhs):
             return shown[0]
         cols = lhs.shape[1]
         return "[" + "; ".join(", ".join(shown[r * cols:(r + 1) * cols]) for r in range(lhs.shape[0])) + "]"
 
+    def _tidy(self, d: sp.Expr) -> str:
+        """The difference, factored when that is cheap, as text in the lecture's names; a long one
+        (deep linear or ReLU layers expand to many terms) is summarised by its size."""
+        terms = None
+        for domain in self._ring:
+            try:
+                value = domain.from_expr(d)
+            except (ValueError, TypeError, ZeroDivisionError, sp.PolynomialError):
+                continue
+            numerator = value.numer if type(value).__name__ == "FracElement" else value
+            terms = len(numerator.terms())
+            if terms > MAX_SHOWN_TERMS:
+                return f"(a polynomial of {terms} terms in the leaves and node values; not shown)"
+            d = value.as_expr()
+            break
+        if terms is None:
+            d = sp.expand(d)
+        if d == 0:
+            return "0"
+        if sp.count_ops(d) <= 300:
+            d = sp.factor(d)
+        return printing.text(d)
+
     def _simplifies_to_zero(self, diffs) -> bool:
-        back = {}
-        for key, symbol in self.net.symbols.items():
+        back, net = {}, self.net
+        for key, symbol in net.symbols.items():
             if key[0] == "a":
-                back[symbol] = self.net.compose(key).rewrite(sp.exp)
+                back[symbol] = net.compose(key).rewrite(sp.exp)
+            elif key[0] == "h":
+                back[symbol] = step(net.compose(("z",) + key[1:]))
+            elif key[0] == "S":
+                back[symbol] = sp.Add(*[sp.exp(net.compose(("z", key[1], k) + key[2:])) for k in net.units(key[1])])
         for d in diffs:
             full = d.xreplace(back).rewrite(sp.exp)
             if sp.simplify(full) != 0:
                 return False
         return True
+
+
+REWRITTEN = (sigmoid, sp.exp, sp.tanh, relu, leaky, step, softmax)
+
+
+def _domains(gens):
+    from sympy.polys.domains import QQ
+    from sympy.polys.fields import field
+    from sympy.polys.rings import ring
+    return ring(gens, QQ)[0], field(gens, QQ)[0]
+
+
+def _reduce_steps(numerator, indices) -> int:
+    """The number of non-zero terms left when every step h in the polynomial is reduced h^k -> h."""
+    terms: dict = {}
+    for monomial, coefficient in numerator.terms():
+        reduced = tuple(min(e, 1) if k in indices else e for k, e in enumerate(monomial))
+        terms[reduced] = terms.get(reduced, 0) + coefficient
+    return sum(1 for c in terms.values() if c != 0)
 
 
 def _shape(v):
@@ -239,11 +357,4 @@ def _shaped(v, values):
     return [floats[r * cols:(r + 1) * cols] for r in range(v.shape[0])]
 
 
-def _tidy(d: sp.Expr) -> str:
-    """The difference, factored when that is cheap, as text in the lecture's names."""
-    d = sp.expand(d)
-    if d == 0:
-        return "0"
-    if sp.count_ops(d) <= 300:
-        d = sp.factor(d)
-    return printing.text(d)
+MAX_SHOWN_TERMS = 60

@@ -7,9 +7,10 @@ downstream of it is composed from it, every other independent quantity is held f
 adjacent quantities it is the local derivative the chain rule multiplies
 (d z_1^{(3)} / d a_1^{(2)} = w_{11}^{(3)}, d a / d z = a (1 - a), d E_1 / d a_1^{(3)} = a_1^{(3)} - t_1^{(3)}).
 
-Each result comes in two forms: `raw`, straight from `diff` (sigmoids of composed sums; evaluated
-numerically as the second opinion), and `normal`, the same expression with every sigmoid of a
-composed z_j^{(l)} replaced by the node value a_j^{(l)}: a polynomial, which the decision compares.
+Each result comes in two forms: `raw`, straight from `diff` (the units' functions of composed sums;
+evaluated numerically as the second opinion), and `normal`, the same expression with every unit's
+function of its composed z_j^{(l)} (sigmoid, tanh, softmax, ReLU and its step) replaced by the
+unit's symbol (a_j^{(l)}, the step h_j^{(l)}): a rational function, which the decision compares.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .model import Network, sigmoid
+from .model import Network, leaky, relu, sigmoid, softmax, step
+
+UNIT_FUNCTIONS = (sigmoid, sp.tanh, relu, step, leaky, softmax)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Derivative:
 
     normal: sp.Expr
     raw: sp.Expr
+    about: frozenset = frozenset()      # the quantities differentiated and differentiated by
 
     def __repr__(self) -> str:
         return f"Derivative({self.normal})"
@@ -59,6 +63,8 @@ class Oracle:
                                               raw=sp.Add(*[d.raw for d in parts]))
             else:
                 self._cache[key] = self._differentiate(expr, wrt)
+            d = self._cache[key]
+            self._cache[key] = Derivative(d.normal, d.raw, frozenset(expr.free_symbols | {self.net[wrt]}))
         return self._cache[key]
 
     def gradient(self, parameter: tuple) -> Derivative:
@@ -72,17 +78,13 @@ class Oracle:
         variable = net[wrt]
         raw = sp.diff(composed, variable)
         normal = raw.xreplace(self._node_map(wrt))
-        if normal.has(sigmoid):
-            raise OracleError(f"d/d{variable} of {expr} kept a sigmoid: {normal}")
+        if any(f.free_symbols for f in normal.atoms(*UNIT_FUNCTIONS)):
+            raise OracleError(f"d/d{variable} of {expr} kept a unit's function: {normal}")
         return Derivative(normal=normal, raw=raw)
 
     def _node_map(self, wrt: tuple) -> dict:
         net, memo = self.net, self._memo(wrt)
-        mapping = net.node_map(wrt, memo)
-        if wrt[0] == "z":
-            # the cut variable itself: sigmoid(z_j^{(l)}) is the unit's node value
-            mapping[sigmoid(net[wrt])] = net["a", wrt[1], wrt[2]]
-        return mapping
+        return net.node_map(wrt, memo)     # the cut z itself included: f(z_j^{(l)}) is a_j^{(l)}
 
     def all_gradients(self) -> dict[tuple, Derivative]:
         """dE/dp for every weight and bias, in the order of the network's symbols."""

@@ -2,9 +2,10 @@
 
 1. `documents` finds the math spans (Markdown, LaTeX, notebooks) with their positions.
 2. Each span is parsed; the pieces are linked into statements across blocks (`=` and `+` leads).
-3. The network is read from the document (`infer_spec`): layer sizes from the units its
-   definitions name, the W layout from its W^{(l)} = pmatrix definitions, the loss from its first
-   definition of E; front matter or `--model` override it.
+3. The network is read from the document (`infer_spec`, `forward_pass.read_model`): layer sizes
+   from the units its definitions name, the W layout from its W^{(l)} = pmatrix definitions, each
+   layer's activation, the loss and the mini-batch from its forward pass; front matter or `--model`
+   set sizes and layout, and may state the rest, which the forward pass must not contradict.
 4. Every statement is checked (`check.Checker`); a wrong member made of several parts (a `+` line
    continuing it) is narrowed to the part that is wrong, by comparing it part by part with a
    member of the same chain that is right.
@@ -22,6 +23,7 @@ from .chains import EXPRESSION, Assembler, classify
 from .check import Checker, Options, workspace_for
 from .documents import read_document
 from .errors import DeriveError, ModelError, NotInNetwork
+from .forward_pass import read_model
 from .meaning import walk
 from .model import Spec
 from .parse import locate, parse
@@ -51,6 +53,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
     unread: list[Unread] = []
+    unreadable: list[tuple[str, int]] = []         # spans that could not be parsed: text, line
     for k, sp in enumerate(spans):
         if sp.skipped:
             states[k] = "skipped"
@@ -63,14 +66,21 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         except DeriveError as e:
             results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
             states[k] = "unreadable"
+            unreadable.append((sp.text, sp.line))
     statements = assembler.statements
     for st in statements:                   # an equation labelled in a book names its claims
         st.label = st.label or getattr(st.head.parts[0].source, "label", "") or None
     try:
-        spec = options.spec or front_matter_spec(text or "") or infer_spec(statements)
+        stated = options.spec or front_matter_spec(text or "")
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
-        spec = Spec()
+        stated = None
+    try:
+        spec, conflicts = read_model(statements, infer_spec(statements), stated, unreadable)
+    except ModelError as e:
+        results.append(_error_result(e.located(display, 1, 1), display))
+        spec, conflicts = stated or Spec(), []
+    results.extend(_error_result(e.located(display, 1, 1), display) for e in conflicts)
     checker = Checker(workspace_for(spec, workspaces), display, options)
     for st in statements:
         st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
@@ -224,6 +234,8 @@ def infer_spec(statements) -> Spec:
                 for n in walk(part.expr):
                     if isinstance(n, s.Sym):
                         _mention(n, mentioned, count)
+                    elif isinstance(n, s.Sum) and isinstance(n.upper, s.Num) and n.upper.text.isdigit():
+                        _sum_range(n, int(n.upper.text), lambda layer, unit: note(defined, layer, unit))
         if len(st.members) < 2 or len(st.head.parts) != 1:
             continue
         head = st.head.parts[0].expr
@@ -254,6 +266,23 @@ def infer_spec(statements) -> Spec:
         return default.layers[l - 1] if l <= len(default.layers) else default.layers[-1]
     layers = tuple(max(defined.get(l) or usual(l), mentioned.get(l, 0)) for l in range(1, depth + 1))
     return Spec(layers=layers, layout=layout)
+
+
+def _sum_range(sum_node: s.Sum, upper: int, note) -> None:
+    """\\sum_{k=1}^{3} t_k^{(3)}: the layers whose units k runs over have (at least) `upper` units."""
+    for n in walk(sum_node.body):
+        if not isinstance(n, s.Sym) or not n.sub:
+            continue
+        parts = n.sub.split(",") if "," in n.sub else list(n.sub)
+        if sum_node.var not in parts:
+            continue
+        layer = int(n.layer) if n.layer and n.layer.isdigit() else None
+        if n.name == "x":
+            note(1, upper)
+        elif n.name == "w" and layer and len(parts) == 2:
+            note(layer if parts.index(sum_node.var) == 0 else layer - 1, upper)
+        elif layer and n.name in ("a", "z", "b", "t", "delta"):
+            note(layer, upper)
 
 
 def _mention(n: s.Sym, mentioned: dict, note) -> None:

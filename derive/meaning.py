@@ -25,7 +25,7 @@ from . import printing
 from . import syntax as s
 from .derive import Derivative, Oracle
 from .errors import DeriveError, MeaningError, NotInNetwork, ShapeError
-from .model import Network, sigmoid
+from .model import Network, leaky, relu, sigmoid, step
 
 Value = sp.Expr | sp.ImmutableMatrix
 MATRIX_ALIAS = re.compile(r"^(A|W|Z)([0-9]+)$")
@@ -54,6 +54,7 @@ class Definition:
 
     name: str
     member: s.Member
+    head: s.Sym | None = None
 
 
 class Meaning:
@@ -67,27 +68,52 @@ class Meaning:
         self.derivatives: dict[sp.Symbol, Derivative] = {}
         self._evaluating: set[str] = set()
         self._values: dict = {}
+        self.stacks: dict = {}          # value of a statement for every index -> "j = 1, i = 2" per entry
 
     # -- entry points ------------------------------------------------------------------------------
-    def member_value(self, member: s.Member) -> Value:
-        """The value of a member: the sum of its parts, each evaluated where it was written."""
+    def member_value(self, member: s.Member, outer: dict | None = None) -> Value:
+        """The value of a member: the sum of its parts, each evaluated where it was written.
+        `outer` binds indices from outside (a template definition delta_j used as delta_1)."""
         total = None
         for part in member.parts:
-            v = self.part_value(part)
+            v = self.part_value(part, outer)
             total = v if total is None else self._add(total, v, part.expr, "+")
         return total
 
-    def part_value(self, part: s.Part) -> Value:
-        """The value of one part; the same expression (a restated definition) is evaluated once."""
+    def part_value(self, part: s.Part, outer: dict | None = None) -> Value:
+        """The value of one part; the same expression (a restated definition) is evaluated once.
+
+        An index no sum binds (j in a_j^{(2)} = tanh(z_j^{(2)}), i and j in w_{ji}) makes the part a
+        statement for every index: its value is the column of the values for each index in range
+        (indices in alphabetical order), so that two members with the same free indices compare
+        entry by entry."""
         from .parse import locate
-        if part.expr in self._values:
-            return self._values[part.expr]
+        outer = outer or {}
+        key = (part.expr, tuple(sorted(outer.items())))
+        if key in self._values:
+            return self._values[key]
         try:
-            env = self._bind_sum_bounds(part.expr, {})
-            value = self.value(part.expr, env)
+            env = self._bind_sum_bounds(part.expr, dict(outer))
+            free = sorted(free_indices(part.expr, set(env)))
+            value = self._stacked(part.expr, env, free) if free else self.value(part.expr, env)
         except DeriveError as err:
             raise locate(err, part.source, getattr(err, "offset", part.start)) from None
-        self._values[part.expr] = value
+        self._values[key] = value
+        return value
+
+    def _stacked(self, expr: s.Node, env: dict, free: list[str]) -> Value:
+        import itertools
+        ranges = [range(1, self._infer_range(expr, var, expr) + 1) for var in free]
+        entries, labels = [], []
+        for binding in itertools.product(*ranges):
+            v = self.value(expr, {**env, **dict(zip(free, binding))})
+            if is_matrix(v):
+                raise _fail(MeaningError, f"a matrix in a statement for every {', '.join(free)}", expr,
+                            "scalars when an index is free")
+            entries.append([v])
+            labels.append(", ".join(f"{x} = {k}" for x, k in zip(free, binding)))
+        value = sp.ImmutableMatrix(entries)
+        self.stacks[value] = labels
         return value
 
     # -- evaluation ---------------------------------------------------------------------------------
@@ -123,9 +149,30 @@ class Meaning:
 
     def _Call(self, node, env):
         v = self.value(node.arg, env)
-        f = {"sigmoid": sigmoid, "exp": sp.exp,
-             "sigmoid_prime": lambda u: sigmoid(u) * (1 - sigmoid(u))}[node.func]
+        f = FUNCTIONS[node.func]
         return v.applyfunc(f) if is_matrix(v) else f(v)
+
+    def _Max(self, node, env):
+        left, right = self.value(node.left, env), self.value(node.right, env)
+        for zero, u in ((left, right), (right, left)):
+            if not is_matrix(zero) and zero == 0:
+                return u.applyfunc(relu) if is_matrix(u) else relu(u)
+        if not is_matrix(left) and not is_matrix(right):
+            for small, u in ((left, right), (right, left)):
+                c = sp.cancel(small / u) if u != 0 else None
+                if c is not None and c.is_Rational and 0 < c < 1:
+                    return leaky(u, c)
+        raise _fail(MeaningError, "\\max of anything but 0 (or c z) and z", node,
+                    "\\max(0, z) (ReLU) or \\max(0.01 z, z) (leaky ReLU)")
+
+    def _Ones(self, node, env):
+        return sp.ImmutableMatrix([[1] for _ in range(self.net.m)])
+
+    def _Indicator(self, node, env):
+        left, right = self.value(node.left, env), self.value(node.right, env)
+        if not is_matrix(right) and right == 0:
+            return left.applyfunc(step) if is_matrix(left) else step(left)
+        raise _fail(MeaningError, "an indicator of anything but u > 0", node, "\\mathbb{1}[z > 0]")
 
     def _Frac(self, node, env):
         num, den = self.value(node.num, env), self.value(node.den, env)
@@ -189,6 +236,8 @@ class Meaning:
     def _add(self, left, right, node, op):
         sign = 1 if op == "+" else -1
         if is_matrix(left) and is_matrix(right):
+            if left.shape != right.shape and self.net.m > 1:      # a row (b^{(l)}) added to every example
+                left, right = _broadcast(left, right.shape), _broadcast(right, left.shape)
             if left.shape != right.shape:
                 raise _fail(ShapeError, f"{'sum' if op == '+' else 'difference'} of {shape_text(left)} "
                             f"and {shape_text(right)}", node, "two matrices of the same shape")
@@ -246,6 +295,8 @@ class Meaning:
             return sp.Integer(env[name])
         if name in LEARNING_RATES and sub is None and layer is None:
             return self.net.alpha
+        if name == "m" and sub is None and layer is None and node.example is None and self.net.m > 1:
+            return sp.Integer(self.net.m)          # the batch size
         m = MATRIX_ALIAS.match(name)
         if m and sub is None and layer is None:
             return self._matrix(m.group(1), int(m.group(2)), node)
@@ -262,6 +313,14 @@ class Meaning:
         defined = self._defined(node, env)
         if defined is not None:
             return defined
+        if name in ("delta", "Delta") and layer is None and sub is not None and node.example is None:
+            i, j = self._indices(node, 2, env)         # the Kronecker delta of a softmax Jacobian
+            return sp.Integer(1 if i == j else 0)
+        if sub is None and node.example is None and (name in ("a", "z") and layer is not None
+                                                     or name in ("x", "t") and layer is None):
+            kind = {"a": "A", "z": "Z", "x": "A", "t": "T"}[name]     # a^{(l)}: the layer's row vector
+            return self._matrix(kind, 1, node) if name == "x" else (
+                self.net.matrix("T") if name == "t" else self._matrix(kind, self._layer(node, required=True), node))
         if name in ("a", "z", "w", "b", "x", "t", "E"):
             return self.net[self._quantity_key(node, env)]
         if name == "e" and sub is None and layer is None:
@@ -278,20 +337,56 @@ class Meaning:
 
     def _spelled(self, node: s.Sym) -> str:
         text = node.name + (f"_{{{node.sub}}}" if node.sub else "")
-        return text + (f"^{{({node.layer})}}" if node.layer else "")
+        layer = f"({node.layer})" if node.layer else ""
+        example = f"[{node.example}]" if node.example else ""
+        return text + (f"^{{{layer}{example}}}" if layer or example else "")
 
     def _defined(self, node: s.Sym, env) -> Value | None:
+        node = _bound_example(_bound(node, env), env)
         key = definition_key(node)
-        definition = self.definitions.get(key)
+        definition, outer = self.definitions.get(key), {}
+        if definition is None:
+            definition, outer = self._template(node)
         if definition is None:
             return None
         if key in self._evaluating:
             raise _fail(MeaningError, f"{key} is defined in terms of itself", node)
         self._evaluating.add(key)
         try:
-            return self.member_value(definition.member)
+            value = self.member_value(definition.member, outer)
         finally:
             self._evaluating.discard(key)
+        if outer and is_matrix(value) and value.shape == (1, 1):
+            value = value[0, 0]
+        return value
+
+    def _template(self, node: s.Sym):
+        """A definition written for every index (delta_j^{(2)} = ..., delta_k^{(3)[n]} = ...) that this
+        name (delta_1^{(2)}, delta_2^{(3)[1]}) is an instance of, with the binding of its letters."""
+        digits = (node.sub.split(",") if "," in node.sub else list(node.sub)) if node.sub else []
+        digits += [node.example] if node.example else []
+        if not digits or not all(d.isdigit() for d in digits):
+            return None, {}
+        for definition in self.definitions.values():
+            head = definition.head
+            if head is None or head.name != node.name or head.layer != node.layer:
+                continue
+            if bool(head.sub) != bool(node.sub) or bool(head.example) != bool(node.example):
+                continue
+            letters = (head.sub.split(",") if "," in head.sub else list(head.sub)) if head.sub else []
+            letters += [head.example] if head.example else []
+            if len(letters) != len(digits):
+                continue
+            binding = {}
+            for x, d in zip(letters, digits):
+                if x.isalpha() and len(x) == 1:
+                    binding[x] = int(d)
+                elif x != d:
+                    break
+            else:
+                if binding:
+                    return definition, binding
+        return None, {}
 
     def _loss(self, layer: int, node) -> Value:
         """loss_l: the error term of layer l, dE/dZ^{(l)} (the lecture's loss\\_3, loss\\_2)."""
@@ -341,23 +436,48 @@ class Meaning:
                 raise _fail(MeaningError, f"index {p} is not bound", node, "a number, or an index bound by \\sum")
         return out
 
+    def _example(self, node: s.Sym, env, text) -> tuple:
+        """The example index a per-example quantity carries in a mini-batch (none for one example)."""
+        m = self.net.m
+        if text is None:
+            if m > 1:
+                raise _fail(MeaningError, f"{self._spelled(node)} needs its example in a mini-batch of {m}",
+                            node, f"{node.name}^{{[n]}} with n in 1..{m}")
+            return ()
+        n = int(text) if text.isdigit() else env.get(text)
+        if n is None:
+            raise _fail(MeaningError, f"example index {text} is not bound", node, "\\sum_{n=1}^{m} around it")
+        if not 1 <= n <= m:
+            raise _fail(NotInNetwork, f"there is no example {n}" + (" (one example: no mini-batch)" if m == 1
+                        else f" (a mini-batch of {m})"), node, f"an example in 1..{m}")
+        return (n,) if m > 1 else ()
+
     def _quantity_key(self, node: s.Sym, env) -> tuple:
         name, L = node.name, self.net.L
+        if name == "x" and node.layer is not None and node.example is None and self.net.m > 1 \
+                and node.layer != "1":           # x^{(n)}: the n-th example's input
+            node = s.Sym(node.name, node.sub, None, node.layer, start=node.start, end=node.end)
         layer = self._layer(node)
         if name == "E":
             if layer is not None:
                 raise _fail(MeaningError, "E has no layer", node, "E or E_i")
             if node.sub is None:
+                if node.example is not None and self.net.m > 1:
+                    return ("En",) + self._example(node, env, node.example)
+                if node.example is not None:
+                    self._example(node, env, node.example)
                 return ("E",)
             key = ("E", self._indices(node, 1, env)[0])
+            if node.example is not None:
+                key += self._example(node, env, node.example)
         elif name == "x":
             if layer not in (None, 1):
                 raise _fail(MeaningError, "inputs x_i are layer 1", node, "x_i or a_i^{(1)}")
-            key = ("x", self._indices(node, 1, env)[0])
+            key = ("x", self._indices(node, 1, env)[0]) + self._example(node, env, node.example)
         elif name == "t":
             if layer not in (None, L):
                 raise _fail(MeaningError, f"targets t_i belong to the output layer {L}", node, f"t_i^{{({L})}}")
-            key = ("t", self._indices(node, 1, env)[0])
+            key = ("t", self._indices(node, 1, env)[0]) + self._example(node, env, node.example)
         elif name == "w":
             if layer is None or layer == 1:
                 raise _fail(MeaningError, "a weight needs its layer (2 or more)", node, "w_{ji}^{(l)}")
@@ -368,6 +488,8 @@ class Meaning:
             if layer == 1 and name in ("z", "b"):
                 raise _fail(MeaningError, f"layer 1 has no {name}", node, f"a layer in 2..{L}")
             key = (name, layer, self._indices(node, 1, env)[0])
+            if name in ("a", "z"):
+                key += self._example(node, env, node.example)
         if not self.net.has(key):
             raise _fail(NotInNetwork, f"{self._spelled(node)} does not exist in the "
                         f"{'-'.join(map(str, self.net.spec.layers))} network", node,
@@ -390,6 +512,9 @@ class Meaning:
     def _infer_range(self, body: s.Node, var: str, node) -> int:
         sizes = set()
         for n in walk(body):
+            if isinstance(n, s.Sym) and (n.example == var or (n.name == "x" and n.layer == var and self.net.m > 1)):
+                sizes.add(self.net.m)
+                continue
             if not isinstance(n, s.Sym) or not n.sub:
                 continue
             parts = n.sub.split(",") if "," in n.sub else (list(n.sub) if n.name == "w" else [n.sub])
@@ -411,6 +536,20 @@ class Meaning:
         return sizes.pop()
 
 
+FUNCTIONS = {
+    "sigmoid": sigmoid, "exp": sp.exp, "tanh": sp.tanh, "log": sp.log, "relu": relu, "step": step,
+    "relu_prime": step, "sigmoid_prime": lambda u: sigmoid(u) * (1 - sigmoid(u)),
+    "tanh_prime": lambda u: 1 - sp.tanh(u) ** 2,
+}
+
+
+def _broadcast(v, shape):
+    """A 1 x c row repeated to r x c (the bias row of a mini-batch's Z = A W + b); else v."""
+    if v.shape[0] == 1 and v.shape[1] == shape[1] and shape[0] > 1:
+        return sp.ImmutableMatrix([list(v) for _ in range(shape[0])])
+    return v
+
+
 def derivative_symbol(of: sp.Expr, wrt: sp.Symbol) -> sp.Symbol:
     """The symbol standing for d(of)/d(wrt) in a value; its printed form is the lecture's fraction."""
     if of.is_Symbol:
@@ -421,6 +560,57 @@ def derivative_symbol(of: sp.Expr, wrt: sp.Symbol) -> sp.Symbol:
     symbol = sp.Symbol(ident)
     printing.DISPLAY[symbol] = f"\\frac{{\\partial {top}}}{{\\partial {printing.display_name(wrt)}}}"
     return symbol
+
+
+def index_letters(node: s.Sym) -> list[str]:
+    """The letters a name is indexed by: j in a_j^{(2)}, j and i in w_{ji}, n in a_i^{(3)[n]}."""
+    out = []
+    if node.sub:
+        parts = node.sub.split(",") if "," in node.sub else (list(node.sub) if len(node.sub) <= 2 else [node.sub])
+        out += [p for p in parts if len(p) == 1 and p.isalpha()]
+    if node.example and len(node.example) == 1 and node.example.isalpha():
+        out.append(node.example)
+    return out
+
+
+def free_indices(node, bound: set) -> set[str]:
+    """Index letters no sum around them (nor `bound`) binds."""
+    if isinstance(node, s.Sum):
+        return free_indices(node.body, bound | {node.var})
+    if isinstance(node, s.Sym):
+        if node.name in SUM_BOUNDS and not node.sub:
+            return set()
+        return set(index_letters(node)) - bound
+    out = set()
+    for value in vars(node).values():
+        if isinstance(value, s.Node):
+            out |= free_indices(value, bound)
+        elif isinstance(value, tuple):
+            for row in value:
+                for item in (row if isinstance(row, tuple) else (row,)):
+                    if isinstance(item, s.Node):
+                        out |= free_indices(item, bound)
+    return out
+
+
+def _bound(node: s.Sym, env: dict) -> s.Sym:
+    """The name with the index letters env binds written as numbers (delta_j -> delta_1)."""
+    from dataclasses import replace
+    if not node.sub or not env:
+        return node
+    parts = node.sub.split(",") if "," in node.sub else (list(node.sub) if len(node.sub) <= 2 else [node.sub])
+    if not any(p in env for p in parts):
+        return node
+    digits = [str(env[p]) if p in env else p for p in parts]
+    sub = ",".join(digits) if "," in node.sub or any(len(d) > 1 for d in digits) else "".join(digits)
+    return replace(node, sub=sub)
+
+
+def _bound_example(node: s.Sym, env: dict) -> s.Sym:
+    from dataclasses import replace
+    if node.example and node.example in env:
+        return replace(node, example=str(env[node.example]))
+    return node
 
 
 def walk(node):
@@ -439,4 +629,5 @@ def walk(node):
 def definition_key(node: s.Sym) -> str:
     """The name under which a definition is kept: `loss_3`, `delta_1^(2)`, `g`."""
     key = node.name + (f"_{node.sub}" if node.sub else "")
-    return key + (f"^({node.layer})" if node.layer else "")
+    key += f"^({node.layer})" if node.layer else ""
+    return key + (f"[{node.example}]" if node.example else "")

@@ -5,18 +5,20 @@ A `Spec` says how many units each layer has, the activation, the loss and how W 
 
     x_i = a_i^{(1)}                     inputs (layer 1)
     z_j^{(l)} = sum_i a_i^{(l-1)} w_{ji}^{(l)} + b_j^{(l)}
-    a_j^{(l)} = sigmoid(z_j^{(l)})      l = 2..L
-    E_i = 1/2 (t_i^{(L)} - a_i^{(L)})^2,   E = sum_i E_i
+    a_j^{(l)} = f_l(z_j^{(l)})          l = 2..L, f_l the layer's family (see families.py)
+    E_i = loss(t_i^{(L)}, a_i^{(L)}),   E = sum_i E_i   (averaged over the m examples of a batch)
 
 and the matrices A^{(l)} (alias A1, A2, ...), Z^{(l)}, W^{(l)} (alias W2, W3, ...), b^{(l)}, T, all
 row vectors as in Z^{(l)} = A^{(l-1)} . W^{(l)} + b^{(l)}; in the lecture's layout
 W^{(l)}[i][j] = w_{ji}^{(l)} (row = source unit, column = target unit).
 
-Each unit's output a_j^{(l)} (l >= 2) has a symbol of its own: the *node value*.  Everything the
-decision procedure compares is a polynomial in the leaves (x, w, b, t, alpha) and the node values;
-`definition` gives each node's defining expression in those terms, and `compose` gives any
-quantity as a function of the leaves alone (sigmoid applied to sums), which the oracle
-differentiates.
+Each unit's output a_j^{(l)} (l >= 2) has a symbol of its own.  For sigmoid, tanh and softmax
+units it is a free atom, the *node value*; identity and ReLU units expand to z (times a step symbol
+h for ReLU).  Everything the decision procedure compares is a rational function of the leaves
+(x, w, b, t, alpha) and the free atoms, after `relations` (softmax outputs and cross-entropy
+targets sum to 1); `expansions` gives z, the expandable outputs and the losses in those terms, and
+`compose` gives any quantity as a function of the leaves alone (the activations applied to sums),
+which the oracle differentiates.
 """
 from __future__ import annotations
 
@@ -26,72 +28,108 @@ from functools import cached_property
 import sympy as sp
 
 from .errors import ModelError
+from .families import (ACTIVATION_FAMILIES, ACTIVATIONS, LEAKY_SLOPE, LOSS_ALIASES, LOSSES, forward,
+                       leaky, loss_term, relu, sigmoid, softmax, step)
 from .printing import DISPLAY
 
-
-class sigmoid(sp.Function):
-    """The logistic function; its local derivative is sigmoid(u) (1 - sigmoid(u))."""
-
-    @classmethod
-    def eval(cls, arg):
-        if arg is sp.S.Zero:            # structural only: assumption queries on big args are slow
-            return sp.S.Half
-
-    def fdiff(self, argindex=1):
-        s = sigmoid(self.args[0])
-        return s * (1 - s)
-
-    def _eval_rewrite_as_exp(self, arg, **kwargs):
-        return 1 / (1 + sp.exp(-arg))
-
-
-LOSSES = {
-    "half-sse": "E = 1/2 sum_i (t_i - a_i)^2",
-    "sse": "E = sum_i (t_i - a_i)^2",
-    "mse": "E = 1/n sum_i (t_i - a_i)^2",
-}
 LAYOUTS = {
     "source-major": "W^{(l)}[i][j] = w_{ji}^{(l)} (row = source unit i, column = target unit j)",
     "target-major": "W^{(l)}[j][i] = w_{ji}^{(l)} (row = target unit j, column = source unit i)",
 }
-ACTIVATIONS = ("sigmoid",)
+DESCRIBED: dict = {}            # describe() text -> the Spec it describes (reports carry the text)
+SETTINGS = ("layers", "activation", "activations", "loss", "layout", "batch")
+
+
+def _canonical(name, table) -> str:
+    name = str(name).strip().lower()
+    return LOSS_ALIASES.get(name, name) if name not in table else name
 
 
 @dataclass(frozen=True)
 class Spec:
-    """What network a lecture is about."""
+    """What network a lecture is about.
+
+    `activation` is one family for every layer, or a tuple with one per layer 2..L (the output
+    layer last); `batch` is the number of examples m the loss averages over (1: one example).
+    `stated` names the settings a front matter or --model gave explicitly (the others are defaults,
+    which the document's own forward pass may replace without contradiction).
+    """
 
     layers: tuple[int, ...] = (2, 2, 2)
-    activation: str = "sigmoid"
+    activation: str | tuple = "sigmoid"
     loss: str = "half-sse"
     layout: str = "source-major"
+    batch: int = 1
+    stated: frozenset = field(default=frozenset(), compare=False)
+    unmodelled: tuple = ()          # (("layer", l, reason) | ("loss", None, reason), ...) from the document
 
     def __post_init__(self):
         if len(self.layers) < 2 or any(not isinstance(n, int) or n < 1 for n in self.layers):
             raise ModelError(f"layers must be at least two positive unit counts, got {list(self.layers)}")
-        if self.activation not in ACTIVATIONS:
-            raise ModelError(f"unknown activation {self.activation!r}", expected=" or ".join(ACTIVATIONS))
+        acts = self.activation
+        if isinstance(acts, (list, tuple)):
+            acts = tuple(_canonical(a, ACTIVATION_FAMILIES) for a in acts)
+            if len(acts) != len(self.layers) - 1:
+                raise ModelError(f"{len(acts)} activations for {len(self.layers) - 1} layers with weights",
+                                 expected="one activation per layer 2..L")
+            if len(set(acts)) == 1:
+                acts = acts[0]
+        else:
+            acts = _canonical(acts, ACTIVATION_FAMILIES)
+        object.__setattr__(self, "activation", acts)
+        object.__setattr__(self, "loss", _canonical(self.loss, LOSSES))
+        for a in (acts if isinstance(acts, tuple) else (acts,)):
+            if a not in ACTIVATIONS:
+                raise ModelError(f"unknown activation {a!r}", expected=", ".join(ACTIVATIONS))
         if self.loss not in LOSSES:
             raise ModelError(f"unknown loss {self.loss!r}", expected=", ".join(LOSSES))
         if self.layout not in LAYOUTS:
             raise ModelError(f"unknown W layout {self.layout!r}", expected=", ".join(LAYOUTS))
+        if not isinstance(self.batch, int) or self.batch < 1:
+            raise ModelError(f"batch must be a positive number of examples, got {self.batch!r}")
+
+    @property
+    def targets_sum_to_one(self) -> bool:
+        """Cross-entropy over a softmax: the targets are a distribution (one-hot), assumed and stated."""
+        return self.loss == "cross-entropy" and self.activations[-1] == "softmax"
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        """The activation of each layer 2..L."""
+        if isinstance(self.activation, tuple):
+            return self.activation
+        return (self.activation,) * (len(self.layers) - 1)
 
     @classmethod
     def from_mapping(cls, data: dict) -> "Spec":
-        known = {"layers", "activation", "loss", "layout"}
-        unknown = set(data) - known
+        unknown = set(data) - set(SETTINGS)
         if unknown:
-            raise ModelError(f"unknown model setting(s) {sorted(unknown)}", expected=", ".join(sorted(known)))
+            raise ModelError(f"unknown model setting(s) {sorted(unknown)}", expected=", ".join(SETTINGS))
         layers = data.get("layers", cls.layers)
         if not isinstance(layers, (list, tuple)):
             raise ModelError("layers must be a list of unit counts, e.g. [2, 2, 2]")
-        return cls(layers=tuple(layers), activation=data.get("activation", cls.activation),
-                   loss=data.get("loss", cls.loss), layout=data.get("layout", cls.layout))
+        activation = data.get("activations", data.get("activation", cls.activation))
+        if isinstance(activation, str) and "," in activation:
+            activation = tuple(a.strip() for a in activation.strip("[]").split(","))
+        batch = data.get("batch", 1)
+        try:
+            batch = int(batch)
+        except (TypeError, ValueError):
+            raise ModelError(f"batch must be a whole number of examples, got {batch!r}") from None
+        stated = frozenset("activation" if k == "activations" else k for k in data)
+        return cls(layers=tuple(layers), activation=activation, loss=data.get("loss", cls.loss),
+                   layout=data.get("layout", cls.layout), batch=batch, stated=stated)
 
     def describe(self) -> str:
         sizes = "-".join(str(n) for n in self.layers)
-        return (f"{sizes} {self.activation} network, {LOSSES[self.loss]}, row vectors "
-                f"Z = A.W + b, {LAYOUTS[self.layout]}")
+        acts = self.activation if isinstance(self.activation, str) else ",".join(self.activation)
+        batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
+        missing = "".join(f" (not modelled: {reason})" for _, _, reason in self.unmodelled)
+        assumed = " (targets sum to 1, assumed)" if self.targets_sum_to_one else ""
+        text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
+                f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
+        DESCRIBED[text] = self
+        return text
 
 
 def index_text(*indices: int) -> str:
@@ -114,36 +152,59 @@ def identifier(key: tuple) -> str:
     kind, *index = key
     if not index:
         return kind
-    if kind in ("x", "t", "E"):
-        return f"{kind}_{index[0]}"
+    if kind in ("x", "t", "E", "En", "S"):
+        return f"{kind}_" + "_".join(str(i) for i in index)
     return f"{kind}{index[0]}_" + "_".join(str(i) for i in index[1:])
+
+
+PER_EXAMPLE = ("x", "t", "a", "z", "h", "S", "En")
 
 
 @dataclass
 class Network:
-    """Every named quantity of the lecture's network, as SymPy symbols and expressions."""
+    """Every named quantity of the lecture's network, as SymPy symbols and expressions.
+
+    With a mini-batch (spec.batch = m > 1) every per-example quantity (x, t, a, z, the steps h and
+    softmax sums S) carries the example n as its last index: ('a', l, j, n), ('x', i, n); weights
+    and biases are shared.  E_i is then (1/m) sum_n E_i^{[n]} and ('En', n) is example n's loss.
+    """
 
     spec: Spec = field(default_factory=Spec)
 
     def __post_init__(self):
         self.L = len(self.spec.layers)
+        self.m = self.spec.batch
         self.symbols: dict[tuple, sp.Symbol] = {}
         self.quantities: dict[sp.Symbol, tuple] = {}
         self._depends: dict[tuple, bool] = {}
         self.alpha = self._symbol(("alpha",), r"\alpha")
-        for i in self.units(1):
-            self._symbol(("x", i), quantity_name("x", i))
-        for i in self.units(self.L):
-            self._symbol(("t", i), quantity_name("t", i, layer=self.L))
+        for n in self.examples:
+            for i in self.units(1):
+                self._symbol(("x", i) + self.ex(n), self._name("x", i, n=n))
+            for i in self.units(self.L):
+                self._symbol(("t", i) + self.ex(n), self._name("t", i, layer=self.L, n=n))
         for l in range(2, self.L + 1):
+            act = self.activation(l)
             for j in self.units(l):
                 for i in self.units(l - 1):
                     self._symbol(("w", l, j, i), quantity_name("w", j, i, layer=l))
                 self._symbol(("b", l, j), quantity_name("b", j, layer=l))
-                self._symbol(("z", l, j), quantity_name("z", j, layer=l))
-                self._symbol(("a", l, j), quantity_name("a", j, layer=l))
+                for n in self.examples:
+                    self._symbol(("z", l, j) + self.ex(n), self._name("z", j, layer=l, n=n))
+                    self._symbol(("a", l, j) + self.ex(n), self._name("a", j, layer=l, n=n))
+                    if act in ("relu", "leaky-relu"):
+                        self._symbol(("h", l, j) + self.ex(n), f"\\mathbb{{1}}[{self._name('z', j, layer=l, n=n)} > 0]")
+            if act == "softmax":
+                for n in self.examples:
+                    self._symbol(("S", l) + self.ex(n), f"\\sum_k e^{{{self._name('z', 0, layer=l, n=n).replace('_0', '_k')}}}")
         for i in self.units(self.L):
             self._symbol(("E", i), quantity_name("E", i))
+            if self.m > 1:
+                for n in self.examples:
+                    self._symbol(("E", i, n), self._name("E", i, n=n))
+        if self.m > 1:
+            for n in self.examples:
+                self._symbol(("En", n), self._name("E", n=n))
         self._symbol(("E",), "E")
 
     # -- naming -------------------------------------------------------------------------------
@@ -155,6 +216,24 @@ class Network:
         self.quantities[s] = key
         return s
 
+    @property
+    def examples(self) -> range:
+        return range(1, self.m + 1)
+
+    def ex(self, n: int | None) -> tuple:
+        """The example index a per-example key carries: none for a single example."""
+        return () if self.m == 1 else (n or 1,)
+
+    def _name(self, kind: str, *index: int, layer: int | None = None, n: int | None = None) -> str:
+        """quantity_name with the example: a_1^{(3)[2]}, x_1^{[2]} (as with one example otherwise)."""
+        name = quantity_name(kind, *index, layer=layer)
+        if self.m == 1 or n is None:
+            return name
+        return name[:-1] + f"[{n}]}}" if layer is not None else name + f"^{{[{n}]}}"
+
+    def activation(self, layer: int) -> str:
+        return self.spec.activations[layer - 2]
+
     def units(self, layer: int) -> range:
         return range(1, self.spec.layers[layer - 1] + 1)
 
@@ -162,14 +241,16 @@ class Network:
         return self.spec.layers[layer - 1]
 
     def has(self, key: tuple) -> bool:
-        return key in self.symbols or (key[0] == "a" and key[1] == 1 and ("x", key[2]) in self.symbols)
+        if key[0] == "a" and key[1] == 1:
+            key = ("x",) + key[2:]
+        return key in self.symbols
 
     def __getitem__(self, key: tuple) -> sp.Symbol:
         """The symbol of a quantity; a_i^{(1)} is x_i."""
         if isinstance(key, str):
             key = (key,)
         if key[0] == "a" and key[1] == 1:
-            key = ("x", key[2])
+            key = ("x",) + key[2:]
         return self.symbols[key]
 
     @cached_property
@@ -179,8 +260,15 @@ class Network:
 
     @cached_property
     def node_values(self) -> tuple[sp.Symbol, ...]:
-        """The symbols a_j^{(l)}, l >= 2, standing for sigmoid(z_j^{(l)})."""
-        return tuple(s for k, s in self.symbols.items() if k[0] == "a")
+        """The free atoms besides the leaves: outputs of sigmoid, tanh and softmax units, ReLU steps
+        h, softmax sums S."""
+        return tuple(s for k, s in self.symbols.items()
+                     if (k[0] == "a" and ACTIVATION_FAMILIES[self.activation(k[1])].independent)
+                     or k[0] in ("h", "S"))
+
+    @cached_property
+    def steps(self) -> tuple[sp.Symbol, ...]:
+        return tuple(s for k, s in self.symbols.items() if k[0] == "h")
 
     @cached_property
     def biases(self) -> dict[sp.Symbol, tuple]:
@@ -191,59 +279,124 @@ class Network:
         """A quantity's defining expression in leaves and node values (z, E_i and E only)."""
         kind = key[0]
         if kind == "z":
-            _, l, j = key
-            return sp.Add(*[self["a", l - 1, i] * self["w", l, j, i] for i in self.units(l - 1)],
+            l, j, n = key[1], key[2], (key[3] if len(key) > 3 else None)
+            return sp.Add(*[self["a", l - 1, i, *self.ex(n)] * self["w", l, j, i] for i in self.units(l - 1)],
                           self["b", l, j])
-        if kind == "E" and len(key) == 2:
-            return self.loss_term(self["t", key[1]], self["a", self.L, key[1]])
-        if kind == "E":
-            return sp.Add(*[self.definition(("E", i)) for i in self.units(self.L)])
         raise KeyError(key)
 
     def loss_term(self, t: sp.Expr, a: sp.Expr) -> sp.Expr:
-        factor = {"half-sse": sp.Rational(1, 2), "sse": sp.Integer(1),
-                  "mse": sp.Rational(1, self.size(self.L))}[self.spec.loss]
-        return factor * (t - a) ** 2
-
-    @cached_property
-    def z_definitions(self) -> dict[sp.Symbol, sp.Expr]:
-        return {self["z", l, j]: sp.expand(self.definition(("z", l, j)))
-                for l in range(2, self.L + 1) for j in self.units(l)}
-
-    @cached_property
-    def unit_of_bias(self) -> dict[sp.Symbol, tuple[sp.Symbol, sp.Expr]]:
-        """b_j^{(l)} -> (a_j^{(l)}, z_j^{(l)} expanded): each bias feeds exactly one unit."""
-        return {self["b", l, j]: (self["a", l, j], self.z_definitions[self["z", l, j]])
-                for l in range(2, self.L + 1) for j in self.units(l)}
+        return loss_term(self.spec.loss, t, a, self.size(self.L))
 
     @cached_property
     def expansions(self) -> dict[sp.Symbol, sp.Expr]:
-        """What to put for z, E_i, E to reach leaves and node values."""
-        out = dict(self.z_definitions)
+        """What to put for z, the outputs of identity/ReLU units, E_i, E (and E^{[n]}, E_i^{[n]}) to
+        reach leaves and node values (free atoms), fully: no value mentions a z or an expandable a."""
+        out: dict = {}
+
+        def value(l, i, e):                       # a_i^{(l)} in generators
+            symbol = self["a", l, i, *e]
+            return out.get(symbol, symbol)
+
+        for n in self.examples:
+            e = self.ex(n)
+            for l in range(2, self.L + 1):
+                act = self.activation(l)
+                for j in self.units(l):
+                    z = sp.expand(sp.Add(*[value(l - 1, i, e) * self["w", l, j, i] for i in self.units(l - 1)],
+                                         self["b", l, j]))
+                    out[self["z", l, j, *e]] = z
+                    a = self["a", l, j, *e]
+                    if act == "identity":
+                        out[a] = z
+                    elif act == "relu":
+                        out[a] = sp.expand(self["h", l, j, *e] * z)
+                    elif act == "leaky-relu":
+                        out[a] = sp.expand((LEAKY_SLOPE + (1 - LEAKY_SLOPE) * self["h", l, j, *e]) * z)
+        out_a = {i: [self._output(out, i, n) for n in self.examples] for i in self.units(self.L)}
         for i in self.units(self.L):
-            out[self["E", i]] = self.definition(("E", i))
-        out[self["E"]] = self.definition(("E",))
+            terms = [self.loss_term(self["t", i, *self.ex(n)], out_a[i][n - 1]) for n in self.examples]
+            if self.m > 1:
+                for n in self.examples:
+                    out[self["E", i, n]] = terms[n - 1]
+            out[self["E", i]] = sp.Add(*terms) / self.m
+        if self.m > 1:
+            for n in self.examples:
+                out[self["En", n]] = sp.Add(*[out[self["E", i, n]] for i in self.units(self.L)])
+        out[self["E"]] = sp.Add(*[out[self["E", i]] for i in self.units(self.L)])
         return out
+
+    def _output(self, out, i, n):
+        a = self["a", self.L, i, *self.ex(n)]
+        return out.get(a, a)
+
+    @cached_property
+    def z_definitions(self) -> dict[sp.Symbol, sp.Expr]:
+        return {s: self.expansions[s] for k, s in self.symbols.items() if k[0] == "z"}
+
+    @cached_property
+    def unit_of_bias(self) -> dict[sp.Symbol, list[tuple]]:
+        """b_j^{(l)} -> [(layer, unit, example, z_j^{(l)} expanded)]: the units a bias feeds."""
+        out: dict = {}
+        for k, s in self.symbols.items():
+            if k[0] == "z":
+                n = k[3] if len(k) > 3 else None
+                out.setdefault(self["b", k[1], k[2]], []).append((k[1], k[2], n, self.expansions[s]))
+        return out
+
+    @cached_property
+    def relations(self) -> dict[sp.Symbol, sp.Expr]:
+        """Substitutions that apply the relations between atoms: a softmax layer's outputs sum to 1
+        (its last unit is 1 minus the others), and a cross-entropy's targets sum to 1 (an assumption)."""
+        out = {}
+        for n in self.examples:
+            for l in range(2, self.L + 1):
+                if self.activation(l) == "softmax":
+                    last = self.size(l)
+                    out[self["a", l, last, *self.ex(n)]] = 1 - sp.Add(*[self["a", l, j, *self.ex(n)]
+                                                                       for j in range(1, last)])
+            if self.spec.targets_sum_to_one:
+                last = self.size(self.L)
+                out[self["t", last, *self.ex(n)]] = 1 - sp.Add(*[self["t", i, *self.ex(n)] for i in range(1, last)])
+        return out
+
+    @cached_property
+    def assumptions(self) -> list[str]:
+        """What the model assumes beyond the forward pass (stated in reports)."""
+        if self.spec.targets_sum_to_one:
+            return ["the targets of each example sum to 1 (cross-entropy over a softmax)"]
+        return []
 
     # -- composition down to leaves (what the oracle differentiates) -----------------------------
     def compose(self, key: tuple, cut: tuple | None = None, _memo: dict | None = None) -> sp.Expr:
         """The quantity as a function of the leaves, keeping `cut` (a quantity) as a free symbol."""
         memo = {} if _memo is None else _memo
         if key[0] == "a" and key[1] == 1:
-            key = ("x", key[2])
+            key = ("x",) + key[2:]
         if key in memo:
             return memo[key]
         kind = key[0]
         if key == cut or kind in ("x", "w", "b", "t", "alpha") or (cut and not self.depends(key, cut)):
             out = self.symbols[key]
         elif kind == "a":
-            out = sigmoid(self.compose(("z",) + key[1:], cut, memo))
+            l, j, e = key[1], key[2], key[3:]
+            act = self.activation(l)
+            if act == "softmax":
+                out = softmax(j, *[self.compose(("z", l, k) + e, cut, memo) for k in self.units(l)])
+            else:
+                out = forward(act, self.compose(("z",) + key[1:], cut, memo))
         elif kind == "z":
-            _, l, j = key
-            out = sp.Add(*[self.compose(("a", l - 1, i), cut, memo) * self["w", l, j, i]
+            l, j, e = key[1], key[2], key[3:]
+            out = sp.Add(*[self.compose(("a", l - 1, i) + e, cut, memo) * self["w", l, j, i]
                            for i in self.units(l - 1)], self["b", l, j])
+        elif kind == "E" and len(key) == 3:
+            out = self.loss_term(self["t", key[1], key[2]], self.compose(("a", self.L, key[1], key[2]), cut, memo))
+        elif kind == "En":
+            out = sp.Add(*[self.compose(("E", i, key[1]), cut, memo) for i in self.units(self.L)])
         elif kind == "E" and len(key) == 2:
-            out = self.loss_term(self["t", key[1]], self.compose(("a", self.L, key[1]), cut, memo))
+            if self.m > 1:
+                out = sp.Add(*[self.compose(("E", key[1], n), cut, memo) for n in self.examples]) / self.m
+            else:
+                out = self.loss_term(self["t", key[1]], self.compose(("a", self.L, key[1]), cut, memo))
         elif kind == "E":
             out = sp.Add(*[self.compose(("E", i), cut, memo) for i in self.units(self.L)])
         else:
@@ -257,18 +410,27 @@ class Network:
         if (key, cut) in memo:
             return memo[key, cut]
         if key[0] == "a" and key[1] == 1:
-            key = ("x", key[2])
+            key = ("x",) + key[2:]
         kind = key[0]
         if key == cut:
             out = True
         elif kind == "a":
-            out = self.depends(("z",) + key[1:], cut)
+            l, e = key[1], key[3:]
+            units = self.units(l) if self.activation(l) == "softmax" else (key[2],)
+            out = any(self.depends(("z", l, k) + e, cut) for k in units)
         elif kind == "z":
-            _, l, j = key
-            out = cut == ("b", l, j) or any(cut == ("w", l, j, i) or self.depends(("a", l - 1, i), cut)
+            l, j, e = key[1], key[2], key[3:]
+            out = cut == ("b", l, j) or any(cut == ("w", l, j, i) or self.depends(("a", l - 1, i) + e, cut)
                                             for i in self.units(l - 1))
+        elif kind == "E" and len(key) == 3:
+            out = cut == ("t", key[1], key[2]) or self.depends(("a", self.L, key[1], key[2]), cut)
+        elif kind == "En":
+            out = any(self.depends(("E", i, key[1]), cut) for i in self.units(self.L))
         elif kind == "E" and len(key) == 2:
-            out = cut == ("t", key[1]) or self.depends(("a", self.L, key[1]), cut)
+            if self.m > 1:
+                out = any(self.depends(("E", key[1], n), cut) for n in self.examples)
+            else:
+                out = cut == ("t", key[1]) or self.depends(("a", self.L, key[1]), cut)
         elif kind == "E":
             out = any(self.depends(("E", i), cut) for i in self.units(self.L))
         else:
@@ -277,23 +439,53 @@ class Network:
         return out
 
     def node_map(self, cut: tuple | None, memo: dict) -> dict[sp.Expr, sp.Symbol]:
-        """sigmoid(composed z_j^{(l)}) -> a_j^{(l)}, for putting composed results back into node values."""
+        """Composed unit outputs -> node values (sigmoid(composed z) -> a, step(composed z) -> h,
+        softmax(j, composed zs) -> a_j, ...), for putting the oracle's results back into node values."""
         out = {}
-        for l in range(2, self.L + 1):
-            for j in self.units(l):
-                if ("a", l, j) == cut or (cut and not self.depends(("a", l, j), cut)):
-                    continue
-                out[sigmoid(self.compose(("z", l, j), cut, memo))] = self["a", l, j]
+        for key, symbol in self.symbols.items():
+            if key[0] != "a" or key == cut or (cut and not self.depends(key, cut)):
+                continue
+            l, j, e = key[1], key[2], key[3:]
+            act = self.activation(l)
+            if act == "identity":
+                continue
+            z = self.compose(("z", l, j) + e, cut, memo)
+            if act == "softmax":
+                out[softmax(j, *[self.compose(("z", l, k) + e, cut, memo) for k in self.units(l)])] = symbol
+                continue
+            out[forward(act, z)] = symbol
+            if act in ("relu", "leaky-relu"):
+                out[step(z)] = self["h", l, j, *e]
+        return out
+
+    # -- what the document defines but derive does not model ------------------------------------
+    @cached_property
+    def tainted(self) -> dict[sp.Symbol, str]:
+        """Quantities downstream of an unmodelled definition -> the reason (a claim touching one is
+        undecided): for a layer l, the outputs of l and everything after; for the loss, E."""
+        out: dict = {}
+        for what, layer, reason in self.spec.unmodelled:
+            for key, symbol in self.symbols.items():
+                downstream = key[0] in ("E", "En") or (
+                    what == "layer" and key[0] in ("a", "h", "S", "z") and len(key) > 1
+                    and (key[1] > layer or (key[1] == layer and key[0] != "z")))
+                if downstream and symbol not in out:
+                    out[symbol] = reason
         return out
 
     # -- matrices ---------------------------------------------------------------------------------
     def matrix(self, kind: str, layer: int | None = None) -> sp.ImmutableMatrix:
-        """A^{(l)}, Z^{(l)}, b^{(l)} (1 x n_l rows), W^{(l)} (in the spec's layout), T (1 x n_L)."""
+        """A^{(l)}, Z^{(l)} (m x n_l: a row per example), b^{(l)} (1 x n_l), W^{(l)} (in the spec's
+        layout), T (m x n_L)."""
         if kind == "T":
-            return sp.ImmutableMatrix([[self["t", i] for i in self.units(self.L)]])
-        if kind in ("A", "Z", "b"):
-            key = {"A": "a", "Z": "z", "b": "b"}[kind]
-            return sp.ImmutableMatrix([[self[key, layer, j] for j in self.units(layer)]])
+            return sp.ImmutableMatrix([[self["t", i, *self.ex(n)] for i in self.units(self.L)]
+                                       for n in self.examples])
+        if kind in ("A", "Z"):
+            key = {"A": "a", "Z": "z"}[kind]
+            return sp.ImmutableMatrix([[self[key, layer, j, *self.ex(n)] for j in self.units(layer)]
+                                       for n in self.examples])
+        if kind == "b":
+            return sp.ImmutableMatrix([[self["b", layer, j] for j in self.units(layer)]])
         if kind == "W":
             rows = [[self["w", layer, j, i] for j in self.units(layer)] for i in self.units(layer - 1)]
             m = sp.ImmutableMatrix(rows)

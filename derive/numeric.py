@@ -1,7 +1,8 @@
 """The second opinion: both sides lambdified to NumPy and compared at seeded random points.
 
 Points are drawn from a seeded generator, one value per leaf (inputs, weights, biases, targets:
-decimals with three places in [-2, 2]; the learning rate in (0, 1]), so a report names exact,
+decimals with three places in [-2, 2]; the learning rate in (0, 1]; the targets of a cross-entropy
+over a softmax in [0, 1], the last making them sum to 1), so a report names exact,
 reproducible numbers.  Node values (a, z, E) come from a forward pass written here in NumPy,
 independently of the SymPy model; derivative symbols get the oracle's raw (unnormalised)
 derivative, lambdified too.  Two values agree when |l - r| <= RTOL * max(1, |l|, |r|).
@@ -15,6 +16,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from .families import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS, loss_number, unit_forward
 from .model import Network
 from .printing import display_name
 
@@ -24,19 +26,11 @@ SEED = 20261128
 DIGITS = 50
 
 
-def _np_sigmoid(u):
-    return 1.0 / (1.0 + np.exp(-u))
-
-
-def _mp_sigmoid(u):
-    return 1 / (1 + mpmath.exp(-u))
-
-
 # The names lambdify's printer may emit for our expressions, given directly: lambdify's own "numpy"
 # namespace runs `from numpy import *`, which loads numpy.f2py, numpy.testing, ... (~0.2 s).
-NUMPY = [{"sigmoid": _np_sigmoid, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "power": np.power,
+NUMPY = [{**NUMPY_FUNCTIONS, "exp": np.exp, "sqrt": np.sqrt, "power": np.power,
           "e": np.e, "E": np.e, "pi": np.pi, "nan": np.nan, "inf": np.inf, "abs": np.abs}]
-MPMATH = [{"sigmoid": _mp_sigmoid}, "mpmath"]
+MPMATH = [dict(MPMATH_FUNCTIONS), "mpmath"]
 
 
 def _printer(numpy: bool):
@@ -75,8 +69,10 @@ def _lean_printer_class():
         def _print_sigmoid(self, e):
             return f"sigmoid({self._print(e.args[0])})"
 
-        def _print_exp(self, e):
-            return f"exp({self._print(e.args[0])})"
+        def _print_Function(self, e):
+            return f"{type(e).__name__}(" + ", ".join(map(self._print, e.args)) + ")"
+
+        _print_exp = _print_tanh = _print_log = _print_sigmoid = _print_Function
 
     return LeanPrinter
 
@@ -85,37 +81,83 @@ _LeanPrinter = _lean_printer_class()
 
 
 def draw_points(net: Network, count: int = POINTS, seed: int = SEED) -> dict[sp.Symbol, list[str]]:
-    """Exact decimal values for every leaf at `count` points."""
+    """Exact decimal values for every leaf at `count` points.  Cross-entropy targets are drawn in
+    [0, 1] with the last one making each example's targets sum to 1 (the loss's assumption)."""
     rng = np.random.default_rng(seed)
     out = {}
+    ce = net.spec.targets_sum_to_one
     for leaf in net.leaves:
         if leaf == net.alpha:
             ints = rng.integers(1, 1001, size=count)
+        elif ce and net.quantities[leaf][0] == "t":
+            ints = rng.integers(0, 1001, size=count)
         else:
             ints = rng.integers(-2000, 2001, size=count)
         out[leaf] = [f"{int(k) / 1000:.3f}" for k in ints]
+    for last, value in net.relations.items():
+        if net.quantities[last][0] == "t":
+            others = [s for s in value.free_symbols]
+            out[last] = [_decimal(1000 - sum(_thousandths(out[s][k]) for s in others)) for k in range(count)]
     return out
 
 
-def forward(net: Network, leaf_values: dict, sig, number) -> dict:
-    """Node values (z, a, E_i, E) from leaf values, for arrays (NumPy) or numbers (mpmath).
+def _thousandths(text: str) -> int:
+    return round(float(text) * 1000)
+
+
+def _decimal(thousandths: int) -> str:
+    return f"{thousandths / 1000:.3f}"
+
+
+def forward(net: Network, leaf_values: dict, backend: str, number) -> dict:
+    """Every quantity's value (z, a, steps, softmax sums, E_i, E) from leaf values, for arrays
+    (backend "numpy") or numbers ("mpmath"), by the families' own numeric rules.
 
     `number` turns a SymPy Rational into the backend's number type.
     """
     values = dict(leaf_values)
-    for l in range(2, net.L + 1):
-        for j in net.units(l):
-            z = values[net["b", l, j]]
-            for i in net.units(l - 1):
-                z = z + values[net["a", l - 1, i]] * values[net["w", l, j, i]]
-            values[net["z", l, j]] = z
-            values[net["a", l, j]] = sig(z)
-    factor = number(net.loss_term(sp.Integer(1), sp.Integer(0)))     # the loss's constant in front
+    exp = np.exp if backend == "numpy" else mpmath.exp
+    outputs = net.size(net.L)
+    for n in net.examples:
+        e = net.ex(n)
+        for l in range(2, net.L + 1):
+            act = net.activation(l)
+            for j in net.units(l):
+                z = values[net["b", l, j]]
+                for i in net.units(l - 1):
+                    z = z + values[net["a", l - 1, i, *e]] * values[net["w", l, j, i]]
+                values[net["z", l, j, *e]] = z
+                if act != "softmax":
+                    values[net["a", l, j, *e]] = unit_forward(act, z, backend)
+                if act in ("relu", "leaky-relu"):
+                    values[net["h", l, j, *e]] = (np.where(z > 0, 1.0, 0.0) if backend == "numpy"
+                                                  else number(sp.Integer(1 if z > 0 else 0)))
+            if act == "softmax":
+                exps = [exp(values[net["z", l, j, *e]]) for j in net.units(l)]
+                total = exps[0]
+                for x in exps[1:]:
+                    total = total + x
+                values[net["S", l, *e]] = total
+                for j in net.units(l):
+                    values[net["a", l, j, *e]] = exps[j - 1] / total
+        for i in net.units(net.L):
+            term = loss_number(net.spec.loss, values[net["t", i, *e]], values[net["a", net.L, i, *e]],
+                               outputs, backend)
+            values[net["E", i, n] if net.m > 1 else net["E", i]] = term
     total = number(sp.Integer(0))
     for i in net.units(net.L):
-        e = factor * (values[net["t", i]] - values[net["a", net.L, i]]) ** 2
-        values[net["E", i]] = e
-        total = total + e
+        if net.m > 1:
+            s = number(sp.Integer(0))
+            for n in net.examples:
+                s = s + values[net["E", i, n]]
+            values[net["E", i]] = s / net.m
+        total = total + values[net["E", i]]
+    if net.m > 1:
+        for n in net.examples:
+            s = number(sp.Integer(0))
+            for i in net.units(net.L):
+                s = s + values[net["E", i, n]]
+            values[net["En", n]] = s
     values[net["E"]] = total
     return values
 
@@ -130,7 +172,7 @@ class Evaluator:
         leaves = {s: np.array([float(v) for v in vals]) for s, vals in self.decimals.items()}
         self.count = count
         with np.errstate(all="ignore"):
-            self.values = forward(net, leaves, _np_sigmoid, float)
+            self.values = forward(net, leaves, "numpy", float)
 
     def _evaluate(self, exprs, values, modules):
         symbols = sorted(set().union(*[e.free_symbols for e in exprs]), key=str)
@@ -155,7 +197,7 @@ class Evaluator:
         """Values of expressions at point k, with mpmath at DIGITS significant digits."""
         with mpmath.workdps(DIGITS):
             leaves = {s: mpmath.mpf(vals[k]) for s, vals in self.decimals.items()}
-            values = forward(self.net, leaves, _mp_sigmoid, lambda r: mpmath.mpf(r.p) / r.q)
+            values = forward(self.net, leaves, "mpmath", lambda r: mpmath.mpf(r.p) / r.q)
             out = self._evaluate(exprs, values, MPMATH)
             return [mpmath.mpf(v) if not isinstance(v, mpmath.mpf) else +v for v in out]
 

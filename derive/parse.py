@@ -23,7 +23,9 @@ EXPECTED = {
     "SLASH": "/", "COMMA": ",", "PERIOD": ".", "LPAR": "(", "RPAR": ")", "LBRACK": "[",
     "RBRACK": "]", "LCURLY": r"\{", "RCURLY": r"\}", "LBRACE": "{", "RBRACE": "}",
     "QUAD": r"\quad", "TAG": r"\tag{...}", "TEXT_FUNC": r"\text{sigmoid}", "TEXT_NAME": r"\text{name}",
-    "TEXT_OTHER": r"\text{...}", "FUNC": r"\sigma or \exp", "PRIME": "'", "FRAC": r"\frac",
+    "TEXT_OTHER": r"\text{...}", "FUNC": r"\sigma, \exp, \tanh or \log", "MAX": r"\max",
+    "INDICATOR": r"\mathbb{1}[...]", "INDICATOR_SUB": r"\mathbb{1}_{...}", "ONES": r"\mathbf{1}_m", "REL": ">",
+    "LAYER_EX": "^{(l)[n]}", "EXAMPLE": "^{[n]}", "PRIME": "'", "FRAC": r"\frac",
     "FRAC_DIGITS": r"\frac12", "PARTIAL": r"\partial", "SUM": r"\sum", "GREEK": r"a Greek letter (\alpha)",
     "NAME": "a name (a, z, w, b, x, t, E, A1, W3, loss\\_3)", "NUMBER": "a number",
     "SUB": "a subscript _1 or _{11}", "LAYER": "a layer superscript ^{(2)}", "TRANSPOSE": "^T",
@@ -32,7 +34,8 @@ EXPECTED = {
     "$END": "the end of the formula",
 }
 OPERAND_START = {"NAME", "NUMBER", "LPAR", "FRAC", "PARTIAL", "BEGIN_MATRIX", "GREEK", "TEXT_NAME",
-                 "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS"}
+                 "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS",
+                 "MAX", "INDICATOR", "INDICATOR_SUB"}
 
 
 @lru_cache(maxsize=1)
@@ -157,8 +160,11 @@ def _error(message: str, offset: int, expected: str | None = None) -> NotationEr
     return err
 
 
+FUNCTIONS = (("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("ln", "log"), ("ReLU", "relu"),
+             ("relu", "relu"), ("step", "step"))
 SUB_INDEX = re.compile(r"^_\s*(?:\{\s*(.*?)\s*\}|(.))$", re.S)
 LAYER_TEXT = re.compile(r"^\^\s*\{\s*\(\s*(.*?)\s*\)\s*\}$", re.S)
+LAYER_EX_TEXT = re.compile(r"^\^\s*\{\s*(?:\(\s*(.*?)\s*\))?\s*\[\s*(.*?)\s*\]\s*\}$", re.S)
 TEXT_CONTENT = re.compile(r"^\\[A-Za-z]+\s*\{\s*(.*?)\s*\}$", re.S)
 
 
@@ -279,7 +285,7 @@ class Build(Transformer):
         return s.Num(str(tok), start=tok.start_pos, end=tok.end_pos)
 
     def symbol(self, meta, children):
-        head, sub, layer = children[0], None, None
+        head, sub, layer, example = children[0], None, None, None
         if head.type == "GREEK":
             name = {"\u03b1": "alpha", "\u03b7": "eta", "\u03b4": "delta"}.get(str(head), str(head).lstrip("\\"))
         elif head.type == "TEXT_NAME":
@@ -292,6 +298,14 @@ class Build(Transformer):
             if t.type == "LAYER_T":
                 layer = re.match(r"^\^\s*\{\s*\(\s*(.*?)\s*\)", str(t)).group(1).replace(" ", "")
                 continue
+            if t.type in ("LAYER_EX", "EXAMPLE"):
+                if example is not None or (layer is not None and t.type == "LAYER_EX"):
+                    raise _error("a second example superscript", t.start_pos, "one ^{(l)[n]} per name")
+                m = LAYER_EX_TEXT.match(str(t))
+                if m.group(1) is not None:
+                    layer = m.group(1).replace(" ", "")
+                example = m.group(2).replace(" ", "")
+                continue
             if t.type == "SUB":
                 if sub is not None:
                     raise _error("a second subscript", t.start_pos, "one subscript per name")
@@ -302,7 +316,7 @@ class Build(Transformer):
                 layer = LAYER_TEXT.match(str(t)).group(1).replace(" ", "")
         if "_" in name and sub is None:       # loss\_3 written as one name
             name, _, sub = name.partition("_")
-        symbol = s.Sym(name, sub, layer, start=meta.start_pos, end=meta.end_pos)
+        symbol = s.Sym(name, sub, layer, example, start=meta.start_pos, end=meta.end_pos)
         return s.Transpose(symbol, start=meta.start_pos, end=meta.end_pos) if transposed else symbol
 
     def group(self, meta, children):
@@ -349,12 +363,37 @@ class Build(Transformer):
         prime = any(isinstance(c, Token) and c.type == "PRIME" for c in children)
         arg = children[-1]
         name = str(head)
-        func = "exp" if "exp" in name else "sigmoid"
+        func = next((f for key, f in FUNCTIONS if key in name), "sigmoid")
         if prime:
-            if func == "exp":
-                raise _error("exp' is not part of the notation", head.start_pos, "\\exp(...)")
-            func = "sigmoid_prime"
+            if func in ("exp", "log", "step"):
+                raise _error(f"{func}' is not part of the notation", head.start_pos, f"\\{func}(...)")
+            func += "_prime"
         return s.Call(func, arg, start=meta.start_pos, end=meta.end_pos)
+
+    call_bare = call
+
+    def call_power(self, meta, children):
+        """\\tanh^2(z): the square of tanh(z)."""
+        head, tok, arg = children
+        call = self.call(meta, [head, arg])
+        char = str(tok).lstrip("^").strip()
+        if not char.isdigit():
+            raise _error(f"{head}^{char} is not part of the notation", tok.start_pos, "a power such as \\tanh^2(z)")
+        return s.Power(call, s.Num(char, start=tok.end_pos - 1, end=tok.end_pos),
+                       start=meta.start_pos, end=meta.end_pos)
+
+    def maxcall(self, meta, children):
+        exprs = [c for c in children if isinstance(c, s.Node)]
+        return s.Max(exprs[0], exprs[1], start=meta.start_pos, end=meta.end_pos)
+
+    def ones(self, meta, children):
+        return s.Ones(start=meta.start_pos, end=meta.end_pos)
+
+    def indicator(self, meta, children):
+        exprs = [c for c in children if isinstance(c, s.Node)]
+        rel = next(c for c in children if isinstance(c, Token) and c.type == "REL")
+        op = ">" if str(rel) in (">", "\\gt") else ">="
+        return s.Indicator(exprs[0], op, exprs[1], start=meta.start_pos, end=meta.end_pos)
 
     def bigsum(self, meta, children):
         tok, rest = children[0], children[1:]

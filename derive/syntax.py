@@ -26,6 +26,7 @@ class Sym(Node):
     name: str
     sub: str | None = None
     layer: str | None = None
+    example: str | None = None          # a_i^{(3)[n]}, t_i^{[n]}: the example of a mini-batch
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,33 @@ class Transpose(Node):
 
 @dataclass(frozen=True)
 class Call(Node):
-    """func is 'sigmoid', 'sigmoid_prime' (sigma'(u)) or 'exp'."""
+    """func is 'sigmoid', 'exp', 'tanh', 'log', 'relu', 'step', or one of those with '_prime'
+    (sigma'(u), \\tanh'(u), \\text{ReLU}'(u))."""
 
     func: str
     arg: Node
+
+
+@dataclass(frozen=True)
+class Max(Node):
+    """\\max(left, right): ReLU is \\max(0, z)."""
+
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Ones(Node):
+    """\\mathbf{1}_m: the column of m ones (a mini-batch's examples)."""
+
+
+@dataclass(frozen=True)
+class Indicator(Node):
+    """\\mathbb{1}[left > right] (op '>' or '>=')."""
+
+    left: Node
+    op: str
+    right: Node
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,8 @@ def test_sigmoid_derivative_is_sigmoid_times_one_minus_sigmoid():
     assert sigmoid(sp.Integer(0)) == sp.Rational(1, 2)
 
 
-@pytest.mark.parametrize("bad", [dict(layers=[2]), dict(layers=[2, 0, 1]), dict(loss="cross-entropy"),
-                                 dict(activation="relu"), dict(layout="diagonal"), dict(depth=3)])
+@pytest.mark.parametrize("bad", [dict(layers=[2]), dict(layers=[2, 0, 1]), dict(loss="hinge"),
+                                 dict(activation="softplus"), dict(layout="diagonal"), dict(depth=3)])
 def test_bad_specs_are_refused_with_what_was_expected(bad):
     from derive.errors import ModelError
     with pytest.raises(ModelError):
