@@ -17,7 +17,9 @@ import math
 import os
 import re
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
+from fractions import Fraction
 
 from .errors import DeriveError, ModelError
 
@@ -36,8 +38,7 @@ class Bounds:
     layers: int = 20                  # layers of a network (read from a document or --model)
     units: int = 2_000                # units of a network, all layers together
     parameters: int = 50_000          # weights and biases of a network (784-30-10 has 23,860)
-    timeout: float = 5.0              # seconds per claim
-    budget: float = 600.0             # seconds for the whole run
+    budget: float = 600.0             # seconds for the whole run (the time per claim is --timeout)
     memory: int = 1_000 * MB          # bytes of address space per process (resource.setrlimit)
 
     def __post_init__(self):
@@ -53,8 +54,6 @@ class Bounds:
 
 def option(name: str) -> str:
     """How a bound is set on the command line."""
-    if name == "timeout":
-        return "--timeout"
     if name == "budget":
         return "--budget"
     return f"--limit {name.replace('_', '-')}"
@@ -81,6 +80,127 @@ def parse_limit(text: str, bounds: Bounds) -> Bounds:
     if not math.isfinite(number) or number <= 0:
         raise ValueError(f"{text!r}: the bound must be a finite positive number")
     return replace(bounds, **{f.name: kind(number) if kind is float else max(1, int(number))})
+
+
+_CURRENT = [Bounds()]
+
+
+def current() -> Bounds:
+    """The bounds of the run in progress (the defaults outside a run)."""
+    return _CURRENT[-1]
+
+
+@contextmanager
+def active(bounds: Bounds):
+    """Make `bounds` the current ones for the block (parsing reads them from here)."""
+    from . import errors
+    _CURRENT.append(bounds)
+    width, errors.LINE_WIDTH = errors.LINE_WIDTH, bounds.line
+    try:
+        yield bounds
+    finally:
+        _CURRENT.pop()
+        errors.LINE_WIDTH = width
+
+
+# -- numbers ---------------------------------------------------------------------------------------
+def _digits(q: Fraction) -> int:
+    """About how many decimal digits the numerator and denominator of q have together."""
+    if q == 0:
+        return 1
+    return int(math.log10(abs(q.numerator)) + math.log10(q.denominator)) + 1
+
+
+def check_numbers(pieces, digits: int, exponent: int) -> None:
+    """Every number written, and every number computed from constants (2^{20000}, 10^{60} 10^{60}),
+    has at most `digits` digits; a constant exponent of anything not constant is at most
+    `exponent` in size.  Past either: a NotationError at the number, naming the bound."""
+    from . import syntax as s
+    from .errors import NotationError
+
+    def fail(message, node, expected):
+        err = NotationError(message, expected=expected)
+        err.offset = node.start
+        return err
+
+    def value(node):
+        """The exact value of a constant subtree, or None; checks every subtree on the way."""
+        if isinstance(node, s.Num):
+            count = sum(ch.isdigit() for ch in node.text)
+            if count > digits:
+                raise fail(f"a number of {count} digits: past the bound of {digits} digits", node,
+                           f"numbers of at most {digits} digits ({option('digits')}=N)")
+            return Fraction(node.text)
+        if isinstance(node, s.Neg):
+            v = value(node.operand)
+            return None if v is None else -v
+        if isinstance(node, s.Power):
+            base, power = value(node.base), value(node.exponent)
+            if power is None:
+                return None
+            if base is None or power.denominator != 1:
+                inner = node.base
+                while isinstance(inner, s.Power) and isinstance(inner.exponent, s.Num):
+                    power *= Fraction(inner.exponent.text)      # (x^a)^b is x^{ab}
+                    inner = inner.base
+                if abs(power) > exponent:
+                    raise fail(f"the exponent {_short(power)} is past the bound of {exponent}", node.exponent,
+                               f"an exponent of at most {exponent} ({option('exponent')}=N)")
+                return None
+            if base == 0 or abs(base) == 1:
+                return None if (base == 0 and power < 0) else base ** int(power)
+            size = int((math.log10(abs(base.numerator)) + math.log10(base.denominator)) * abs(power)) + 1
+            if size > digits:
+                raise fail(f"this power is a number of about {_short(size)} digits: past the bound of "
+                           f"{digits} digits", node, f"numbers of at most {digits} digits ({option('digits')}=N)")
+            return base ** int(power)
+        if isinstance(node, (s.BinOp, s.Frac)):
+            left, right = (node.left, node.right) if isinstance(node, s.BinOp) else (node.num, node.den)
+            op = node.op if isinstance(node, s.BinOp) else "/"
+            a, b = value(left), value(right)
+            if a is None or b is None or op == "bullet":
+                return None
+            if op in ("+", "-"):
+                out = a + b if op == "+" else a - b
+            elif op == "/":
+                if b == 0:
+                    return None
+                out = a / b
+            else:
+                out = a * b
+            if _digits(out) > digits:
+                raise fail(f"a number of about {_digits(out)} digits: past the bound of {digits} digits", node,
+                           f"numbers of at most {digits} digits ({option('digits')}=N)")
+            return out
+        for child in _children(node):
+            value(child)
+        return None
+
+    for piece in pieces:
+        for chain in piece.chains:
+            for member in chain:
+                for part in member.parts:
+                    value(part.expr)
+
+
+def _children(node):
+    from dataclasses import fields as dc_fields
+    from . import syntax as s
+    for f in dc_fields(node):
+        v = getattr(node, f.name)
+        if isinstance(v, s.Node):
+            yield v
+        elif isinstance(v, tuple):
+            for row in v:
+                if isinstance(row, s.Node):
+                    yield row
+                elif isinstance(row, tuple):
+                    yield from (c for c in row if isinstance(c, s.Node))
+
+
+def _short(q) -> str:
+    text = str(q)
+    return text if len(text) <= 24 else f"{text[:10]}…({len(text)} digits)"
 
 
 # -- messages ------------------------------------------------------------------------------------
@@ -117,6 +237,26 @@ def check_network(layers, bounds: Bounds, where: str = "the network") -> None:
         raise ModelError(f"{where} has {parameters:,} weights and biases: past the bound of "
                          f"{bounds.parameters:,}",
                          expected=f"at most {bounds.parameters:,} parameters ({option('parameters')}=N)")
+
+
+def check_layers_named(statements, bounds: Bounds) -> None:
+    """A document that names a layer past the bound (a_1^{(8000)}) cannot define a network derive
+    builds: a ModelError at the name, before the network is read from the document."""
+    from .meaning import walk
+    from . import syntax as s
+    for st in statements:
+        for member in st.members:
+            for part in member.parts:
+                for node in walk(part.expr):
+                    if isinstance(node, s.Sym) and node.layer and node.layer.isdigit() \
+                            and len(node.layer) < 12 and int(node.layer) <= bounds.layers:
+                        continue
+                    if isinstance(node, s.Sym) and node.layer and node.layer.isdigit():
+                        line, col = part.source.position(node.start) if part.source else (None, None)
+                        raise ModelError(f"the document names layer {node.layer[:20]}: past the bound of "
+                                         f"{bounds.layers} layers", line=line, col=col,
+                                         source_line=part.source.line_text(line) if part.source else None,
+                                         expected=f"at most {bounds.layers} layers ({option('layers')}=N)")
 
 
 # -- reading files ---------------------------------------------------------------------------------

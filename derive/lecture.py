@@ -20,6 +20,9 @@ from pathlib import Path
 from . import syntax as s
 from .chains import EXPRESSION, Assembler, classify
 from .check import Checker, Options, workspace_for
+from .clock import TimeLimit, deadline
+from .parallel import Task
+from .bounds import NotRegular, check_layers_named, check_network, read_input
 from .documents import read_document
 from .errors import DeriveError, ModelError, NotInNetwork
 from .meaning import walk
@@ -38,8 +41,10 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     outcomes into (results, {span state: count}, formulas)."""
     display = display or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8") if Path(path).suffix != ".ipynb" else None
-        spans, problems = read_document(path) if text is None else read_document(path, text)
+        text = read_input(path, options.bounds, display)
+        spans, problems = read_document(path, text)
+    except NotRegular:
+        raise                                   # the run notes it (in a folder) or reports it (named)
     except (DeriveError, OSError) as e:
         err = e if isinstance(e, DeriveError) else DeriveError(f"cannot read the file: {e}", file=display)
         failure = _error_result(err, display)
@@ -62,9 +67,17 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             states[k] = "unreadable"
     statements = assembler.statements
     try:
-        spec = options.spec or front_matter_spec(text or "") or infer_spec(statements)
+        spec = options.spec or front_matter_spec(text or "")
+        if spec is None:
+            check_layers_named(statements, options.bounds)
+            spec = infer_spec(statements)
+        check_network(spec.layers, options.bounds, "the network")
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
+        if "past the bound" in e.message:       # no claim is judged in another network than its own
+            counts = {"undecided": sum(1 for k in states if k is None), "unreadable": states.count("unreadable")
+                      + len(problems), "skipped": states.count("skipped")}
+            return [], lambda outcomes: (results, {k: v for k, v in counts.items() if v}, [])
         spec = Spec()
     checker = Checker(workspace_for(spec, workspaces), display, options)
     for st in statements:
@@ -77,7 +90,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             member = next((m for m in st.members if _pos(m.parts[0]) == (r.line, r.col)), None)
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
-                _pinpoint(checker, st, r, member)
+                try:                            # a refinement, within the claim's own time bound
+                    with deadline(checker.options.timeout):
+                        _pinpoint(checker, st, r, member)
+                except TimeLimit:
+                    pass
             touched |= {k for k, (cell, start, end) in enumerate(extents)
                          if cell == r.cell and start <= (r.line, r.col) <= end}
             marks.append((touched, r.verdict))
@@ -98,7 +115,20 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         counts["unreadable"] += len(problems)
         return out, {k: v for k, v in counts.items() if v}, formulas
 
-    return [lambda st=st: task(st) for st in statements], finish
+    def lost(st, reason, undecided):
+        """The outcome of a statement whose check failed (a bound, or a bug in derive)."""
+        part = st.head.parts[0]
+        line, col = _pos(part)
+        r = Result(file=display, line=line, col=col, id=st.id, claim=" ".join(part.text.split())[:400],
+                   verdict=UNDECIDED if undecided else ERROR, detail=reason, cell=getattr(part.source, "cell", None))
+        touched = {index[id(p.source)] for m in st.members for p in m.parts if id(p.source) in index}
+        return [r], [(touched, r.verdict)], None
+
+    def ahead(st):
+        return checker.workspace.decider, (checker.values_ahead(st) if st.kind != EXPRESSION else [])
+
+    return [Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u))
+            for st in statements], finish
 
 
 def _renamed(span, display):
@@ -120,10 +150,11 @@ def _lone(checker: Checker, st) -> list[Result]:
     sum binds) that mean nothing in the concrete network, so only a concrete quantity the network
     does not have (w_{31}^{(2)} in a 2-2-2 network, layer 4) makes it unreadable."""
     try:
-        checker.meaning.member_value(st.head)
+        with deadline(checker.options.timeout):
+            checker.meaning.member_value(st.head)
     except NotInNetwork as e:
         return [checker._error(e, st.head, st, 0.0)]
-    except DeriveError:
+    except (DeriveError, TimeLimit):
         pass
     return []
 

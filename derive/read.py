@@ -22,7 +22,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import FormulaFileError, ModelError
+from .bounds import Bounds, NotRegular, read_input
+from .errors import DeriveError, FormulaFileError, ModelError
 from .model import Spec
 
 KINDS = ("chain", "update", "definition")
@@ -67,17 +68,27 @@ class FormulaFile:
     problems: list[FormulaFileError]
 
 
-def read_formula_file(path: str | Path, display: str | None = None) -> FormulaFile:
-    """Read a formula file; problems with single entries are collected, not raised."""
+def read_formula_file(path: str | Path, display: str | None = None, bounds: Bounds | None = None) -> FormulaFile:
+    """Read a formula file (within `bounds`); problems with single entries are collected, not raised."""
     name = display or str(path)
     try:
-        raw = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise FormulaFileError(f"cannot read the file: {e}", file=name) from None
+        raw = read_input(path, bounds or Bounds(), name)
+    except NotRegular:
+        raise
+    except DeriveError as e:
+        raise FormulaFileError(e.message, file=name, line=e.line, col=e.col, source_line=e.source_line,
+                               expected=e.expected) from None
+    raw = raw.replace("\r\n", "\n")
     lines = tuple(raw.split("\n"))
     try:
         data = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as e:
+    except RecursionError:
+        raise FormulaFileError("not valid TOML: nested too deeply to read", file=name, line=1, col=1,
+                               expected="TOML as in formulas/*.toml") from None
+    except ValueError as e:                     # TOMLDecodeError, or a number too long to convert
+        if not isinstance(e, tomllib.TOMLDecodeError):
+            raise FormulaFileError(f"not valid TOML: {' '.join(str(e).split())[:200]}", file=name, line=1,
+                                   col=1, expected="TOML as in formulas/*.toml") from None
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
         raise FormulaFileError(f"not valid TOML: {re.sub(r' [(]at line.*', '', str(e))}", file=name,
