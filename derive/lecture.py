@@ -52,19 +52,28 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     spans = [_renamed(sp, display) for sp in spans]
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
-    results = [_error_result(p.error(), display) for p in problems]
+    most = options.bounds.errors                # unreadable places reported per file; past it, the rest is not read
+    results = [_error_result(p.error(), display) for p in problems[:most]]
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
     for k, sp in enumerate(spans):
         if sp.skipped:
             states[k] = "skipped"
             continue
+        if len(results) >= most:
+            states[k:] = ["skipped" if later.skipped else "unreadable" for later in spans[k:]]
+            break
         try:
             for piece in parse(sp.text, sp):
                 assembler.add(piece, display=sp.display)
         except DeriveError as e:
             results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
             states[k] = "unreadable"
+    if len(problems) + states.count("unreadable") > most:
+        results.append(Result(file=display, line=results[-1].line, col=results[-1].col, id=None, claim="",
+                              verdict=ERROR, cell=results[-1].cell,
+                              detail=f"{display}: more than {most:,} unreadable places: past the bound of {most:,}; "
+                                     f"the rest of this file is not read (--limit errors=N)"))
     statements = assembler.statements
     try:
         spec = options.spec or front_matter_spec(text or "")

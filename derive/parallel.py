@@ -61,10 +61,11 @@ def parallel_map(func, items: list, before=None, lost=None, memory: int | None =
         return _in_process(func, items, before, lost)
     out: dict[int, object] = {}
     todo = list(range(len(items)))
-    while todo:
-        count = 1 if len(todo) < MIN_ITEMS else min(workers(), len(todo))
-        shares = [todo[w::count] for w in range(count)]
-        todo = _run_workers(func, items, shares, before, lost, memory, out)
+    with clock.paused():                         # the parent keeps time itself; the workers re-arm
+        while todo:
+            count = 1 if len(todo) < MIN_ITEMS else min(workers(), len(todo))
+            shares = [todo[w::count] for w in range(count)]
+            todo = _run_workers(func, items, shares, before, lost, memory, out)
     return [out[k] for k in range(len(items))]
 
 
@@ -110,8 +111,7 @@ def _run_workers(func, items, shares, before, lost, memory, out) -> list[int]:
                 _worker(func, items, share, before, lost, memory, write_end)
             os.close(write_end)
             children[read_end] = {"pid": pid, "share": share, "buffer": b"", "done": set()}
-        with clock.paused():
-            again = _collect(children, items, lost, out)
+        again = _collect(children, items, lost, out)
     finally:
         for child in children.values():          # interrupted, or past the budget: stop them all now
             _kill(child["pid"])

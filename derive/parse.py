@@ -6,6 +6,7 @@ nodes, and anything the grammar does not know is a `NotationError` naming the li
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,10 +96,11 @@ def parse(text: str, source=None) -> list[s.Piece]:
     from .bounds import current
     source = source or TextSource(text)
     limits = current()
-    try:
-        return _with_source(_parse_cached(text, limits.depth, limits.digits, limits.exponent), source)
-    except NotationError as err:
-        raise locate(err, source, getattr(err, "offset", 0)) from None
+    outcome = _parse_cached(text, limits.depth, limits.digits, limits.exponent)
+    if isinstance(outcome, DeriveError):        # a copy: locating it must not change the cached one
+        err = copy.copy(outcome)
+        raise (locate(err, source, getattr(err, "offset", 0)) if isinstance(err, NotationError) else err) from None
+    return _with_source(outcome, source)
 
 
 def _nesting(tree: Tree) -> tuple[int, int]:
@@ -114,8 +116,16 @@ def _nesting(tree: Tree) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=4096)
-def _parse_cached(text: str, depth: int, digits: int, exponent: int) -> tuple:
-    """Pieces of a text, without a source (lectures restate the same formulas many times)."""
+def _parse_cached(text: str, depth: int, digits: int, exponent: int):
+    """Pieces of a text, without a source (lectures restate the same formulas many times), or the
+    DeriveError that says why it cannot be read (so a text repeated 40,000 times is read once)."""
+    try:
+        return _parse_uncached(text, depth, digits, exponent)
+    except DeriveError as e:
+        return e
+
+
+def _parse_uncached(text: str, depth: int, digits: int, exponent: int) -> tuple:
     from .bounds import check_numbers
     try:
         tree = parser().parse(text)

@@ -50,22 +50,31 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
     bounds = options.bounds
     start = time.perf_counter()
     report = Report()
-    with active(bounds), clock.budget(bounds.budget), _recursion_limit(RECURSION_LIMIT):
+    files, prepared, workspaces, tasks, outcomes = [], [], {}, [], None
+    with active(bounds), _recursion_limit(RECURSION_LIMIT):
         try:
-            files = expand_paths(paths) if paths else bundled_formulas()
-        except (OSError, DeriveError) as e:
-            files = []
-            report.results.append(_failure(display=" ".join(map(str, paths)) or ".", detail=f"cannot search: {e}"))
-        named = {Path(str(p)) for p in paths or ()}
-        workspaces: dict = {}
-        prepared = []
-        for k, (path, display) in enumerate(files):
-            if progress:
-                progress(k, len(files), display)
-            prepared.append(_prepare(path, display, options, workspaces, path in named, report))
-        _prepare_workspaces(workspaces, prepared, report)
-        tasks = [task for file_tasks, _ in prepared for task in file_tasks]
-        outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead, lost=_lost, memory=bounds.memory)
+            with clock.budget(bounds.budget):
+                try:
+                    files = expand_paths(paths) if paths else bundled_formulas()
+                except (OSError, RuntimeError, DeriveError) as e:
+                    report.results.append(_failure(" ".join(map(str, paths)) or ".", f"cannot search: {e}"))
+                named = {Path(str(p)) for p in paths or ()}
+                for k, (path, display) in enumerate(files):
+                    if progress:
+                        progress(k, len(files), display)
+                    prepared.append(_prepare(path, display, options, workspaces, path in named, report))
+                _prepare_workspaces(workspaces, prepared, report)
+                tasks = [task for file_tasks, _ in prepared for task in file_tasks]
+                outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead, lost=_lost,
+                                        memory=bounds.memory)
+        except BudgetSpent as e:                # what is left undone is reported, as undecided
+            spent = f"the run's budget of {e.seconds:g} s was used up (--budget)"
+            for path, display in files[len(prepared):]:
+                result = _failure(display, f"{display}: not read: {spent}", UNDECIDED)
+                prepared.append(([], lambda outcomes, r=result: ([r], {}, [])))
+            tasks = [task for file_tasks, _ in prepared for task in file_tasks]
+            if outcomes is None:
+                outcomes = [task.lost(spent, True) for task in tasks]
         for (file_tasks, finish), display in zip(prepared, [d for _, d in files]):
             mine, outcomes = outcomes[:len(file_tasks)], outcomes[len(file_tasks):]
             try:
@@ -120,6 +129,9 @@ def _prepare(path: Path, display: str, options: Options, workspaces: dict, named
         return alone(_failure(display, f"{display}: {detail}", verdict))
 
 
+AHEAD_SECONDS = 10.0        # at most this long evaluating members ahead in the parent (then the workers do)
+
+
 def _prepare_workspaces(workspaces: dict, prepared, report: Report) -> None:
     """What the claims share, built before any claim's deadline starts (so that it is never charged
     to a claim), under the run's budget: the oracle (`Workspace.warm`), and the values of every
@@ -131,10 +143,13 @@ def _prepare_workspaces(workspaces: dict, prepared, report: Report) -> None:
             return
         except (Exception, TimeLimit) as e:     # the claims build what they need, or report why not
             report.notes.append(f"preparing the {ws.net.spec.describe()}: {failure_detail(e, 'skipped')[1]}")
+    until = time.monotonic() + AHEAD_SECONDS
     for file_tasks, _ in prepared:
         for task in file_tasks:
             if getattr(task, "ahead", None) is None:
                 continue
+            if time.monotonic() > until:        # the workers evaluate the rest, in parallel
+                return
             try:
                 task.ahead()
             except BudgetSpent:
