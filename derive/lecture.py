@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import syntax as s
 from .chains import EXPRESSION, Assembler, classify
-from .check import Checker, Options, workspace_for
+from .check import Checker, Options, failure_detail, workspace_for
 from .clock import TimeLimit, deadline
 from .parallel import Task
 from .bounds import NotRegular, check_layers_named, check_network, read_input
@@ -68,6 +68,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
                 assembler.add(piece, display=sp.display)
         except DeriveError as e:
             results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
+            states[k] = "unreadable"
+        except Exception as e:                  # a bug in derive: this span fails alone
+            detail = f"{display}:{sp.line}:{sp.col}: {failure_detail(e, 'reading this formula')[1]}"
+            results.append(Result(file=display, line=sp.line, col=sp.col, id=None, claim="", verdict=ERROR,
+                                  detail=detail, cell=sp.cell))
             states[k] = "unreadable"
     if len(problems) + states.count("unreadable") > most:
         results.append(Result(file=display, line=results[-1].line, col=results[-1].col, id=None, claim="",

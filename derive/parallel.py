@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from contextlib import contextmanager
 import select
 import signal
 import struct
@@ -160,17 +161,39 @@ def _become_worker(memory: int | None) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
     except Exception:
         pass
-    if memory:
-        try:
-            import resource
-            limit = max(memory, _address_space() + HEADROOM)
-            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-            if hard != resource.RLIM_INFINITY:
-                limit = min(limit, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-        except (ImportError, ValueError, OSError):
-            pass
+    _set_memory_bound(memory)
     clock.rearm()                                    # timers are not inherited across fork
+
+
+def _set_memory_bound(memory: int | None):
+    """Limit this process's address space to `memory` (or HEADROOM above what it holds already);
+    returns the previous soft limit, or None when nothing was set."""
+    if not memory:
+        return None
+    try:
+        import resource
+        limit = max(memory, _address_space() + HEADROOM)
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft != resource.RLIM_INFINITY and soft <= limit:
+            return None                              # already bounded at least as tightly
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        return soft
+    except (ImportError, ValueError, OSError):
+        return None
+
+
+@contextmanager
+def memory_bound(memory: int | None):
+    """The memory bound for this process too (it reads and prepares), lifted again afterwards."""
+    previous = _set_memory_bound(memory)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            import resource
+            resource.setrlimit(resource.RLIMIT_AS, (previous, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
 def _address_space() -> int:
@@ -249,4 +272,4 @@ def _kill(pid: int) -> None:
     _reap(pid)
 
 
-__all__ = ["Task", "parallel_map", "workers"]
+__all__ = ["Task", "memory_bound", "parallel_map", "workers"]

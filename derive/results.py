@@ -96,6 +96,7 @@ class Report:
     model: str = ""                                        # one-line description of the model used
     formulas: list[Formula] = field(default_factory=list)  # every chain checked, in input order
     notes: list[str] = field(default_factory=list)         # what was skipped, and why (never a verdict)
+    files: list[str] = field(default_factory=list)         # every file the run was given or found, in order
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)

@@ -13,7 +13,7 @@ from .bounds import NotRegular, active, check_network
 from .chains import Assembler, Statement
 from .check import Checker, Options, failure_detail, time_out_detail, workspace_for
 from .clock import BudgetSpent, TimeLimit, deadline
-from .parallel import Task, parallel_map
+from .parallel import Task, memory_bound, parallel_map
 from .errors import DeriveError, FormulaFileError, ModelError
 from .model import Spec
 from .parse import parse
@@ -48,16 +48,18 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
     each worker, the size of files, formulas and networks)."""
     options = options or Options()
     bounds = options.bounds
+    clock.check_seconds(options.timeout, "the time per claim (--timeout)")
     start = time.perf_counter()
     report = Report()
     files, prepared, workspaces, tasks, outcomes = [], [], {}, [], None
-    with active(bounds), _recursion_limit(RECURSION_LIMIT):
+    with active(bounds), _recursion_limit(RECURSION_LIMIT), memory_bound(bounds.memory):
         try:
             with clock.budget(bounds.budget):
                 try:
                     files = expand_paths(paths) if paths else bundled_formulas()
                 except (OSError, RuntimeError, DeriveError) as e:
                     report.results.append(_failure(" ".join(map(str, paths)) or ".", f"cannot search: {e}"))
+                report.files = [display for _, display in files]
                 named = {Path(str(p)) for p in paths or ()}
                 for k, (path, display) in enumerate(files):
                     if progress:
