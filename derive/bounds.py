@@ -33,6 +33,7 @@ class Bounds:
     file_size: int = 10 * MB          # bytes read from one file
     line: int = 160                   # characters of a source line quoted in a message (cut with …)
     errors: int = 1_000               # unreadable places reported per file; past it the rest is not read
+    formula: int = 20_000             # characters of one formula (one math span, one latex value)
     depth: int = 120                  # nesting of a formula (brackets, fractions, operators)
     digits: int = 100                 # digits of a number, written or computed from constants
     exponent: int = 100               # a constant exponent of anything not constant (x^{100})

@@ -96,6 +96,10 @@ def parse(text: str, source=None) -> list[s.Piece]:
     from .bounds import current
     source = source or TextSource(text)
     limits = current()
+    if len(text) > limits.formula:             # lark would build the whole tree before any other bound
+        err = NotationError(f"a formula of {len(text):,} characters: past the bound of {limits.formula:,}",
+                            expected=f"a formula of at most {limits.formula:,} characters (--limit formula=N)")
+        raise locate(err, source, 0) from None
     outcome = _parse_cached(text, limits.depth, limits.digits, limits.exponent)
     if isinstance(outcome, DeriveError):        # a copy: locating it must not change the cached one
         err = copy.copy(outcome)

@@ -183,6 +183,14 @@ def test_the_default_network_bounds_let_784_30_10_through_and_stop_absurd_ones()
         assert phrase in e.value.message
 
 
+def test_a_formula_past_the_length_bound_is_an_error_and_the_rest_is_checked(tmp_path):
+    path = tmp_path / "long.md"
+    path.write_text("$$ x_1 = " + " + ".join(["x_1"] * 6_000) + " $$\n\n$$ E = E_1 + E_2 $$\n", encoding="utf-8")
+    report = check_paths([str(path)])
+    assert [(r.line, r.verdict) for r in report.results] == [(1, ERROR), (3, PROVED)]
+    assert "a formula of 36,005 characters: past the bound of 20,000" in report.results[0].detail
+
+
 def test_a_file_past_the_size_bound_is_not_read(tmp_path):
     path = tmp_path / "big.md"
     path.write_text("$$ E = E_1 + E_2 $$\n" + "x" * 2_000, encoding="utf-8")
