@@ -99,7 +99,7 @@ def made_cases(tmp_path: Path) -> dict[str, tuple[list, str]]:
         "one_gigabyte.md": ([ERROR], "the file has 1,073,741,824 bytes or more: past the bound of 10,000,000 bytes"),
         "parens_72k.md": ([], None),                            # unclosed \( in Markdown is text
         "parens_72k.tex": ([ERROR] * 1_001, "1:1: unclosed \\( inline math"),        # then: past the bound
-        "long_line.md": ([ERROR] * 1_001, "1:10: unexpected character '@'"),
+        "long_line.md": ([ERROR] * 1_001, "1:3: a formula of 168,002 characters: past the bound of 20,000"),
         "nested.ipynb": ([ERROR], "its JSON is nested too deeply to read"),
         "nested.toml": ([ERROR], "not valid TOML: nested too deeply"),
     }
