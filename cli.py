@@ -309,9 +309,27 @@ def entry():
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as e:                          # never a traceback: say what and where, exit 2
+        _say(f"derive: internal error ({type(e).__name__}: {' '.join(str(e).split())[:300]}); "
+             "this is a bug in derive, please report it")
+        code = 2
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):               # a closed or broken output: nothing more to say
+            pass
     os._exit(code)
+
+
+def _say(text: str) -> None:
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(text + "\n")
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -206,9 +206,21 @@ def _short(q) -> str:
 
 
 # -- messages ------------------------------------------------------------------------------------
+# Control characters become their visible pictures (NUL -> ␀) and text-direction overrides the
+# replacement character, one character each, so that a quoted source line can neither garble a
+# terminal or an XML report nor be shown reordered; columns stay as they were.
+_VISIBLE = {**{c: 0x2400 + c for c in range(0x20) if c != 0x09}, 0x7F: 0x2421,
+            **{c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}}
+
+
+def visible(text: str) -> str:
+    return text.translate(_VISIBLE)
+
+
 def cut_line(line: str, col: int | None, width: int) -> tuple[str, int | None]:
     """At most `width` characters of a source line around column `col` (cut ends marked …), and
     the column in the cut line."""
+    line = visible(line)
     if len(line) <= width:
         return line, col
     centre = (col or 1) - 1

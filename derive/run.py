@@ -64,9 +64,11 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
                 for k, (path, display) in enumerate(files):
                     if progress:
                         progress(k, len(files), display)
+                    _check_budget(bounds)
                     prepared.append(_prepare(path, display, options, workspaces, path in named, report))
                 _prepare_workspaces(workspaces, prepared, report)
                 tasks = [task for file_tasks, _ in prepared for task in file_tasks]
+                _check_budget(bounds)
                 outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead, lost=_lost,
                                         memory=bounds.memory)
         except BudgetSpent as e:                # what is left undone is reported, as undecided
@@ -93,6 +95,12 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
         report.model = "; ".join(specs) if specs else (options.spec or Spec()).describe()
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _check_budget(bounds) -> None:
+    """The alarm rings once; between steps the parent looks at the clock itself."""
+    if clock.spent():
+        raise BudgetSpent(bounds.budget)
 
 
 RECURSION_LIMIT = 6_000     # deep enough for a formula at the nesting bound, through SymPy too
@@ -131,6 +139,7 @@ def _prepare(path: Path, display: str, options: Options, workspaces: dict, named
         return alone(_failure(display, f"{display}: {detail}", verdict))
 
 
+WARM_SECONDS = 60.0         # at most this long building one network's oracle up front (then claims build it)
 AHEAD_SECONDS = 10.0        # at most this long evaluating members ahead in the parent (then the workers do)
 
 
@@ -139,8 +148,11 @@ def _prepare_workspaces(workspaces: dict, prepared, report: Report) -> None:
     to a claim), under the run's budget: the oracle (`Workspace.warm`), and the values of every
     member (oracle derivatives included), which the workers inherit."""
     for ws in workspaces.values():
+        if clock.spent():
+            return
         try:
-            ws.warm()
+            with deadline(WARM_SECONDS):
+                ws.warm()
         except BudgetSpent:
             return
         except (Exception, TimeLimit) as e:     # the claims build what they need, or report why not
@@ -150,7 +162,7 @@ def _prepare_workspaces(workspaces: dict, prepared, report: Report) -> None:
         for task in file_tasks:
             if getattr(task, "ahead", None) is None:
                 continue
-            if time.monotonic() > until:        # the workers evaluate the rest, in parallel
+            if time.monotonic() > until or clock.spent():   # the workers evaluate the rest, in parallel
                 return
             try:
                 task.ahead()

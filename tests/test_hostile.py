@@ -355,3 +355,10 @@ def test_ctrl_c_stops_every_worker_at_once_and_exits_130(tmp_path):
     for pid in workers:
         state = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}").exists() else "gone"
         assert state in ("gone", "Z")
+
+
+def test_control_characters_and_direction_overrides_are_shown_not_sent():
+    report = check_paths([str(CORPUS / "control_chars.md")])
+    first = report.results[0].detail
+    assert "\x00" not in first and "$$ x_1 ␀ = x_1 $$" in first
+    assert cut_line("a\u202eb\x1bc", 3, 40) == ("a\ufffdb␛c", 3)
