@@ -229,7 +229,7 @@ def front_matter_spec(text: str) -> Spec | None:
             if key == "layers":
                 try:
                     value = json.loads(value) if value.startswith("[") else [int(n) for n in value.split("-")]
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise ModelError(f"front matter: cannot read layers {value!r}", expected="[2, 2, 2] or 2-2-2")
             settings[key] = value.strip("'\"") if isinstance(value, str) else value
     return Spec.from_mapping(settings) if settings else None

@@ -91,6 +91,8 @@ def made_cases(tmp_path: Path) -> dict[str, tuple[list, str]]:
                                          encoding="utf-8")
     (folder / "nested.ipynb").write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
     (folder / "nested.toml").write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    (folder / "front_matter_deep.md").write_text("---\nderive:\n  layers: " + "[" * 100_000 + "]" * 100_000
+                                                 + "\n---\n\n$$ E = E_1 + E_2 $$\n", encoding="utf-8")
     os.mkfifo(folder / "pipe.md")
     os.symlink("loop_b.md", folder / "loop_a.md")
     os.symlink("loop_a.md", folder / "loop_b.md")
@@ -102,6 +104,7 @@ def made_cases(tmp_path: Path) -> dict[str, tuple[list, str]]:
         "long_line.md": ([ERROR] * 1_001, "1:3: a formula of 168,002 characters: past the bound of 20,000"),
         "nested.ipynb": ([ERROR], "its JSON is nested too deeply to read"),
         "nested.toml": ([ERROR], "not valid TOML: nested too deeply"),
+        "front_matter_deep.md": ([ERROR, PROVED], "1:1: front matter: cannot read layers '[[[["),
     }
 
 
