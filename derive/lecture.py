@@ -21,7 +21,7 @@ from . import syntax as s
 from .chains import EXPRESSION, Assembler, classify
 from .check import Checker, Options, failure_detail, workspace_for
 from .clock import TimeLimit, deadline
-from .parallel import Task
+from .parallel import Task, patience
 from .bounds import NotRegular, check_layers_named, check_network, read_input
 from .documents import read_document
 from .errors import DeriveError, ModelError, NotInNetwork
@@ -141,8 +141,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     def ahead(st):
         return checker.workspace.decider, (checker.values_ahead(st) if st.kind != EXPRESSION else [])
 
-    return [Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u))
-            for st in statements], finish
+    return [Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u),
+                 patience=patience(len(st.members), options.timeout)) for st in statements], finish
 
 
 def _renamed(span, display):

@@ -25,18 +25,26 @@ from . import clock
 
 MIN_ITEMS = 8            # fewer items go to a single worker
 GRACE = 1.0              # seconds the workers get past the budget to send what they have
+SLACK = 5.0              # seconds a worker may run past the sum of its item's deadlines
 HEADROOM = 200_000_000   # a worker that starts above the memory bound may still grow this much
 
 
 class Task:
     """One item of work: call it; `ahead()` gives what can be evaluated ahead for it (a decider and
-    values, batched per worker), `lost(reason, undecided)` its outcome when it cannot be computed."""
+    values, batched per worker), `lost(reason, undecided)` its outcome when it cannot be computed,
+    `patience` the seconds its own deadlines let it take at most (past them, its worker is stuck)."""
 
-    def __init__(self, run, ahead=None, lost=None):
-        self.run, self.ahead, self.lost = run, ahead, lost
+    def __init__(self, run, ahead=None, lost=None, patience: float | None = None):
+        self.run, self.ahead, self.lost, self.patience = run, ahead, lost, patience
 
     def __call__(self):
         return self.run()
+
+
+def patience(members: int, timeout: float) -> float:
+    """The most a statement of `members` members can take under its own deadlines (each member
+    read, decided and narrowed within `timeout`), with some slack: past it, its worker is stuck."""
+    return (3 * members + 4) * timeout + SLACK
 
 
 def workers() -> int:
@@ -111,7 +119,7 @@ def _run_workers(func, items, shares, before, lost, memory, out) -> list[int]:
                 os.close(read_end)
                 _worker(func, items, share, before, lost, memory, write_end)
             os.close(write_end)
-            children[read_end] = {"pid": pid, "share": share, "buffer": b"", "done": set()}
+            children[read_end] = {"pid": pid, "share": share, "buffer": b"", "done": set(), "since": None}
         again = _collect(children, items, lost, out)
     finally:
         for child in children.values():          # interrupted, or past the budget: stop them all now
@@ -130,6 +138,7 @@ def _worker(func, items, share, before, lost, memory, write_end) -> None:
                 before([items[k] for k in share])
             except (Exception, clock.TimeLimit):
                 pass
+        _send(write_end, pickle.dumps((-1, None)))  # ready: the parent's watch on each item starts now
         for k in share:
             try:
                 outcome = func(items[k])
@@ -139,12 +148,15 @@ def _worker(func, items, share, before, lost, memory, write_end) -> None:
                 payload = pickle.dumps((k, outcome))
             except Exception as e:
                 payload = pickle.dumps((k, lost(items[k], *_reason(e))))
-            os.write(write_end, struct.pack(">Q", len(payload)))
-            _write_all(write_end, payload)
+            _send(write_end, payload)
     except BaseException:                        # noqa: B036
         pass
     finally:
         os._exit(0)
+
+
+def _send(fd: int, payload: bytes) -> None:
+    _write_all(fd, struct.pack(">Q", len(payload)) + payload)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -207,8 +219,11 @@ def _address_space() -> int:
 def _collect(children: dict, items, lost, out) -> list[int]:
     again: list[int] = []
     while children:
-        left = clock.remaining() + GRACE
-        if left <= 0:                                # past the budget and its grace: stop them
+        _watch(children, items, lost, out, again)
+        if not children:
+            break
+        left = min([clock.remaining() + GRACE] + [_overdue(child, items) for child in children.values()])
+        if clock.remaining() + GRACE <= 0:          # past the budget and its grace: stop them
             for fd, child in list(children.items()):
                 _kill(child["pid"])
                 for k in child["share"]:
@@ -217,7 +232,7 @@ def _collect(children: dict, items, lost, out) -> list[int]:
                 os.close(fd)
                 del children[fd]
             break
-        ready, _, _ = select.select(list(children), [], [], None if left == float("inf") else left)
+        ready, _, _ = select.select(list(children), [], [], None if left == float("inf") else max(left, 0.01))
         for fd in ready:
             child = children[fd]
             data = os.read(fd, 1 << 20)
@@ -242,10 +257,40 @@ def _frames(child: dict, out: dict) -> None:
         if len(buffer) < 8 + size:
             break
         k, outcome = pickle.loads(buffer[8:8 + size])
-        out[k] = outcome
-        child["done"].add(k)
+        child["since"] = time.monotonic()            # the next item's watch starts now
+        if k >= 0:
+            out[k] = outcome
+            child["done"].add(k)
         buffer = buffer[8 + size:]
     child["buffer"] = buffer
+
+
+def _current(child: dict):
+    return next((k for k in child["share"] if k not in child["done"]), None)
+
+
+def _overdue(child: dict, items) -> float:
+    """Seconds until the item a worker is on is overdue (inf: not watched): its own deadlines let
+    it take `patience` seconds at most; a worker past that is stuck where no alarm reaches it."""
+    k = _current(child)
+    patience = getattr(items[k], "patience", None) if k is not None else None
+    if child.get("since") is None or not patience:
+        return float("inf")
+    return child["since"] + patience - time.monotonic()
+
+
+def _watch(children: dict, items, lost, out, again: list) -> None:
+    """Stop the workers stuck past their item's patience; the item is lost, the rest go again."""
+    for fd, child in list(children.items()):
+        if _overdue(child, items) > 0:
+            continue
+        k = _current(child)
+        _kill(child["pid"])
+        out[k] = lost(items[k], f"no result within {items[k].patience:.3g} s: it did not stop at its "
+                      "deadlines (--timeout), so its worker was stopped", True)
+        again.extend(j for j in child["share"] if j not in child["done"] and j != k)
+        os.close(fd)
+        del children[fd]
 
 
 def _death(status: int | None) -> tuple[str, bool]:
@@ -272,4 +317,4 @@ def _kill(pid: int) -> None:
     _reap(pid)
 
 
-__all__ = ["Task", "memory_bound", "parallel_map", "workers"]
+__all__ = ["Task", "memory_bound", "parallel_map", "patience", "workers"]

@@ -13,7 +13,7 @@ from .bounds import NotRegular, active, check_network
 from .chains import Assembler, Statement
 from .check import Checker, Options, failure_detail, time_out_detail, workspace_for
 from .clock import BudgetSpent, TimeLimit, deadline
-from .parallel import Task, memory_bound, parallel_map
+from .parallel import Task, memory_bound, parallel_map, patience
 from .errors import DeriveError, FormulaFileError, ModelError
 from .model import Spec
 from .parse import parse
@@ -260,8 +260,8 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
             results.extend(found)
         return results, {}, [formula for _, formula in outcomes if formula is not None and formula.verdicts]
 
-    return [Task(lambda e=e: task(e), lambda e=e: ahead(e), lambda r, u, e=e: lost(e, r, u))
-            for e in formula_file.entries], finish
+    return [Task(lambda e=e: task(e), lambda e=e: ahead(e), lambda r, u, e=e: lost(e, r, u),
+                 patience=patience(e.latex.count("=") + 1, options.timeout)) for e in formula_file.entries], finish
 
 
 def _statement(entry, display: str) -> tuple[Statement | None, Result | None]:

@@ -287,6 +287,26 @@ def test_a_worker_that_dies_loses_only_its_claim(formula_file, monkeypatch):
     assert "stopped by SIGKILL" in report.results[2].detail
 
 
+def test_a_worker_stuck_where_no_alarm_reaches_it_is_stopped_and_the_rest_checked(formula_file, monkeypatch):
+    import derive.decide as decide_module
+    import derive.parallel as parallel
+    from conftest import entry
+    real = decide_module.Decider.decide
+
+    def stuck(self, lhs, rhs):
+        if lhs == self.net["E",]:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})    # as if deep in C code
+            time.sleep(60)
+        return real(self, lhs, rhs)
+    monkeypatch.setattr(decide_module.Decider, "decide", stuck)
+    monkeypatch.setattr(parallel, "SLACK", 0.5)
+    path = formula_file(entry("E = E_1 + E_2", id="e") + entry(r"E_1 = \frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2", id="e1"))
+    report = check_paths([str(path)], Options(timeout=0.2))
+    assert [(r.id, r.verdict) for r in report.results] == [("e", UNDECIDED), ("e1", PROVED)]
+    assert "no result within 2.5 s: it did not stop at its deadlines (--timeout), so its worker was stopped" \
+        in report.results[0].detail
+
+
 def test_a_bug_in_derive_while_reading_one_file_is_an_error_there_and_the_others_are_checked(tmp_path, monkeypatch):
     import derive.documents as documents
     real = documents.read_markdown
