@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import gc
+import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -11,32 +13,154 @@ import click
 FORMATS = ("table", "json", "github", "junit", "html")
 
 
-def _load_spec(value: str | None):
-    """--model: a TOML file with a [model] table, or layer sizes such as 2-3-1."""
-    from derive.errors import ModelError
+MAX_SECONDS = 1_000_000        # --timeout and --budget: finite, positive, and at most this
+
+
+def _load_spec(value: str | None, bounds=None):
+    """--model: a TOML file with a [model] table, or layer sizes such as 2-3-1 (within the bounds)."""
+    from derive.bounds import Bounds, check_network, read_input
+    from derive.errors import DeriveError
     from derive.model import Spec
     if value is None:
         return None
+    bounds = bounds or Bounds()
     try:
-        if Path(value).is_file():
+        if Path(value).exists() and not re.fullmatch(r"[0-9]+([-,][0-9]+)+", value):
             import tomllib
-            data = tomllib.loads(Path(value).read_text(encoding="utf-8"))
-            return Spec.from_mapping(data.get("model", data))
-        sizes = [int(n) for n in value.replace(",", "-").split("-")]
-        return Spec(layers=tuple(sizes))
-    except (ValueError, ModelError, OSError) as e:
-        raise click.BadParameter(f"{value!r}: {e}; expected a TOML file with a [model] table, "
+            data = tomllib.loads(read_input(value, bounds))
+            spec = Spec.from_mapping(data.get("model", data))
+        else:
+            if len(value) > 200:
+                raise ValueError("too long for layer sizes")
+            spec = Spec(layers=tuple(int(n) for n in value.replace(",", "-").split("-")))
+        check_network(spec.layers, bounds, "--model")
+        return spec
+    except (ValueError, DeriveError, OSError, RecursionError) as e:
+        reason = (e.message + (f" ({e.expected})" if e.expected else "") if isinstance(e, DeriveError)
+                  else " ".join(str(e).split())[:200])
+        raise click.BadParameter(f"{value[:80]!r}: {reason}; expected a TOML file with a [model] table, "
                                  "or layer sizes such as 2-2-2", param_hint="--model") from None
 
 
+def _seconds(ctx, param, value):
+    """--timeout and --budget: a finite, positive number of seconds (nan and inf are refused)."""
+    if value is None:
+        return value
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise click.BadParameter(f"{value!r} is not a finite number of seconds in (0, {MAX_SECONDS:,}]")
+    return value
+
+
+def _limits(ctx, param, values):
+    """--limit NAME=VALUE, repeatable: the bounds of the run."""
+    from derive.bounds import Bounds, parse_limit
+    bounds = Bounds()
+    for text in values:
+        try:
+            bounds = parse_limit(text, bounds)
+        except ValueError as e:
+            raise click.BadParameter(str(e)) from None
+    return bounds
+
+
 def claim_options(command):
-    """--timeout and --model, which check and export share."""
+    """--timeout, --budget, --limit and --model, which check and export share."""
     command = click.option("--model", "model", default=None, metavar="SPEC",
                            help="The network: a TOML file with a [model] table, or layer sizes such as "
                                 "2-2-2. Default: what the file says, else the lecture's 2-2-2 sigmoid "
                                 "network.")(command)
+    command = click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE", callback=_limits,
+                           help="Set a bound (repeatable): file-size, line, depth, digits, exponent, layers, "
+                                "units, parameters, memory (per worker), budget; e.g. --limit "
+                                "file-size=20MB. The README's Bounds section lists them.")(command)
+    command = click.option("--budget", type=float, default=None, callback=_seconds, metavar="SECONDS",
+                           help="Seconds the whole run may take (default 600); past it the claims not yet "
+                                "decided are undecided.")(command)
     return click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+                        callback=_seconds,
                         help="Seconds each claim may take; past it the claim is undecided.")(command)
+
+
+def _options(timeout, budget, limits, model):
+    from derive.check import Options
+    bounds = limits.with_limits(budget=budget) if budget else limits
+    return Options(timeout=timeout, spec=_load_spec(model, bounds), bounds=bounds)
+
+
+def _check_output(output: str | None, paths) -> None:
+    """-o must not name an input, nor a file in a folder that does not exist: a usage error, before
+    any work is done."""
+    if not output:
+        return
+    from derive.run import bundled_formulas, expand_paths
+    target = Path(output)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise click.BadParameter(f"{output!r}: the folder {str(folder)!r} does not exist", param_hint="-o")
+    if target.is_dir():
+        raise click.BadParameter(f"{output!r} is a folder", param_hint="-o")
+    try:
+        inputs = [p for p, _ in (expand_paths(list(paths)) if paths else bundled_formulas())]
+    except (OSError, RuntimeError):
+        inputs = []
+    inputs += [Path(p) for p in paths]
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):
+        raise click.BadParameter(f"{output!r}: a symbolic link loop", param_hint="-o") from None
+    for given in inputs:
+        try:
+            same = given.resolve() == resolved or (target.exists() and os.path.samefile(given, target))
+        except (OSError, RuntimeError):             # a symbolic link loop is no input of ours
+            same = False
+        if same:
+            raise click.BadParameter(f"{output!r} is one of the inputs; the report would overwrite it",
+                                     param_hint="-o")
+
+
+def _write(output: str, text: str) -> None:
+    """Write to a temporary file beside `output`, then rename it into place: a reader never sees a
+    half-written report, and a failed write leaves the old file as it was."""
+    import tempfile
+    target = Path(output)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _run(paths, options, progress, exclude=()):
+    """check_paths, stopped at once (every worker too) by Ctrl-C (exit 130) or SIGTERM (exit 143)."""
+    import signal
+    from derive.run import check_paths
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:                              # not the main thread: leave signals alone
+        pass
+    try:
+        return check_paths(list(paths), options, progress=progress, exclude=exclude)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted", err=True)
+        sys.exit(130)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _notes(report) -> None:
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,7 +191,7 @@ def main():
                    "'*.ipynb'); repeatable. Files git ignores are left out of folder scans too.")
 @claim_options
 @click.pass_context
-def check(ctx, paths, fmt, output, exclude, timeout, model):
+def check(ctx, paths, fmt, output, exclude, timeout, budget, limits, model):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
     With no PATHS, checks the paths of [tool.derive] in pyproject.toml when there is one, else
@@ -76,7 +200,7 @@ def check(ctx, paths, fmt, output, exclude, timeout, model):
     chain) is proved, refuted with a counterexample, or undecided; only proved counts as passing.
 
     Exit status: 0 when every claim is proved, 1 when any is refuted or undecided, 2 when
-    anything could not be read (or on a usage error).
+    anything could not be read, an error (or on a usage error), 130 when interrupted.
 
     \b
     Examples:
@@ -85,17 +209,17 @@ def check(ctx, paths, fmt, output, exclude, timeout, model):
         derive check lecture.md --format github
         derive check . --exclude drafts/ -o report.html
     """
-    from derive.check import Options
-    from derive.run import check_paths
     paths, fmt, timeout, model, exclude = _with_config(ctx, paths, fmt, output, timeout, model, exclude)
-    options = Options(timeout=timeout, spec=_load_spec(model))
-    report = check_paths(list(paths), options, progress=_progress_bar(paths), exclude=exclude)
+    options = _options(timeout, budget, limits, model)
+    _check_output(output, paths)
+    report = _run(paths, options, _progress_bar(paths), exclude=exclude)
     text = _render(report, fmt)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        _write(output, text)
         click.echo(_summary(report), err=True)
     else:
         click.echo(text, nl=False)
+    _notes(report)
     sys.exit(report.exit_code)
 
 
@@ -192,7 +316,7 @@ def _progress_bar(paths):
               help="The TeX engine the .tex is for: xelatex (kotex, Noto CJK fonts), pdflatex (kotex "
                    "for Hangul), ascii (pdflatex, Hangul romanized); auto: the first this machine has.")
 @claim_options
-def export(paths, to, output, allow_unproved, derived, engine, timeout, model):
+def export(paths, to, output, allow_unproved, derived, engine, timeout, budget, limits, model):
     """Write the proven formulas as a LaTeX handout (.tex) or Markdown.
 
     Checks PATHS like `derive check` (with none, the bundled formulas) and writes every formula
@@ -212,19 +336,20 @@ def export(paths, to, output, allow_unproved, derived, engine, timeout, model):
         derive export lecture.md --to tex -o handout.tex && xelatex handout.tex
         derive export lecture.md --to md --derived
     """
-    from derive.check import Options
     from derive.export import export_report
-    from derive.run import check_paths
-    spec = _load_spec(model)
-    report = check_paths(list(paths), Options(timeout=timeout, spec=spec), progress=_progress_bar(paths))
+    options = _options(timeout, budget, limits, model)
+    spec = options.spec
+    _check_output(output, paths)
+    report = _run(paths, options, _progress_bar(paths))
     result = export_report(report, to, allow_unproved=allow_unproved, derived=derived,
                            specs=[spec] if spec else None, engine=engine)
     if output:
-        Path(output).write_text(result.text, encoding="utf-8")
+        _write(output, result.text)
         if result.engine:
             click.echo(f"{output}: {result.text.split(chr(10), 1)[0].lstrip('% ')}", err=True)
     else:
         click.echo(result.text, nl=False)
+    _notes(report)
     for line in result.problems():
         click.echo(line, err=True)
     sys.exit(result.exit_code)
@@ -270,9 +395,27 @@ def entry():
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as e:                          # never a traceback: say what and where, exit 2
+        _say(f"derive: internal error ({type(e).__name__}: {' '.join(str(e).split())[:300]}); "
+             "this is a bug in derive, please report it")
+        code = 2
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):               # a closed or broken output: nothing more to say
+            pass
     os._exit(code)
+
+
+def _say(text: str) -> None:
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(text + "\n")
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -7,21 +7,24 @@ is the gradient step X - alpha dE/dX.  A definition of a name the model already 
 (A1, W3, loss\\_3, z_1^{(2)}, ...) is a claim; a definition of a new name is not, but a second
 definition of the same name is checked against the first.
 
-Every claim is decided within `Options.timeout` seconds; past it the claim is undecided.
+Every claim is decided within `Options.timeout` seconds; past it the claim is undecided.  What
+claims share (the oracle, the seeded points) is built before any claim's deadline starts
+(`Workspace.warm`, under the run's budget).  Whatever goes wrong inside derive while a claim is
+checked is an error result at the claim, saying it is a bug in derive; running out of the memory
+bound or the run's budget is an undecided result that names the bound.
 """
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from . import syntax as s
+from .bounds import Bounds
 from .chains import CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
 from .decide import Decider, Decision
+from .clock import BudgetSpent, TimeLimit, deadline
 from .derive import Oracle
 from .errors import DeriveError, MeaningError
 from .meaning import Definition, Meaning, definition_key, is_matrix
@@ -29,35 +32,37 @@ from .model import Network, Spec
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Formula, Result
 
 
-class TimeLimit(BaseException):
-    """A claim ran past its time bound (a BaseException, so SymPy's `except Exception` lets it by)."""
-
-
-@contextmanager
-def deadline(seconds: float | None):
-    """Raise TimeLimit in this block after `seconds` (main thread on Unix; elsewhere no bound)."""
-    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
-        yield
-        return
-
-    def expire(signum, frame):
-        raise TimeLimit()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @dataclass
 class Options:
     timeout: float = 5.0
     spec: Spec | None = None
+    bounds: Bounds = field(default_factory=Bounds)
+
+
+WARM_PARAMETERS = 1_000       # networks up to this many weights and biases get every dE_i/dp up front
+
+
+def time_out_detail(e: TimeLimit, timeout: float, what: str) -> str:
+    """Why a claim is undecided for lack of time: its own deadline, or the run's budget."""
+    if isinstance(e, BudgetSpent):
+        return f"{what}: the run's budget of {e.seconds:g} s was used up (--budget)"
+    return f"{what} within {timeout:g} s (--timeout)"
+
+
+def failure_detail(e: BaseException, what: str) -> tuple[str, str]:
+    """(verdict, detail) for an exception met while checking a claim: the memory bound is
+    undecided; anything else is an error, and a bug in derive."""
+    if isinstance(e, MemoryError):
+        return UNDECIDED, f"{what}: past the memory bound (--limit memory=BYTES)"
+    if isinstance(e, OverflowError):
+        return UNDECIDED, (f"{what}: a value past the range of floating-point numbers (OverflowError: "
+                           f"{' '.join(str(e).split())[:120]})")
+    if isinstance(e, RecursionError):
+        return ERROR, (f"{what}: nested too deeply for derive (RecursionError); this is a bug in derive: the "
+                       "nesting bound (--limit depth=N) should have stopped it; please report it")
+    text = " ".join(str(e).split())
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return ERROR, f"{what}: internal error ({type(e).__name__}: {text}); this is a bug in derive, please report it"
 
 
 class Workspace:
@@ -78,13 +83,17 @@ class Workspace:
         return self._decider
 
     def warm(self) -> None:
-        """What nearly every claim needs: the seeded points and dE_i/dp for every parameter."""
+        """What nearly every claim needs: the seeded points, and dE_i/dp for every parameter (for
+        networks of up to WARM_PARAMETERS; larger ones build what their claims ask, as they ask).
+        Runs before any claim's deadline starts; the run's budget bounds it."""
         self.decider.evaluator
+        parameters = [key for key in self.net.symbols if key[0] in ("w", "b")]
+        if len(parameters) > WARM_PARAMETERS:
+            return
         E = [self.net["E", i] for i in self.net.units(self.net.L)]
-        for key in self.net.symbols:
-            if key[0] in ("w", "b"):
-                for e in E:
-                    self.oracle.partial(e, key)
+        for key in parameters:
+            for e in E:
+                self.oracle.partial(e, key)
 
     def meaning(self, definitions: dict) -> Meaning:
         m = Meaning(self.net, self.oracle, definitions)
@@ -194,7 +203,9 @@ class Checker:
             try:
                 with deadline(self.options.timeout):
                     out.append(self.meaning.member_value(member))
-            except (DeriveError, TimeLimit):
+            except BudgetSpent:
+                break
+            except (Exception, TimeLimit):      # reported when the claim itself reads the member
                 pass
         return out
 
@@ -205,13 +216,12 @@ class Checker:
                 return self.meaning.member_value(member)
         except DeriveError as e:
             errors.append(self._error(e, member, st, time.perf_counter() - start))
-        except TimeLimit:
+        except TimeLimit as e:
             errors.append(self._result(st, member, member, UNDECIDED, time.perf_counter() - start,
-                                       detail=f"reading this member took more than {self.options.timeout:g} s"))
+                                       detail=time_out_detail(e, self.options.timeout, "this member could not be read")))
         except Exception as e:                  # a bug in derive: say so, never pass, never crash the run
-            errors.append(self._result(st, member, member, UNDECIDED, time.perf_counter() - start,
-                                       detail=f"internal error while reading this member ({type(e).__name__}: "
-                                              f"{e}); please report it"))
+            verdict, detail = failure_detail(e, "reading this member")
+            errors.append(self._result(st, member, member, verdict, time.perf_counter() - start, detail=detail))
         return None
 
     def _decide(self, lhs, rhs) -> tuple[Decision, float]:
@@ -219,11 +229,10 @@ class Checker:
         try:
             with deadline(self.options.timeout):
                 decision = self.workspace.decider.decide(lhs, rhs)
-        except TimeLimit:
-            decision = Decision(UNDECIDED, f"no decision within {self.options.timeout:g} s (--timeout)")
+        except TimeLimit as e:
+            decision = Decision(UNDECIDED, time_out_detail(e, self.options.timeout, "no decision"))
         except Exception as e:                  # a bug in derive: say so, never pass, never crash the run
-            decision = Decision(UNDECIDED, f"internal error while deciding ({type(e).__name__}: {e}); "
-                                "please report it")
+            decision = Decision(*failure_detail(e, "deciding"))
         return decision, time.perf_counter() - start
 
     def _chain(self, st: Statement, values: dict, reference: int) -> list[Result]:
@@ -232,7 +241,11 @@ class Checker:
             reference = ok[0] if ok else None
         if reference is None:
             return []
-        self.workspace.decider.prepare([values[k] for k in ok])
+        try:                                    # numeric values in one batch: an optimization only
+            with deadline(self.options.timeout):
+                self.workspace.decider.prepare([values[k] for k in ok])
+        except (Exception, TimeLimit):          # each decision below evaluates (and reports) on its own
+            pass
         decisions = {k: self._decide(values[reference], values[k]) for k in ok if k != reference}
         failed = [k for k, (d, _) in decisions.items() if d.verdict != PROVED]
         if failed and len(failed) * 2 > len(ok) and reference == 0:
@@ -293,8 +306,19 @@ class Checker:
         net = self.workspace.net
         node = st.head.parts[0].expr
         E = net["E",]
-        gradient = (target.applyfunc(lambda p: self.meaning._partial(E, p, node)) if is_matrix(target)
-                    else self.meaning._partial(E, target, node))
+        start = time.perf_counter()
+        try:
+            with deadline(self.options.timeout):
+                gradient = (target.applyfunc(lambda p: self.meaning._partial(E, p, node)) if is_matrix(target)
+                            else self.meaning._partial(E, target, node))
+        except DeriveError as e:
+            return [self._error(e, st.head, st, time.perf_counter() - start)]
+        except TimeLimit as e:
+            return [self._result(st, st.head, st.head, UNDECIDED, time.perf_counter() - start,
+                                 detail=time_out_detail(e, self.options.timeout, "no gradient step"))]
+        except Exception as e:
+            verdict, detail = failure_detail(e, "the gradient step")
+            return [self._result(st, st.head, st.head, verdict, time.perf_counter() - start, detail=detail)]
         step = target - net.alpha * gradient
         out = []
         for k in range(1, len(st.members)):
@@ -386,4 +410,5 @@ def workspace_for(spec: Spec, cache: dict) -> Workspace:
     return cache[spec]
 
 
-__all__ = ["Checker", "Options", "Workspace", "deadline", "TimeLimit", "workspace_for"]
+__all__ = ["Checker", "Options", "Workspace", "deadline", "TimeLimit", "BudgetSpent", "failure_detail",
+           "time_out_detail", "workspace_for"]

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from derive.errors import DocumentError
+from derive.errors import DeriveError, DocumentError
 from derive.fences import MATH, PROSE, Block, markdown_blocks
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".tex", ".ipynb")
@@ -116,6 +116,8 @@ class _Source:
         self.lines = self.original.split("\n")
         self.spans: list[Span] = []
         self.problems: list[Problem] = []
+        self.blank_lines: list[tuple[int, int]] | None = None
+        self.failed: dict = {}          # searches known to fail: reading stays linear in the text
 
     def pos(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.starts, offset)
@@ -134,8 +136,22 @@ class _Source:
 
     def paragraph_end(self, start: int, limit: int) -> int:
         """Where the paragraph containing `start` ends: at the next blank line, or `limit`."""
-        m = _BLANK_LINE.search(self.original, start, limit)
-        return m.start() if m else limit
+        if self.blank_lines is None:        # found once: a search per delimiter would be quadratic
+            self.blank_lines = [(m.start(), m.end()) for m in _BLANK_LINE.finditer(self.original)]
+        k = bisect.bisect_left(self.blank_lines, (start, -1))
+        if k < len(self.blank_lines):
+            begin, end = self.blank_lines[k]
+            if end < limit:                 # the newline that ends the blank line is inside
+                return begin
+        return limit
+
+    def search_fails(self, key, start: int) -> bool:
+        """Whether a position-independent search `key` from `start` is known to find nothing
+        (it failed from an earlier start); `failed_from` records a failure."""
+        return key in self.failed and self.failed[key] <= start
+
+    def failed_from(self, key, start: int) -> None:
+        self.failed[key] = min(start, self.failed.get(key, start))
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
@@ -151,21 +167,33 @@ def _is_directive(comment_body: str) -> bool:
     return "".join(comment_body.split()).lower() == "derive:skip"
 
 
-def _find_closer(text: str, i: int, limit: int, closer: str, reopen: str | None = None) -> int:
+def _find_closer(text: str, i: int, limit: int, closer: str, reopen: str | None = None,
+                 failed: dict | None = None) -> int:
     """Offset of `closer` at or after `i` (before `limit`), skipping backslash escapes; -1 if none.
 
     Meeting `reopen` (a second opening delimiter, e.g. another \\[) first also gives -1.
+    `failed` remembers the positions of scans that found nothing: a later scan that reaches one
+    gives up there, so that many unclosed openers cost one pass, not one pass each.
     """
+    seen = failed.setdefault((closer, limit, reopen), set()) if failed is not None else None
+    visited = []
+    found = -1
     while i < limit:
+        if seen is not None and i in seen:
+            break
+        visited.append(i)
         if text.startswith(closer, i):
-            return i
+            found = i
+            break
         if text[i] == "\\":
             if reopen and text.startswith(reopen, i):
-                return -1
+                break
             i += 2
         else:
             i += 1
-    return -1
+    if found < 0 and seen is not None:
+        seen.update(visited)
+    return found
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -213,21 +241,27 @@ def read_markdown(text: str, file: str, *,
             c = t[i]
             if c == "`":
                 n = _BACKTICKS.match(t, i).end() - i
-                m = re.compile(r"(?<!`)`{%d}(?!`)" % n).search(t, i + n, src.paragraph_end(i, b))
+                limit = src.paragraph_end(i, b)
+                key = ("`", n, limit)
+                m = None if src.search_fails(key, i + n) else \
+                    re.compile(r"(?<!`)`{%d}(?!`)" % n).search(t, i + n, limit)
+                if m is None:
+                    src.failed_from(key, i + n)
                 if m and i - 6 >= a and t.startswith("{math}", i - 6):     # MyST's {math}`...` role
                     src.span(i + n, m.start(), False, skip)
                     skip = False
                 i = m.end() if m else i + n
             elif t.startswith("<!--", i):
-                end = t.find("-->", i + 4, b)
+                end = -1 if src.search_fails(("-->", b), i + 4) else t.find("-->", i + 4, b)
                 if end < 0:
+                    src.failed_from(("-->", b), i + 4)
                     i += 4
                     continue
                 skip = skip or _is_directive(t[i + 4:end])
                 i = end + 3
             elif t.startswith("$$", i) or t.startswith("\\[", i):
                 opener, closer = ("$$", "$$") if c == "$" else ("\\[", "\\]")
-                end = _find_closer(t, i + 2, b, closer, None if c == "$" else "\\[")
+                end = _find_closer(t, i + 2, b, closer, None if c == "$" else "\\[", src.failed)
                 if end < 0:
                     src.problem(i, f"unclosed {opener} display math", f"a closing {closer}")
                     skip, i = False, i + 2
@@ -237,7 +271,7 @@ def read_markdown(text: str, file: str, *,
                 skip, i = False, end + 2
             elif c == "$" or t.startswith("\\(", i):
                 width, closer = (1, "$") if c == "$" else (2, "\\)")
-                end = _find_closer(t, i + width, src.paragraph_end(i, b), closer)
+                end = _find_closer(t, i + width, src.paragraph_end(i, b), closer, None, src.failed)
                 if end < 0:
                     i += width
                     continue
@@ -335,6 +369,30 @@ def _find_env_end(t: str, i: int, limit: int, name: str) -> int:
     return -1
 
 
+def _env_ends(t: str, start: int, limit: int) -> dict[int, int]:
+    """For every \\begin{name} in t[start:limit] (by the offset where it ends), the offset past its
+    matching \\end{name}, or -1: what `_find_env_end` finds, for all of them in one pass."""
+    open_: dict[str, list[int]] = {}
+    ends: dict[int, int] = {}
+    i = start
+    while i < limit:
+        i = t.find("\\", i, limit)
+        if i < 0:
+            break
+        m = _BEGIN.match(t, i) or _END.match(t, i)
+        if not m or m.end() > limit:
+            i += 2
+            continue
+        name = m.group(1).strip()
+        if m.re is _BEGIN:
+            open_.setdefault(name, []).append(m.end())
+            ends[m.end()] = -1
+        elif open_.get(name):
+            ends[open_[name].pop()] = m.end()
+        i = m.end()
+    return ends
+
+
 def read_latex(text: str, file: str) -> tuple[list[Span], list[Problem]]:
     """Every \\[..\\], $$..$$, math environment, $..$ and \\(..\\) of the body, in order."""
     src = _Source(text, file, None)
@@ -353,13 +411,17 @@ def read_latex(text: str, file: str) -> tuple[list[Span], list[Problem]]:
         directives = [d for d in directives if d >= closing]
         return before
 
-    i = start
+    i, env_ends = start, None
     while i < limit:
         c = t[i]
         begin = _BEGIN.match(t, i) if c == "\\" else None
         if begin and begin.group(1).strip() in LATEX_MATH_ENVS:
             name = begin.group(1).strip()
-            end = _find_env_end(t, begin.end(), limit, name)
+            if env_ends is None:            # one pass for all, not a scan per \\begin
+                env_ends = _env_ends(t, start, limit)
+            end = env_ends.get(begin.end())
+            if end is None:
+                end = _find_env_end(t, begin.end(), limit, name)
             if end < 0:
                 src.problem(i, f"unclosed \\begin{{{name}}} environment", f"\\end{{{name}}}")
                 skipped(i, begin.end())
@@ -371,7 +433,7 @@ def read_latex(text: str, file: str) -> tuple[list[Span], list[Problem]]:
             opener = t[i:i + 2] if t[i:i + 2] in _LATEX_DELIMITERS else "$"
             closer, display = _LATEX_DELIMITERS[opener]
             bound = limit if display else src.paragraph_end(i, limit)
-            end = _find_closer(t, i + len(opener), bound, closer, opener if c == "\\" else None)
+            end = _find_closer(t, i + len(opener), bound, closer, opener if c == "\\" else None, src.failed)
             if end < 0:
                 kind, where = ("display", "") if display else ("inline", " in the paragraph")
                 src.problem(i, f"unclosed {opener} {kind} math", f"a closing {closer}{where}")
@@ -392,6 +454,9 @@ def read_notebook(text: str, file: str) -> tuple[list[Span], list[Problem]]:
     text = _normalize(text)
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise DocumentError("invalid notebook: its JSON is nested too deeply to read", file=file, line=1,
+                            col=1, expected="a Jupyter notebook (JSON nested a few levels deep)") from None
     except json.JSONDecodeError as exc:
         lines = text.split("\n")
         source_line = lines[exc.lineno - 1] if 0 < exc.lineno <= len(lines) else ""
@@ -424,19 +489,22 @@ _READERS = {".md": read_markdown, ".markdown": read_markdown, ".tex": read_latex
             ".ipynb": read_notebook}
 
 
-def read_document(path: str | Path, text: str | None = None) -> tuple[list[Span], list[Problem]]:
+def read_document(path: str | Path, text: str | None = None, bounds=None) -> tuple[list[Span], list[Problem]]:
     """Read `path` by its suffix (any other suffix is read as Markdown).
 
-    With `text` given it is read instead of the file.  Raises DocumentError when
-    the file cannot be read or a notebook is not valid JSON.
+    With `text` given it is read instead of the file (else `bounds.read_input` reads it, within
+    `bounds`).  Raises DocumentError when the file cannot be read or a notebook is not valid JSON.
     """
     file = str(path)
     if text is None:
+        from .bounds import Bounds, NotRegular, read_input
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise DocumentError(f"cannot read {file}: {reason}", file=file) from None
+            text = read_input(path, bounds or Bounds(), file)
+        except NotRegular:
+            raise
+        except DeriveError as exc:
+            raise DocumentError(exc.message, file=file, line=exc.line, col=exc.col,
+                                source_line=exc.source_line, expected=exc.expected) from None
     reader = _READERS.get(Path(path).suffix.lower(), read_markdown)
     return reader(text, file)
 

@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Characters of a source line quoted in a message (longer lines are cut around the column, with …),
+# and of a message itself; `run.check_paths` sets the first from `Bounds.line`.
+LINE_WIDTH = 160
+MESSAGE_WIDTH = 400
+
 
 class DeriveError(Exception):
     """Root of every error derive raises on purpose."""
@@ -40,16 +45,22 @@ class DeriveError(Exception):
 
     def describe(self) -> str:
         """The full message: file:line:col, what went wrong, the source line with a caret, what was expected."""
-        text = f"{self.where()}: {self.message}"
+        text = f"{self.where()}: {_cut(self.message, MESSAGE_WIDTH)}"
         if self.source_line is not None and self.col is not None:
-            caret = "".join(c if c == "\t" else " " for c in self.source_line[: self.col - 1])
-            text += f"\n    {self.source_line}\n    {caret}^"
+            from .bounds import cut_line
+            line, col = cut_line(self.source_line, self.col, LINE_WIDTH)
+            caret = "".join(c if c == "\t" else " " for c in line[: col - 1])
+            text += f"\n    {line}\n    {caret}^"
         if self.expected:
-            text += f"\n    expected {self.expected}"
+            text += f"\n    expected {_cut(self.expected, MESSAGE_WIDTH)}"
         return text
 
     def __str__(self) -> str:
         return self.describe()
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 class NotationError(DeriveError):

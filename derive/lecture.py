@@ -20,7 +20,10 @@ from pathlib import Path
 
 from . import syntax as s
 from .chains import EXPRESSION, Assembler, classify
-from .check import Checker, Options, workspace_for
+from .check import Checker, Options, failure_detail, workspace_for
+from .clock import TimeLimit, deadline
+from .parallel import Task, patience
+from .bounds import NotRegular, check_layers_named, check_network, read_input
 from .documents import read_document
 from .errors import DeriveError, ModelError, NotInNetwork
 from .forward_pass import read_model
@@ -40,8 +43,10 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     outcomes into (results, {span state: count}, formulas)."""
     display = display or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8") if Path(path).suffix != ".ipynb" else None
-        spans, problems = read_document(path) if text is None else read_document(path, text)
+        text = read_input(path, options.bounds, display)
+        spans, problems = read_document(path, text)
+    except NotRegular:
+        raise                                   # the run notes it (in a folder) or reports it (named)
     except (DeriveError, OSError) as e:
         err = e if isinstance(e, DeriveError) else DeriveError(f"cannot read the file: {e}", file=display)
         failure = _error_result(err, display)
@@ -49,7 +54,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     spans = [_renamed(sp, display) for sp in spans]
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
-    results = [_error_result(p.error(), display) for p in problems]
+    most = options.bounds.errors                # unreadable places reported per file; past it, the rest is not read
+    results = [_error_result(p.error(), display) for p in problems[:most]]
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
     unread: list[Unread] = []
@@ -60,6 +66,9 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             if sp.note:                         # a block derive does not read: listed, not dropped
                 unread.append(Unread(display, sp.line, sp.note, sp.cell))
             continue
+        if len(results) >= most:
+            states[k:] = ["skipped" if later.skipped else "unreadable" for later in spans[k:]]
+            break
         try:
             for piece in parse(sp.text, sp):
                 assembler.add(piece, display=sp.display)
@@ -67,6 +76,16 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
             states[k] = "unreadable"
             unreadable.append((sp.text, sp.line))
+        except Exception as e:                  # a bug in derive: this span fails alone
+            detail = f"{display}:{sp.line}:{sp.col}: {failure_detail(e, 'reading this formula')[1]}"
+            results.append(Result(file=display, line=sp.line, col=sp.col, id=None, claim="", verdict=ERROR,
+                                  detail=detail, cell=sp.cell))
+            states[k] = "unreadable"
+    if len(problems) + states.count("unreadable") > most:
+        results.append(Result(file=display, line=results[-1].line, col=results[-1].col, id=None, claim="",
+                              verdict=ERROR, cell=results[-1].cell,
+                              detail=f"{display}: more than {most:,} unreadable places: past the bound of {most:,}; "
+                                     f"the rest of this file is not read (--limit errors=N)"))
     statements = assembler.statements
     for st in statements:                   # an equation labelled in a book names its claims
         st.label = st.label or getattr(st.head.parts[0].source, "label", "") or None
@@ -76,9 +95,15 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         results.append(_error_result(e.located(display, 1, 1), display))
         stated = None
     try:
+        check_layers_named(statements, options.bounds)
         spec, conflicts = read_model(statements, infer_spec(statements), stated, unreadable)
+        check_network(spec.layers, options.bounds, "the network")
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
+        if "past the bound" in e.message:       # no claim is judged in another network than its own
+            counts = {"undecided": sum(1 for k in states if k is None), "unreadable": states.count("unreadable")
+                      + len(problems), "skipped": states.count("skipped")}
+            return [], lambda outcomes: (results, {k: v for k, v in counts.items() if v}, [])
         spec, conflicts = stated or Spec(), []
     results.extend(_error_result(e.located(display, 1, 1), display) for e in conflicts)
     checker = Checker(workspace_for(spec, workspaces), display, options)
@@ -92,7 +117,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             member = next((m for m in st.members if _pos(m.parts[0]) == (r.line, r.col)), None)
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
-                _pinpoint(checker, st, r, member)
+                try:                            # a refinement, within the claim's own time bound
+                    with deadline(checker.options.timeout):
+                        _pinpoint(checker, st, r, member)
+                except TimeLimit:
+                    pass
             touched |= {k for k, (cell, start, end) in enumerate(extents)
                          if cell == r.cell and start <= (r.line, r.col) <= end}
             marks.append((touched, r.verdict))
@@ -114,7 +143,21 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         return out, {k: v for k, v in counts.items() if v}, formulas
 
     finish.unread = unread
-    return [lambda st=st: task(st) for st in statements], finish
+
+    def lost(st, reason, undecided):
+        """The outcome of a statement whose check failed (a bound, or a bug in derive)."""
+        part = st.head.parts[0]
+        line, col = _pos(part)
+        r = Result(file=display, line=line, col=col, id=st.id, claim=" ".join(part.text.split())[:400],
+                   verdict=UNDECIDED if undecided else ERROR, detail=reason, cell=getattr(part.source, "cell", None))
+        touched = {index[id(p.source)] for m in st.members for p in m.parts if id(p.source) in index}
+        return [r], [(touched, r.verdict)], None
+
+    def ahead(st):
+        return checker.workspace.decider, (checker.values_ahead(st) if st.kind != EXPRESSION else [])
+
+    return [Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u),
+                 patience=patience(len(st.members), options.timeout)) for st in statements], finish
 
 
 def _renamed(span, display):
@@ -136,10 +179,11 @@ def _lone(checker: Checker, st) -> list[Result]:
     sum binds) that mean nothing in the concrete network, so only a concrete quantity the network
     does not have (w_{31}^{(2)} in a 2-2-2 network, layer 4) makes it unreadable."""
     try:
-        checker.meaning.member_value(st.head)
+        with deadline(checker.options.timeout):
+            checker.meaning.member_value(st.head)
     except NotInNetwork as e:
         return [checker._error(e, st.head, st, 0.0)]
-    except DeriveError:
+    except (DeriveError, TimeLimit):
         pass
     return []
 
@@ -200,7 +244,7 @@ def front_matter_spec(text: str) -> Spec | None:
             if key == "layers":
                 try:
                     value = json.loads(value) if value.startswith("[") else [int(n) for n in value.split("-")]
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise ModelError(f"front matter: cannot read layers {value!r}", expected="[2, 2, 2] or 2-2-2")
             settings[key] = value.strip("'\"") if isinstance(value, str) else value
     return Spec.from_mapping(settings) if settings else None

@@ -6,12 +6,13 @@ nodes, and anything the grammar does not know is a `NotationError` naming the li
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import syntax as s
@@ -36,6 +37,9 @@ EXPECTED = {
 OPERAND_START = {"NAME", "NUMBER", "LPAR", "FRAC", "PARTIAL", "BEGIN_MATRIX", "GREEK", "TEXT_NAME",
                  "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS",
                  "MAX", "INDICATOR", "INDICATOR_SUB"}
+
+
+TREE_BASE = 6          # the levels of a lark tree above a formula's first operand (start, rows, row, ...)
 
 
 @lru_cache(maxsize=1)
@@ -90,20 +94,56 @@ def describe_expected(names) -> str:
 
 
 def parse(text: str, source=None) -> list[s.Piece]:
-    """Parse one math span into pieces; raise NotationError located in `source`."""
+    """Parse one math span into pieces; raise NotationError located in `source`.  Nesting and
+    numbers are bounded (`bounds.current()`): past a bound is a NotationError that names it."""
+    from .bounds import current
     source = source or TextSource(text)
-    try:
-        return _with_source(_parse_cached(text), source)
-    except NotationError as err:
-        raise locate(err, source, getattr(err, "offset", 0)) from None
+    limits = current()
+    if len(text) > limits.formula:             # lark would build the whole tree before any other bound
+        err = NotationError(f"a formula of {len(text):,} characters: past the bound of {limits.formula:,}",
+                            expected=f"a formula of at most {limits.formula:,} characters (--limit formula=N)")
+        raise locate(err, source, 0) from None
+    outcome = _parse_cached(text, limits.depth, limits.digits, limits.exponent)
+    if isinstance(outcome, DeriveError):        # a copy: locating it must not change the cached one
+        err = copy.copy(outcome)
+        raise (locate(err, source, getattr(err, "offset", 0)) if isinstance(err, NotationError) else err) from None
+    return _with_source(outcome, source)
+
+
+def _nesting(tree: Tree) -> tuple[int, int]:
+    """(depth, offset of the deepest node) of a lark tree, found without recursion."""
+    deepest, where = 0, 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest, where = depth, getattr(node.meta, "start_pos", where) if not node.meta.empty else where
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
+    return deepest, where
 
 
 @lru_cache(maxsize=4096)
-def _parse_cached(text: str) -> tuple:
-    """Pieces of a text, without a source (lectures restate the same formulas many times)."""
+def _parse_cached(text: str, depth: int, digits: int, exponent: int):
+    """Pieces of a text, without a source (lectures restate the same formulas many times), or the
+    DeriveError that says why it cannot be read (so a text repeated 40,000 times is read once)."""
+    try:
+        return _parse_uncached(text, depth, digits, exponent)
+    except DeriveError as e:
+        return e
+
+
+def _parse_uncached(text: str, depth: int, digits: int, exponent: int) -> tuple:
+    from .bounds import check_numbers
     try:
         tree = parser().parse(text)
-        return tuple(Build(text, None).transform(tree))
+        nesting, where = _nesting(tree)
+        if nesting > depth + TREE_BASE:
+            raise _error(f"the formula is nested {nesting - TREE_BASE} levels deep: past the bound of {depth} "
+                         "levels (each bracket, fraction, power, operator or term of a sum is a level)",
+                         where, f"a formula nested at most {depth} levels deep (--limit depth=N)")
+        pieces = tuple(Build(text, None).transform(tree))
+        check_numbers(pieces, digits, exponent)
+        return pieces
     except UnexpectedInput as e:
         err = _syntax_error(e, text)
         err.offset = _offset(e, text)

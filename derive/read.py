@@ -22,7 +22,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import FormulaFileError, ModelError
+from .bounds import Bounds, NotRegular, read_input
+from .errors import DeriveError, FormulaFileError, ModelError
 from .model import Spec
 
 KINDS = ("chain", "update", "definition")
@@ -67,17 +68,27 @@ class FormulaFile:
     problems: list[FormulaFileError]
 
 
-def read_formula_file(path: str | Path, display: str | None = None) -> FormulaFile:
-    """Read a formula file; problems with single entries are collected, not raised."""
+def read_formula_file(path: str | Path, display: str | None = None, bounds: Bounds | None = None) -> FormulaFile:
+    """Read a formula file (within `bounds`); problems with single entries are collected, not raised."""
     name = display or str(path)
     try:
-        raw = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise FormulaFileError(f"cannot read the file: {e}", file=name) from None
+        raw = read_input(path, bounds or Bounds(), name)
+    except NotRegular:
+        raise
+    except DeriveError as e:
+        raise FormulaFileError(e.message, file=name, line=e.line, col=e.col, source_line=e.source_line,
+                               expected=e.expected) from None
+    raw = raw.replace("\r\n", "\n")
     lines = tuple(raw.split("\n"))
     try:
         data = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as e:
+    except RecursionError:
+        raise FormulaFileError("not valid TOML: nested too deeply to read", file=name, line=1, col=1,
+                               expected="TOML as in formulas/*.toml") from None
+    except ValueError as e:                     # TOMLDecodeError, or a number too long to convert
+        if not isinstance(e, tomllib.TOMLDecodeError):
+            raise FormulaFileError(f"not valid TOML: {' '.join(str(e).split())[:200]}", file=name, line=1,
+                                   col=1, expected="TOML as in formulas/*.toml") from None
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
         raise FormulaFileError(f"not valid TOML: {re.sub(r' [(]at line.*', '', str(e))}", file=name,
@@ -137,29 +148,40 @@ def locate_string(name, raw, lines, start_line, end_line, key, value) -> StringS
         m = re.match(r"^\s*" + re.escape(key) + r"\s*=\s*('''|\"\"\"|'|\")", lines[k])
         if not m:
             continue
-        offset = sum(len(l) + 1 for l in lines[:k]) + m.end()
-        positions = _map_value(raw, offset, m.group(1))
+        offset = _line_starts(raw)[k] + m.end()
+        positions = _map_value(raw, offset, m.group(1), k + 1, m.end() + 1)
         if positions is not None and len(positions) >= len(value):
             return StringSource(name, value, tuple(positions[:len(value)]), lines)
     return StringSource(name, value, tuple((start_line, 1) for _ in value), lines)
 
 
-def _map_value(raw: str, offset: int, quote: str):
-    """(line, col) of each decoded character of the string starting at raw[offset]."""
+_STARTS: dict = {}
+
+
+def _line_starts(raw: str) -> list[int]:
+    """The offset where each line of `raw` starts (found once per file: reading stays linear)."""
+    if _STARTS.get("raw") is not raw:
+        _STARTS.update(raw=raw, starts=[0] + [m.end() for m in re.finditer("\n", raw)])
+    return _STARTS["starts"]
+
+
+_LINE_ENDING_BACKSLASH = re.compile(r"\\[ \t]*\r?\n")
+
+
+def _map_value(raw: str, offset: int, quote: str, line: int, col: int):
+    """(line, col) of each decoded character of the string starting at raw[offset], itself at (line, col)."""
     literal, multi = quote[0] == "'", len(quote) == 3
     i = offset
     if multi and raw.startswith("\n", i):
-        i += 1                                  # TOML trims the newline right after '''
+        i, line, col = i + 1, line + 1, 1       # TOML trims the newline right after the quotes
     elif multi and raw.startswith("\r\n", i):
-        i += 2
-    line = raw.count("\n", 0, i) + 1
-    col = i - (raw.rfind("\n", 0, i) + 1) + 1
+        i, line, col = i + 2, line + 1, 1
     out = []
     while i < len(raw) and not raw.startswith(quote, i):
         ch = raw[i]
         if not literal and ch == "\\":
             nxt = raw[i + 1:i + 2]
-            if multi and nxt in ("\n", " ", "\t", "\r") and re.match(r"\\[ \t]*\r?\n", raw[i:]):
+            if multi and nxt in ("\n", " ", "\t", "\r") and _LINE_ENDING_BACKSLASH.match(raw, i):
                 j = i + 1
                 while j < len(raw) and raw[j] in " \t\r\n":
                     j += 1

@@ -126,6 +126,8 @@ class Report:
     model: str = ""                                        # one-line description of the model used
     formulas: list[Formula] = field(default_factory=list)  # every chain checked, in input order
     unread: list[Unread] = field(default_factory=list)     # blocks not read, listed in the summary
+    notes: list[str] = field(default_factory=list)         # what was skipped, and why (never a verdict)
+    files: list[str] = field(default_factory=list)         # every file the run was given or found, in order
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)
@@ -149,8 +151,11 @@ class Report:
             summary["spans"] = dict(self.spans)
         if self.unread:
             summary["unread"] = [str(u) for u in self.unread]
-        return {"summary": summary, "results": [r.to_json() for r in self.results],
-                "seconds": round(self.seconds, 3), "model": self.model}
+        out = {"summary": summary, "results": [r.to_json() for r in self.results],
+               "seconds": round(self.seconds, 3), "model": self.model}
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
     def __repr__(self) -> str:
         return f"Report({self.summary()}, {self.seconds:.2f}s)"

@@ -2,18 +2,23 @@
 .ipynb) may be mixed; folders are searched for both."""
 from __future__ import annotations
 
+import sys
 import time
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from . import clock
+from .bounds import NotRegular, active, check_network
 from .chains import Assembler, Statement
-from .check import Checker, Options, workspace_for
-from .parallel import parallel_map
-from .errors import DeriveError, FormulaFileError
+from .check import Checker, Options, failure_detail, time_out_detail, workspace_for
+from .clock import BudgetSpent, TimeLimit, deadline
+from .parallel import Task, memory_bound, parallel_map, patience
+from .errors import DeriveError, FormulaFileError, ModelError
 from .model import Spec
 from .parse import parse
 from .read import FORMULA_SUFFIXES, read_formula_file
-from .results import ERROR, Formula, Report, Result
+from .results import ERROR, UNDECIDED, Formula, Report, Result
 
 BUNDLED = "formulas"
 
@@ -37,43 +42,65 @@ def expand_paths(paths, exclude=()) -> list[tuple[Path, str]]:
 
 
 def check_paths(paths, options: Options | None = None, progress=None, exclude=()) -> Report:
-    """Check formula files and documents; with no paths, the bundled formulas."""
+    """Check formula files and documents; with no paths, the bundled formulas.
+
+    Every file, statement and claim fails alone: whatever goes wrong becomes a result at its place
+    (an error, saying so where it is a bug in derive; undecided where a bound stopped it) and the
+    rest is still checked.  The whole run is bounded by `options.bounds` (the budget, the memory of
+    each worker, the size of files, formulas and networks)."""
     options = options or Options()
+    bounds = options.bounds
+    clock.check_seconds(options.timeout, "the time per claim (--timeout)")
     start = time.perf_counter()
-    files = expand_paths(paths, exclude) if paths else bundled_formulas()
     report = Report()
-    workspaces: dict = {}
-    prepared = []
-    for k, (path, display) in enumerate(files):
+    files, prepared, workspaces, tasks, outcomes = [], [], {}, [], None
+    with active(bounds), _recursion_limit(RECURSION_LIMIT), memory_bound(bounds.memory):
+        try:
+            with clock.budget(bounds.budget):
+                try:
+                    files = expand_paths(paths, exclude) if paths else bundled_formulas()
+                except (OSError, RuntimeError, DeriveError) as e:
+                    report.results.append(_failure(" ".join(map(str, paths)) or ".", f"cannot search: {e}"))
+                report.files = [display for _, display in files]
+                named = {Path(str(p)) for p in paths or ()}
+                for k, (path, display) in enumerate(files):
+                    if progress:
+                        progress(k, len(files), display)
+                    _check_budget(bounds)
+                    prepared.append(_prepare(path, display, options, workspaces, path in named, report))
+                _prepare_workspaces(workspaces, prepared, report)
+                tasks = [task for file_tasks, _ in prepared for task in file_tasks]
+                _check_budget(bounds)
+                outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead, lost=_lost,
+                                        memory=bounds.memory)
+        except BudgetSpent as e:                # what is left undone is reported, as undecided
+            spent = f"the run's budget of {e.seconds:g} s was used up (--budget)"
+            for path, display in files[len(prepared):]:
+                result = _failure(display, f"{display}: not read: {spent}", UNDECIDED)
+                prepared.append(([], lambda outcomes, r=result: ([r], {}, [])))
+            tasks = [task for file_tasks, _ in prepared for task in file_tasks]
+            if outcomes is None:
+                outcomes = [task.lost(spent, True) for task in tasks]
+        for (file_tasks, finish), display in zip(prepared, [d for _, d in files]):
+            mine, outcomes = outcomes[:len(file_tasks)], outcomes[len(file_tasks):]
+            try:
+                results, spans, formulas = finish(mine)
+            except Exception as e:              # a bug in derive: this file's report, not the run, is lost
+                results, spans, formulas = [_failure(display, _bug("reporting this file", e))], {}, []
+            report.results.extend(results)
+            report.formulas.extend(formulas)
+            report.unread.extend(getattr(finish, "unread", ()))
+            for state, n in spans.items():
+                report.spans[state] = report.spans.get(state, 0) + n
         if progress:
-            progress(k, len(files), display)
-        if path.suffix in FORMULA_SUFFIXES:
-            prepared.append(prepare_formula_file(path, options, workspaces, display))
-        else:
-            from .lecture import prepare_document
-            prepared.append(prepare_document(path, options, workspaces, display))
-    tasks = [task for file_tasks, _ in prepared for task in file_tasks]
-    if len(tasks) >= 8:
-        for ws in workspaces.values():      # shared by every worker: done once, before they fork
-            ws.warm()
-    outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead)
-    for file_tasks, finish in prepared:
-        results, spans, formulas = finish(outcomes[:len(file_tasks)])
-        outcomes = outcomes[len(file_tasks):]
-        report.results.extend(results)
-        report.formulas.extend(formulas)
-        report.unread.extend(getattr(finish, "unread", ()))
-        for state, n in spans.items():
-            report.spans[state] = report.spans.get(state, 0) + n
-    for path, display in files:
-        if path.suffix.lower() == ".ipynb":
-            _raw_positions(path, [r for r in report.results if r.file == display and r.cell is not None],
-                           [u for u in report.unread if u.file == display and u.cell is not None])
-    if progress:
-        progress(len(files), len(files), "")
+            progress(len(files), len(files), "")
+        for path, display in files:
+            if path.suffix.lower() == ".ipynb":
+                _raw_positions(path, [r for r in report.results if r.file == display and r.cell is not None],
+                               [u for u in report.unread if u.file == display and u.cell is not None])
+        specs = sorted({ws.net.spec.describe() for ws in workspaces.values()})
+        report.model = "; ".join(specs) if specs else (options.spec or Spec()).describe()
     report.seconds = time.perf_counter() - start
-    specs = sorted({ws.net.spec.describe() for ws in workspaces.values()})
-    report.model = "; ".join(specs) if specs else (options.spec or Spec()).describe()
     return report
 
 
@@ -95,17 +122,111 @@ def _raw_positions(path: Path, results, unread) -> None:
         u.raw_line = position(u.cell, u.line, 1)[0]
 
 
+def _check_budget(bounds) -> None:
+    """The alarm rings once; between steps the parent looks at the clock itself."""
+    if clock.spent():
+        raise BudgetSpent(bounds.budget)
+
+
+RECURSION_LIMIT = 6_000     # deep enough for a formula at the nesting bound, through SymPy too
+
+
+@contextmanager
+def _recursion_limit(limit: int):
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def _prepare(path: Path, display: str, options: Options, workspaces: dict, named: bool, report: Report):
+    """(tasks, finish) for one file; whatever stops it being read is its one result."""
+    def alone(result):
+        return [], lambda outcomes: ([result], {"unreadable": 1} if path.suffix not in FORMULA_SUFFIXES else {}, [])
+    try:
+        if path.suffix in FORMULA_SUFFIXES:
+            return prepare_formula_file(path, options, workspaces, display)
+        from .lecture import prepare_document
+        return prepare_document(path, options, workspaces, display)
+    except NotRegular as e:
+        if named:                               # asked for by name: that it cannot be read is an error
+            return alone(_failure(display, e.describe()))
+        report.notes.append(f"{display}: skipped: {e.message}")
+        return [], lambda outcomes: ([], {}, [])
+    except DeriveError as e:
+        return alone(error_result(e.located(display), display))
+    except TimeLimit as e:
+        return alone(_failure(display, time_out_detail(e, options.timeout, "this file could not be read"), UNDECIDED))
+    except Exception as e:
+        verdict, detail = failure_detail(e, "reading this file")
+        return alone(_failure(display, f"{display}: {detail}", verdict))
+
+
+WARM_SECONDS = 60.0         # at most this long building one network's oracle up front (then claims build it)
+AHEAD_SECONDS = 10.0        # at most this long evaluating members ahead in the parent (then the workers do)
+
+
+def _prepare_workspaces(workspaces: dict, prepared, report: Report) -> None:
+    """What the claims share, built before any claim's deadline starts (so that it is never charged
+    to a claim), under the run's budget: the oracle (`Workspace.warm`), and the values of every
+    member (oracle derivatives included), which the workers inherit."""
+    for ws in workspaces.values():
+        if clock.spent():
+            return
+        try:
+            with deadline(WARM_SECONDS):
+                ws.warm()
+        except BudgetSpent:
+            return
+        except (Exception, TimeLimit) as e:     # the claims build what they need, or report why not
+            report.notes.append(f"preparing the {ws.net.spec.describe()}: {failure_detail(e, 'skipped')[1]}")
+    until = time.monotonic() + AHEAD_SECONDS
+    for file_tasks, _ in prepared:
+        for task in file_tasks:
+            if getattr(task, "ahead", None) is None:
+                continue
+            if time.monotonic() > until or clock.spent():   # the workers evaluate the rest, in parallel
+                return
+            try:
+                task.ahead()
+            except BudgetSpent:
+                return
+            except (Exception, TimeLimit):      # reported by the claim itself
+                pass
+
+
+def _lost(task, reason: str, undecided: bool):
+    return task.lost(reason, undecided)
+
+
+def _bug(what: str, e: BaseException) -> str:
+    return failure_detail(e, what)[1]
+
+
+def _failure(display: str, detail: str, verdict: str = ERROR) -> Result:
+    return Result(file=display, line=1, col=1, id=None, claim="", verdict=verdict, detail=detail)
+
+
 def _evaluate_ahead(tasks) -> None:
-    """Evaluate the members of many formulas first, so that the numeric cross-check lambdifies them
-    in one call per network instead of one per formula."""
+    """Gather the members of many formulas (evaluated ahead, in the parent), so that the numeric
+    cross-check lambdifies them in one call per network instead of one per formula."""
     by_decider: dict = {}
     for task in tasks:
         ahead = getattr(task, "ahead", None)
         if ahead:
-            decider, values = ahead()
+            try:
+                decider, values = ahead()
+            except (Exception, TimeLimit):
+                continue
             by_decider.setdefault(id(decider), (decider, []))[1].extend(values)
     for decider, values in by_decider.values():
-        decider.prepare(values)
+        try:                                    # an optimization: each claim evaluates on its own too
+            with deadline(None):
+                decider.prepare(values)
+        except (Exception, TimeLimit):
+            pass
 
 
 def error_result(e: DeriveError, display: str) -> Result:
@@ -118,12 +239,17 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
     formula, and `finish` turning the tasks' outcomes into (results, {}, formulas)."""
     display = display or str(path)
     try:
-        formula_file = read_formula_file(path, display)
+        formula_file = read_formula_file(path, display, options.bounds)
     except FormulaFileError as e:
         failure = error_result(e, display)
         return [], lambda outcomes: ([failure], {}, [])
     problems = [error_result(p, display) for p in formula_file.problems]
     spec = options.spec or formula_file.spec or Spec()
+    try:
+        check_network(spec.layers, options.bounds, "the network of [model]")
+    except ModelError as e:                     # no claim is judged in another network than its own
+        failure = error_result(e.located(display, 1, 1), display)
+        return [], lambda outcomes: (problems + [failure], {}, [])
     checker = Checker(workspace_for(spec, workspaces), display, options)
     seen_ids = set()
     for entry in formula_file.entries:
@@ -148,23 +274,19 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
         statement, failure = read.get(id(entry)) or _statement(entry, display)
         return checker.workspace.decider, ([] if failure else checker.values_ahead(statement))
 
+    def lost(entry, reason, undecided):
+        r = Result(file=display, line=entry.line, col=1, id=entry.id, claim=" ".join(entry.latex.split())[:400],
+                   verdict=UNDECIDED if undecided else ERROR, detail=reason, title=entry.title)
+        return [r], None
+
     def finish(outcomes):
         results = list(problems)
         for found, _ in outcomes:
             results.extend(found)
-        return results, {}, [formula for _, formula in outcomes if formula.verdicts]   # claims made
+        return results, {}, [formula for _, formula in outcomes if formula is not None and formula.verdicts]
 
-    return [Task(lambda e=e: task(e), lambda e=e: ahead(e)) for e in formula_file.entries], finish
-
-
-class Task:
-    """A formula to check (call it), and what can be evaluated ahead for it (`ahead()`)."""
-
-    def __init__(self, run, ahead):
-        self.run, self.ahead = run, ahead
-
-    def __call__(self):
-        return self.run()
+    return [Task(lambda e=e: task(e), lambda e=e: ahead(e), lambda r, u, e=e: lost(e, r, u),
+                 patience=patience(e.latex.count("=") + 1, options.timeout)) for e in formula_file.entries], finish
 
 
 def _statement(entry, display: str) -> tuple[Statement | None, Result | None]:

@@ -5,7 +5,7 @@ from derive.decide import Decider
 from derive.meaning import Meaning
 from derive.model import Network
 from derive.parse import parse
-from derive.results import PROVED, REFUTED, UNDECIDED
+from derive.results import ERROR, PROVED, REFUTED, UNDECIDED
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_shape_mismatch_between_sides_is_refuted(decide):
     assert d.verdict == REFUTED and "1\u00d72" in d.detail and "2\u00d72" in d.detail
 
 
-def test_an_internal_error_is_undecided_never_a_crash_or_a_pass(formula_file, monkeypatch):
+def test_an_internal_error_is_an_error_at_the_claim_never_a_crash_or_a_pass(formula_file, monkeypatch):
     from conftest import entry
     from derive.run import check_paths
     import derive.decide as module
@@ -83,5 +83,6 @@ def test_an_internal_error_is_undecided_never_a_crash_or_a_pass(formula_file, mo
     monkeypatch.setattr(module.Decider, "_decide", broken)
     report = check_paths([str(formula_file(entry(r"E = E_1 + E_2")))])
     (r,) = report.results
-    assert r.verdict == UNDECIDED and "internal error while deciding (KeyError" in r.detail
-    assert report.exit_code == 1
+    assert r.verdict == ERROR and "deciding: internal error (KeyError" in r.detail
+    assert "this is a bug in derive" in r.detail
+    assert report.exit_code == 2

@@ -1,6 +1,7 @@
 """Whatever text a lecture holds, derive answers with a verdict or a located error, never a
 traceback; and the progress bar shows only on a terminal outside CI."""
 import io
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,3 +56,81 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch, tmp_path):
     monkeypatch.delenv("CI")
     monkeypatch.setattr("sys.stderr", io.StringIO())        # not a terminal
     assert cli._progress_bar(paths) is None
+
+
+# -- whole runs on random input: no traceback, every file reported, an exit code, within the budget --
+HOSTILE_TOKENS = TOKENS + [r"10^{309}", "9" * 120, r"\frac{1}{", "((((((((", r"\begin{equation}", r"\end{aligned}",
+                           r"\(", r"\)", r"\[", "$$", "`", "<!--", "-->", "%", "\x00", "\ufeff", "\u202e",
+                           r"a_1^{(8000)}", r"w_{99999}^{(2)}", r"\sum_{i=1}^{100}", r"e^{1000}", "^{-1}", "\r"]
+DELIMITERS = {"$", "$$", r"\(", r"\)", r"\[", r"\]", "`", "<!--", "-->", "%", r"\begin{equation}",
+              r"\end{aligned}", r"\\"}
+BUDGET = 30.0
+
+
+def check_folder(folder) -> "Report":
+    from derive.bounds import Bounds
+    from derive.check import Options
+    report = check_paths([str(folder)], Options(timeout=1.0, bounds=Bounds(budget=BUDGET)))
+    assert all(r.verdict in ("proved", "refuted", "undecided", "error") for r in report.results)
+    assert report.exit_code in (0, 1, 2)
+    assert report.seconds < BUDGET + 5
+    return report
+
+
+def fresh_folder(tmp_path):
+    import tempfile
+    return Path(tempfile.mkdtemp(dir=tmp_path))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(max_size=400), min_size=1, max_size=4))
+def test_random_bytes_in_every_kind_of_file(tmp_path, blobs):
+    folder = fresh_folder(tmp_path)
+    names = []
+    for k, blob in enumerate(blobs):
+        name = f"f{k}{('.md', '.tex', '.ipynb', '.toml')[k % 4]}"
+        (folder / name).write_bytes(blob)
+        names.append(str(folder / name))
+    report = check_folder(folder)
+    assert sorted(report.files) == sorted(names)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(HOSTILE_TOKENS), max_size=20), min_size=1, max_size=4))
+def test_random_token_soup_in_documents(tmp_path, soups):
+    folder = fresh_folder(tmp_path)
+    for k, tokens in enumerate(soups):
+        body = " ".join(tokens)
+        text = {0: f"$$ {body} $$\n\n$$ E = E_1 + E_2 $$\n", 1: f"\\[ {body} \\]\n\n\\[ E = E_1 + E_2 \\]\n",
+                2: f"# t\n\n{body}\n\n$$ E = E_1 + E_2 $$\n"}[k % 3]
+        (folder / f"d{k}{'.tex' if k % 3 == 1 else '.md'}").write_text(text, encoding="utf-8")
+    report = check_folder(folder)
+    assert len(report.files) == len(soups)
+    for k, tokens in enumerate(soups):          # without delimiters in the soup, the good formula is found
+        if DELIMITERS & set(tokens):
+            continue
+        mine = [r for r in report.results if r.file.endswith(f"/d{k}{'.tex' if k % 3 == 1 else '.md'}")]
+        assert any(r.verdict == "proved" and r.claim.startswith("E = ") for r in mine), mine
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                    max_leaves=20)
+CELL = st.fixed_dictionaries({"cell_type": st.sampled_from(["markdown", "code", "raw", 7]),
+                              "source": st.one_of(JSON, st.lists(st.sampled_from(HOSTILE_TOKENS), max_size=10),
+                                                  st.lists(st.sampled_from(HOSTILE_TOKENS), max_size=10).map(" ".join))})
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.one_of(JSON, st.fixed_dictionaries({"cells": st.lists(st.one_of(CELL, JSON), max_size=6)})))
+def test_random_notebooks(tmp_path, notebook):
+    import json
+    folder = fresh_folder(tmp_path)
+    (folder / "n.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    (folder / "ok.md").write_text("$$ E = E_1 + E_2 $$\n", encoding="utf-8")
+    report = check_folder(folder)
+    assert len(report.files) == 2
+    assert [r.verdict for r in report.results if r.file.endswith("ok.md")] == ["proved"]
