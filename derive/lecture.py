@@ -25,6 +25,7 @@ from .errors import DeriveError, ModelError, NotInNetwork
 from .meaning import walk
 from .model import Spec
 from .parse import locate, parse
+from .repair import annotate
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result
 
 STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")
@@ -77,7 +78,9 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             member = next((m for m in st.members if _pos(m.parts[0]) == (r.line, r.col)), None)
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
-                _pinpoint(checker, st, r, member)
+                annotate(checker, st, r, member)
+                if not r.repairs:
+                    _pinpoint(checker, st, r, member)
             touched |= {k for k, (cell, start, end) in enumerate(extents)
                          if cell == r.cell and start <= (r.line, r.col) <= end}
             marks.append((touched, r.verdict))

@@ -42,6 +42,15 @@ class Result:
     lhs: str | None = None         # the two members' LaTeX, for renderers that show them apart
     rhs: str | None = None
     wrong: str | None = None       # "lhs" or "rhs": which member was found wrong, when refuted
+    # What is wrong, in the lecture's terms (refuted claims; see derive.repair and derive.explain):
+    repairs: list = field(default_factory=list)          # proved Repairs, best first
+    mistake: str | None = None     # the kind of the first repair: index slip, sign, missing factor ...
+    expected: str | None = None    # when no repair was proved: the member it should be (LaTeX)
+    missing_terms: list = field(default_factory=list)    # ... and the terms it lacks (LaTeX)
+    extra_terms: list = field(default_factory=list)      # ... and the terms it should not have
+    difference_latex: str | None = None                  # left - right in the lecture's factors
+    relevant: list = field(default_factory=list)         # names in the difference (of the point)
+    context: dict = field(default_factory=dict)          # heading, prose before (documents)
 
     @property
     def passed(self) -> bool:
@@ -59,6 +68,14 @@ class Result:
                "seconds": round(self.seconds, 4), "title": self.title}
         if self.cell is not None:
             out["cell"] = self.cell
+        out["repairs"] = [r.to_json() for r in self.repairs]
+        for name in ("mistake", "expected", "difference_latex"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        if self.expected:
+            out["missing_terms"], out["extra_terms"] = list(self.missing_terms), list(self.extra_terms)
+        if self.relevant:
+            out["relevant"] = list(self.relevant)
         return out
 
     def __repr__(self) -> str:

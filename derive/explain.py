@@ -1,0 +1,142 @@
+"""What is wrong with a refuted claim, in the lecture's terms.
+
+For a refuted member: its repairs (`repair`), or else the member it should be, printed as
+`derive export --derived` prints the oracle's gradients (a sum over paths of products
+(a - t) a (1 - a) w ..., factors from the output back), and which of its terms differ from the
+written member's; the difference of the sides with the lecture's factors ((1 - a), not (a - 1));
+the names whose values at the counterexample matter (those in the difference).
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from . import printing
+from .meaning import is_matrix
+
+INFINITY = float("inf")
+
+
+def rank(net, value) -> float:
+    """Where a factor stands on a path of the chain rule, from the output (high) back to the input:
+    (a - t) above a^{(L)} (1 - a^{(L)}) above w^{(L)} above a^{(L-1)} ... above x; numbers first."""
+    if value is None:
+        return -INFINITY
+    best = -INFINITY
+    for symbol in getattr(value, "free_symbols", ()):
+        key = net.quantities.get(symbol)
+        if key is None:
+            continue
+        kind = key[0]
+        where = {"a": lambda: key[1], "z": lambda: key[1], "x": lambda: 1, "t": lambda: net.L + 0.5,
+                 "w": lambda: key[1] - 0.5, "b": lambda: key[1] - 0.5}.get(kind)
+        if where is not None:
+            best = max(best, where())
+    return INFINITY if best == -INFINITY else best
+
+
+def _names(net) -> dict:
+    from .export import lecture_names
+    return lecture_names(net)
+
+
+def _targets(net) -> dict:
+    return {net.symbols[k]: net["a", net.L, k[1]] for k in net.symbols if k[0] == "t"}
+
+
+def lecture_factors(net, expr):
+    """A product as the lecture writes it: (1 - a) for (a - 1), (a - t) for (t - a), factors from
+    the output back.  Unevaluated: print it with order="none"."""
+    expr = sp.factor(expr)
+    if expr.is_Add:
+        return expr
+    numerator, denominator = sp.fraction(expr)
+    coeff, factors = sp.factor_list(numerator)
+    if denominator != 1:
+        den_coeff, den_factors = sp.factor_list(denominator)
+        coeff, factors = coeff / den_coeff, factors + [(b, -m) for b, m in den_factors]
+    nodes = set(getattr(net, "node_values", ()))
+    targets = _targets(net)
+    out = []
+    for base, m in factors:
+        flipped = None
+        if base.is_Add and len(base.args) == 2:
+            for a in base.free_symbols:
+                if a in nodes and sp.expand(base - (a - 1)) == 0:
+                    flipped = sp.Add(sp.S.One, -a, evaluate=False)
+                for t, out_a in targets.items():
+                    if a == t and sp.expand(base - (t - out_a)) == 0:
+                        flipped = sp.Add(out_a, -t, evaluate=False)
+        if flipped is not None:
+            coeff *= (-1) ** m
+            base = flipped
+        out.append((base, m))
+    out.sort(key=lambda bm: (-rank(net, bm[0]), bm[0].is_Add))
+    args = [sp.Pow(b, m, evaluate=False) if m != 1 else b for b, m in out]
+    if coeff == -1:
+        return sp.Mul(sp.S.NegativeOne, *args, evaluate=False)
+    if coeff != 1 or not args:
+        return sp.Mul(coeff, *args, evaluate=False)
+    return args[0] if len(args) == 1 else sp.Mul(*args, evaluate=False)
+
+
+def lecture_latex(net, expr) -> str:
+    """A small expression (a factor, a term) in the lecture's LaTeX, readable back by derive."""
+    form = lecture_factors(net, expr)
+    return printing.latex(form, order="none", symbol_names=_names(net))
+
+
+def _terms(net, normal) -> list:
+    from .export import lecture_form
+    form = lecture_form(net, sp.expand(normal))
+    return list(sp.Add.make_args(form)) if form.is_Add else [form]
+
+
+def _print_terms(net, terms) -> str:
+    from .export import join_terms
+    printed = [printing.latex(t, mul_symbol="times", order="none", symbol_names=_names(net)) for t in terms]
+    return join_terms(printed) if printed else "0"
+
+
+def expected_member(net, decider, reference) -> str:
+    """The value the member should have, in the lecture's notation."""
+    if is_matrix(reference):
+        rows = [" & ".join(_print_terms(net, _terms(net, decider.normal(reference[r, c])))
+                           for c in range(reference.cols)) for r in range(reference.rows)]
+        return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
+    return _print_terms(net, _terms(net, decider.normal(reference)))
+
+
+def differing_terms(net, decider, reference, written) -> tuple[list[str], list[str]]:
+    """(terms of the expected member the written one lacks, terms it has that are not expected)."""
+    if is_matrix(reference) or is_matrix(written):
+        return [], []
+    want, have = _terms(net, decider.normal(reference)), _terms(net, decider.normal(written))
+    want_x = [sp.expand(t) for t in want]
+    have_x = [sp.expand(t) for t in have]
+    missing = [t for t, x in zip(want, want_x) if x not in have_x]
+    extra = [t for t, x in zip(have, have_x) if x not in want_x]
+    show = lambda ts: [printing.latex(t, mul_symbol="times", order="none", symbol_names=_names(net))
+                       for t in ts]
+    return show(missing), show(extra)
+
+
+def difference(net, decider, lhs, rhs) -> str | None:
+    """left - right as LaTeX in the lecture's factors (scalars only)."""
+    if is_matrix(lhs) or is_matrix(rhs):
+        return None
+    d = sp.expand(decider.normal(lhs) - decider.normal(rhs))
+    if d == 0 or sp.count_ops(d) > 400:
+        return None
+    return lecture_latex(net, d)
+
+
+def relevant_names(net, decider, lhs, rhs) -> list[str]:
+    """The inputs, weights, biases, targets written in the difference of the sides (display names)."""
+    pairs = zip(lhs, rhs) if is_matrix(lhs) and is_matrix(rhs) and lhs.shape == rhs.shape else [(lhs, rhs)]
+    if is_matrix(lhs) != is_matrix(rhs):
+        return []
+    symbols = set()
+    for l, r in pairs:
+        symbols |= sp.expand(decider.normal(l) - decider.normal(r)).free_symbols
+    leaves = [s for s in net.leaves if s in symbols]
+    return [printing.display_name(s) for s in leaves]
