@@ -61,8 +61,11 @@ def main():
               help="table for people; json, github (workflow commands), junit (XML), html for tools.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the report to this file instead of standard output.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Table: every claim (default: the claims that did not pass, and the summary), "
+                   "and every value of a counterexample.")
 @claim_options
-def check(paths, fmt, output, timeout, model):
+def check(paths, fmt, output, timeout, model, verbose):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
     With no PATHS, checks the formulas bundled with derive.  Folders are searched.  Every claim
@@ -83,7 +86,7 @@ def check(paths, fmt, output, timeout, model):
     from derive.run import check_paths
     options = Options(timeout=timeout, spec=_load_spec(model))
     report = check_paths(list(paths), options, progress=_progress_bar(paths))
-    text = _render(report, fmt)
+    text = _render(report, fmt, verbose, to_terminal=output is None)
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(_summary(report), err=True)
@@ -92,7 +95,7 @@ def check(paths, fmt, output, timeout, model):
     sys.exit(report.exit_code)
 
 
-def _render(report, fmt: str) -> str:
+def _render(report, fmt: str, verbose: bool = False, to_terminal: bool = False) -> str:
     if fmt == "json":
         from derive.report import render_json
         return render_json(report)
@@ -105,8 +108,12 @@ def _render(report, fmt: str) -> str:
     if fmt == "html":
         from derive.html import render_html
         return render_html(report)
+    import shutil
     from derive.report import render_table
-    return render_table(report)
+    colour = to_terminal and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    sized = to_terminal and (sys.stdout.isatty() or os.environ.get("COLUMNS"))
+    width = shutil.get_terminal_size().columns if sized else None       # a pipe: lines whole
+    return render_table(report, verbose=verbose, width=width, colour=colour)
 
 
 def _summary(report) -> str:

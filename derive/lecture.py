@@ -59,8 +59,10 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             for piece in parse(sp.text, sp):
                 assembler.add(piece, display=sp.display)
         except DeriveError as e:
-            results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
+            failure = _error_result(locate(e, sp, getattr(e, "offset", 0)), display)
+            results.append(failure)
             states[k] = "unreadable"
+            assembler.broken(sp.text, sp.display, where=failure.line)
     statements = assembler.statements
     try:
         spec = options.spec or front_matter_spec(text or "") or infer_spec(statements)
@@ -74,6 +76,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
 
     def task(st):
         found, marks = (checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)), []
+        found += [_incomplete(st, member, line) for member, line in st.extra.get("incomplete", [])]
         for r in found:
             member = next((m for m in st.members if _pos(m.parts[0]) == (r.line, r.col)), None)
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
@@ -129,6 +132,16 @@ def _lone(checker: Checker, st) -> list[Result]:
     except DeriveError:
         pass
     return []
+
+
+def _incomplete(st, member, line) -> Result:
+    """A member that goes on in a block that could not be read: not checked, and said so."""
+    part = member.parts[0]
+    at_line, col = _pos(part)
+    text = " ".join(member.text.split())
+    return Result(file=part.source.file, line=at_line, col=col, id=st.id, claim=text, verdict=UNDECIDED,
+                  detail=f"not checked: this member continues in the block at line {line}, which could "
+                         "not be read", cell=getattr(part.source, "cell", None), title=st.title or st.label)
 
 
 def _mark(states: list, touched: set, verdict: str) -> None:
