@@ -33,7 +33,8 @@ from .parse import _parse_cached
 from .results import PROVED
 
 LIMIT = 400            # candidates per refuted claim
-BUDGET = 1.0           # seconds per refuted claim
+BUDGET = 1.0           # seconds of processor time per refuted claim (a loaded machine is not a reason
+                       # to find less)
 SHOWN = 3              # repairs kept per claim
 SIMPLE = 24            # a missing factor is printed only when it is this simple (count_ops)
 
@@ -87,7 +88,7 @@ class Search:
     def __init__(self, checker, member: s.Member, reference, budget: float = BUDGET):
         self.meaning, self.decider, self.net = checker.meaning, checker.workspace.decider, checker.workspace.net
         self.member, self.reference = member, reference
-        self.stop = time.perf_counter() + budget
+        self.stop = time.process_time() + budget
         self.tried: set = set()
         self.found: list[Repair] = []
         self.texts = [p.text for p in member.parts]
@@ -95,16 +96,24 @@ class Search:
         self.terms = [(k, node, sign) for k, p in enumerate(member.parts) for node, sign in _terms(p.expr, 1)]
 
     # -- the search ------------------------------------------------------------------------------
-    def run(self) -> list[Repair]:
-        generators = (self._names, self._signs, self._transposes, self._swaps, self._extra_factors,
-                      self._steps, self._missing, self._extra_terms)
+    def run(self, cheap_only: bool = False) -> list[Repair]:
+        """Each kind of edit in turn, within its share of the budget; the first kind that repairs
+        the member is the one reported."""
+        generators = [(self._names, .5), (self._signs, .2)]
+        if not cheap_only:
+            generators += [(self._transposes, .1), (self._swaps, .1), (self._extra_factors, .25),
+                           (self._steps, .05), (self._missing, .35), (self._extra_terms, .1)]
+        budget = self.stop - time.process_time()
         try:
-            with deadline(max(0.05, self.stop - time.perf_counter()) + 0.5):
-                for generate in generators:
+            with deadline(3 * max(0.05, budget) + 1.0):      # a safety net in wall time
+                for generate, share in generators:
+                    own = min(self.stop, time.process_time() + share * budget)
                     try:
                         for edit in generate():
                             if self._exhausted():
                                 return self.found
+                            if time.process_time() > own:
+                                break
                             self._try(edit)
                     except (DeriveError, ArithmeticError, TypeError, ValueError, sp.PolynomialError):
                         pass                # a kind of edit that does not apply here
@@ -115,7 +124,7 @@ class Search:
         return self.found
 
     def _exhausted(self) -> bool:
-        return (len(self.found) >= SHOWN or len(self.tried) >= LIMIT or time.perf_counter() > self.stop)
+        return (len(self.found) >= SHOWN or len(self.tried) >= LIMIT or time.process_time() > self.stop)
 
     def _try(self, edit: Edit) -> None:
         text = self.texts[edit.part]
@@ -171,15 +180,38 @@ class Search:
                 yield k, node
 
     # -- the kinds of edit -----------------------------------------------------------------------
+    def _hot(self) -> set:
+        """The quantities in the difference of the sides: a name slip is most likely among them."""
+        try:
+            mine = self.meaning.member_value(self.member)
+            pairs = zip(self.reference, mine) if is_matrix(mine) and is_matrix(self.reference) else [(self.reference, mine)]
+            return set().union(*(sp.expand(self.decider.normal(a) - self.decider.normal(b)).free_symbols
+                                 for a, b in pairs))
+        except Exception:
+            return set()
+
     def _names(self):
-        """An index or a layer changed."""
+        """An index or a layer changed (first the names whose quantity is in the difference)."""
+        hot = self._hot()
+
+        def heat(node) -> int:
+            try:
+                v = self.meaning.value(node, {})
+                return 1 if set(self.decider.normal(v).free_symbols) & hot else 0
+            except (DeriveError, KeyError, TypeError, AttributeError):
+                return 0
+        edits = []
         for k, node in self._nodes():
             if not isinstance(node, s.Sym):
                 continue
             a, b = node.start - self.bases[k], node.end - self.bases[k]
             text = self.texts[k][a:b]
+            old_heat = heat(node)
             for new, kind in self._renamed(node, text):
-                yield Edit(k, a, b, new, kind, f"`{text}` should be `{new}`")
+                score = old_heat
+                edits.append((-score, len(edits), Edit(k, a, b, new, kind, f"`{text}` should be `{new}`")))
+        for *_, edit in sorted(edits, key=lambda e: e[:2]):
+            yield edit
 
     def _renamed(self, node: s.Sym, text: str):
         L = self.net.L
@@ -309,60 +341,81 @@ class Search:
                     yield Edit(k, g0, g1, f"{step} \\times {old}", "missing step",
                                f"a step `{step}` is missing before `{old}`")
 
+    def _sites(self):
+        """(terms, expected, written): the whole member, or each entry of a member that is one matrix."""
+        expected, written = self._normal(self.reference), self._normal_member()
+        if expected is None or written is None:
+            return
+        yield self.terms, expected, written
+        parts = self.member.parts
+        if len(parts) == 1 and isinstance(parts[0].expr, s.Matrix) and is_matrix(expected):
+            rows = parts[0].expr.rows
+            if (len(rows), len(rows[0])) == expected.shape:
+                for r, row in enumerate(rows):
+                    for c, entry in enumerate(row):
+                        value = self._normal_node(entry)
+                        if value is not None and sp.expand(value - expected[r, c]) != 0:
+                            yield [(0, node, sign) for node, sign in _terms(entry, 1)], expected[r, c], value
+
     def _missing(self):
         """A factor missing or wrong, or a term missing: what the term should be, divided by what it is."""
         from .explain import lecture_latex, rank
-        expected = self._normal(self.reference)
-        written = self._normal_member()
-        if expected is None or written is None or is_matrix(expected):
-            return
-        for n, (k, node, sign) in enumerate(self.terms):
-            value = self._normal_node(node)
-            if value is None or value == 0:
-                continue
-            should = sp.expand(sign * (expected - written) + value)
-            if should == 0:                         # the term is 0: its last factor, the local derivative
-                factors = _factors(node, ("times", "juxt"))
-                if len(factors) > 1:
-                    a, b = self._span(k, factors[-1])
-                    yield Edit(k, a, b, "0", "wrong factor", f"`{self.texts[k][a:b]}` should be `0`")
-                continue
-            q = sp.factor(sp.cancel(should / value))
-            if q == 1 or q == -1 or not _simple(q):
-                continue
-            glue = " \\times " if isinstance(node, s.BinOp) and node.op == "times" else " "
-            factors = _factors(node, ("times", "juxt"))
-            keyed = [(rank(self.net, self._normal_node(f)), f) for f in factors]
-            wanted = rank(self.net, q)
-            at = next((j for j, (key, _) in enumerate(keyed) if key < wanted), len(factors))
-            printed = lecture_latex(self.net, q)
-            if at < len(factors):
-                a, b = self._span(k, factors[at])
-                old = self.texts[k][a:b]
-                yield Edit(k, a, b, f"{printed}{glue}{old}", "missing factor",
-                           f"a factor `{printed}` is missing before `{old}`")
-            else:
-                a, b = self._span(k, factors[-1])
-                old = self.texts[k][a:b]
-                yield Edit(k, a, b, f"{old}{glue}{printed}", "missing factor",
-                           f"a factor `{printed}` is missing after `{old}`")
-            for f in factors:
-                fv = self._normal_node(f)
-                if fv is None:
+        for terms, expected, written in self._sites():
+            for k, node, sign in terms:
+                value = self._normal_node(node, matrices=True)
+                if value is None:
                     continue
-                better = sp.factor(sp.cancel(fv * q))
-                if _simple(better):
-                    a, b = self._span(k, f)
-                    old, new = self.texts[k][a:b], lecture_latex(self.net, better)
-                    yield Edit(k, a, b, new, "wrong factor", f"`{old}` should be `{new}`")
-        missing = sp.expand(expected - written)
-        if missing != 0 and sp.count_ops(missing) <= 4 * SIMPLE:
-            k, node, _ = self.terms[-1]
-            a, b = self._span(k, node)
+                should = _expand(sign * (expected - written) + value)
+                if _zero(should):                   # the term is 0: its last factor, the local derivative
+                    factors = _factors(node, ("times", "juxt"))
+                    if len(factors) > 1:
+                        a, b = self._span(k, factors[-1])
+                        yield Edit(k, a, b, "0", "wrong factor", f"`{self.texts[k][a:b]}` should be `0`")
+                    continue
+                q = _ratio(should, value)
+                if q is None or q == 1 or q == -1 or not _simple(q):
+                    continue
+                yield from self._insert(k, node, q, lecture_latex, rank)
+                if is_matrix(value):
+                    continue
+                for f in _factors(node, ("times", "juxt")):
+                    fv = self._normal_node(f)
+                    if fv is None:
+                        continue
+                    better = sp.factor(sp.cancel(fv * q))
+                    if _simple(better):
+                        a, b = self._span(k, f)
+                        old, new = self.texts[k][a:b], _factor_text(self.net, better, lecture_latex)
+                        yield Edit(k, a, b, new, "wrong factor", f"`{old}` should be `{new}`")
+            if is_matrix(expected):
+                continue
+            missing = sp.expand(expected - written)
+            if missing != 0 and sp.count_ops(missing) <= 4 * SIMPLE and terms:
+                k, node, _ = terms[-1]
+                a, b = self._span(k, node)
+                old = self.texts[k][a:b]
+                printed = lecture_latex(self.net, sp.factor(missing))
+                joined = f"{old} - {printed[1:].lstrip()}" if printed.startswith("-") else f"{old} + {printed}"
+                yield Edit(k, a, b, joined, "missing term", f"a term `{printed}` is missing after `{old}`")
+
+    def _insert(self, k, node, q, lecture_latex, rank):
+        """Edits putting the factor q into the product `node`, where the chain rule has it."""
+        glue = " \\times " if isinstance(node, s.BinOp) and node.op == "times" else " "
+        factors = _factors(node, ("times", "juxt"))
+        keyed = [rank(self.net, self._normal_node(f)) for f in factors]
+        wanted = rank(self.net, q)
+        at = next((j for j, key in enumerate(keyed) if key < wanted), len(factors))
+        printed = _factor_text(self.net, q, lecture_latex)
+        if at < len(factors):
+            a, b = self._span(k, factors[at])
             old = self.texts[k][a:b]
-            printed = lecture_latex(self.net, sp.factor(missing))
-            joined = f"{old} - {printed[1:].lstrip()}" if printed.startswith("-") else f"{old} + {printed}"
-            yield Edit(k, a, b, joined, "missing term", f"a term `{printed}` is missing after `{old}`")
+            yield Edit(k, a, b, f"{printed}{glue}{old}", "missing factor",
+                       f"a factor `{printed}` is missing before `{old}`")
+        else:
+            a, b = self._span(k, factors[-1])
+            old = self.texts[k][a:b]
+            yield Edit(k, a, b, f"{old}{glue}{printed}", "missing factor",
+                       f"a factor `{printed}` is missing after `{old}`")
 
     def _extra_terms(self):
         """A term of a sum that should not be there."""
@@ -380,7 +433,8 @@ class Search:
         if value is None:
             return None
         if is_matrix(value):
-            return value
+            return sp.ImmutableMatrix(value.shape[0], value.shape[1],
+                                      [sp.expand(self.decider.normal(e)) for e in value])
         return sp.expand(self.decider.normal(value))
 
     def _normal_member(self):
@@ -389,12 +443,12 @@ class Search:
         except DeriveError:
             return None
 
-    def _normal_node(self, node):
+    def _normal_node(self, node, matrices: bool = False):
         try:
             v = self.meaning.value(node, {})
         except (DeriveError, KeyError, TypeError):
             return None
-        return None if is_matrix(v) else self._normal(v)
+        return None if is_matrix(v) and not matrices else self._normal(v)
 
 
 # -- trees ------------------------------------------------------------------------------------------
@@ -416,6 +470,41 @@ def _factors(node: s.Node, ops) -> list[s.Node]:
     if isinstance(node, s.BinOp) and node.op in ops:
         return _factors(node.left, ops) + _factors(node.right, ops)
     return [node]
+
+
+def _expand(v):
+    return v.applyfunc(sp.expand) if is_matrix(v) else sp.expand(v)
+
+
+def _zero(v) -> bool:
+    return all(e == 0 for e in v) if is_matrix(v) else v == 0
+
+
+def _ratio(should, value):
+    """should / value when that is one scalar (for matrices: the same in every entry), else None."""
+    if is_matrix(should) != is_matrix(value):
+        return None
+    pairs = list(zip(should, value)) if is_matrix(value) else [(should, value)]
+    q = None
+    for a, b in pairs:
+        if b == 0:
+            if a != 0:
+                return None
+            continue
+        r = sp.cancel(a / b)
+        if sp.count_ops(r) <= 2 * SIMPLE:
+            r = sp.factor(r)
+        if q is None:
+            q = r
+        elif sp.expand(r - q) != 0:
+            return None
+    return q
+
+
+def _factor_text(net, q, lecture_latex) -> str:
+    """A factor's LaTeX, bracketed when it is a sum or begins with a sign."""
+    printed = lecture_latex(net, q)
+    return f"({printed})" if sp.factor(q).is_Add or printed.startswith("-") else printed
 
 
 def _simple(q) -> bool:
@@ -472,9 +561,9 @@ def _reparse(text: str) -> s.Node | None:
     return chain[0].parts[0].expr
 
 
-def repairs(checker, member: s.Member, reference, budget: float = BUDGET) -> list[Repair]:
+def repairs(checker, member: s.Member, reference, budget: float = BUDGET, cheap_only: bool = False) -> list[Repair]:
     """The proved repairs of `member` against the value `reference` (best first; [] when none)."""
-    return Search(checker, member, reference, budget).run()
+    return Search(checker, member, reference, budget).run(cheap_only)
 
 
 # -- a refuted result, explained -------------------------------------------------------------------
@@ -490,8 +579,7 @@ def annotate(checker, st, result, member: s.Member) -> None:
         mine = checker.meaning.member_value(member)
         found = repairs(checker, member, ref_value)
         if reference is not None and len(st.members) == 2:         # the other side may be the wrong one
-            found += [r for r in repairs(checker, reference, mine, BUDGET / 2)
-                      if not found or r.kind in CHEAP][:max(1, SHOWN - len(found))]
+            found += repairs(checker, reference, mine, BUDGET / 3, cheap_only=True)[:max(1, SHOWN - len(found))]
         net, decider = checker.workspace.net, checker.workspace.decider
         result.repairs = found
         if found:
