@@ -87,7 +87,7 @@ def lecture_latex(net, expr) -> str:
 
 def _terms(net, normal) -> list:
     from .export import lecture_form
-    form = lecture_form(net, sp.expand(normal))
+    form = lecture_form(net, normal)
     return list(sp.Add.make_args(form)) if form.is_Add else [form]
 
 
@@ -106,18 +106,18 @@ def expected_member(net, decider, reference) -> str:
     return _print_terms(net, _terms(net, decider.normal(reference)))
 
 
-def differing_terms(net, decider, reference, written) -> tuple[list[str], list[str]]:
-    """(terms of the expected member the written one lacks, terms it has that are not expected)."""
-    if is_matrix(reference) or is_matrix(written):
+def differing_terms(net, decider, reference, written: list) -> tuple[list[str], list[str]]:
+    """(terms of the expected member that no written term matches, written terms that match no
+    expected term): `written` holds (source text, sign, value) for each term as written."""
+    if is_matrix(reference) or any(is_matrix(v) for _, _, v in written):
         return [], []
-    want, have = _terms(net, decider.normal(reference)), _terms(net, decider.normal(written))
+    want = _terms(net, decider.normal(reference))
     want_x = [sp.expand(t) for t in want]
-    have_x = [sp.expand(t) for t in have]
+    have_x = [sp.expand(sign * decider.normal(v)) for _, sign, v in written]
     missing = [t for t, x in zip(want, want_x) if x not in have_x]
-    extra = [t for t, x in zip(have, have_x) if x not in want_x]
-    show = lambda ts: [printing.latex(t, mul_symbol="times", order="none", symbol_names=_names(net))
-                       for t in ts]
-    return show(missing), show(extra)
+    extra = [("-" if sign < 0 else "") + text for (text, sign, _), x in zip(written, have_x) if x not in want_x]
+    show = [printing.latex(t, mul_symbol="times", order="none", symbol_names=_names(net)) for t in missing]
+    return show, extra
 
 
 def difference(net, decider, lhs, rhs) -> str | None:

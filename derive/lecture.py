@@ -82,8 +82,12 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
                 annotate(checker, st, r, member)
-                if not r.repairs:
+                if not r.repairs and not r.extra_terms:
                     _pinpoint(checker, st, r, member)
+            elif r.verdict == ERROR and st.kind != EXPRESSION and "matrix" in r.detail:
+                holder = _holding(st, r, extents, index)       # a shape error: perhaps a transpose
+                if holder is not None:
+                    annotate(checker, st, r, holder)
             touched |= {k for k, (cell, start, end) in enumerate(extents)
                          if cell == r.cell and start <= (r.line, r.col) <= end}
             marks.append((touched, r.verdict))
@@ -132,6 +136,16 @@ def _lone(checker: Checker, st) -> list[Result]:
     except DeriveError:
         pass
     return []
+
+
+def _holding(st, r, extents, index):
+    """The member of a statement with a part in the span that holds the result's position."""
+    for m in st.members:
+        for p in m.parts:
+            cell = extents[index[id(p.source)]][0]
+            if cell == r.cell and p.source.position(p.expr.start) <= (r.line, r.col) <= p.source.position(p.expr.end):
+                return m
+    return None
 
 
 def _incomplete(st, member, line) -> Result:

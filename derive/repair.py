@@ -99,10 +99,10 @@ class Search:
     def run(self, cheap_only: bool = False) -> list[Repair]:
         """Each kind of edit in turn, within its share of the budget; the first kind that repairs
         the member is the one reported."""
-        generators = [(self._names, .5), (self._signs, .2)]
+        generators = [(self._names, .35), (self._signs, .1)]
         if not cheap_only:
-            generators += [(self._transposes, .1), (self._swaps, .1), (self._extra_factors, .25),
-                           (self._steps, .05), (self._missing, .35), (self._extra_terms, .1)]
+            generators += [(self._transposes, .05), (self._swaps, .05), (self._extra_factors, .1),
+                           (self._steps, .05), (self._missing, .25), (self._extra_terms, .05)]
         budget = self.stop - time.process_time()
         try:
             with deadline(3 * max(0.05, budget) + 1.0):      # a safety net in wall time
@@ -254,7 +254,7 @@ class Search:
                             else f"the sign before `{self._text(k, node.right)}` is wrong")
                     yield Edit(k, a + m.start(), a + m.end(), flipped, "sign",
                                f"{what}: `{m.group(0)}` should be `{flipped}`")
-                if node.op == "-":
+                if node.op == "-" and not isinstance(node.left, s.Num):     # (1 - a) stays as it is
                     l0, l1 = self._span(k, node.left)
                     r0, r1 = self._span(k, node.right)
                     left, right = text[l0:l1], text[r0:r1]
@@ -373,9 +373,10 @@ class Search:
                         yield Edit(k, a, b, "0", "wrong factor", f"`{self.texts[k][a:b]}` should be `0`")
                     continue
                 q = _ratio(should, value)
-                if q is None or q == 1 or q == -1 or not _simple(q):
+                if q is None or q == 1 or q == -1:
                     continue
-                yield from self._insert(k, node, q, lecture_latex, rank)
+                if _simple(q):
+                    yield from self._insert(k, node, q, lecture_latex, rank)
                 if is_matrix(value):
                     continue
                 for f in _factors(node, ("times", "juxt")):
@@ -383,14 +384,14 @@ class Search:
                     if fv is None:
                         continue
                     better = sp.factor(sp.cancel(fv * q))
-                    if _simple(better):
+                    if _simple(better) and not better.is_Number:      # `x` should be 1: an extra factor
                         a, b = self._span(k, f)
                         old, new = self.texts[k][a:b], _factor_text(self.net, better, lecture_latex)
                         yield Edit(k, a, b, new, "wrong factor", f"`{old}` should be `{new}`")
             if is_matrix(expected):
                 continue
             missing = sp.expand(expected - written)
-            if missing != 0 and sp.count_ops(missing) <= 4 * SIMPLE and terms:
+            if missing != 0 and sp.count_ops(missing) <= 4 * SIMPLE and terms and _simple(sp.factor(missing), 4):
                 k, node, _ = terms[-1]
                 a, b = self._span(k, node)
                 old = self.texts[k][a:b]
@@ -507,9 +508,9 @@ def _factor_text(net, q, lecture_latex) -> str:
     return f"({printed})" if sp.factor(q).is_Add or printed.startswith("-") else printed
 
 
-def _simple(q) -> bool:
+def _simple(q, scale: int = 1) -> bool:
     """Is q a factor a lecturer writes: numbers, names, and two-term sums such as (1 - a), multiplied?"""
-    if sp.count_ops(q) > SIMPLE:
+    if sp.count_ops(q) > SIMPLE * scale:
         return False
     _, denominator = sp.fraction(q)
     if denominator.free_symbols:
@@ -576,17 +577,22 @@ def annotate(checker, st, result, member: s.Member) -> None:
         reference, ref_value = _reference(checker, st, result, member)
         if ref_value is None:
             return
-        mine = checker.meaning.member_value(member)
+        try:
+            mine = checker.meaning.member_value(member)
+        except DeriveError:                     # a shape error, say: repairs may still be found
+            mine = None
         found = repairs(checker, member, ref_value)
-        if reference is not None and len(st.members) == 2:         # the other side may be the wrong one
+        if reference is not None and len(st.members) == 2 and mine is not None:   # the other side may be wrong
             found += repairs(checker, reference, mine, BUDGET / 3, cheap_only=True)[:max(1, SHOWN - len(found))]
         net, decider = checker.workspace.net, checker.workspace.decider
         result.repairs = found
         if found:
             result.line, result.col, result.mistake = found[0].line, found[0].col, found[0].kind
+        elif mine is None:
+            return
         else:
             result.expected = explain.expected_member(net, decider, ref_value)
-            result.missing_terms, result.extra_terms = explain.differing_terms(net, decider, ref_value, mine)
+            _compare_terms(checker, member, ref_value, result)
         result.difference_latex = explain.difference(net, decider, ref_value, mine)
         result.relevant = explain.relevant_names(net, decider, ref_value, mine)
     except (Exception, TimeLimit):
@@ -607,7 +613,34 @@ def _reference(checker, st, result, member):
     for m in st.members:
         if m is not member and " ".join(m.text.split()) == result.lhs:
             return m, checker.meaning.member_value(m)
+    if result.lhs is None:                     # an error in the member: compare with another one
+        for m in st.members:
+            if m is not member:
+                try:
+                    return m, checker.meaning.member_value(m)
+                except DeriveError:
+                    continue
     first = st.extra.get("first")              # a restatement, compared with the first definition
     if first is not None and " ".join(first.member.text.split()) == result.lhs:
         return None, checker.meaning.member_value(first.member)
     return None, None
+
+
+def _compare_terms(checker, member, ref_value, result) -> None:
+    """The terms expected and not written, and written and not expected; the result is moved to
+    the first term written that is not expected (the wrong part of a member continued over rows)."""
+    from . import explain
+    try:
+        search = Search(checker, member, ref_value)
+        written = [(search._text(k, node), sign, checker.meaning.value(node, {})) for k, node, sign in search.terms]
+        missing, extra = explain.differing_terms(checker.workspace.net, checker.workspace.decider, ref_value, written)
+    except (DeriveError, ArithmeticError, TypeError, ValueError):
+        return
+    result.missing_terms, result.extra_terms = missing, extra
+    wrong = [(k, node) for (k, node, _), (text, sign, _) in zip(search.terms, written)
+             if ("-" if sign < 0 else "") + text in extra]
+    if wrong and len(member.parts) > 1:
+        k, node = wrong[0]
+        source = member.parts[k].source
+        if source is not None:
+            result.line, result.col = source.position(search.bases[k] + search._span(k, node)[0])

@@ -115,7 +115,7 @@ def failure_lines(r: Result, verbose: bool = False) -> list:
     lines = []
     if r.verdict != REFUTED or verbose or not (r.repairs or r.expected):
         lines.append(f"{r.verdict}: {r.detail}")
-    lines.extend(("repair", text) for text in repair_lines(r))
+    lines.extend(("repair", text) for text in repair_lines(r, 0 if verbose else 1))
     c = r.counterexample
     if r.verdict == REFUTED and (r.difference_latex or c is not None):
         lines.append(f"left - right = {shorthand(r.difference_latex) if r.difference_latex else c.difference}")
@@ -128,11 +128,17 @@ def failure_lines(r: Result, verbose: bool = False) -> list:
     return lines
 
 
-def repair_lines(r: Result) -> list[str]:
-    """One line per proved repair (`kind: description, at line L col C`), or the expected member."""
+def repair_lines(r: Result, most: int = 0) -> list[str]:
+    """One line per proved repair (`kind at line L, col C: description`; the first `most` of them
+    when most > 0), or the member expected and the terms that differ."""
     out = []
-    for p in r.repairs:
+    shown = r.repairs[:most] if most else r.repairs
+    for p in shown:
         out.append(f"{p.kind} at line {p.line}, col {p.col}: {shorthand(p.description)} (proved)")
+    if len(shown) < len(r.repairs):
+        others = len(r.repairs) - len(shown)
+        out.append(f"({others} other single edit{'s' if others > 1 else ''} also prove{'' if others > 1 else 's'} "
+                   "it: --verbose)")
     if not r.repairs and r.expected:
         out.append("no single edit repairs it; expected: " + shorthand(r.expected))
         if r.missing_terms:
