@@ -107,14 +107,16 @@ class Search:
         try:
             with deadline(3 * max(0.05, budget) + 1.0):      # a safety net in wall time
                 for generate, share in generators:
-                    own = min(self.stop, time.process_time() + share * budget)
+                    spent = 0.0                 # deciding this kind's candidates (not finding them)
                     try:
                         for edit in generate():
                             if self._exhausted():
                                 return self.found
-                            if time.process_time() > own:
+                            if spent > share * budget:
                                 break
+                            began = time.process_time()
                             self._try(edit)
+                            spent += time.process_time() - began
                     except (DeriveError, ArithmeticError, TypeError, ValueError, sp.PolynomialError):
                         pass                # a kind of edit that does not apply here
                     if self.found:          # the cheapest kind that repairs it is the one reported
