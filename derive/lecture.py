@@ -102,6 +102,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             if formula is not None:
                 formulas.append(formula)
         out.sort(key=lambda r: (r.cell or 0, r.line, r.col))
+        if text:
+            context = _context_finder(text, Path(path).suffix)
+            for r in out:
+                if r.cell is None:
+                    r.context = context(r.line)
         counts = {state: 0 for state in STATES}
         for state in states:
             counts[state or "no claim"] += 1
@@ -146,6 +151,29 @@ def _holding(st, r, extents, index):
             if cell == r.cell and p.source.position(p.expr.start) <= (r.line, r.col) <= p.source.position(p.expr.end):
                 return m
     return None
+
+
+HEADING = {".tex": re.compile(r"^\s*\\(?:sub)*section\*?\{(.+?)\}"), "": re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")}
+
+
+def _context_finder(text: str, suffix: str):
+    """line -> {"heading": the section it stands in, "prose": the nearest line of prose before it}:
+    what a reader of the report needs to find the formula in the document."""
+    lines = text.split("\n")
+    heading = HEADING[".tex"] if suffix == ".tex" else HEADING[""]
+
+    def find(line: int) -> dict:
+        out = {}
+        for k in range(min(line, len(lines)) - 2, -1, -1):
+            raw = lines[k].strip()
+            m = heading.match(lines[k])
+            if m:
+                out["heading"] = m.group(1).strip()
+                break
+            if "prose" not in out and raw and not re.search(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%", raw):
+                out["prose"] = raw if len(raw) <= 200 else raw[:199] + "\u2026"
+        return out
+    return find
 
 
 def _incomplete(st, member, line) -> Result:

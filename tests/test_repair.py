@@ -172,3 +172,29 @@ def test_verbose_lists_every_claim_and_colour_is_only_asked_for(tmp_path):
     coloured = render_table(report, width=80, colour=True)
     assert "\033[31;1mrefuted" in coloured
     assert "\033[" not in render_table(report, width=80)
+
+
+# -- the HTML report --------------------------------------------------------------------------------
+def test_html_opens_with_the_failures_linking_to_their_cards_in_chromium(tmp_path):
+    from html import unescape
+
+    from test_html import run_chromium
+    path = mutated(tmp_path, 21, "w_{12}^{(3)}", "w_{21}^{(3)}")
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["check", str(path), "--format", "html", "-o", str(page)])
+    assert result.exit_code == 1
+    done = run_chromium(tmp_path, "--dump-dom", page.as_uri())
+    dom = unescape(done.stdout)
+    assert "</html>" in dom, done.stderr[-2000:]
+    nav = re.search(r'<nav class="failures">(.*?)</nav>', dom, re.S).group(1)
+    assert dom.index("<nav") < dom.index('<div class="summary">') < dom.index("<section")
+    (link,) = re.findall(r'<a href="#(claim-\d+)">([^<]*)</a>', nav)
+    assert link[1] == f"{path}:21:69" and "index slip" in nav and "1 claim to look at" in nav
+    card = re.search(rf'<section class="card refuted" id="{link[0]}"[^>]*>(.*?)</section>', dom, re.S).group(1)
+    assert '<span class="heading">은닉층</span>' in card
+    assert '<p class="prose">두 출력 모두를 거치는 경로의 합이다.</p>' in card
+    assert card.count('<mrow class="change">') == 1                      # the part to change, marked
+    assert re.search(r'<mrow class="change">.*?<mn>21</mn>', card, re.S)
+    assert '<span class="kind">index slip</span> at line 21, col 69' in card
+    assert re.search(r'<div class="difference">left − right = <math', card)
+    assert card.count('class="continued"') >= 1                           # a long member, a term a line
