@@ -177,9 +177,35 @@ class Search:
         return self.texts[k][a:b]
 
     def _nodes(self):
+        """Every node of the member; first those outside the terms that match an expected term."""
+        right = self._right_terms()
+        later = []
         for k, part in enumerate(self.member.parts):
             for node in _walk(part.expr):
-                yield k, node
+                if any(j == k and a <= node.start and node.end <= b for j, a, b in right):
+                    later.append((k, node))
+                else:
+                    yield k, node
+        yield from later
+
+    def _right_terms(self) -> list:
+        """(part, start, end) of the written terms equal to a term of the expected member as the
+        lecture writes it: a mistake is less likely there (an order, not a proof)."""
+        if hasattr(self, "_right"):
+            return self._right
+        self._right = []
+        if len(self.terms) < 2 or is_matrix(self.reference):
+            return self._right
+        try:
+            from .explain import _terms as expected_terms
+            want = {sp.expand(x) for x in expected_terms(self.net, self.decider.normal(self.reference))}
+            for k, node, sign in self.terms:
+                value = self._normal_node(node)
+                if value is not None and sp.expand(sign * value) in want:
+                    self._right.append((k, node.start, node.end))
+        except (DeriveError, ArithmeticError, TypeError, ValueError, AttributeError):
+            self._right = []
+        return self._right
 
     # -- the kinds of edit -----------------------------------------------------------------------
     def _hot(self) -> set:

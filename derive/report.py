@@ -30,6 +30,11 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "\u2026"
 
 
+def _clip_left(text: str, width: int) -> str:
+    """A location clipped at its start, so that line and column stay: `…/lecture.md:68:69`."""
+    return text if len(text) <= width else "\u2026" + text[len(text) - width + 1:]
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
@@ -64,7 +69,7 @@ def render_table(report: Report, verbose: bool = False, width: int | None = None
     if shown:
         ids = any(r.id for r in shown)
         id_width = min(max([len(r.id or "") for r in shown] + [2]), width // 5 if fit else 40) if ids else 0
-        loc_width = min(max([len(_location(r)) for r in shown] + [5]), width // 3 if fit else 80)
+        loc_width = min(max([len(_location(r)) for r in shown] + [5]), 2 * width // 5 if fit else 80)
         lead = (f"{'ID':<{id_width}}  " if ids else "") + f"{'WHERE':<{loc_width}}  {'VERDICT':<9}  "
         claim_width = max(10, width - len(lead) - (9 if verbose else 0)) if fit else CLAIM_WIDTH
         header = lead + (f"{'CLAIM':<{claim_width}}  TIME" if verbose else "CLAIM")
@@ -73,7 +78,7 @@ def render_table(report: Report, verbose: bool = False, width: int | None = None
             claim = _clip(shorthand(r.claim) if r.claim else r.detail.splitlines()[0] if r.detail else "",
                           claim_width)
             head = (f"{_clip(r.id or '', id_width):<{id_width}}  " if ids else "") + \
-                   f"{_clip(_location(r), loc_width):<{loc_width}}  "
+                   f"{_clip_left(_location(r), loc_width):<{loc_width}}  "
             timing = f"  {_ms(r.seconds):>7}" if verbose else ""
             rows.append(head + _paint(f"{r.verdict:<9}", r.verdict, colour) + "  " +
                         (f"{claim:<{claim_width}}" if verbose else claim) + timing)
