@@ -140,3 +140,86 @@ def relevant_names(net, decider, lhs, rhs) -> list[str]:
         symbols |= sp.expand(decider.normal(l) - decider.normal(r)).free_symbols
     leaves = [s for s in net.leaves if s in symbols]
     return [printing.display_name(s) for s in leaves]
+
+
+# -- a refuted result, explained (the repair search, the expected member, the terms that differ) -------------------------------------------------------------------
+def annotate(checker, st, result, member) -> None:
+    """Give a refuted result its repairs (and move it to the first one), or else the member it
+    should be and the terms that differ; and the difference and the names that matter, in the
+    lecture's notation.  A refinement: whatever goes wrong here leaves the verdict as it is."""
+    from .check import TimeLimit
+    from .errors import DeriveError
+    from .repair import BUDGET, SHOWN, repairs
+    try:
+        reference, ref_value = _reference(checker, st, result, member)
+        if ref_value is None:
+            return
+        try:
+            mine = checker.meaning.member_value(member)
+        except DeriveError:                     # a shape error, say: repairs may still be found
+            mine = None
+        found = repairs(checker, member, ref_value)
+        if reference is not None and len(st.members) == 2 and mine is not None:   # the other side may be wrong
+            found += repairs(checker, reference, mine, BUDGET / 3, cheap_only=True)[:max(1, SHOWN - len(found))]
+        net, decider = checker.workspace.net, checker.workspace.decider
+        result.repairs = found
+        if found:
+            result.line, result.col, result.mistake = found[0].line, found[0].col, found[0].kind
+        elif mine is None:
+            return
+        else:
+            result.expected = expected_member(net, decider, ref_value)
+            _compare_terms(checker, member, ref_value, result)
+        result.difference_latex = difference(net, decider, ref_value, mine)
+        result.relevant = relevant_names(net, decider, ref_value, mine)
+    except (Exception, TimeLimit):
+        return
+
+
+def _reference(checker, st, result, member):
+    """The member the wrong one was compared with, and its value (for an update rule, the step
+    X - alpha dE/dX, with no member to repair)."""
+    from .chains import UPDATE
+    from .errors import DeriveError
+    if st.kind == UPDATE:
+        target = checker.meaning.member_value(st.head)
+        net, node = checker.workspace.net, st.head.parts[0].expr
+        E = net["E",]
+        gradient = (target.applyfunc(lambda p: checker.meaning._partial(E, p, node)) if is_matrix(target)
+                    else checker.meaning._partial(E, target, node))
+        return None, target - net.alpha * gradient
+    for m in st.members:
+        if m is not member and " ".join(m.text.split()) == result.lhs:
+            return m, checker.meaning.member_value(m)
+    if result.lhs is None:                     # an error in the member: compare with another one
+        for m in st.members:
+            if m is not member:
+                try:
+                    return m, checker.meaning.member_value(m)
+                except DeriveError:
+                    continue
+    first = st.extra.get("first")              # a restatement, compared with the first definition
+    if first is not None and " ".join(first.member.text.split()) == result.lhs:
+        return None, checker.meaning.member_value(first.member)
+    return None, None
+
+
+def _compare_terms(checker, member, ref_value, result) -> None:
+    """The terms expected and not written, and written and not expected; the result is moved to
+    the first term written that is not expected (the wrong part of a member continued over rows)."""
+    from .errors import DeriveError
+    from .repair import Search
+    try:
+        search = Search(checker, member, ref_value)
+        written = [(search._text(k, node), sign, checker.meaning.value(node, {})) for k, node, sign in search.terms]
+        missing, extra = differing_terms(checker.workspace.net, checker.workspace.decider, ref_value, written)
+    except (DeriveError, ArithmeticError, TypeError, ValueError):
+        return
+    result.missing_terms, result.extra_terms = missing, extra
+    wrong = [(k, node) for (k, node, _), (text, sign, _) in zip(search.terms, written)
+             if ("-" if sign < 0 else "") + text in extra]
+    if wrong and len(member.parts) > 1:
+        k, node = wrong[0]
+        source = member.parts[k].source
+        if source is not None:
+            result.line, result.col = source.position(search.bases[k] + search._span(k, node)[0])

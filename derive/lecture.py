@@ -25,7 +25,7 @@ from .errors import DeriveError, ModelError, NotInNetwork
 from .meaning import walk
 from .model import Spec
 from .parse import locate, parse
-from .repair import annotate
+from .explain import annotate
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result
 
 STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")

@@ -30,13 +30,13 @@ from .check import TimeLimit, deadline
 from .errors import DeriveError
 from .meaning import is_matrix
 from .parse import _parse_cached
+from .factors import MissingFactors
 from .results import PROVED
 
 LIMIT = 400            # candidates per refuted claim
 BUDGET = 1.0           # seconds of processor time per refuted claim (a loaded machine is not a reason
                        # to find less)
 SHOWN = 3              # repairs kept per claim
-SIMPLE = 24            # a missing factor is printed only when it is this simple (count_ops)
 
 SUB = re.compile(r"_\s*(\{\s*([^{}]*?)\s*\}|([A-Za-z0-9]))")
 LAYER = re.compile(r"\^\s*\{\s*\(\s*([^(){}]*?)\s*\)\s*(T|\\top)?\s*\}")
@@ -82,7 +82,8 @@ def ordinal(k: int) -> str:
     return ORDINALS[k] if k < len(ORDINALS) else f"{k + 1}th"
 
 
-class Search:
+class Search(MissingFactors):
+    Edit = Edit
     """The repairs of one member `member` of a claim whose other side has the value `reference`."""
 
     def __init__(self, checker, member: s.Member, reference, budget: float = BUDGET):
@@ -369,83 +370,6 @@ class Search:
                     yield Edit(k, g0, g1, f"{step} \\times {old}", "missing step",
                                f"a step `{step}` is missing before `{old}`")
 
-    def _sites(self):
-        """(terms, expected, written): the whole member, or each entry of a member that is one matrix."""
-        expected, written = self._normal(self.reference), self._normal_member()
-        if expected is None or written is None:
-            return
-        yield self.terms, expected, written
-        parts = self.member.parts
-        if len(parts) == 1 and isinstance(parts[0].expr, s.Matrix) and is_matrix(expected):
-            rows = parts[0].expr.rows
-            if (len(rows), len(rows[0])) == expected.shape:
-                for r, row in enumerate(rows):
-                    for c, entry in enumerate(row):
-                        value = self._normal_node(entry)
-                        if value is not None and sp.expand(value - expected[r, c]) != 0:
-                            yield [(0, node, sign) for node, sign in _terms(entry, 1)], expected[r, c], value
-
-    def _missing(self):
-        """A factor missing or wrong, or a term missing: what the term should be, divided by what it is."""
-        from .explain import lecture_latex, rank
-        for terms, expected, written in self._sites():
-            for k, node, sign in terms:
-                value = self._normal_node(node, matrices=True)
-                if value is None:
-                    continue
-                should = _expand(sign * (expected - written) + value)
-                if _zero(should):                   # the term is 0: its last factor, the local derivative
-                    factors = _factors(node, ("times", "juxt"))
-                    if len(factors) > 1:
-                        a, b = self._span(k, factors[-1])
-                        yield Edit(k, a, b, "0", "wrong factor", f"`{self.texts[k][a:b]}` should be `0`")
-                    continue
-                q = _ratio(should, value)
-                if q is None or q == 1 or q == -1:
-                    continue
-                if _simple(q):
-                    yield from self._insert(k, node, q, lecture_latex, rank)
-                if is_matrix(value):
-                    continue
-                for f in _factors(node, ("times", "juxt")):
-                    fv = self._normal_node(f)
-                    if fv is None:
-                        continue
-                    better = sp.factor(sp.cancel(fv * q))
-                    if _simple(better) and not better.is_Number:      # `x` should be 1: an extra factor
-                        a, b = self._span(k, f)
-                        old, new = self.texts[k][a:b], _factor_text(self.net, better, lecture_latex)
-                        yield Edit(k, a, b, new, "wrong factor", f"`{old}` should be `{new}`")
-            if is_matrix(expected):
-                continue
-            missing = sp.expand(expected - written)
-            if missing != 0 and sp.count_ops(missing) <= 4 * SIMPLE and terms and _simple(sp.factor(missing), 4):
-                k, node, _ = terms[-1]
-                a, b = self._span(k, node)
-                old = self.texts[k][a:b]
-                printed = lecture_latex(self.net, sp.factor(missing))
-                joined = f"{old} - {printed[1:].lstrip()}" if printed.startswith("-") else f"{old} + {printed}"
-                yield Edit(k, a, b, joined, "missing term", f"a term `{printed}` is missing after `{old}`")
-
-    def _insert(self, k, node, q, lecture_latex, rank):
-        """Edits putting the factor q into the product `node`, where the chain rule has it."""
-        glue = " \\times " if isinstance(node, s.BinOp) and node.op == "times" else " "
-        factors = _factors(node, ("times", "juxt"))
-        keyed = [rank(self.net, self._normal_node(f)) for f in factors]
-        wanted = rank(self.net, q)
-        at = next((j for j, key in enumerate(keyed) if key < wanted), len(factors))
-        printed = _factor_text(self.net, q, lecture_latex)
-        if at < len(factors):
-            a, b = self._span(k, factors[at])
-            old = self.texts[k][a:b]
-            yield Edit(k, a, b, f"{printed}{glue}{old}", "missing factor",
-                       f"a factor `{printed}` is missing before `{old}`")
-        else:
-            a, b = self._span(k, factors[-1])
-            old = self.texts[k][a:b]
-            yield Edit(k, a, b, f"{old}{glue}{printed}", "missing factor",
-                       f"a factor `{printed}` is missing after `{old}`")
-
     def _extra_terms(self):
         """A term of a sum that should not be there."""
         for k, node in self._nodes():
@@ -501,56 +425,6 @@ def _factors(node: s.Node, ops) -> list[s.Node]:
     return [node]
 
 
-def _expand(v):
-    return v.applyfunc(sp.expand) if is_matrix(v) else sp.expand(v)
-
-
-def _zero(v) -> bool:
-    return all(e == 0 for e in v) if is_matrix(v) else v == 0
-
-
-def _ratio(should, value):
-    """should / value when that is one scalar (for matrices: the same in every entry), else None."""
-    if is_matrix(should) != is_matrix(value):
-        return None
-    pairs = list(zip(should, value)) if is_matrix(value) else [(should, value)]
-    q = None
-    for a, b in pairs:
-        if b == 0:
-            if a != 0:
-                return None
-            continue
-        r = sp.cancel(a / b)
-        if sp.count_ops(r) <= 2 * SIMPLE:
-            r = sp.factor(r)
-        if q is None:
-            q = r
-        elif sp.expand(r - q) != 0:
-            return None
-    return q
-
-
-def _factor_text(net, q, lecture_latex) -> str:
-    """A factor's LaTeX, bracketed when it is a sum or begins with a sign."""
-    printed = lecture_latex(net, q)
-    return f"({printed})" if sp.factor(q).is_Add or printed.startswith("-") else printed
-
-
-def _simple(q, scale: int = 1) -> bool:
-    """Is q a factor a lecturer writes: numbers, names, and two-term sums such as (1 - a), multiplied?"""
-    if sp.count_ops(q) > SIMPLE * scale:
-        return False
-    _, denominator = sp.fraction(q)
-    if denominator.free_symbols:
-        return False
-    factors = sp.Mul.make_args(q)
-    for f in factors:
-        base = f.base if f.is_Pow else f
-        if base.is_Add and len(base.args) > 2:
-            return False
-    return True
-
-
 def _pairs(opening: str, closing: str) -> bool:
     o, c = opening.replace("\\left", "").strip(), closing.replace("\\right", "").strip()
     return {"(": ")", "[": "]", "\\{": "\\}", "{": "}"}.get(o) == c
@@ -595,80 +469,3 @@ def repairs(checker, member: s.Member, reference, budget: float = BUDGET, cheap_
     return Search(checker, member, reference, budget).run(cheap_only)
 
 
-# -- a refuted result, explained -------------------------------------------------------------------
-def annotate(checker, st, result, member: s.Member) -> None:
-    """Give a refuted result its repairs (and move it to the first one), or else the member it
-    should be and the terms that differ; and the difference and the names that matter, in the
-    lecture's notation.  A refinement: whatever goes wrong here leaves the verdict as it is."""
-    from . import explain
-    try:
-        reference, ref_value = _reference(checker, st, result, member)
-        if ref_value is None:
-            return
-        try:
-            mine = checker.meaning.member_value(member)
-        except DeriveError:                     # a shape error, say: repairs may still be found
-            mine = None
-        found = repairs(checker, member, ref_value)
-        if reference is not None and len(st.members) == 2 and mine is not None:   # the other side may be wrong
-            found += repairs(checker, reference, mine, BUDGET / 3, cheap_only=True)[:max(1, SHOWN - len(found))]
-        net, decider = checker.workspace.net, checker.workspace.decider
-        result.repairs = found
-        if found:
-            result.line, result.col, result.mistake = found[0].line, found[0].col, found[0].kind
-        elif mine is None:
-            return
-        else:
-            result.expected = explain.expected_member(net, decider, ref_value)
-            _compare_terms(checker, member, ref_value, result)
-        result.difference_latex = explain.difference(net, decider, ref_value, mine)
-        result.relevant = explain.relevant_names(net, decider, ref_value, mine)
-    except (Exception, TimeLimit):
-        return
-
-
-def _reference(checker, st, result, member):
-    """The member the wrong one was compared with, and its value (for an update rule, the step
-    X - alpha dE/dX, with no member to repair)."""
-    from .chains import UPDATE
-    if st.kind == UPDATE:
-        target = checker.meaning.member_value(st.head)
-        net, node = checker.workspace.net, st.head.parts[0].expr
-        E = net["E",]
-        gradient = (target.applyfunc(lambda p: checker.meaning._partial(E, p, node)) if is_matrix(target)
-                    else checker.meaning._partial(E, target, node))
-        return None, target - net.alpha * gradient
-    for m in st.members:
-        if m is not member and " ".join(m.text.split()) == result.lhs:
-            return m, checker.meaning.member_value(m)
-    if result.lhs is None:                     # an error in the member: compare with another one
-        for m in st.members:
-            if m is not member:
-                try:
-                    return m, checker.meaning.member_value(m)
-                except DeriveError:
-                    continue
-    first = st.extra.get("first")              # a restatement, compared with the first definition
-    if first is not None and " ".join(first.member.text.split()) == result.lhs:
-        return None, checker.meaning.member_value(first.member)
-    return None, None
-
-
-def _compare_terms(checker, member, ref_value, result) -> None:
-    """The terms expected and not written, and written and not expected; the result is moved to
-    the first term written that is not expected (the wrong part of a member continued over rows)."""
-    from . import explain
-    try:
-        search = Search(checker, member, ref_value)
-        written = [(search._text(k, node), sign, checker.meaning.value(node, {})) for k, node, sign in search.terms]
-        missing, extra = explain.differing_terms(checker.workspace.net, checker.workspace.decider, ref_value, written)
-    except (DeriveError, ArithmeticError, TypeError, ValueError):
-        return
-    result.missing_terms, result.extra_terms = missing, extra
-    wrong = [(k, node) for (k, node, _), (text, sign, _) in zip(search.terms, written)
-             if ("-" if sign < 0 else "") + text in extra]
-    if wrong and len(member.parts) > 1:
-        k, node = wrong[0]
-        source = member.parts[k].source
-        if source is not None:
-            result.line, result.col = source.position(search.bases[k] + search._span(k, node)[0])

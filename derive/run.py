@@ -13,7 +13,7 @@ from .errors import DeriveError, FormulaFileError
 from .model import Spec
 from .parse import parse
 from .read import FORMULA_SUFFIXES, read_formula_file
-from .repair import annotate
+from .explain import annotate
 from .results import ERROR, REFUTED, Formula, Report, Result
 
 BUNDLED = "formulas"
