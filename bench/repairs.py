@@ -10,9 +10,11 @@ an extra one added, a transpose dropped or added, the operands of a matrix produ
 An injection that leaves every claim proved (the edit happened not to change a value) or makes
 the document unreadable is not a mistake, and is not counted.
 
-For each mistake: *repaired* when a refuted claim carries a proved repair at the injected line
-and column; *expected* when it carries no repair but shows the expected member; *missed*
-otherwise.  Every repair reported is also applied literally (`new` in place of `old` at
+For each mistake: *repaired* when a refuted claim carries a proved repair at exactly the injected
+line and column; *around* when the part its repair changes holds that position (a factor replaced
+that contains the slip); *elsewhere* when the repairs proved are at other places (another edit
+that also makes the claim true); *expected* when there is no repair but the expected member is
+shown; *missed* otherwise.  Every repair reported is also applied literally (`new` in place of `old` at
 line:col in the file) and the document checked again: it must then prove that claim.
 """
 from __future__ import annotations
@@ -192,8 +194,11 @@ def run(documents, per_document: int, seed: int) -> int:
                 col = expected - (text.rfind("\n", 0, expected) + 1) + 1
                 refuted = [r for r in results if r.verdict == "refuted"]
                 here = any((p.line, p.col) == (line, col) for r in refuted for p in r.repairs)
-                outcome = ("repaired" if here else "expected" if any(r.expected for r in refuted)
-                           else "elsewhere" if any(r.repairs for r in refuted) else "missed")
+                around = any(p.line == line and p.col <= col < p.col + max(1, len(p.old))
+                             for r in refuted for p in r.repairs)        # the part to change holds it
+                outcome = ("repaired" if here else "around" if around
+                           else "elsewhere" if any(r.repairs for r in refuted)
+                           else "expected" if any(r.expected for r in refuted) else "missed")
                 tally[outcome] += 1
                 kinds[kind, outcome] += 1
                 for r in refuted:
@@ -206,12 +211,13 @@ def run(documents, per_document: int, seed: int) -> int:
     total = sum(tally.values())
     print(f"{total} mistakes injected (seed {seed})")
     for kind in sorted({k for k, _ in kinds}):
-        row = {o: kinds[kind, o] for o in ("repaired", "elsewhere", "expected", "missed")}
+        row = {o: kinds[kind, o] for o in ("repaired", "around", "elsewhere", "expected", "missed")}
         print(f"  {kind:<18} " + ", ".join(f"{o} {n}" for o, n in row.items() if n))
     if total:
         print(f"repaired at the right line and column: {tally['repaired']}/{total} = "
               f"{100 * tally['repaired'] / total:.1f} %")
-        print(f"repaired elsewhere: {tally['elsewhere']}; expected member shown: {tally['expected']}; "
+        print(f"repaired by changing a part that holds the injected line and column: {tally['around']}; "
+              f"repaired elsewhere: {tally['elsewhere']}; expected member shown: {tally['expected']}; "
               f"missed: {tally['missed']}")
         times.sort()
         print(f"check with one mistake: median {times[len(times) // 2]:.2f} s, max {times[-1]:.2f} s")

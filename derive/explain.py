@@ -165,10 +165,10 @@ def annotate(checker, st, result, member) -> None:
         result.repairs = found
         if found:
             result.line, result.col, result.mistake = found[0].line, found[0].col, found[0].kind
-        elif mine is None:
+        if mine is None:
             return
-        else:
-            result.expected = expected_member(net, decider, ref_value)
+        result.expected = expected_member(net, decider, ref_value)
+        if not found:
             _compare_terms(checker, member, ref_value, result)
         result.difference_latex = difference(net, decider, ref_value, mine)
         result.relevant = relevant_names(net, decider, ref_value, mine)

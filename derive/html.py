@@ -259,12 +259,27 @@ def _explanation(result: Result) -> str:
     return "".join(parts)
 
 
+INLINE_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def _prose(text: str) -> str:
+    """A line of the document's prose, its inline math rendered (or shown in shorthand)."""
+    from .report import shorthand
+    out, at = [], 0
+    for m in INLINE_MATH.finditer(text):
+        out.append(escape(text[at:m.start()]))
+        out.append(latex_to_mathml(m.group(1), kind="context", display="inline") or escape(shorthand(m.group(1))))
+        at = m.end()
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
 def _context(result: Result) -> str:
     heading, prose = result.context.get("heading"), result.context.get("prose")
     if not (heading or prose):
         return ""
-    inner = (f'<span class="heading">{escape(heading)}</span>' if heading else "") + \
-            (f'<p class="prose">{escape(prose)}</p>' if prose else "")
+    inner = (f'<span class="heading">{_prose(heading)}</span>' if heading else "") + \
+            (f'<p class="prose">{_prose(prose)}</p>' if prose else "")
     return f'<div class="context">{inner}</div>'
 
 

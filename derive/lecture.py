@@ -103,7 +103,9 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
                 formulas.append(formula)
         out.sort(key=lambda r: (r.cell or 0, r.line, r.col))
         if text:
-            context = _context_finder(text, Path(path).suffix)
+            math_lines = {n for sp, (cell, start, end) in zip(spans, extents) if sp.display
+                          for n in range(start[0], end[0] + 1)}
+            context = _context_finder(text, Path(path).suffix, math_lines)
             for r in out:
                 if r.cell is None:
                     r.context = context(r.line)
@@ -156,7 +158,7 @@ def _holding(st, r, extents, index):
 HEADING = {".tex": re.compile(r"^\s*\\(?:sub)*section\*?\{(.+?)\}"), "": re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")}
 
 
-def _context_finder(text: str, suffix: str):
+def _context_finder(text: str, suffix: str, math_lines=frozenset()):
     """line -> {"heading": the section it stands in, "prose": the nearest line of prose before it}:
     what a reader of the report needs to find the formula in the document."""
     lines = text.split("\n")
@@ -170,7 +172,7 @@ def _context_finder(text: str, suffix: str):
             if m:
                 out["heading"] = m.group(1).strip()
                 break
-            if "prose" not in out and raw and not re.search(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%", raw):
+            if "prose" not in out and raw and k + 1 not in math_lines and not re.search(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%", raw):
                 out["prose"] = raw if len(raw) <= 200 else raw[:199] + "\u2026"
         return out
     return find

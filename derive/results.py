@@ -45,8 +45,8 @@ class Result:
     # What is wrong, in the lecture's terms (refuted claims; see derive.repair and derive.explain):
     repairs: list = field(default_factory=list)          # proved Repairs, best first
     mistake: str | None = None     # the kind of the first repair: index slip, sign, missing factor ...
-    expected: str | None = None    # when no repair was proved: the member it should be (LaTeX)
-    missing_terms: list = field(default_factory=list)    # ... and the terms it lacks (LaTeX)
+    expected: str | None = None    # the member it should be (LaTeX), printed as export --derived does
+    missing_terms: list = field(default_factory=list)    # no repair: the terms it lacks (LaTeX)
     extra_terms: list = field(default_factory=list)      # ... and the terms it should not have
     difference_latex: str | None = None                  # left - right in the lecture's factors
     relevant: list = field(default_factory=list)         # names in the difference (of the point)
@@ -72,7 +72,7 @@ class Result:
         for name in ("mistake", "expected", "difference_latex"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
-        if self.expected:
+        if self.expected and not self.repairs:
             out["missing_terms"], out["extra_terms"] = list(self.missing_terms), list(self.extra_terms)
         if self.relevant:
             out["relevant"] = list(self.relevant)
