@@ -166,7 +166,7 @@ def explain(r: Result) -> str:
         point = ", ".join(f"{k}={v}" for k, v in c.point.items())
         lines.append(f"counterexample: {point}")
         lines.append(f"left side = {_number(c.lhs)}, right side = {_number(c.rhs)}")
-        lines.append(f"left - right = {c.difference}")
+        lines.append(f"left - right = {shorthand(r.difference_latex) if r.difference_latex else c.difference}")
     return "\n".join(lines)
 
 
