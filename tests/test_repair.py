@@ -220,3 +220,12 @@ def test_html_opens_with_the_failures_linking_to_their_cards_in_chromium(tmp_pat
     assert '<span class="kind">index slip</span> at line 21, col 69' in card
     assert re.search(r'<div class="difference">left − right = <math', card)
     assert card.count('class="continued"') >= 1                           # a long member, a term a line
+
+
+def test_github_annotations_put_the_repair_first_at_the_part_to_change(tmp_path):
+    path = mutated(tmp_path, 21, "w_{12}^{(3)}", "w_{21}^{(3)}")
+    result = CliRunner().invoke(main, ["check", str(path), "--format", "github"])
+    (line,) = [x for x in result.output.split("\n") if x.startswith("::error")]
+    assert line.startswith(f"::error file={path},line=21,col=69,")
+    message = line.split("::")[2].split("%0A")
+    assert message[2] == "index slip at line 21, col 69: `w_{21}^{(3)}` should be `w_{12}^{(3)}` (proved)"
