@@ -83,8 +83,9 @@ def ordinal(k: int) -> str:
 
 
 class Search(MissingFactors):
-    Edit = Edit
     """The repairs of one member `member` of a claim whose other side has the value `reference`."""
+
+    Edit = Edit
 
     def __init__(self, checker, member: s.Member, reference, budget: float = BUDGET):
         self.meaning, self.decider, self.net = checker.meaning, checker.workspace.decider, checker.workspace.net
@@ -264,8 +265,6 @@ class Search(MissingFactors):
             for l in range(1, L + 1):
                 if str(l) != m.group(2):
                     yield text.replace(node.name, m.group(1) + str(l), 1), "wrong layer"
-        if node.name == "loss" and node.sub and node.sub.isdigit() and sub:    # loss\_3
-            pass                                                       # its layer is its subscript
 
     def _signs(self):
         """A sign flipped: + for -, a - dropped, the operands of a difference swapped."""
