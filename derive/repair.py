@@ -59,10 +59,14 @@ class Repair:
     new: str
     description: str
     kind: str
+    cell: int | None = None        # in a notebook: the cell, whose source line and column these are
 
     def to_json(self) -> dict:
-        return {"line": self.line, "col": self.col, "old": self.old, "new": self.new,
-                "description": self.description, "kind": self.kind}
+        out = {"line": self.line, "col": self.col, "old": self.old, "new": self.new,
+               "description": self.description, "kind": self.kind}
+        if self.cell is not None:
+            out["cell"] = self.cell
+        return out
 
     def __repr__(self) -> str:
         return f"Repair({self.line}:{self.col} {self.old!r} -> {self.new!r}: {self.kind})"
@@ -150,7 +154,8 @@ class Search(MissingFactors):
         if not self._proves(value):
             return
         line, col = old.source.position(self.bases[edit.part] + edit.start) if old.source else (1, edit.start + 1)
-        repair = Repair(line, col, text[edit.start:edit.end], edit.new, edit.description, edit.kind)
+        repair = Repair(line, col, text[edit.start:edit.end], edit.new, edit.description, edit.kind,
+                        getattr(old.source, "cell", None))
         if not any((r.line, r.col) == (line, col) for r in self.found):
             self.found.append(repair)
 
