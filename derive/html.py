@@ -185,8 +185,9 @@ def claim_mathml(result: Result, rhs: str | None = None) -> str | None:
             equals = ET.Element("mo")
             equals.text = "="
             row = ET.Element("mrow")
-            row.extend([_member(left, "lhs", result.wrong == "lhs"), equals,
-                        _member(right, "rhs", result.wrong == "rhs")])
+            marked = bool(result.repairs) and "class=\"change\"" in _serialize(right)
+            row.extend([_member(left, "lhs", result.wrong == "lhs" and not marked), equals,
+                        _member(right, "rhs", result.wrong == "rhs" and not marked)])   # the part, not the side
             return _math([row], "claim")
     return latex_to_mathml(result.claim)
 

@@ -215,7 +215,8 @@ def test_html_opens_with_the_failures_linking_to_their_cards_in_chromium(tmp_pat
     card = re.search(rf'<section class="card refuted" id="{link[0]}"[^>]*>(.*?)</section>', dom, re.S).group(1)
     assert '<span class="heading">은닉층</span>' in card
     assert '<p class="prose">두 출력 모두를 거치는 경로의 합이다.</p>' in card
-    assert card.count('<mrow class="change">') == 1                      # the part to change, marked
+    assert card.count('<mrow class="change">') == 1                      # the part to change, marked,
+    assert 'class="member rhs wrong"' not in card                         # not the whole side
     assert re.search(r'<mrow class="change">.*?<mn>21</mn>', card, re.S)
     assert '<span class="kind">index slip</span> at line 21, col 69' in card
     assert re.search(r'<div class="difference">left − right = <math', card)
