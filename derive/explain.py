@@ -159,6 +159,8 @@ def annotate(checker, st, result, member) -> None:
         except DeriveError:                     # a shape error, say: repairs may still be found
             mine = None
         found = repairs(checker, member, ref_value)
+        if not found and mine is not None and member is not st.head and _assigns(st):
+            found = repairs(checker, member, _step(checker, st), BUDGET / 2)   # it was meant as an update
         if reference is not None and len(st.members) == 2 and mine is not None:   # the other side may be wrong
             found += repairs(checker, reference, mine, BUDGET / 3, cheap_only=True)[:max(1, SHOWN - len(found))]
         net, decider = checker.workspace.net, checker.workspace.decider
@@ -182,12 +184,7 @@ def _reference(checker, st, result, member):
     from .chains import UPDATE
     from .errors import DeriveError
     if st.kind == UPDATE:
-        target = checker.meaning.member_value(st.head)
-        net, node = checker.workspace.net, st.head.parts[0].expr
-        E = net["E",]
-        gradient = (target.applyfunc(lambda p: checker.meaning._partial(E, p, node)) if is_matrix(target)
-                    else checker.meaning._partial(E, target, node))
-        return None, target - net.alpha * gradient
+        return None, _step(checker, st)
     for m in st.members:
         if m is not member and " ".join(m.text.split()) == result.lhs:
             return m, checker.meaning.member_value(m)
@@ -223,3 +220,28 @@ def _compare_terms(checker, member, ref_value, result) -> None:
         source = member.parts[k].source
         if source is not None:
             result.line, result.col = source.position(search.bases[k] + search._span(k, node)[0])
+
+
+def _step(checker, st):
+    """X - alpha dE/dX for the head X of an update rule."""
+    target = checker.meaning.member_value(st.head)
+    net, node = checker.workspace.net, st.head.parts[0].expr
+    E = net["E",]
+    gradient = (target.applyfunc(lambda p: checker.meaning._partial(E, p, node)) if is_matrix(target)
+                else checker.meaning._partial(E, target, node))
+    return target - net.alpha * gradient
+
+
+def _assigns(st) -> bool:
+    """A chain `X = ...` whose head is a weight or bias and whose member uses alpha: perhaps an
+    update rule with a slip that made it read as a chain."""
+    from .chains import CHAIN
+    from .meaning import walk
+    from . import syntax as s
+    if st.kind != CHAIN or len(st.members) != 2 or len(st.head.parts) != 1:
+        return False
+    head = st.head.parts[0].expr
+    if not (isinstance(head, s.Sym) and (head.name in ("w", "b", "W") or head.name[:1] == "W")):
+        return False
+    return any(isinstance(n, s.Sym) and n.name in ("alpha", "eta")
+               for p in st.members[1].parts for n in walk(p.expr))
