@@ -189,9 +189,12 @@ def main():
 @click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
               help="Leave out files and folders matching GLOB (gitignore syntax, e.g. drafts/ or "
                    "'*.ipynb'); repeatable. Files git ignores are left out of folder scans too.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Table: every claim (default: the claims that did not pass, and the summary), "
+                   "and every value of a counterexample.")
 @claim_options
 @click.pass_context
-def check(ctx, paths, fmt, output, exclude, timeout, budget, limits, model):
+def check(ctx, paths, fmt, output, exclude, verbose, timeout, budget, limits, model):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
     With no PATHS, checks the paths of [tool.derive] in pyproject.toml when there is one, else
@@ -213,7 +216,7 @@ def check(ctx, paths, fmt, output, exclude, timeout, budget, limits, model):
     options = _options(timeout, budget, limits, model)
     _check_output(output, paths)
     report = _run(paths, options, _progress_bar(paths), exclude=exclude)
-    text = _render(report, fmt)
+    text = _render(report, fmt, verbose, to_terminal=output is None)
     if output:
         _write(output, text)
         click.echo(_summary(report), err=True)
@@ -263,7 +266,7 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
     return paths, fmt, timeout, model, exclude
 
 
-def _render(report, fmt: str) -> str:
+def _render(report, fmt: str, verbose: bool = False, to_terminal: bool = False) -> str:
     if fmt == "json":
         from derive.report import render_json
         return render_json(report)
@@ -276,8 +279,12 @@ def _render(report, fmt: str) -> str:
     if fmt == "html":
         from derive.html import render_html
         return render_html(report)
+    import shutil
     from derive.report import render_table
-    return render_table(report)
+    colour = to_terminal and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    sized = to_terminal and (sys.stdout.isatty() or os.environ.get("COLUMNS"))
+    width = shutil.get_terminal_size().columns if sized else None       # a pipe: lines whole
+    return render_table(report, verbose=verbose, width=width, colour=colour)
 
 
 def _summary(report) -> str:

@@ -6,6 +6,7 @@ member to the chain before it, one beginning with `+` continues that chain's las
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import syntax as s
@@ -13,6 +14,7 @@ from .errors import NotationError
 
 CHAIN, UPDATE, DEFINITION, EXPRESSION = "chain", "update", "definition", "expression"
 PARAMETER_NAMES = ("w", "b", "W")
+LEAD = re.compile(r"^\s*(?:\\begin\s*\{[^{}]*\}\s*)?(?:&\s*)?(?:\\q?quad\s*)*([=+])")
 
 
 @dataclass
@@ -40,6 +42,29 @@ class Assembler:
     def __init__(self):
         self.statements: list[Statement] = []
         self.current: Statement | None = None      # what a continuation continues
+        self.lost_member = False                   # the last member went on in a block not read
+
+    def broken(self, text: str, display: bool = True, where=None) -> None:
+        """A block that could not be read: what continues it must not be attached to anything else.
+
+        If it began with `+`, the member it continued is incomplete: it leaves its chain (noted in
+        the chain's extra["incomplete"] with `where`, so that it is reported as not checked).  If it
+        began with `=`, it was a member of its own: `+` blocks after it continue that lost member.
+        Otherwise it was a chain of its own, and every continuation after it belongs to that chain.
+        """
+        if not display:
+            return
+        lead = LEAD.match(text)
+        lead = lead.group(1) if lead else None
+        if lead == "+" and self.current is not None and not self.lost_member and self.current.members:
+            incomplete = self.current.members.pop()
+            self.current.extra.setdefault("incomplete", []).append((incomplete, where))
+            self.lost_member = True
+        elif lead in ("+", "=") and self.current is not None:
+            self.lost_member = True
+        else:
+            self.current = Statement(members=[s.Member([])])      # a chain that was not read: a sink
+            self.lost_member = False
 
     def add(self, piece: s.Piece, display: bool = True, **attributes) -> list[Statement]:
         """Add one piece; returns the statements it started (continuations start none).
@@ -60,6 +85,7 @@ class Assembler:
             started.append(statement)
             if display:
                 self.current = statement
+                self.lost_member = False
         return started
 
     def _continue(self, lead: str, members: list[s.Member], piece: s.Piece) -> None:
@@ -69,6 +95,10 @@ class Assembler:
             err.offset = piece.start
             raise err
         current = self.current
+        if self.lost_member:
+            if lead == "+":
+                return                              # more of a member that could not be read
+            self.lost_member = False
         if lead == "=":
             current.members.extend(members)
         else:

@@ -68,6 +68,21 @@ table.counterexample th, table.counterexample td { border: 1px solid #d0d7de; pa
                                                    text-align: left; }
 table.counterexample td.value { font-family: ui-monospace, monospace; }
 tr.wrong td { background: #ffebe9; }
+tr.matters td { font-weight: 700; background: #fff8c5; }
+nav.failures { background: #fff; border: 1px solid #d0d7de; border-left: 6px solid var(--refuted);
+               border-radius: 6px; padding: .5rem 1rem; margin: 1rem 0; }
+nav.failures h2 { font-size: 1.1rem; margin: .25rem 0 .5rem; }
+nav.failures.none { border-left-color: var(--proved); }
+nav.failures li { margin: .2rem 0; } nav.failures .kind { font-weight: 600; }
+.context { color: #57606a; font-size: .92rem; margin: .25rem 0 .5rem; }
+.context .heading { font-weight: 600; color: #24292f; display: block; }
+.context .prose { margin: .15rem 0 0; }
+.claim .continued { margin-left: 2.5em; }
+mrow.change { outline: 2px solid var(--refuted); outline-offset: 2px; border-radius: 2px;
+              background: #fff8c5; }
+ul.repairs { margin: .5rem 0; padding-left: 1.2rem; } ul.repairs .kind { font-weight: 600; }
+.difference, .expected { margin: .4rem 0; }
+.difference math, .expected math, ul.repairs math { font-size: 1.05em; }
 """
 
 
@@ -130,22 +145,49 @@ def latex_to_mathml(latex: str, kind: str = "claim", display: str = "block") -> 
     return None if root is None else _math(list(root), kind, display)
 
 
+def _changes(root: ET.Element) -> ET.Element:
+    """\\boxed{...} (the part to change) as an <mrow class="change">: MathML Core has no menclose."""
+    for element in root.iter():
+        if _local(element.tag) == "menclose":
+            element.tag = f"{{{MATHML_NS}}}mrow"
+            element.attrib.clear()
+            element.set("class", "change")
+    return root
+
+
+def _boxed(member: str, result: Result) -> str:
+    """The member with the part its first repair changes boxed, when that part is found in it."""
+    if not result.repairs:
+        return member
+    old = " ".join(result.repairs[0].old.split())
+    if not old.strip() or member.count(old) != 1 or old.count("{") != old.count("}"):
+        return member
+    return member.replace(old, r"\boxed{" + old.strip() + "}" + (" " if old.endswith(" ") else ""), 1)
+
+
 def _member(root: ET.Element, side: str, wrong: bool) -> ET.Element:
     row = ET.Element("mrow", {"class": f"member {side}" + (" wrong" if wrong else "")})
     row.extend(list(root))
     return row
 
 
-def claim_mathml(result: Result) -> str | None:
-    """The claim as one <math>; when both members are known, the wrong one is outlined."""
+def claim_mathml(result: Result, rhs: str | None = None) -> str | None:
+    """The claim as one <math>; when both members are known, the wrong one is outlined (and the
+    part to change in it marked)."""
     if result.lhs and result.rhs:
-        left, right = mathml_tree(result.lhs), mathml_tree(result.rhs)
+        right_latex = rhs or (_boxed(result.rhs, result) if result.wrong == "rhs" else result.rhs)
+        left, right = mathml_tree(result.lhs), mathml_tree(right_latex)
+        if right is None and right_latex != result.rhs:
+            right = mathml_tree(result.rhs)
+        if right is not None:
+            _changes(right)
         if left is not None and right is not None:
             equals = ET.Element("mo")
             equals.text = "="
             row = ET.Element("mrow")
-            row.extend([_member(left, "lhs", result.wrong == "lhs"), equals,
-                        _member(right, "rhs", result.wrong == "rhs")])
+            marked = bool(result.repairs) and "class=\"change\"" in _serialize(right)
+            row.extend([_member(left, "lhs", result.wrong == "lhs" and not marked), equals,
+                        _member(right, "rhs", result.wrong == "rhs" and not marked)])   # the part, not the side
             return _math([row], "claim")
     return latex_to_mathml(result.claim)
 
@@ -157,12 +199,104 @@ def _location(result: Result) -> str:
     return where if result.cell is None else f"{result.file}:{result.line} (cell {result.cell})"
 
 
+LONG = 160         # characters of LaTeX past which a member is shown a term to a line
+
+
 def _claim_block(result: Result) -> str:
+    if result.lhs and result.rhs and len(result.rhs) > LONG:
+        right = _boxed(result.rhs, result) if result.wrong == "rhs" else result.rhs
+        pieces = [p for p in _terms(right) if p]
+        first = claim_mathml(result, pieces[0])
+        rest = [latex_to_mathml(p, "continued") for p in pieces[1:]]
+        if first is not None and all(rest):
+            rest = [m.replace("<math ", '<math style="margin-left: 2.5em" ', 1) for m in rest]
+            return '<div class="claim">' + first + "".join(rest) + "</div>"
     mathml = claim_mathml(result)
     if mathml is None:
         return (f'<div class="claim"><code class="not-rendered" title="LaTeX not rendered">'
                 f"{escape(result.claim)}</code></div>")
     return f'<div class="claim">{mathml}</div>'
+
+
+def _terms(member: str) -> list[str]:
+    """A member's top-level terms (+ and - outside brackets), each with its sign."""
+    out, depth, start = [], 0, 0
+    for k, c in enumerate(member):
+        depth += c in "({[" or member.startswith(r"\begin", k)
+        depth -= c in ")}]" or member.startswith(r"\end", k)
+        if depth == 0 and c in "+-" and k > start and member[k - 1] == " ":
+            out.append(member[start:k].strip())
+            start = k
+    out.append(member[start:].strip())
+    return out
+
+
+def _inline(latex: str) -> str:
+    return latex_to_mathml(latex, kind="part", display="inline") or f"<code>{escape(latex)}</code>"
+
+
+def _explanation(result: Result) -> str:
+    """What to change (each proved repair), or the member expected; the difference, as math."""
+    parts = []
+    if result.repairs:
+        items = []
+        for p in result.repairs:
+            old = p.old.strip() or "(nothing)"
+            new = p.new.strip()
+            change = f"{_inline(old)} should be {_inline(new)}" if new else f"{_inline(old)} should not be there"
+            items.append(f'<li><span class="kind">{escape(p.kind)}</span> at line {p.line}, col {p.col}: '
+                         f"{change} <span class=\"meta\">(proved with this change)</span></li>")
+        parts.append('<ul class="repairs">' + "".join(items) + "</ul>")
+    elif result.expected:
+        parts.append(f'<div class="expected">no single edit repairs it; expected: '
+                     f'{latex_to_mathml(result.expected, "expected") or escape(result.expected)}</div>')
+        for label, terms in (("missing", result.missing_terms), ("not expected", result.extra_terms)):
+            if terms:
+                parts.append(f'<div class="expected">{label}: ' + ", ".join(_inline(t) for t in terms) + "</div>")
+    if result.difference_latex:
+        shown = latex_to_mathml(result.difference_latex, "difference", display="inline")
+        if shown:
+            parts.append(f'<div class="difference">left \u2212 right = {shown}</div>')
+    return "".join(parts)
+
+
+INLINE_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def _prose(text: str) -> str:
+    """A line of the document's prose, its inline math rendered (or shown in shorthand)."""
+    from .report import shorthand
+    out, at = [], 0
+    for m in INLINE_MATH.finditer(text):
+        out.append(escape(text[at:m.start()]))
+        out.append(latex_to_mathml(m.group(1), kind="context", display="inline") or escape(shorthand(m.group(1))))
+        at = m.end()
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
+def _context(result: Result) -> str:
+    heading, prose = result.context.get("heading"), result.context.get("prose")
+    if not (heading or prose):
+        return ""
+    inner = (f'<span class="heading">{_prose(heading)}</span>' if heading else "") + \
+            (f'<p class="prose">{_prose(prose)}</p>' if prose else "")
+    return f'<div class="context">{inner}</div>'
+
+
+def _failures(report: Report) -> str:
+    """The list of claims that did not pass, each linking to its card; first on the page."""
+    failed = [(k, r) for k, r in enumerate(report.results) if not r.passed]
+    if not failed:
+        return '<nav class="failures none"><h2>every claim proved</h2></nav>'
+    items = "".join(
+        f'<li><a href="#claim-{k + 1}">{escape(_location(r))}:{r.col}</a> '
+        f'<span class="verdict-word">{escape(r.verdict)}</span>'
+        + (f' \u2014 <span class="kind">{escape(r.mistake)}</span>' if r.mistake else "")
+        + (f" \u2014 {escape(r.title)}" if r.title else "") + "</li>"
+        for k, r in failed)
+    return (f'<nav class="failures"><h2>{len(failed)} claim{"s" if len(failed) != 1 else ""} to look at'
+            f"</h2><ol>{items}</ol></nav>")
 
 
 def _verdict_mark(verdict: str) -> str:
@@ -181,9 +315,12 @@ def _name(latex: str) -> str:
     return latex_to_mathml(latex, kind="name", display="inline") or f"<code>{escape(latex)}</code>"
 
 
-def _counterexample(c: Counterexample, wrong: str | None) -> str:
-    points = "".join(f'<tr><td>{_name(k)}</td><td class="value">{escape(str(v))}</td></tr>'
-                     for k, v in c.point.items())
+def _counterexample(c: Counterexample, wrong: str | None, relevant=()) -> str:
+    """The point (the values that matter, those in the difference, first and marked), both sides."""
+    names = [k for k in c.point if k in relevant] + [k for k in c.point if k not in relevant]
+    marked = ' class="matters"'
+    points = "".join(f'<tr{marked if k in relevant else ""}><td>{_name(k)}</td>'
+                     f'<td class="value">{escape(str(c.point[k]))}</td></tr>' for k in names)
     sides = "".join(
         f'<tr class="{side}{" wrong" if wrong == side else ""}"><th>{label}</th>'
         f'<td class="value">{escape(_value(value))}</td></tr>'
@@ -194,22 +331,24 @@ def _counterexample(c: Counterexample, wrong: str | None) -> str:
             f'<td class="value">{escape(c.difference)}</td></tr></table>')
 
 
-def _card(result: Result) -> str:
+def _card(result: Result, number: int = 0) -> str:
     head = [f'<span class="location">{escape(_location(result))}</span>']
     if result.id:
         head.append(f'<span class="id">{escape(result.id)}</span>')
     if result.title:
         head.append(f'<span class="title">{escape(result.title)}</span>')
     head.append(_verdict_mark(result.verdict))
-    body = [_claim_block(result)] if result.claim.strip() else []
+    body = [_context(result)] + ([_claim_block(result)] if result.claim.strip() else [])
+    body.append(_explanation(result))
     if result.verdict == REFUTED and result.wrong in MEMBER_NAMES:
         body.append(f'<div class="wrong-member">wrong member: {MEMBER_NAMES[result.wrong]}</div>')
     if result.detail:
         body.append(f'<pre class="detail">{escape(result.detail)}</pre>')
     if result.counterexample is not None:
-        body.append(_counterexample(result.counterexample, result.wrong))
+        body.append(_counterexample(result.counterexample, result.wrong, result.relevant))
     verdict = escape(result.verdict)
-    return (f'<section class="card {verdict}" data-verdict="{verdict}">'
+    anchor = f' id="claim-{number}"' if number else ""
+    return (f'<section class="card {verdict}"{anchor} data-verdict="{verdict}">'
             f'<div class="head">{"".join(head)}</div>{"".join(body)}</section>')
 
 
@@ -227,7 +366,7 @@ def _summary(report: Report) -> str:
 
 def render_html(report: Report, title: str = "derive report") -> str:
     """The whole report as one self-contained HTML page (no scripts, no external resources)."""
-    cards = "\n".join(_card(r) for r in report.results)
+    cards = "\n".join(_card(r, k + 1) for k, r in enumerate(report.results))
     return ("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            f"<h1>{escape(title)}</h1>\n{_summary(report)}\n<main>\n{cards}\n</main>\n</body>\n</html>\n")
+            f"<h1>{escape(title)}</h1>\n{_failures(report)}\n{_summary(report)}\n<main>\n{cards}\n</main>\n</body>\n</html>\n")

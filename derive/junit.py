@@ -55,6 +55,8 @@ def failure_text(result: Result) -> str:
     if result.verdict == ERROR:
         return result.detail or "error"
     lines = [f"{result.verdict}: {result.detail}" if result.detail else result.verdict]
+    from .report import repair_lines
+    lines.extend(repair_lines(result))          # what to change, first: the proved repairs
     if result.verdict == REFUTED and result.wrong in MEMBER_NAMES:
         member = result.lhs if result.wrong == "lhs" else result.rhs
         wrong = f"wrong member ({MEMBER_NAMES[result.wrong]})"

@@ -30,6 +30,7 @@ from .forward_pass import read_model
 from .meaning import walk
 from .model import Spec
 from .parse import locate, parse
+from .explain import annotate
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result, Unread
 
 STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")
@@ -73,14 +74,17 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             for piece in parse(sp.text, sp):
                 assembler.add(piece, display=sp.display)
         except DeriveError as e:
-            results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
+            failure = _error_result(locate(e, sp, getattr(e, "offset", 0)), display)
+            results.append(failure)
             states[k] = "unreadable"
             unreadable.append((sp.text, sp.line))
+            assembler.broken(sp.text, sp.display, where=failure.line)
         except Exception as e:                  # a bug in derive: this span fails alone
             detail = f"{display}:{sp.line}:{sp.col}: {failure_detail(e, 'reading this formula')[1]}"
             results.append(Result(file=display, line=sp.line, col=sp.col, id=None, claim="", verdict=ERROR,
                                   detail=detail, cell=sp.cell))
             states[k] = "unreadable"
+            assembler.broken(sp.text, sp.display, where=sp.line)
     if len(problems) + states.count("unreadable") > most:
         results.append(Result(file=display, line=results[-1].line, col=results[-1].col, id=None, claim="",
                               verdict=ERROR, cell=results[-1].cell,
@@ -113,15 +117,22 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
 
     def task(st):
         found, marks = (checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)), []
+        found += [_incomplete(st, member, line) for member, line in st.extra.get("incomplete", [])]
         for r in found:
             member = next((m for m in st.members if _pos(m.parts[0]) == (r.line, r.col)), None)
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
                 try:                            # a refinement, within the claim's own time bound
                     with deadline(checker.options.timeout):
-                        _pinpoint(checker, st, r, member)
+                        annotate(checker, st, r, member)
+                        if not r.repairs and not r.extra_terms:
+                            _pinpoint(checker, st, r, member)
                 except TimeLimit:
                     pass
+            elif r.verdict == ERROR and st.kind != EXPRESSION and "matrix" in r.detail:
+                holder = _holding(st, r, extents, index)       # a shape error: perhaps a transpose
+                if holder is not None:
+                    annotate(checker, st, r, holder)
             touched |= {k for k, (cell, start, end) in enumerate(extents)
                          if cell == r.cell and start <= (r.line, r.col) <= end}
             marks.append((touched, r.verdict))
@@ -136,6 +147,13 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             if formula is not None:
                 formulas.append(formula)
         out.sort(key=lambda r: (r.cell or 0, r.line, r.col))
+        if text:
+            math_lines = {n for sp, (cell, start, end) in zip(spans, extents) if sp.display
+                          for n in range(start[0], end[0] + 1)}
+            context = _context_finder(text, Path(path).suffix, math_lines)
+            for r in out:
+                if r.cell is None:
+                    r.context = context(r.line)
         counts = {state: 0 for state in STATES}
         for state in states:
             counts[state or "no claim"] += 1
@@ -186,6 +204,49 @@ def _lone(checker: Checker, st) -> list[Result]:
     except (DeriveError, TimeLimit):
         pass
     return []
+
+
+def _holding(st, r, extents, index):
+    """The member of a statement with a part in the span that holds the result's position."""
+    for m in st.members:
+        for p in m.parts:
+            cell = extents[index[id(p.source)]][0]
+            if cell == r.cell and p.source.position(p.expr.start) <= (r.line, r.col) <= p.source.position(p.expr.end):
+                return m
+    return None
+
+
+HEADING = {".tex": re.compile(r"^\s*\\(?:sub)*section\*?\{(.+?)\}"), "": re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")}
+
+
+def _context_finder(text: str, suffix: str, math_lines=frozenset()):
+    """line -> {"heading": the section it stands in, "prose": the nearest line of prose before it}:
+    what a reader of the report needs to find the formula in the document."""
+    lines = text.split("\n")
+    heading = HEADING[".tex"] if suffix == ".tex" else HEADING[""]
+
+    def find(line: int) -> dict:
+        out = {}
+        for k in range(min(line, len(lines)) - 2, -1, -1):
+            raw = lines[k].strip()
+            m = heading.match(lines[k])
+            if m:
+                out["heading"] = m.group(1).strip()
+                break
+            if "prose" not in out and raw and k + 1 not in math_lines and not re.search(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%", raw):
+                out["prose"] = raw if len(raw) <= 200 else raw[:199] + "\u2026"
+        return out
+    return find
+
+
+def _incomplete(st, member, line) -> Result:
+    """A member that goes on in a block that could not be read: not checked, and said so."""
+    part = member.parts[0]
+    at_line, col = _pos(part)
+    text = " ".join(member.text.split())
+    return Result(file=part.source.file, line=at_line, col=col, id=st.id, claim=text, verdict=UNDECIDED,
+                  detail=f"not checked: this member continues in the block at line {line}, which could "
+                         "not be read", cell=getattr(part.source, "cell", None), title=st.title or st.label)
 
 
 def _mark(states: list, touched: set, verdict: str) -> None:

@@ -44,6 +44,15 @@ class Result:
     wrong: str | None = None       # "lhs" or "rhs": which member was found wrong, when refuted
     raw_line: int | None = None    # line/col in the file's raw text, where it differs (a notebook's JSON)
     raw_col: int | None = None
+    # What is wrong, in the lecture's terms (refuted claims; see derive.repair and derive.explain):
+    repairs: list = field(default_factory=list)          # proved Repairs, best first
+    mistake: str | None = None     # the kind of the first repair: index slip, sign, missing factor ...
+    expected: str | None = None    # the member it should be (LaTeX), printed as export --derived does
+    missing_terms: list = field(default_factory=list)    # no repair: the terms it lacks (LaTeX)
+    extra_terms: list = field(default_factory=list)      # ... and the terms it should not have
+    difference_latex: str | None = None                  # left - right in the lecture's factors
+    relevant: list = field(default_factory=list)         # names in the difference (of the point)
+    context: dict = field(default_factory=dict)          # heading, prose before (documents)
 
     @property
     def passed(self) -> bool:
@@ -72,6 +81,14 @@ class Result:
             out["cell"] = self.cell
         if self.raw_line is not None:
             out["raw_line"], out["raw_col"] = self.raw_line, self.raw_col
+        out["repairs"] = [r.to_json() for r in self.repairs]
+        for name in ("mistake", "expected", "difference_latex"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        if self.expected and not self.repairs:
+            out["missing_terms"], out["extra_terms"] = list(self.missing_terms), list(self.extra_terms)
+        if self.relevant:
+            out["relevant"] = list(self.relevant)
         return out
 
     def __repr__(self) -> str:

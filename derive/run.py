@@ -18,7 +18,8 @@ from .errors import DeriveError, FormulaFileError, ModelError
 from .model import Spec
 from .parse import parse
 from .read import FORMULA_SUFFIXES, read_formula_file
-from .results import ERROR, UNDECIDED, Formula, Report, Result
+from .explain import annotate
+from .results import ERROR, REFUTED, UNDECIDED, Formula, Report, Result
 
 BUNDLED = "formulas"
 
@@ -268,6 +269,11 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
             return [failure], Formula(file=display, line=failure.line, id=failure.id, title=failure.title,
                                       kind="chain", members=[failure.claim], label=None, verdicts=[ERROR])
         found = checker.results(statement)
+        for r in found:
+            member = next((m for m in statement.members if r.verdict == REFUTED and m.parts[0].source
+                           and m.parts[0].source.position(m.parts[0].start) == (r.line, r.col)), None)
+            if member is not None:
+                annotate(checker, statement, r, member)
         return found, checker.formula(statement, found)
 
     def ahead(entry):

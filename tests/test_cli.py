@@ -21,14 +21,17 @@ def test_no_argument_checks_the_bundled_formulas_and_exits_0():
     assert result.exit_code == 0, result.output
     last = result.output.strip().splitlines()[-1]
     assert re.fullmatch(r"100 claims: 100 proved, 0 refuted, 0 undecided, 0 errors \(3 files, [0-9.]+ s\)", last)
-    assert "hidden.w11" in result.output and "proved" in result.output
+    assert "hidden.w11" not in result.output            # failures only, by default
+    verbose = run("check", "--verbose")
+    assert verbose.exit_code == 0 and "hidden.w11" in verbose.output
+    assert verbose.output.count("  proved  ") == 100
 
 
 def test_all_proved_exits_0_refuted_exits_1(formula_file):
     assert run("check", str(formula_file(GOOD))).exit_code == 0
     result = run("check", str(formula_file(WRONG, "wrong.toml")))
     assert result.exit_code == 1
-    assert "refuted" in result.output and "counterexample:" in result.output
+    assert "refuted" in result.output and "counterexample at " in result.output
 
 
 def test_json_report_keeps_the_contract(formula_file):

@@ -255,9 +255,10 @@ def test_shape_error_names_both_shapes_and_what_was_expected(tmp_path):
     assert error.counterexample is None
 
 
-def test_a_wrong_part_is_named_in_the_detail(tmp_path):
+def test_a_wrong_part_is_reported_at_its_line_with_its_repair(tmp_path):
     (wrong,) = not_proved(check(mutated_lecture(tmp_path, 41, r"\times 0$$", r"\times a_1^{(2)}$$")))
-    assert "the wrong part is the one at line 41" in wrong.detail
+    assert wrong.line == 41
+    assert [(r.line, r.old, r.new) for r in wrong.repairs][:1] == [(41, "a_1^{(2)}", "0")]
 
 
 def test_a_wrong_plus_block_without_a_matching_member_is_still_refuted(tmp_path):
