@@ -41,7 +41,7 @@ def read_model(statements, inferred: Spec, stated: Spec | None,
         every = not stated.stated
         base = replace(stated, layers=stated.layers if every or "layers" in stated.stated else inferred.layers,
                        layout=stated.layout if every or "layout" in stated.stated else inferred.layout)
-    batch = _batch(statements)
+    batch = stated_in_document = _batch(statements)
     problems: list[DeriveError] = []
     if batch == 0:                       # the document averages over m examples without saying how many
         batch = stated.batch if stated is not None and "batch" in stated.stated else 2
@@ -84,7 +84,7 @@ def read_model(statements, inferred: Spec, stated: Spec | None,
                 problems.append(_conflict(part, f"this defines the loss as {family}, but the model setting "
                                           f"says {stated.loss}", family))
             loss = family
-    if "batch" in declared and stated.batch != batch and _batch(statements):
+    if "batch" in declared and stated.batch != batch and stated_in_document:
         problems.append(ModelError(f"the document uses a mini-batch of {batch}, but the model setting "
                                    f"says batch: {stated.batch}"))
     spec = replace(base, activation=tuple(activations), loss=loss, batch=batch, unmodelled=tuple(unmodelled))
