@@ -210,6 +210,9 @@ LEAKY = Spec(activation=("leaky-relu", "sigmoid"))
      r"\frac{1}{m} \sum_{n=1}^{m} \frac{\partial E^{[n]}}{\partial z_1^{(2)[n]}} x_1^{(n)}", "proved"),
     (LEAKY, r"a_1^{(2)}", r"\max(0.01 z_1^{(2)}, z_1^{(2)})", "proved"),
     (LEAKY, r"a_1^{(2)}", r"\max(0, z_1^{(2)})", "refuted"),
+    (LEAKY, r"\frac{\partial a_1^{(2)}}{\partial z_1^{(2)}}", r"0.01 + 0.99 \mathbb{1}[z_1^{(2)} > 0]", "proved"),
+    (Spec(loss="sse"), r"\frac{\partial E}{\partial a_1^{(3)}}", r"2 (a_1^{(3)} - t_1^{(3)})", "proved"),
+    (Spec(loss="sse"), r"\frac{\partial E}{\partial a_1^{(3)}}", r"a_1^{(3)} - t_1^{(3)}", "refuted"),
 ])
 def test_each_family_decides_its_local_facts(spec, lhs, rhs, verdict):
     assert decide(spec, lhs, rhs) == verdict
