@@ -136,6 +136,7 @@ def test_a_claim_for_active_units_only_says_which_case_fails(tmp_path):
 @pytest.mark.parametrize("setting, expected, code", [
     ("activations: [tanh, sigmoid]", [], 0),
     ("loss: half-sse", [], 0),
+    ("loss: mse", [], 0),                              # over two outputs, the same function
     ("activation: tanh", [(21, "error")], 2),          # the output layer is a sigmoid
     ("activation: sigmoid", [(17, "error")], 2),       # the hidden layer is tanh
     ("loss: cross-entropy", [(23, "error")], 2),
