@@ -57,9 +57,6 @@ def identifier(key: tuple) -> str:
     return f"{kind}{index[0]}_" + "_".join(str(i) for i in index[1:])
 
 
-PER_EXAMPLE = ("x", "t", "a", "z", "h", "S", "En")
-
-
 @dataclass
 class Network:
     """Every named quantity of the lecture's network, as SymPy symbols and expressions.
@@ -228,10 +225,6 @@ class Network:
     def _output(self, out, i, n):
         a = self["a", self.L, i, *self.ex(n)]
         return out.get(a, a)
-
-    @cached_property
-    def z_definitions(self) -> dict[sp.Symbol, sp.Expr]:
-        return {s: self.expansions[s] for k, s in self.symbols.items() if k[0] == "z"}
 
     @cached_property
     def unit_of_bias(self) -> dict[sp.Symbol, list[tuple]]:
