@@ -25,6 +25,7 @@ from .errors import DeriveError, ModelError
 from .families import ACTIVATIONS, LOSSES, forward, loss_term
 from .meaning import Meaning, walk
 from .model import Network, Spec
+from .numbers import has_decimal
 
 PROBES = 3
 
@@ -47,7 +48,7 @@ def read_model(statements, inferred: Spec, stated: Spec | None) -> tuple[Spec, l
         if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
             continue
         head, part = st.head.parts[0].expr, st.members[1].parts[0]
-        if not isinstance(head, s.Sym):
+        if not isinstance(head, s.Sym) or has_decimal(part.expr):    # a number (worked.py) defines nothing
             continue
         if head.name in ("a", "A") and head.layer and head.layer.isdigit() and 2 <= int(head.layer) <= probe.L:
             layer = int(head.layer)

@@ -61,6 +61,7 @@ def render_table(report: Report) -> str:
             rows.extend("    " + line for line in explain(r).splitlines())
     rows.append("")
     rows.append(f"model: {report.model}")
+    rows.extend(f"bound at {entry}" for entry in report.bindings)
     rows.append(summary_line(report))
     return "\n".join(rows) + "\n"
 

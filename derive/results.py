@@ -95,6 +95,7 @@ class Report:
     seconds: float = 0.0
     model: str = ""                                        # one-line description of the model used
     formulas: list[Formula] = field(default_factory=list)  # every chain checked, in input order
+    bindings: list[str] = field(default_factory=list)      # "file:line: x_1 = 0.05, ...": values bound
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)
@@ -116,8 +117,11 @@ class Report:
         summary = self.summary()
         if self.spans:
             summary["spans"] = dict(self.spans)
-        return {"summary": summary, "results": [r.to_json() for r in self.results],
-                "seconds": round(self.seconds, 3), "model": self.model}
+        out = {"summary": summary, "results": [r.to_json() for r in self.results],
+               "seconds": round(self.seconds, 3), "model": self.model}
+        if self.bindings:
+            out["bindings"] = list(self.bindings)
+        return out
 
     def __repr__(self) -> str:
         return f"Report({self.summary()}, {self.seconds:.2f}s)"

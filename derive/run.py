@@ -56,7 +56,8 @@ def check_paths(paths, options: Options | None = None, progress=None) -> Report:
             ws.warm()
     outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead)
     for file_tasks, finish in prepared:
-        results, spans, formulas = finish(outcomes[:len(file_tasks)])
+        results, spans, formulas, *bound = finish(outcomes[:len(file_tasks)])
+        report.bindings.extend(bound[0] if bound else [])
         outcomes = outcomes[len(file_tasks):]
         report.results.extend(results)
         report.formulas.extend(formulas)

@@ -1,0 +1,243 @@
+"""Numbers as a worked example prints them: what a decimal claims, and arithmetic with rounding.
+
+A printed decimal claims its value to half a unit in its last place: `0.593269992` says the value
+lies in [0.5932699915, 0.5932699925]; an integer claims itself exactly.  Arithmetic written with
+numbers (`0.40 - 0.5 \\times 0.082167041`, `\\frac{1}{1 + e^{-0.3775}}`) is evaluated in interval
+arithmetic (mpmath.iv at 60 digits, so every enclosure is rigorous): a literal that repeats a value
+printed earlier as a rounded result carries that rounding (it stands for every value between what
+was printed and the exact value printed there), every other literal stands exactly for itself.
+Named quantities inside such arithmetic (`0.40 \\times a_1^{(2)}`) take their values at the
+bindings.  Nothing here decides with floats: the decision is whether intervals meet.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, ROUND_HALF_EVEN
+
+import mpmath
+import sympy as sp
+
+from . import syntax as s
+from .errors import MeaningError
+
+iv = mpmath.iv
+DIGITS = 60
+PRECISION = 210                 # bits: 60 decimal digits and a margin
+TRANSCENDENTAL = ("sigmoid", "exp", "tanh", "log")
+
+
+def _walk(node):
+    from .meaning import walk
+    return walk(node)
+
+
+def is_e(node) -> bool:
+    return isinstance(node, s.Sym) and node.name == "e" and not node.sub and not node.layer
+
+
+def is_literal(node) -> bool:
+    """A number as printed: `0.3775`, `-0.0380982366`, `1`."""
+    return isinstance(node, s.Num) or (isinstance(node, s.Neg) and isinstance(node.operand, s.Num))
+
+
+def is_numbers_only(node) -> bool:
+    """Arithmetic of numbers alone (no named quantity, no derivative)."""
+    return all(isinstance(n, (s.Num, s.BinOp, s.Neg, s.Frac, s.Power, s.Call)) or is_e(n) for n in _walk(node))
+
+
+def has_decimal(node) -> bool:
+    """Does this carry a printed decimal, or a function of numbers (e^{-0.3775}): a number to check
+    at the bindings rather than an identity to prove?"""
+    for n in _walk(node):
+        if isinstance(n, s.Num) and "." in n.text:
+            return True
+        if isinstance(n, s.Power) and is_e(n.base) and is_numbers_only(n.exponent):
+            return True
+        if isinstance(n, s.Call) and n.func in TRANSCENDENTAL and is_numbers_only(n.arg):
+            return True
+    return False
+
+
+def literal_text(node) -> str:
+    return ("-" + node.operand.text) if isinstance(node, s.Neg) else node.text
+
+
+def half_unit(text: str) -> Decimal:
+    """Half a unit in the last place of a printed decimal; 0 for an integer (it claims itself)."""
+    if "." not in text:
+        return Decimal(0)
+    return Decimal(1).scaleb(-len(text.split(".")[1])) / 2
+
+
+def printed_interval(text: str):
+    """The interval a printed number claims: [p - h, p + h]."""
+    p, h = Decimal(text), half_unit(text)
+    saved, iv.prec = iv.prec, PRECISION
+    try:
+        return iv.mpf(str(p)) if h == 0 else iv.mpf([str(p - h), str(p + h)])
+    finally:
+        iv.prec = saved
+
+
+def exact_interval(value):
+    """A rigorous enclosure of an exact SymPy number (rationals exactly, the rest to 60 digits)."""
+    saved, iv.prec = iv.prec, PRECISION
+    try:
+        if isinstance(value, sp.Rational):
+            return iv.mpf(value.p) / iv.mpf(value.q)
+        with mpmath.workprec(PRECISION):
+            f = mpmath.mpf(sp.N(value, DIGITS + 5)._mpf_) if not isinstance(value, mpmath.mpf) else value
+            eps = mpmath.mpf(10) ** (-DIGITS + 5) * max(1, abs(f))
+            return iv.mpf([f - eps, f + eps])
+    finally:
+        iv.prec = saved
+
+
+def ends(x) -> tuple:
+    """An interval's two ends as mpf numbers."""
+    a, b = x._mpi_
+    with mpmath.workprec(PRECISION):
+        return mpmath.mpf(a), mpmath.mpf(b)
+
+
+def hull(x, y):
+    (a, b), (c, d) = ends(x), ends(y)
+    saved, iv.prec = iv.prec, PRECISION
+    try:
+        return iv.mpf([min(a, c), max(b, d)])
+    finally:
+        iv.prec = saved
+
+
+def meets(x, y) -> bool:
+    (a, b), (c, d) = ends(x), ends(y)
+    return a <= d and c <= b
+
+
+def midpoint(x) -> mpmath.mpf:
+    a, b = ends(x)
+    with mpmath.workprec(PRECISION):
+        return (a + b) / 2
+
+
+def width(x) -> mpmath.mpf:
+    a, b = ends(x)
+    with mpmath.workprec(PRECISION):
+        return b - a
+
+
+class Arithmetic:
+    """Evaluates a syntax tree in interval arithmetic.  `literal(num_text)` gives a printed number's
+    interval (exact, or the rounding it carries); `quantity(node)` the value of anything named."""
+
+    def __init__(self, literal, quantity):
+        self.literal, self.quantity = literal, quantity
+
+    def value(self, node):
+        saved, iv.prec = iv.prec, PRECISION
+        try:
+            return self._value(node)
+        finally:
+            iv.prec = saved
+
+    def _value(self, node):
+        if isinstance(node, s.Num):
+            return self.literal(node.text)
+        if isinstance(node, s.Neg):
+            if isinstance(node.operand, s.Num):
+                return self.literal("-" + node.operand.text)
+            return -self._value(node.operand)
+        if isinstance(node, s.BinOp) and node.op in ("+", "-", "times", "juxt", "/"):
+            left, right = self._value(node.left), self._value(node.right)
+            if node.op == "+":
+                return left + right
+            if node.op == "-":
+                return left - right
+            if node.op == "/":
+                return self._divide(left, right, node)
+            return left * right
+        if isinstance(node, s.Frac):
+            return self._divide(self._value(node.num), self._value(node.den), node)
+        if isinstance(node, s.Power):
+            exponent = self._value(node.exponent)
+            if is_e(node.base):
+                return iv.exp(exponent)
+            base = self._value(node.base)
+            low, high = ends(exponent)
+            if low == high and low == int(low):
+                return base ** int(low)
+            if ends(base)[0] <= 0:
+                raise MeaningError("a power of a number that may be negative", expected="an integer exponent")
+            return iv.exp(exponent * iv.log(base))
+        if isinstance(node, s.Call) and node.func in TRANSCENDENTAL:
+            u = self._value(node.arg)
+            if node.func == "sigmoid":
+                return 1 / (1 + iv.exp(-u))
+            if node.func == "exp":
+                return iv.exp(u)
+            if node.func == "tanh":
+                return 1 - 2 / (1 + iv.exp(2 * u))
+            if ends(u)[0] <= 0:
+                raise MeaningError("the logarithm of a number that may not be positive")
+            return iv.log(u)
+        return self.quantity(node)
+
+    @staticmethod
+    def _divide(num, den, node):
+        low, high = ends(den)
+        if low <= 0 <= high:
+            raise MeaningError("division by a number that may be zero", expected="a nonzero denominator")
+        return num / den
+
+
+def decimal_of(x, places: int) -> str:
+    """An mpf rounded to `places` decimals, as text."""
+    d = Decimal(mpmath.nstr(x, DIGITS, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
+    return str(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
+
+
+def long_text(x, digits: int = 15) -> str:
+    return mpmath.nstr(x, digits, min_fixed=-mpmath.inf, max_fixed=mpmath.inf)
+
+
+def differing_digits(exact, printed: str) -> str:
+    """Where a printed number parts from the exact value: 'exact 0.3775, printed 0.3875: they differ
+    from the 2nd decimal on'."""
+    places = len(printed.split(".")[1]) if "." in printed else 0
+    right = decimal_of(exact, places)
+    a, b = right.lstrip("-"), printed.lstrip("-")
+    where = ""
+    if right.startswith("-") != printed.startswith("-"):
+        where = "the sign differs"
+    else:
+        a, b = a.rjust(len(b), "0"), b.rjust(len(a), "0")
+        for k, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                point = a.index(".") if "." in a else len(a)
+                if k > point:
+                    where = f"they differ from the {_ordinal(k - point)} decimal on"
+                else:
+                    where = f"they differ from the {_ordinal(point - k)} digit before the decimal point on"
+                break
+        else:
+            where = "they agree to the digits printed, but not within half a unit of the last"
+    return f"exact {long_text(exact)}, rounded to the digits printed {right}, printed {printed}: {where}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def rounded(x, significant: int = 9) -> str:
+    """A value as a worked example prints it: `significant` significant digits, fixed point, no
+    trailing zeros (0.3775, 0.593269992, 0.000438568, -0.0380982366)."""
+    x = mpmath.mpf(x)
+    if x == 0:
+        return "0"
+    d = Decimal(mpmath.nstr(x, DIGITS, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
+    exponent = d.adjusted()
+    q = d.quantize(Decimal(1).scaleb(exponent - significant + 1), rounding=ROUND_HALF_EVEN)
+    text = format(q, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text

@@ -1,0 +1,179 @@
+"""A worked example checked in place: bindings, and every number against the value at the bindings.
+
+This runs over a document's statements in reading order (bindings hold from where they stand, and
+a number printed earlier may be used, rounded, later), before the statements are checked in
+parallel.  For each statement:
+
+- a binding (`x_1 = 0.05`, a pmatrix of weights) records values and claims nothing;
+- every member that carries a printed decimal (`0.3775`, `0.15 \\times 0.05 + 0.20 \\times 0.10 + 0.35`,
+  `\\frac{1}{1 + e^{-0.3775}}`) is a numeric claim: it is checked against the value of the chain's
+  first symbolic member at the bindings (for an update rule `w = w - \\alpha ... = 0.358...`, the
+  gradient step at the old values), in interval arithmetic (numbers.py).  A printed number is right
+  when the value lies within half a unit of its last place, or when it is the rounding of the
+  arithmetic written just before it (which must itself enclose the value).
+The symbolic members are left to the ordinary check (they are proved for every value, not just at
+these).  An update does not rebind its weight: every gradient of one step uses the old values.
+"""
+from __future__ import annotations
+
+import time
+import sympy as sp
+
+from .bindings import Bindings, Unbound
+from .chains import BINDING, DEFINITION, EXPRESSION, UPDATE
+from .decide import Decision
+from .errors import DeriveError
+from .meaning import is_matrix
+from .numbers import (Arithmetic, differing_digits, exact_interval, has_decimal, hull, is_literal, literal_text,
+                      long_text, meets, midpoint, printed_interval, width)
+from .results import PROVED, REFUTED, UNDECIDED, Counterexample
+
+
+def check_numbers(checker, statements) -> list[str]:
+    """Record bindings and check numeric members; results go to `st.extra["numeric"]`, the members
+    checked here to `st.extra["numeric_members"]`.  Returns what was bound, one entry per binding."""
+    from .check import TimeLimit, deadline
+    bound = Bindings(checker.workspace.net)
+    printed: dict = {}                       # a printed number's value -> the interval it stands for
+    summary = []
+    for st in statements:
+        if st.kind == EXPRESSION:
+            continue
+        if st.kind == BINDING:
+            try:
+                made = bound.bind(checker.meaning, st)
+                if made:
+                    summary.append(f"{checker.file}:{made[0].line}: " + ", ".join(b.describe() for b in made))
+                st.extra["numeric"] = []
+            except DeriveError as e:
+                st.extra["numeric"] = [checker._error(e, getattr(e, "member", st.head), st, 0.0)]
+            continue
+        numeric = [k for k, m in enumerate(st.members) if any(has_decimal(p.expr) for p in m.parts)]
+        if not numeric or (st.kind == DEFINITION and 1 in numeric and "first" not in st.extra):
+            continue
+        st.extra["numeric_members"] = set(numeric)
+        start = time.perf_counter()
+        try:
+            with deadline(checker.options.timeout):
+                st.extra["numeric"] = _check(checker, st, numeric, bound, printed)
+        except TimeLimit:
+            st.extra["numeric"] = [checker._result(st, st.head, st.members[k], UNDECIDED,
+                                                   time.perf_counter() - start,
+                                                   detail=f"no decision within {checker.options.timeout:g} s")
+                                   for k in numeric]
+    return summary
+
+
+def _check(checker, st, numeric, bound, printed) -> list:
+    meaning, derivatives = checker.meaning, checker.workspace.derivatives
+    exact = {b.value for b in bound.values.values()}
+    start = time.perf_counter()
+
+    def literal(text):
+        r = sp.Rational(text)
+        if r not in exact and r in printed:
+            return printed[r]
+        if -r not in exact and -r in printed:
+            return -printed[-r]
+        return exact_interval(r)
+
+    def quantity(node):
+        value = meaning.value(node, meaning._bind_sum_bounds(node, {}))
+        if is_matrix(value):
+            raise DeriveError("a matrix inside arithmetic with numbers")
+        return exact_interval(bound.evaluate(value, derivatives))
+
+    arithmetic = Arithmetic(literal, quantity)
+    reference, ref_member, value = None, st.head, None
+    symbolic = [k for k in range(len(st.members)) if k not in numeric]
+    try:
+        if st.kind == UPDATE:
+            value = _step(checker, st)
+        elif symbolic:
+            ref_member = st.members[symbolic[0]]
+            value = meaning.member_value(ref_member)
+        if value is not None:
+            if is_matrix(value):
+                return [_result(checker, st, ref_member, st.members[k], UNDECIDED, start,
+                                "numbers are checked for scalars; this member's reference is a matrix")
+                        for k in numeric]
+            reference = exact_interval(bound.evaluate(value, derivatives))
+    except Unbound as e:
+        return [_result(checker, st, ref_member, st.members[k], UNDECIDED, start,
+                        "a number, but no values are bound for " + ", ".join(e.names)
+                        + " (bind them: x_1 = 0.05, W^{(2)} = \\begin{pmatrix}...\\end{pmatrix})")
+                for k in numeric]
+    except DeriveError:
+        return []                       # the reference member's own error is reported by the check
+    used = bound.used(value, derivatives) if value is not None else []
+    out, before = [], None              # `before`: the arithmetic just before, when it held
+    for k in numeric:
+        member = st.members[k]
+        expr = member.parts[0].expr
+        lone = len(member.parts) == 1 and is_literal(expr)
+        try:
+            if lone:
+                mine = printed_interval(literal_text(expr))
+            else:
+                mine = None
+                for part in member.parts:
+                    v = arithmetic.value(part.expr)
+                    mine = v if mine is None else mine + v
+        except Unbound as e:
+            out.append(_result(checker, st, ref_member, member, UNDECIDED, start,
+                               "no values are bound for " + ", ".join(e.names)))
+            before = None
+            continue
+        except DeriveError as e:
+            out.append(checker._error(e, member, st, 0.0))
+            before = None
+            continue
+        if reference is None:           # numbers only: the first of them is what the rest must equal
+            reference, ref_member = mine, member
+            before = None if lone else mine
+            continue
+        if lone:
+            text = literal_text(expr)
+            held = meets(mine, reference) or (before is not None and meets(mine, before))
+            how = ("within half a unit of its last place" if meets(mine, reference)
+                   else "the rounding of the arithmetic before it, which allows for the rounding of the numbers it uses")
+            detail = (f"the number {text} is {long_text(midpoint(reference))}…, {how}" if held
+                      else differing_digits(midpoint(reference), text))
+            printed[sp.Rational(text)] = hull(exact_interval(sp.Rational(text)), reference)
+            before = None
+        else:
+            held = meets(mine, reference)
+            spread = width(mine)
+            detail = (f"this arithmetic gives {long_text(midpoint(mine))}" +
+                      (f" (± {long_text(spread / 2, 2)}, the rounding of the numbers it uses)" if spread > 1e-40 else ""))
+            detail += (", which holds the value" if held else f", but the value is {long_text(midpoint(reference))}")
+            before = mine if held else None
+        if not held and used:
+            detail += "; the values bound: " + ", ".join(f"{b.describe()} (line {b.line})" for b in used)
+        counterexample = None
+        if not held:
+            counterexample = Counterexample(point={b.describe().split(" = ")[0]: b.text for b in used},
+                                            lhs=float(midpoint(reference)), rhs=float(midpoint(mine)),
+                                            difference=long_text(midpoint(reference) - midpoint(mine), 6))
+        out.append(_result(checker, st, ref_member, member, PROVED if held else REFUTED, start,
+                           "numbers: " + detail, counterexample))
+    return out
+
+
+def _step(checker, st):
+    """X - alpha dE/dX for the X an update rule assigns (a weight or bias)."""
+    meaning, net = checker.meaning, checker.workspace.net
+    target = meaning.member_value(st.head)
+    node = st.head.parts[0].expr
+    E = net["E",]
+    if is_matrix(target):
+        return target - net.alpha * target.applyfunc(lambda p: meaning._partial(E, p, node))
+    return target - net.alpha * meaning._partial(E, target, node)
+
+
+def _result(checker, st, reference, member, verdict, start, detail, counterexample=None):
+    decision = Decision(verdict, detail, counterexample)
+    return checker._result(st, reference, member, verdict, time.perf_counter() - start, decision)
+
+
+__all__ = ["check_numbers"]
