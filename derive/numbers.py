@@ -228,15 +228,21 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def rounded(x, significant: int = 9) -> str:
-    """A value as a worked example prints it: `significant` significant digits, fixed point, no
-    trailing zeros (0.3775, 0.593269992, 0.000438568, -0.0380982366)."""
-    x = mpmath.mpf(x)
+def rounded(x, places: int | None = 9, significant: int | None = None) -> str:
+    """A value as a worked example prints it, fixed point, without trailing zeros: to `places`
+    decimal places (0.3775, 0.593269992, 0.000438568, 0.75136507 for 0.751365070), but never fewer
+    than 3 significant digits; or to `significant` significant digits when that is given."""
+    with mpmath.workprec(PRECISION):
+        x = mpmath.mpf(x)
     if x == 0:
         return "0"
     d = Decimal(mpmath.nstr(x, DIGITS, min_fixed=-mpmath.inf, max_fixed=mpmath.inf))
     exponent = d.adjusted()
-    q = d.quantize(Decimal(1).scaleb(exponent - significant + 1), rounding=ROUND_HALF_EVEN)
+    if significant is None:
+        step = min(-places, exponent - 2)
+    else:
+        step = exponent - significant + 1
+    q = d.quantize(Decimal(1).scaleb(step), rounding=ROUND_HALF_EVEN)
     text = format(q, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
