@@ -39,8 +39,15 @@ def read_model(statements, inferred: Spec, stated: Spec | None) -> tuple[Spec, l
         base = replace(stated, layers=stated.layers if every or "layers" in stated.stated else inferred.layers,
                        layout=stated.layout if every or "layout" in stated.stated else inferred.layout)
     batch = _batch(statements)
+    problems: list[DeriveError] = []
+    if batch == 0:                       # the document averages over m examples without saying how many
+        batch = stated.batch if stated is not None and "batch" in stated.stated else 2
     if batch is None:
-        batch = base.batch
+        batch = 1
+        if stated is not None and stated.batch > 1:
+            problems.append(ModelError(f"the model setting says batch: {stated.batch}, but the document names "
+                                       "no example (x_i^{[n]}, a_j^{(l)[n]}); it is checked as one example",
+                                       expected="per-example names such as t_i^{[n]}, or no batch setting"))
     probe = Network(replace(base, activation="sigmoid", loss="half-sse", batch=batch, unmodelled=()))
     meaning = Meaning(probe)
     found: dict = {}                       # layer -> (family or None, part); "loss" -> ...
@@ -60,7 +67,6 @@ def read_model(statements, inferred: Spec, stated: Spec | None) -> tuple[Spec, l
                                                                statements)
             if family != "unknown":
                 found["loss"] = (family, part)
-    problems: list[DeriveError] = []
     activations = list(base.activations)
     unmodelled = []
     declared = stated.stated if stated else frozenset()
@@ -88,7 +94,7 @@ def read_model(statements, inferred: Spec, stated: Spec | None) -> tuple[Spec, l
                 problems.append(_conflict(part, f"this defines the loss as {family}, but the model setting "
                                           f"says {stated.loss}", family))
             loss = family
-    if "batch" in declared and stated.batch != batch and _batch(statements) is not None:
+    if "batch" in declared and stated.batch != batch and _batch(statements):
         problems.append(ModelError(f"the document uses a mini-batch of {batch}, but the model setting "
                                    f"says batch: {stated.batch}"))
     spec = replace(base, activation=tuple(activations), loss=loss, batch=batch, unmodelled=tuple(unmodelled))
@@ -110,8 +116,9 @@ def _conflict(part, message: str, family: str) -> DeriveError:
 
 def _batch(statements) -> int | None:
     """The mini-batch size: `m = 3` if the document says it, else the largest example index it names
-    (at least 2 when it names examples only by letter), else None (one example)."""
-    largest, any_example = 0, False
+    (at least 2); 0 when it names examples only by letter (x_i^{[n]}) or uses m or \\mathbf{1}_m: the
+    size is then the model setting's, else 2; None when it is about one example."""
+    largest, any_example, uses_m = 0, False, False
     for st in statements:
         if len(st.members) == 2 and len(st.head.parts) == 1 and len(st.members[1].parts) == 1:
             head, value = st.head.parts[0].expr, st.members[1].parts[0].expr
@@ -125,9 +132,11 @@ def _batch(statements) -> int | None:
                         any_example = True
                         if n.example.isdigit():
                             largest = max(largest, int(n.example))
+                    uses_m = uses_m or isinstance(n, s.Ones) or (isinstance(n, s.Sym) and n.name == "m"
+                                                                 and not n.sub and not n.layer)
     if not any_example:
-        return None
-    return max(largest, 2)
+        return 0 if uses_m else None
+    return max(largest, 2) if largest else 0
 
 
 def _value(meaning: Meaning, expr, env: dict):
