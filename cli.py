@@ -227,7 +227,8 @@ def example(path, values_file, pairs, places, significant, model, output):
         add_values(bound, options, "--value")
         text = write_example(net, bound, places, significant)
     except DeriveError as e:
-        click.echo(f"derive example: {e.describe()}", err=True)
+        where = e.describe() if e.file else e.message + (f"\n    expected {e.expected}" if e.expected else "")
+        click.echo(f"derive example: {where}", err=True)
         sys.exit(2)
     if output:
         Path(output).write_text(text, encoding="utf-8")

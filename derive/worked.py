@@ -25,8 +25,10 @@ from .decide import Decision
 from .errors import DeriveError
 from .meaning import is_matrix
 from .numbers import (Arithmetic, differing_digits, exact_interval, has_decimal, hull, is_literal, literal_text,
-                      long_text, meets, midpoint, printed_interval, width)
+                      half_unit, long_text, meets, midpoint, printed_interval, width)
 from .results import PROVED, REFUTED, UNDECIDED, Counterexample
+
+KNOWN = "known"
 
 
 def check_numbers(checker, statements) -> list[str]:
@@ -35,6 +37,7 @@ def check_numbers(checker, statements) -> list[str]:
     from .check import TimeLimit, deadline
     bound = Bindings(checker.workspace.net)
     printed: dict = {}                       # a printed number's value -> the interval it stands for
+    printed[KNOWN] = []                      # the exact values of the claims checked so far
     summary = []
     for st in statements:
         if st.kind == EXPRESSION:
@@ -70,11 +73,23 @@ def _check(checker, st, numeric, bound, printed) -> list:
     start = time.perf_counter()
 
     def literal(text):
+        """A number in arithmetic: a bound value is exact; a number printed earlier stands for
+        what it was printed for, within its rounding; a correct rounding of a value derive knows
+        (a quantity of the network at the bindings, a claim checked before) carries that
+        rounding; any other number is exact."""
         r = sp.Rational(text)
-        if r not in exact and r in printed:
+        if r in exact:
+            return exact_interval(r)
+        if r in printed:
             return printed[r]
-        if -r not in exact and -r in printed:
-            return -printed[-r]
+        if text.startswith("-"):
+            return -literal(text[1:])
+        h = sp.Rational(str(half_unit(text)))
+        if h:
+            known = [v for v in bound.point().values() if v.is_number] + printed[KNOWN]
+            near = [v for v in known if abs(sp.Float(v, 30) - r) <= h]
+            if near:
+                return hull(exact_interval(r), exact_interval(min(near, key=lambda v: abs(sp.Float(v, 30) - r))))
         return exact_interval(r)
 
     def quantity(node):
@@ -106,6 +121,8 @@ def _check(checker, st, numeric, bound, printed) -> list:
     except DeriveError:
         return []                       # the reference member's own error is reported by the check
     used = bound.used(value, derivatives) if value is not None else []
+    if value is not None:
+        printed[KNOWN].append(sp.Float(midpoint(reference), 60))
     out, before = [], None              # `before`: the arithmetic just before, when it held
     for k in numeric:
         member = st.members[k]
