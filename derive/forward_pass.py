@@ -25,7 +25,7 @@ from .errors import DeriveError, ModelError
 from .families import ACTIVATIONS, LOSSES, forward, loss_term
 from .meaning import Meaning, walk
 from .model import Network, Spec
-from .numbers import has_decimal
+from .numbers import has_decimal, is_numbers_only
 
 PROBES = 3
 
@@ -55,8 +55,8 @@ def read_model(statements, inferred: Spec, stated: Spec | None) -> tuple[Spec, l
         if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
             continue
         head, part = st.head.parts[0].expr, st.members[1].parts[0]
-        if not isinstance(head, s.Sym) or has_decimal(part.expr):    # a number (worked.py) defines nothing
-            continue
+        if not isinstance(head, s.Sym) or (has_decimal(part.expr) and is_numbers_only(part.expr)):
+            continue                    # a number (worked.py) defines no family
         if head.name in ("a", "A") and head.layer and head.layer.isdigit() and 2 <= int(head.layer) <= probe.L:
             layer = int(head.layer)
             family = _activation(meaning, probe, layer, head, part.expr) if layer not in found else "unknown"

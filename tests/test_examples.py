@@ -333,3 +333,15 @@ def test_the_writer_for_another_network_checks_clean(tmp_path):
     assert "a_1^{(2)} = \\tanh(z_1^{(2)}) = \\tanh(-0.69) = -0.597982\n" in text
     report = check(out)
     assert not_proved(report) == [] and report.exit_code == 0
+
+
+def test_a_formula_with_decimal_constants_is_still_proved_for_every_value(tmp_path):
+    """Where values are bound, 0.5 (t - a)^2 and max(0.01 z, z) are formulas, not numbers."""
+    path = tmp_path / "constants.md"
+    path.write_text("$x_1 = 0.5$, $x_2 = 0.2$\n\n$$\na_1^{(2)} = \\max(0.01 z_1^{(2)}, z_1^{(2)})\n$$\n\n"
+                    "$$\nE = 0.5 (t_1^{(3)} - a_1^{(3)})^2 + 0.5 (t_2^{(3)} - a_2^{(3)})^2\n$$\n\n"
+                    "$$\nE = 0.6 (t_1^{(3)} - a_1^{(3)})^2 + 0.5 (t_2^{(3)} - a_2^{(3)})^2\n$$\n", encoding="utf-8")
+    report = check(path)
+    assert [(r.line, r.verdict) for r in report.results] == [(4, "proved"), (8, "proved"), (12, "refuted")]
+    assert report.results[2].counterexample.difference != ""
+    assert "leaky" in report.model
