@@ -41,7 +41,8 @@ def is_literal(node) -> bool:
 
 def is_numbers_only(node) -> bool:
     """Arithmetic of numbers alone (no named quantity, no derivative)."""
-    return all(isinstance(n, (s.Num, s.BinOp, s.Neg, s.Frac, s.Power, s.Call)) or is_e(n) for n in _walk(node))
+    return all(isinstance(n, (s.Num, s.BinOp, s.Neg, s.Frac, s.Power, s.Call, s.Matrix)) or is_e(n)
+               for n in _walk(node))
 
 
 def has_decimal(node) -> bool:

@@ -17,8 +17,10 @@ these).  An update does not rebind its weight: every gradient of one step uses t
 from __future__ import annotations
 
 import time
+
 import sympy as sp
 
+from . import syntax as s
 from .bindings import Bindings, Unbound
 from .chains import BINDING, DEFINITION, EXPRESSION, UPDATE
 from .decide import Decision
@@ -145,11 +147,11 @@ def _check(checker, st, numeric, bound, printed) -> list:
     def quantity(node):
         value = meaning.value(node, meaning._bind_sum_bounds(node, {}))
         if is_matrix(value):
-            raise DeriveError("a matrix inside arithmetic with numbers")
+            raise NotChecked("arithmetic with matrices of numbers is not checked yet")
         return exact_interval(bound.evaluate(value, derivatives))
 
     arithmetic = Arithmetic(literal, quantity)
-    reference, ref_member, value = None, st.head, None
+    references, ref_member, value, shape = None, st.head, None, None
     symbolic = [k for k in range(len(st.members)) if k not in numeric]
     try:
         if st.kind == UPDATE:
@@ -158,11 +160,9 @@ def _check(checker, st, numeric, bound, printed) -> list:
             ref_member = st.members[symbolic[0]]
             value = meaning.member_value(ref_member)
         if value is not None:
-            if is_matrix(value):
-                return [_result(checker, st, ref_member, st.members[k], UNDECIDED, start,
-                                "numbers are checked for scalars; this member's reference is a matrix")
-                        for k in numeric]
-            reference = exact_interval(bound.evaluate(value, derivatives))
+            at = bound.evaluate(value, derivatives)
+            shape = at.shape if is_matrix(at) else None
+            references = [exact_interval(v) for v in (list(at) if is_matrix(at) else [at])]
     except Unbound as e:
         return [_result(checker, st, ref_member, st.members[k], UNDECIDED, start,
                         "a number, but no values are bound for " + ", ".join(e.names)
@@ -171,60 +171,112 @@ def _check(checker, st, numeric, bound, printed) -> list:
     except DeriveError:
         return []                       # the reference member's own error is reported by the check
     used = bound.used(value, derivatives) if value is not None else []
-    if value is not None:
-        printed[KNOWN].append(sp.Float(midpoint(reference), 60))
+    if references:
+        printed[KNOWN].extend(sp.Float(midpoint(r), 60) for r in references)
     out, before = [], None              # `before`: the arithmetic just before, when it held
     for k in numeric:
         member = st.members[k]
         expr = member.parts[0].expr
-        lone = len(member.parts) == 1 and is_literal(expr)
+        matrix = len(member.parts) == 1 and isinstance(expr, s.Matrix)
+        cells = [c for row in expr.rows for c in row] if matrix else [None]
+        mine_shape = (len(expr.rows), len(expr.rows[0])) if matrix else None
         try:
-            if lone:
-                mine = printed_interval(literal_text(expr))
-            else:
-                mine = None
-                for part in member.parts:
-                    v = arithmetic.value(part.expr)
-                    mine = v if mine is None else mine + v
+            values = [_interval(arithmetic, member, c) for c in cells]
         except Unbound as e:
             out.append(_result(checker, st, ref_member, member, UNDECIDED, start,
                                "no values are bound for " + ", ".join(e.names)))
+            before = None
+            continue
+        except NotChecked as e:
+            out.append(_result(checker, st, ref_member, member, UNDECIDED, start, str(e)))
             before = None
             continue
         except DeriveError as e:
             out.append(checker._error(e, member, st, 0.0))
             before = None
             continue
-        if reference is None:           # numbers only: the first of them is what the rest must equal
-            reference, ref_member = mine, member
-            before = None if lone else mine
+        if references is None:          # numbers only: the first of them is what the rest must equal
+            references, ref_member, shape = values, member, mine_shape
+            before = None if all(_lone(member, c) for c in cells) else values
             continue
-        if lone:
-            text = literal_text(expr)
-            held = meets(mine, reference) or (before is not None and meets(mine, before))
-            how = ("within half a unit of its last place" if meets(mine, reference)
-                   else "the rounding of the arithmetic before it, which allows for the rounding of the numbers it uses")
-            detail = (f"the number {text} is {long_text(midpoint(reference))}…, {how}" if held
-                      else differing_digits(midpoint(reference), text))
-            printed[sp.Rational(text)] = hull(exact_interval(sp.Rational(text)), reference)
+        if mine_shape != shape:
+            out.append(_result(checker, st, ref_member, member, REFUTED, start,
+                               f"numbers: this is {_shape(mine_shape)}, the value is {_shape(shape)}"))
             before = None
+            continue
+        verdicts = [_judge(member, c, v, r, b, printed)
+                    for c, v, r, b in zip(cells, values, references, before or [None] * len(cells))]
+        wrong = [n for n, (held, _) in enumerate(verdicts) if not held]
+        where = member
+        if wrong and matrix:
+            n = wrong[0]
+            where = s.Member([s.Part(cells[n], member.parts[0].text, member.parts[0].source)])
+            detail = f"entry ({n // shape[1] + 1}, {n % shape[1] + 1}): " + verdicts[n][1]
+        elif matrix:
+            detail = f"every entry of the {_shape(shape)} matrix"
         else:
-            held = meets(mine, reference)
-            spread = width(mine)
-            detail = (f"this arithmetic gives {long_text(midpoint(mine))}" +
-                      (f" (± {long_text(spread / 2, 2)}, the rounding of the numbers it uses)" if spread > 1e-40 else ""))
-            detail += (", which holds the value" if held else f", but the value is {long_text(midpoint(reference))}")
-            before = mine if held else None
+            detail = verdicts[0][1]
+        held = not wrong
+        before = values if held and not all(_lone(member, c) for c in cells) else None
         if not held and used:
             detail += "; the values bound: " + ", ".join(f"{b.describe()} (line {b.line})" for b in used)
         counterexample = None
         if not held:
+            n = wrong[0]
             counterexample = Counterexample(point={b.describe().split(" = ")[0]: b.text for b in used},
-                                            lhs=float(midpoint(reference)), rhs=float(midpoint(mine)),
-                                            difference=long_text(midpoint(reference) - midpoint(mine), 6))
-        out.append(_result(checker, st, ref_member, member, PROVED if held else REFUTED, start,
-                           "numbers: " + detail, counterexample))
+                                            lhs=float(midpoint(references[n])), rhs=float(midpoint(values[n])),
+                                            difference=long_text(midpoint(references[n]) - midpoint(values[n]), 6))
+        result = _result(checker, st, ref_member, where, PROVED if held else REFUTED, start,
+                         "numbers: " + detail, counterexample)
+        if where is not member:
+            result.claim = result.claim.split(" = ")[0] + " = " + " ".join(member.text.split())
+        out.append(result)
     return out
+
+
+class NotChecked(DeriveError):
+    """Numbers derive does not check yet (undecided, not an error)."""
+
+
+def _shape(shape) -> str:
+    return "a scalar" if shape is None else f"a {shape[0]}\u00d7{shape[1]} matrix"
+
+
+def _lone(member, cell) -> bool:
+    return is_literal(cell) if cell is not None else len(member.parts) == 1 and is_literal(member.parts[0].expr)
+
+
+def _interval(arithmetic, member, cell):
+    """A member's (or a matrix entry's) interval: what a printed number claims, or the arithmetic's."""
+    if _lone(member, cell):
+        return printed_interval(literal_text(cell if cell is not None else member.parts[0].expr))
+    if cell is not None:
+        return arithmetic.value(cell)
+    total = None
+    for part in member.parts:
+        v = arithmetic.value(part.expr)
+        total = v if total is None else total + v
+    return total
+
+
+def _judge(member, cell, mine, reference, before, printed) -> tuple[bool, str]:
+    """Does a number (or arithmetic) hold the value?  A printed number may also be the rounding of
+    the arithmetic just before it."""
+    if _lone(member, cell):
+        text = literal_text(cell if cell is not None else member.parts[0].expr)
+        close = meets(mine, reference)
+        held = close or (before is not None and meets(mine, before))
+        how = ("within half a unit of its last place" if close
+               else "the rounding of the arithmetic before it, which allows for the rounding of the numbers it uses")
+        printed[sp.Rational(text)] = hull(exact_interval(sp.Rational(text)), reference)
+        return held, (f"the number {text} is {long_text(midpoint(reference))}…, {how}" if held
+                      else differing_digits(midpoint(reference), text))
+    held = meets(mine, reference)
+    spread = width(mine)
+    detail = (f"this arithmetic gives {long_text(midpoint(mine))}" +
+              (f" (± {long_text(spread / 2, 2)}, the rounding of the numbers it uses)" if spread > 1e-40 else ""))
+    detail += ", which holds the value" if held else f", but the value is {long_text(midpoint(reference))}"
+    return held, detail
 
 
 def _step(checker, st):
