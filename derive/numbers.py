@@ -35,8 +35,28 @@ def is_e(node) -> bool:
 
 
 def is_literal(node) -> bool:
-    """A number as printed: `0.3775`, `-0.0380982366`, `1`."""
-    return isinstance(node, s.Num) or (isinstance(node, s.Neg) and isinstance(node.operand, s.Num))
+    """A number as printed: `0.3775`, `-0.0380982366`, `1`, `4.38568 \\times 10^{-4}`."""
+    if isinstance(node, s.Neg):
+        node = node.operand
+    return isinstance(node, s.Num) or _scientific(node) is not None
+
+
+def _scientific(node) -> str | None:
+    """`4.38568 \\times 10^{-4}` as the decimal it prints, 0.000438568; else None."""
+    if not (isinstance(node, s.BinOp) and node.op in ("times", "juxt") and isinstance(node.right, s.Power)
+            and isinstance(node.right.base, s.Num) and node.right.base.text == "10"):
+        return None
+    mantissa, minus = node.left, ""
+    if isinstance(mantissa, s.Neg):
+        mantissa, minus = mantissa.operand, "-"
+    if not isinstance(mantissa, s.Num):
+        return None
+    e = node.right.exponent
+    sign = -1 if isinstance(e, s.Neg) else 1
+    e = e.operand if isinstance(e, s.Neg) else e
+    if not (isinstance(e, s.Num) and e.text.isdigit()):
+        return None
+    return minus + format(Decimal(mantissa.text).scaleb(sign * int(e.text)), "f")
 
 
 def is_numbers_only(node) -> bool:
@@ -59,7 +79,9 @@ def has_decimal(node) -> bool:
 
 
 def literal_text(node) -> str:
-    return ("-" + node.operand.text) if isinstance(node, s.Neg) else node.text
+    if isinstance(node, s.Neg):
+        return "-" + literal_text(node.operand)
+    return node.text if isinstance(node, s.Num) else _scientific(node)
 
 
 def half_unit(text: str) -> Decimal:

@@ -125,8 +125,8 @@ def _check(checker, st, numeric, bound, printed) -> list:
     start = time.perf_counter()
 
     def literal(text):
-        """A number in arithmetic: a bound value is exact; a number printed earlier stands for
-        what it was printed for, within its rounding; a correct rounding of a value derive knows
+        """A number in arithmetic: a bound value is exact; a number printed earlier (or 1 minus
+        one) stands for what it was printed for, within its rounding; a correct rounding of a value derive knows
         (a quantity of the network at the bindings, a claim checked before) carries that
         rounding; any other number is exact."""
         r = sp.Rational(text)
@@ -136,9 +136,13 @@ def _check(checker, st, numeric, bound, printed) -> list:
             return printed[r]
         if text.startswith("-"):
             return -literal(text[1:])
+        if -r in printed:                            # -0.0651 printed, its magnitude used
+            return -printed[-r]
+        if 1 - r in printed and r not in (0, 1):     # 1 - a, of an a printed before (a (1 - a) written out)
+            return 1 - printed[1 - r]
         h = sp.Rational(str(half_unit(text)))
         if h:
-            known = [v for v in bound.point().values() if v.is_number] + printed[KNOWN]
+            known = _known(checker, bound) + printed[KNOWN]
             near = [v for v in known if abs(sp.Float(v, 30) - r) <= h]
             if near:
                 return hull(exact_interval(r), exact_interval(min(near, key=lambda v: abs(sp.Float(v, 30) - r))))
@@ -277,6 +281,30 @@ def _judge(member, cell, mine, reference, before, printed) -> tuple[bool, str]:
               (f" (± {long_text(spread / 2, 2)}, the rounding of the numbers it uses)" if spread > 1e-40 else ""))
     detail += ", which holds the value" if held else f", but the value is {long_text(midpoint(reference))}"
     return held, detail
+
+
+def _known(checker, bound) -> list:
+    """Values a lecturer may print rounded without writing them first: every quantity of the network
+    at the bindings, 1 - a, a (1 - a), 1 - a^2 for every unit, and the oracle's dE/da, dE/dz and
+    gradients (computed once per set of bindings)."""
+    point = bound.point()
+    cached = getattr(bound, "_known", None)
+    if cached is not None and cached[0] is point:
+        return cached[1]
+    net, oracle = bound.net, checker.workspace.oracle
+    values = [v for v in point.values() if v.is_number]
+    for key, symbol in net.symbols.items():
+        if key[0] == "a" and symbol in point:
+            a = point[symbol]
+            values += [1 - a, a * (1 - a), 1 - a ** 2]
+        if key[0] in ("a", "z", "w", "b") and net.m == 1:
+            try:
+                values.append(bound.evaluate(oracle.partial(net["E"], key).normal, {}))
+            except (Unbound, DeriveError, KeyError, TypeError, ValueError):
+                continue
+    values = [sp.Float(v, 60) for v in values if getattr(v, "is_number", False)]
+    bound._known = (point, values)
+    return values
 
 
 def _step(checker, st):

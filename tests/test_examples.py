@@ -356,3 +356,26 @@ def test_matrices_of_numbers_in_the_lectures_matrix_notation():
     assert report.results[-1].detail.startswith(
         "numbers: entry (2, 1): exact 0.0826676278475333, rounded to the digits printed 0.082667628, "
         "printed 0.082667638: they differ from the 8th decimal on")
+
+
+SECOND = EXAMPLES / "second_example.md"
+
+
+def test_a_second_example_in_another_hand_checks_clean():
+    """A table of bindings, aligned rows, \\cdot, \\sigma(0.6), \\approx, 1 + e^{-0.6} worked apart,
+    a number rounded from a rounded input, a(1 - a) with 1 - a written out, 10^{-2} notation."""
+    report = check(SECOND)
+    assert not_proved(report) == [] and report.exit_code == 0
+    assert report.summary()["proved"] == 25
+    assert "2-2-1 sigmoid" in report.model
+
+
+def test_a_slip_printed_twice_is_refuted_twice_and_does_not_spread(tmp_path):
+    text = SECOND.read_text(encoding="utf-8").replace("= -0.065117", "= -0.065116").replace(
+        "-6.5117 ", "-6.5116 ").replace("0.065117 = 0.7065117", "0.065116 = 0.7065116")
+    path = tmp_path / "slip.md"
+    path.write_text(text, encoding="utf-8")
+    report = check(path)
+    assert not_proved(report) == [(35, "refuted"), (39, "refuted")]
+    assert "rounded to the digits printed -0.065117, printed -0.065116" in report.results[
+        [r.line for r in report.results].index(39)].detail
