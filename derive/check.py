@@ -67,12 +67,14 @@ class Workspace:
         self.net = Network(spec)
         self.oracle = Oracle(self.net)
         self.derivatives: dict = {}
+        self.stacks: dict = {}             # statements for every index: entry labels (j = 1, ...)
         self._decider = None
 
     @property
     def decider(self) -> Decider:
         if self._decider is None:
             self._decider = Decider(self.net, self.derivatives)
+            self._decider.stacks = self.stacks
         return self._decider
 
     def warm(self) -> None:
@@ -87,6 +89,7 @@ class Workspace:
     def meaning(self, definitions: dict) -> Meaning:
         m = Meaning(self.net, self.oracle, definitions)
         m.derivatives = self.derivatives
+        m.stacks = self.stacks
         return m
 
 

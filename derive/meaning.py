@@ -68,6 +68,7 @@ class Meaning:
         self.derivatives: dict[sp.Symbol, Derivative] = {}
         self._evaluating: set[str] = set()
         self._values: dict = {}
+        self.stacks: dict = {}          # value of a statement for every index -> "j = 1, i = 2" per entry
 
     # -- entry points ------------------------------------------------------------------------------
     def member_value(self, member: s.Member, outer: dict | None = None) -> Value:
@@ -103,14 +104,17 @@ class Meaning:
     def _stacked(self, expr: s.Node, env: dict, free: list[str]) -> Value:
         import itertools
         ranges = [range(1, self._infer_range(expr, var, expr) + 1) for var in free]
-        entries = []
+        entries, labels = [], []
         for binding in itertools.product(*ranges):
             v = self.value(expr, {**env, **dict(zip(free, binding))})
             if is_matrix(v):
                 raise _fail(MeaningError, f"a matrix in a statement for every {', '.join(free)}", expr,
                             "scalars when an index is free")
             entries.append([v])
-        return sp.ImmutableMatrix(entries)
+            labels.append(", ".join(f"{x} = {k}" for x, k in zip(free, binding)))
+        value = sp.ImmutableMatrix(entries)
+        self.stacks[value] = labels
+        return value
 
     # -- evaluation ---------------------------------------------------------------------------------
     def value(self, node: s.Node, env: dict) -> Value:
@@ -309,6 +313,14 @@ class Meaning:
         defined = self._defined(node, env)
         if defined is not None:
             return defined
+        if name in ("delta", "Delta") and layer is None and sub is not None and node.example is None:
+            i, j = self._indices(node, 2, env)         # the Kronecker delta of a softmax Jacobian
+            return sp.Integer(1 if i == j else 0)
+        if sub is None and node.example is None and (name in ("a", "z") and layer is not None
+                                                     or name in ("x", "t") and layer is None):
+            kind = {"a": "A", "z": "Z", "x": "A", "t": "T"}[name]     # a^{(l)}: the layer's row vector
+            return self._matrix(kind, 1, node) if name == "x" else (
+                self.net.matrix("T") if name == "t" else self._matrix(kind, self._layer(node, required=True), node))
         if name in ("a", "z", "w", "b", "x", "t", "E"):
             return self.net[self._quantity_key(node, env)]
         if name == "e" and sub is None and layer is None:
