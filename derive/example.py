@@ -47,7 +47,11 @@ def document_network(path: Path, spec: Spec | None = None) -> tuple[Network, Bin
     if path.suffix in FORMULA_SUFFIXES:
         found = read_formula_file(path, str(path))
         net = Network(spec or found.spec or Spec())
-        return net, Bindings(net)
+        bound = Bindings(net)
+        values = _toml(path).get("values")
+        if isinstance(values, dict):               # a formula file may carry its example's values
+            add_values(bound, values, str(path))
+        return net, bound
     text = path.read_text(encoding="utf-8") if path.suffix != ".ipynb" else ""
     spans, _ = read_document(path, text) if text else read_document(path)
     assembler = Assembler()
@@ -110,12 +114,20 @@ def add_values(bound: Bindings, values: dict, origin: str) -> None:
 
 
 def read_values_file(path: Path) -> dict:
+    """The values of a TOML file: its [values] table, or its top-level keys."""
+    data = _toml(path)
+    values = data.get("values", data)
+    if not isinstance(values, dict):
+        raise ExampleError(f"{path}: [values] must be a table", file=str(path))
+    return values
+
+
+def _toml(path: Path) -> dict:
     import tomllib
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ExampleError(f"{path}: cannot read the values: {e}", file=str(path)) from None
-    return data.get("values", data)
+        raise ExampleError(f"cannot read the values: {e}", file=str(path)) from None
 
 
 # -- writing ------------------------------------------------------------------------------------------

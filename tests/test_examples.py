@@ -379,3 +379,21 @@ def test_a_slip_printed_twice_is_refuted_twice_and_does_not_spread(tmp_path):
     assert not_proved(report) == [(35, "refuted"), (39, "refuted")]
     assert "rounded to the digits printed -0.065117, printed -0.065116" in report.results[
         [r.line for r in report.results].index(39)].detail
+
+
+def test_a_formula_file_may_carry_its_examples_values_and_bad_values_are_errors(tmp_path):
+    values = VALUES.read_text(encoding="utf-8")
+    formulas = tmp_path / "f.toml"
+    formulas.write_text('[model]\nlayers = [2, 2, 2]\n\n' + values.split("[values]")[1].join(["[values]", ""]) +
+                        "\n[[formula]]\nid = \"b\"\ntitle = \"t\"\nkind = \"chain\"\nlatex = '\\frac{\\partial E}"
+                        "{\\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) a_1^{(3)} (1 - a_1^{(3)})'\n", encoding="utf-8")
+    assert check(formulas).exit_code == 0                       # [values] is no error for `derive check`
+    result = CliRunner().invoke(main, ["example", str(formulas)], catch_exceptions=False)
+    assert result.exit_code == 0 and "0.40 - 0.5 \\times 0.082167041 = 0.35891648" in result.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[values]\nx = ["a", "0.1"]\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["example", "--values", str(bad)])
+    assert (result.exit_code, result.stderr) == (2, f"derive example: {bad}: x: 'a' is not a number\n    expected 0.05\n")
+    result = CliRunner().invoke(main, ["example", "--value", "a_1^{(2)}=0.5"])
+    assert result.exit_code == 2
+    assert "a_1^{(2)} is no input, weight, bias, target or learning rate" in result.stderr
