@@ -84,6 +84,12 @@ def literal_text(node) -> str:
     return node.text if isinstance(node, s.Num) else _scientific(node)
 
 
+def significant_digits(text: str) -> int:
+    """0.000438568 -> 6, 0.40 -> 2, 12 -> 2."""
+    digits = text.lstrip("-").replace(".", "").lstrip("0")
+    return len(digits)
+
+
 def half_unit(text: str) -> Decimal:
     """Half a unit in the last place of a printed decimal; 0 for an integer (it claims itself)."""
     if "." not in text:

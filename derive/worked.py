@@ -27,7 +27,7 @@ from .decide import Decision
 from .errors import DeriveError
 from .meaning import is_matrix
 from .numbers import (Arithmetic, differing_digits, exact_interval, has_decimal, hull, is_literal, literal_text,
-                      half_unit, is_numbers_only, long_text, meets, midpoint, printed_interval, width)
+                      half_unit, is_numbers_only, long_text, significant_digits, meets, midpoint, printed_interval, width)
 from .results import PROVED, REFUTED, UNDECIDED, Counterexample
 
 KNOWN = "known"
@@ -125,12 +125,13 @@ def _check(checker, st, numeric, bound, printed) -> list:
     start = time.perf_counter()
 
     def literal(text):
-        """A number in arithmetic: a bound value is exact; a number printed earlier (or 1 minus
-        one) stands for what it was printed for, within its rounding; a correct rounding of a value derive knows
-        (a quantity of the network at the bindings, a claim checked before) carries that
-        rounding; any other number is exact."""
+        """A number in arithmetic: a bound value is exact; a number of three or more significant
+        digits printed earlier (or its negative, or 1 minus it) stands for what it was printed for,
+        within its rounding; one that is a correct rounding of a value derive knows (a quantity of
+        the network at the bindings, a claim checked before) carries that rounding; any other
+        number (0.5 for a half, 2, 0.01) is exact."""
         r = sp.Rational(text)
-        if r in exact:
+        if r in exact or significant_digits(text) < 3:
             return exact_interval(r)
         if r in printed:
             return printed[r]

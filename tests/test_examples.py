@@ -397,3 +397,13 @@ def test_a_formula_file_may_carry_its_examples_values_and_bad_values_are_errors(
     result = CliRunner().invoke(main, ["example", "--value", "a_1^{(2)}=0.5"])
     assert result.exit_code == 2
     assert "a_1^{(2)} is no input, weight, bias, target or learning rate" in result.stderr
+
+
+def test_a_short_constant_is_exact_even_near_a_value_derive_knows(tmp_path):
+    """0.5 (a half) lies within its half unit (0.05) of a_2^{(2)} = 0.5498...; it must not borrow that
+    rounding, or 0.0865 would pass for E = 0.0862476..."""
+    text = SECOND.read_text(encoding="utf-8").replace("E = \\frac{1}{2}(1 - 0.584675)^2 = 0.086247",
+                                                      "E = 0.5 \\times (1 - 0.584675)^2 = 0.0865")
+    path = tmp_path / "half.md"
+    path.write_text(text, encoding="utf-8")
+    assert not_proved(check(path)) == [(31, "refuted")]
