@@ -15,7 +15,7 @@ import sympy as sp
 
 from . import syntax as s
 from .errors import MeaningError
-from .families import forward, softmax
+from .families import forward
 from .meaning import is_matrix
 from .numbers import DIGITS, is_numbers_only
 
@@ -117,7 +117,8 @@ class Bindings:
                 for j in zs:
                     if act == "softmax":
                         if len(zs) == net.size(l):
-                            out[net["a", l, j]] = sp.N(softmax(j, *[zs[k] for k in net.units(l)]), DIGITS)
+                            total = sp.Add(*[sp.exp(zs[k]) for k in net.units(l)])
+                            out[net["a", l, j]] = sp.N(sp.exp(zs[j]) / total, DIGITS)
                         continue
                     a = forward(act, zs[j])
                     out[net["a", l, j]] = a if a.is_Rational else sp.N(a, DIGITS)

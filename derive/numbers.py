@@ -114,7 +114,12 @@ def exact_interval(value):
         if isinstance(value, sp.Rational):
             return iv.mpf(value.p) / iv.mpf(value.q)
         with mpmath.workprec(PRECISION):
-            f = mpmath.mpf(sp.N(value, DIGITS + 5)._mpf_) if not isinstance(value, mpmath.mpf) else value
+            if not isinstance(value, mpmath.mpf):
+                number = sp.N(value, DIGITS + 5)
+                if not number.is_Float:
+                    raise MeaningError(f"cannot evaluate {value} to a number")
+                value = mpmath.mpf(number._mpf_)
+            f = value
             eps = mpmath.mpf(10) ** (-DIGITS + 5) * max(1, abs(f))
             return iv.mpf([f - eps, f + eps])
     finally:

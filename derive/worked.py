@@ -81,10 +81,10 @@ def check_numbers(checker, statements) -> list[str]:
 
 
 def _without_formulas(checker, st, numeric, bound) -> list[int]:
-    """Leave out the members that mix numbers with names and hold as formulas, for every value
-    (`0.5 (t_1^{(3)} - a_1^{(3)})^2`), or whose names have no values here: those are decided by the
-    ordinary check."""
-    mixed = [k for k in numeric if not all(is_numbers_only(p.expr) for p in st.members[k].parts)]
+    """Leave out the members (whole numbers, or numbers mixed with names) that hold for every value
+    (`\\frac{\\partial z_1^{(2)}}{\\partial b_1^{(2)}} = 1`, `0.5 (t_1^{(3)} - a_1^{(3)})^2`), or whose
+    names have no values here: those are decided by the ordinary check."""
+    mixed = [k for k in numeric if not _printed_number(st.members[k])]
     symbolic = [k for k in range(len(st.members)) if k not in numeric]
     if not mixed or not symbolic or st.kind == UPDATE:
         return numeric
@@ -112,11 +112,18 @@ def _without_formulas(checker, st, numeric, bound) -> list[int]:
 
 def _numeric(member, bound) -> bool:
     """Is this member a number to check at the bindings?  Arithmetic of numbers with a decimal in it
-    always; a formula mixing numbers with names (`0.40 a_1^{(2)} + 0.60`) only where values are bound
-    (elsewhere `\\max(0.01 z, z)` or `0.5 (t - a)^2` is a formula, proved for every value)."""
-    if not any(has_decimal(p.expr) for p in member.parts):
-        return False
-    return bool(bound.values) or all(is_numbers_only(p.expr) for p in member.parts)
+    always; where values are bound, also whole numbers (`z_1^{(2)} = 1`) and formulas mixing numbers
+    with names (`0.40 a_1^{(2)} + 0.60`), unless they hold for every value (see _without_formulas;
+    elsewhere `\\max(0.01 z, z)` or `0.5 (t - a)^2` is a formula, proved for every value)."""
+    if _printed_number(member):
+        return True
+    numbers = all(is_numbers_only(p.expr) for p in member.parts)
+    return bool(bound.values) and (numbers or any(has_decimal(p.expr) for p in member.parts))
+
+
+def _printed_number(member) -> bool:
+    """Arithmetic of numbers with a decimal in it (a number to check wherever it stands)."""
+    return all(is_numbers_only(p.expr) for p in member.parts) and any(has_decimal(p.expr) for p in member.parts)
 
 
 def _check(checker, st, numeric, bound, printed) -> list:
@@ -173,8 +180,10 @@ def _check(checker, st, numeric, bound, printed) -> list:
                         "a number, but no values are bound for " + ", ".join(e.names)
                         + " (bind them: x_1 = 0.05, W^{(2)} = \\begin{pmatrix}...\\end{pmatrix})")
                 for k in numeric]
-    except DeriveError:
-        return []                       # the reference member's own error is reported by the check
+    except DeriveError as e:            # the reference member's own error is reported by the check
+        return [_result(checker, st, ref_member, st.members[k], UNDECIDED, start,
+                        f"a number, but the value it is compared with cannot be computed here ({e.message})")
+                for k in numeric]
     used = bound.used(value, derivatives) if value is not None else []
     if references:
         printed[KNOWN].extend(sp.Float(midpoint(r), 60) for r in references)

@@ -407,3 +407,19 @@ def test_a_short_constant_is_exact_even_near_a_value_derive_knows(tmp_path):
     path = tmp_path / "half.md"
     path.write_text(text, encoding="utf-8")
     assert not_proved(check(path)) == [(31, "refuted")]
+
+
+def test_softmax_and_cross_entropy_with_numbers():
+    report = check(EXAMPLES / "softmax.md")
+    assert not_proved(report) == [] and report.exit_code == 0
+    assert "softmax" in report.model
+
+
+def test_a_whole_number_is_a_number_where_values_are_bound(tmp_path):
+    text = (EXAMPLES / "softmax.md").read_text(encoding="utf-8").replace("z_1^{(2)} = 1,", "z_1^{(2)} = 2,")
+    path = tmp_path / "whole.md"
+    path.write_text(text, encoding="utf-8")
+    report = check(path)
+    assert not_proved(report) == [(8, "refuted")]
+    [wrong] = [r for r in report.results if r.verdict == "refuted"]
+    assert wrong.detail.startswith("numbers: exact 1, rounded to the digits printed 1, printed 2")
