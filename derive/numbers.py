@@ -230,7 +230,8 @@ def decimal_of(x, places: int) -> str:
 
 
 def long_text(x, digits: int = 15) -> str:
-    return mpmath.nstr(x, digits, min_fixed=-mpmath.inf, max_fixed=mpmath.inf)
+    text = mpmath.nstr(x, digits, min_fixed=-mpmath.inf, max_fixed=mpmath.inf)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def differing_digits(exact, printed: str) -> str:
