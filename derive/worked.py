@@ -48,7 +48,12 @@ def check_numbers(checker, statements) -> list[str]:
             try:
                 made = bound.bind(checker.meaning, st)
                 if made:
-                    summary.append(f"{checker.file}:{made[0].line}: " + ", ".join(b.describe() for b in made))
+                    where = f"{checker.file}:{made[0].line}: "
+                    said = ", ".join(b.describe() for b in made)
+                    if summary and summary[-1].startswith(where):      # several on one line: one entry
+                        summary[-1] += ", " + said
+                    else:
+                        summary.append(where + said)
                 st.extra["numeric"] = []
             except DeriveError as e:
                 st.extra["numeric"] = [checker._error(e, getattr(e, "member", st.head), st, 0.0)]

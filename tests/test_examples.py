@@ -43,9 +43,13 @@ def test_the_published_example_checks_clean_with_its_bindings_listed():
     assert report.exit_code == 0
     assert report.summary() == {"proved": 62, "refuted": 0, "undecided": 0, "errors": 0}
     assert report.spans == {"proved": 23, "bound": 8}
-    assert f"{SEED}:10: w_{{11}}^{{(2)}} = 0.15, w_{{21}}^{{(2)}} = 0.25, w_{{12}}^{{(2)}} = 0.20, " \
-           f"w_{{22}}^{{(2)}} = 0.30" in report.bindings
-    assert f"{SEED}:7: \\alpha = 0.5" in report.bindings
+    assert report.bindings == [
+        f"{SEED}:7: x_1 = 0.05, x_2 = 0.10, t_1^{{(3)}} = 0.01, t_2^{{(3)}} = 0.99, \\alpha = 0.5",
+        f"{SEED}:10: w_{{11}}^{{(2)}} = 0.15, w_{{21}}^{{(2)}} = 0.25, w_{{12}}^{{(2)}} = 0.20, w_{{22}}^{{(2)}} = 0.30, "
+        "b_1^{(2)} = 0.35, b_2^{(2)} = 0.35",
+        f"{SEED}:14: w_{{11}}^{{(3)}} = 0.40, w_{{21}}^{{(3)}} = 0.50, w_{{12}}^{{(3)}} = 0.45, w_{{22}}^{{(3)}} = 0.55",
+        f"{SEED}:18: b_1^{{(3)}} = 0.60, b_2^{{(3)}} = 0.60"]
+    assert report.to_json()["bindings"] == report.bindings
 
 
 def test_the_published_figures_are_right(tmp_path):
@@ -314,7 +318,8 @@ $$
     report = check(path)
     assert [(r.line, r.verdict) for r in report.results] == [
         (7, "proved"), (7, "proved"), (11, "proved"), (11, "proved"), (11, "proved"), (15, "refuted")]
-    assert len(report.bindings) == 5
+    assert [b.split(": ", 1)[1] for b in report.bindings] == [
+        "x_1 = 0.5, w_{11}^{(2)} = 0.1, b_1^{(2)} = 0.1", "x_2 = -1.2, w_{12}^{(2)} = 0.7"]
     assert report.spans["bound"] == 5
 
 
