@@ -31,6 +31,7 @@ from .numbers import (Arithmetic, differing_digits, exact_interval, has_decimal,
 from .results import PROVED, REFUTED, UNDECIDED, Counterexample
 
 KNOWN = "known"
+MISCOPY = 20            # a number this many half units from a known value, but not one, is miscopied
 
 
 def check_numbers(checker, statements) -> list[str]:
@@ -156,9 +157,13 @@ def _check(checker, st, numeric, bound, printed) -> list:
         h = sp.Rational(str(half_unit(text)))
         if h:
             known = _known(checker, bound) + printed[KNOWN]
-            near = [v for v in known if abs(sp.Float(v, 30) - r) <= h]
-            if near:
-                return hull(exact_interval(r), exact_interval(min(near, key=lambda v: abs(sp.Float(v, 30) - r))))
+            known = known + [-v for v in known]          # (a negative number's magnitude is looked up)
+            nearest = min(known, key=lambda v: abs(sp.Float(v, 30) - r), default=None)
+            off = abs(sp.Float(nearest, 30) - r) if nearest is not None else None
+            if off is not None and off <= h:
+                return hull(exact_interval(r), exact_interval(nearest))
+            if off is not None and off <= MISCOPY * h and not any(r == p for p in printed if p != KNOWN):
+                raise Miscopied(text, nearest)
         return exact_interval(r)
 
     def quantity(node):
@@ -210,6 +215,10 @@ def _check(checker, st, numeric, bound, printed) -> list:
             out.append(_result(checker, st, ref_member, member, UNDECIDED, start, str(e)))
             before = None
             continue
+        except Miscopied as e:
+            out.append(_result(checker, st, ref_member, member, REFUTED, start, "numbers: " + e.message))
+            before = None
+            continue
         except DeriveError as e:
             out.append(checker._error(e, member, st, 0.0))
             before = None
@@ -255,6 +264,29 @@ def _check(checker, st, numeric, bound, printed) -> list:
 
 class NotChecked(DeriveError):
     """Numbers derive does not check yet (undecided, not an error)."""
+
+
+class Miscopied(DeriveError):
+    """A number in arithmetic a few units in its last place from a value derive knows, but no
+    rounding of it: a digit copied wrong."""
+
+    def __init__(self, text, nearest):
+        super().__init__(f"{text} is a few units in its last place from {long_text(nearest)}, but no rounding "
+                         f"of it (that would be {_rounding(nearest, text)}): a digit copied wrong?")
+
+
+def _rounding(value, text) -> str:
+    from .numbers import decimal_of
+    from decimal import Decimal
+    places = -Decimal(text).as_tuple().exponent
+    return decimal_of(mpmath_value(value), places)
+
+
+def mpmath_value(value):
+    import mpmath
+    from .numbers import PRECISION
+    with mpmath.workprec(PRECISION):
+        return mpmath.mpf(sp.Float(value, 60)._mpf_)
 
 
 def _shape(shape) -> str:

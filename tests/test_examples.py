@@ -86,6 +86,17 @@ def test_one_wrong_digit_is_refuted_at_its_line(tmp_path, line, old, new):
     assert all(r.line == line for r in refuted), not_proved(report)
 
 
+@pytest.mark.parametrize("line, old, new", [
+    (62, "0.772928465)^2", "0.772928466)^2"),          # one unit in the last place of a number used
+    (98, "(-0.0380982366)", "(-0.0380982367)"),
+])
+def test_a_number_copied_one_unit_off_is_refuted_where_it_is_used(tmp_path, line, old, new):
+    report = check(variant(tmp_path, old, new, line))
+    assert not_proved(report) == [(line, "refuted")]
+    [wrong] = [r for r in report.results if r.verdict == "refuted"]
+    assert "but no rounding of it" in wrong.detail and "a digit copied wrong?" in wrong.detail
+
+
 def test_a_slip_says_the_exact_value_the_printed_one_and_where_they_part(tmp_path):
     report = check(variant(tmp_path, "= 0.3775", "= 0.3875", 24))
     [wrong] = [r for r in report.results if r.verdict == "refuted"]
