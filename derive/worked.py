@@ -26,7 +26,7 @@ from .chains import BINDING, DEFINITION, EXPRESSION, UPDATE
 from .decide import Decision
 from .errors import DeriveError
 from .meaning import is_matrix
-from .numbers import (Arithmetic, differing_digits, exact_interval, has_decimal, hull, is_literal, literal_text,
+from .numbers import (Arithmetic, decimal_of, differing_digits, exact_interval, has_decimal, hull, is_literal, literal_text,
                       half_unit, is_numbers_only, long_text, significant_digits, meets, midpoint, printed_interval, width)
 from .results import PROVED, REFUTED, UNDECIDED, Counterexample
 
@@ -275,18 +275,10 @@ class Miscopied(DeriveError):
                          f"of it (that would be {_rounding(nearest, text)}): a digit copied wrong?")
 
 
-def _rounding(value, text) -> str:
-    from .numbers import decimal_of
-    from decimal import Decimal
-    places = -Decimal(text).as_tuple().exponent
-    return decimal_of(mpmath_value(value), places)
-
-
-def mpmath_value(value):
-    import mpmath
-    from .numbers import PRECISION
-    with mpmath.workprec(PRECISION):
-        return mpmath.mpf(sp.Float(value, 60)._mpf_)
+def _rounding(value, text: str) -> str:
+    """The known value rounded to the places `text` prints."""
+    places = len(text.split(".")[1]) if "." in text else 0
+    return decimal_of(midpoint(exact_interval(value)), places)
 
 
 def _shape(shape) -> str:
