@@ -176,51 +176,114 @@ class Arithmetic:
     def _value(self, node):
         if isinstance(node, s.Num):
             return self.literal(node.text)
+        if isinstance(node, s.Matrix):
+            return Grid([[self._value(c) for c in row] for row in node.rows])
+        if isinstance(node, s.Transpose):
+            grid = self._value(node.operand)
+            if not isinstance(grid, Grid):
+                raise MeaningError("^T of a number", expected="a matrix before ^T")
+            return grid.T
         if isinstance(node, s.Neg):
             if isinstance(node.operand, s.Num):
                 return self.literal("-" + node.operand.text)
-            return -self._value(node.operand)
+            return each(lambda u: -u, self._value(node.operand))
+        if isinstance(node, s.BinOp) and node.op == "bullet":
+            return _product(self._value(node.left), self._value(node.right))
         if isinstance(node, s.BinOp) and node.op in ("+", "-", "times", "juxt", "/"):
             left, right = self._value(node.left), self._value(node.right)
             if node.op == "+":
-                return left + right
+                return each(lambda u, v: u + v, left, right)
             if node.op == "-":
-                return left - right
+                return each(lambda u, v: u - v, left, right)
             if node.op == "/":
                 return self._divide(left, right, node)
-            return left * right
+            return each(lambda u, v: u * v, left, right)
         if isinstance(node, s.Frac):
             return self._divide(self._value(node.num), self._value(node.den), node)
+        if isinstance(node, s.Call) and node.func in TRANSCENDENTAL:
+            u = self._value(node.arg)
+            if isinstance(u, Grid):
+                return each(lambda x: self._function(node.func, x), u)
+            return self._function(node.func, u)
         if isinstance(node, s.Power):
             exponent = self._value(node.exponent)
             if is_e(node.base):
                 return iv.exp(exponent)
             base = self._value(node.base)
+            if isinstance(base, Grid) or isinstance(exponent, Grid):
+                raise MeaningError("a power of a matrix", expected="\\times for elementwise products")
             low, high = ends(exponent)
             if low == high and low == int(low):
                 return base ** int(low)
             if ends(base)[0] <= 0:
                 raise MeaningError("a power of a number that may be negative", expected="an integer exponent")
             return iv.exp(exponent * iv.log(base))
-        if isinstance(node, s.Call) and node.func in TRANSCENDENTAL:
-            u = self._value(node.arg)
-            if node.func == "sigmoid":
-                return 1 / (1 + iv.exp(-u))
-            if node.func == "exp":
-                return iv.exp(u)
-            if node.func == "tanh":
-                return 1 - 2 / (1 + iv.exp(2 * u))
-            if ends(u)[0] <= 0:
-                raise MeaningError("the logarithm of a number that may not be positive")
-            return iv.log(u)
         return self.quantity(node)
 
     @staticmethod
+    def _function(func, u):
+        if func == "sigmoid":
+            return 1 / (1 + iv.exp(-u))
+        if func == "exp":
+            return iv.exp(u)
+        if func == "tanh":
+            return 1 - 2 / (1 + iv.exp(2 * u))
+        if ends(u)[0] <= 0:
+            raise MeaningError("the logarithm of a number that may not be positive")
+        return iv.log(u)
+
+    @staticmethod
     def _divide(num, den, node):
+        if isinstance(den, Grid):
+            raise MeaningError("division by a matrix", expected="a number below the fraction bar")
+        if isinstance(num, Grid):
+            return each(lambda u: Arithmetic._divide(u, den, node), num)
         low, high = ends(den)
         if low <= 0 <= high:
             raise MeaningError("division by a number that may be zero", expected="a nonzero denominator")
         return num / den
+
+
+class Grid:
+    """A matrix of intervals (rows of entries), for arithmetic on pmatrix of numbers."""
+
+    def __init__(self, rows):
+        self.rows = [list(r) for r in rows]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.rows), len(self.rows[0]) if self.rows else 0
+
+    @property
+    def T(self) -> "Grid":
+        return Grid(list(zip(*self.rows)))
+
+    def entries(self) -> list:
+        return [x for row in self.rows for x in row]
+
+
+def each(f, *args):
+    """f entry by entry: two matrices of one shape, or a matrix and a number (every entry)."""
+    grids = [a for a in args if isinstance(a, Grid)]
+    if not grids:
+        return f(*args)
+    shape = grids[0].shape
+    if any(g.shape != shape for g in grids):
+        raise MeaningError(f"matrices of shapes {' and '.join(f'{g.shape[0]}x{g.shape[1]}' for g in grids)}",
+                           expected="matrices of one shape")
+    return Grid([[f(*[a.rows[i][j] if isinstance(a, Grid) else a for a in args]) for j in range(shape[1])]
+                 for i in range(shape[0])])
+
+
+def _product(left, right):
+    """The matrix product (\\bullet)."""
+    if not (isinstance(left, Grid) and isinstance(right, Grid)) or left.shape[1] != right.shape[0]:
+        raise MeaningError("\\bullet of shapes that do not chain", expected="(n x k) \\bullet (k x m)")
+    columns = right.T.rows
+    out = []
+    for row in left.rows:
+        out.append([sum((u * v for u, v in zip(row, column)), iv.mpf(0)) for column in columns])
+    return Grid(out)
 
 
 def decimal_of(x, places: int) -> str:

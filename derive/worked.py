@@ -26,8 +26,9 @@ from .chains import BINDING, DEFINITION, EXPRESSION, UPDATE
 from .decide import Decision
 from .errors import DeriveError
 from .meaning import is_matrix
-from .numbers import (Arithmetic, decimal_of, differing_digits, exact_interval, has_decimal, hull, is_literal, literal_text,
-                      half_unit, is_numbers_only, long_text, significant_digits, meets, midpoint, printed_interval, width)
+from .numbers import (Arithmetic, Grid, decimal_of, differing_digits, each, exact_interval, half_unit, has_decimal,
+                      hull, is_literal, is_numbers_only, literal_text, long_text, meets, midpoint, printed_interval,
+                      significant_digits, width)
 from .results import PROVED, REFUTED, UNDECIDED, Counterexample
 
 KNOWN = "known"
@@ -168,9 +169,10 @@ def _check(checker, st, numeric, bound, printed) -> list:
 
     def quantity(node):
         value = meaning.value(node, meaning._bind_sum_bounds(node, {}))
-        if is_matrix(value):
-            raise NotChecked("arithmetic with matrices of numbers is not checked yet")
-        return exact_interval(bound.evaluate(value, derivatives))
+        at = bound.evaluate(value, derivatives)
+        if is_matrix(at):
+            return Grid([[exact_interval(at[i, j]) for j in range(at.shape[1])] for i in range(at.shape[0])])
+        return exact_interval(at)
 
     arithmetic = Arithmetic(literal, quantity)
     references, ref_member, value, shape = None, st.head, None, None
@@ -206,6 +208,9 @@ def _check(checker, st, numeric, bound, printed) -> list:
         mine_shape = (len(expr.rows), len(expr.rows[0])) if matrix else None
         try:
             values = [_interval(arithmetic, member, c) for c in cells]
+            if not matrix and isinstance(values[0], Grid):      # arithmetic on matrices of numbers
+                mine_shape, values = values[0].shape, values[0].entries()
+                cells = [None] * len(values)
         except Unbound as e:
             out.append(_result(checker, st, ref_member, member, UNDECIDED, start,
                                "no values are bound for " + ", ".join(e.names)))
@@ -236,11 +241,12 @@ def _check(checker, st, numeric, bound, printed) -> list:
                     for c, v, r, b in zip(cells, values, references, before or [None] * len(cells))]
         wrong = [n for n, (held, _) in enumerate(verdicts) if not held]
         where = member
-        if wrong and matrix:
+        if wrong and shape is not None:
             n = wrong[0]
-            where = s.Member([s.Part(cells[n], member.parts[0].text, member.parts[0].source)])
+            if matrix:                  # a pmatrix as printed: reported at its wrong entry
+                where = s.Member([s.Part(cells[n], member.parts[0].text, member.parts[0].source)])
             detail = f"entry ({n // shape[1] + 1}, {n % shape[1] + 1}): " + verdicts[n][1]
-        elif matrix:
+        elif shape is not None:
             detail = f"every entry of the {_shape(shape)} matrix"
         else:
             detail = verdicts[0][1]
@@ -298,7 +304,7 @@ def _interval(arithmetic, member, cell):
     total = None
     for part in member.parts:
         v = arithmetic.value(part.expr)
-        total = v if total is None else total + v
+        total = v if total is None else each(lambda u, w: u + w, total, v)
     return total
 
 

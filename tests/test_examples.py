@@ -364,12 +364,16 @@ def test_a_formula_with_decimal_constants_is_still_proved_for_every_value(tmp_pa
 
 
 def test_matrices_of_numbers_in_the_lectures_matrix_notation():
-    """Row vectors and pmatrix: a wrong entry is refuted where the entry stands (line 24, column 1)."""
+    """Row vectors and pmatrix, arithmetic on them (W - 0.5 x pmatrix, A2^T . loss_3 in numbers): a
+    wrong entry is refuted where the entry stands (line 24, column 1), a wrong entry of arithmetic
+    at its member (line 38)."""
     report = check(EXAMPLES / "matrices.md")
     assert [(r.line, r.col, r.verdict) for r in report.results] == [
         (11, 6, "proved"), (11, 53, "proved"), (15, 39, "proved"), (15, 62, "proved"), (19, 11, "proved"),
-        (19, 66, "proved"), (24, 1, "refuted")]
-    assert report.results[-1].detail.startswith(
+        (19, 66, "proved"), (24, 1, "refuted"), (28, 11, "proved"), (29, 5, "proved"), (30, 5, "proved"),
+        (34, 39, "proved"), (34, 62, "proved"), (34, 186, "proved"), (38, 39, "refuted")]
+    assert report.results[-1].detail.startswith("numbers: entry (2, 1): this arithmetic gives 0.0826676179403988")
+    assert report.results[6].detail.startswith(
         "numbers: entry (2, 1): exact 0.0826676278475333, rounded to the digits printed 0.082667628, "
         "printed 0.082667638: they differ from the 8th decimal on")
 
