@@ -28,6 +28,8 @@ from .numbers import rounded
 
 SUPPORTED_ACTIVATIONS = ("sigmoid", "tanh", "identity")
 SUPPORTED_LOSSES = ("half-sse", "sse", "mse")
+LOSS_TEXT = {"half-sse": "E = 1/2 sum_i (t_i - a_i)^2", "sse": "E = sum_i (t_i - a_i)^2",
+             "mse": "E = 1/n sum_i (t_i - a_i)^2"}
 
 
 class ExampleError(DeriveError):
@@ -134,11 +136,10 @@ def _toml(path: Path) -> dict:
 class Writer:
     def __init__(self, net: Network, bound: Bindings, places: int = 9, significant: int | None = None):
         self.net, self.bound, self.places, self.significant = net, bound, places, significant
-        missing = [str(s) for s in net.leaves if s not in bound.values]
+        missing = [s for s in net.leaves if s not in bound.values]
         if missing:
             from .printing import DISPLAY
-            raise ExampleError("no values for " + ", ".join(DISPLAY.get(s, str(s)) for s in net.leaves
-                                                          if s not in bound.values),
+            raise ExampleError("no values for " + ", ".join(DISPLAY.get(s, str(s)) for s in missing),
                                expected="every input, weight, bias, target and the learning rate")
         if net.m != 1:
             raise ExampleError("worked examples are written for one example (no mini-batch)")
@@ -176,8 +177,15 @@ class Writer:
     # sections
     def write(self) -> str:
         net = self.net
-        self.heading(f"# One step of gradient descent, with numbers")
-        self.lines += [f"The {net.spec.describe()}.", ""]
+        self.heading("# One step of gradient descent, with numbers")
+        sizes = "-".join(str(n) for n in net.spec.layers)
+        units = ", ".join(dict.fromkeys(net.spec.activations))
+        rounding = (f"{self.significant} significant digits" if self.significant
+                    else f"{self.places} decimal places")
+        self.lines += [f"A {sizes} network ({units} units), loss {LOSS_TEXT[net.spec.loss]}, learning rate "
+                       f"alpha = {self.value(net.alpha)}. Every number below was computed by derive from the "
+                       f"values and is rounded to {rounding}; each gradient is taken at the values before the "
+                       "update.", ""]
         self.values()
         self.forward()
         self.loss()
@@ -301,7 +309,6 @@ class Writer:
         net = self.net
         alpha = self.value(net.alpha)
         self.heading("## The update")
-        self.lines += ["Every gradient above is taken at the old values; the new values are these.", ""]
         for l in range(2, net.L + 1):
             for j in net.units(l):
                 params = [(quantity_name("w", j, i, layer=l), net["w", l, j, i]) for i in net.units(l - 1)]
