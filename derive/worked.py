@@ -59,6 +59,10 @@ def check_numbers(checker, statements) -> list[str]:
                 st.extra["numeric"] = []
             except DeriveError as e:
                 st.extra["numeric"] = [checker._error(e, getattr(e, "member", st.head), st, 0.0)]
+            except Exception as e:      # a bug in derive: said, never a traceback
+                st.extra["numeric"] = [checker._result(st, st.head, st.members[-1], UNDECIDED, 0.0,
+                                                       detail=f"internal error while reading this binding "
+                                                              f"({type(e).__name__}: {e}); please report it")]
             continue
         numeric = [k for k, m in enumerate(st.members) if _numeric(m, bound)]
         if not numeric or (st.kind == DEFINITION and 1 in numeric and "first" not in st.extra):
