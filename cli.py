@@ -392,6 +392,69 @@ def init(install):
                    "derive from; or run derive init --install SPEC", err=True)
 
 
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--values", "values_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A TOML file of values: [values] x = [0.05, 0.10], \"W^{(2)}\" = [[...]], ...")
+@click.option("--value", "pairs", multiple=True, metavar="NAME=NUMBER",
+              help="One value, e.g. --value 'w_{11}^{(2)}=0.15' (repeatable; wins over --values).")
+@click.option("--places", type=click.IntRange(1, 30), default=9, show_default=True,
+              help="Decimal places of every computed number (at least 3 significant digits).")
+@click.option("--significant", type=click.IntRange(2, 30), default=None,
+              help="Round to this many significant digits instead of --places.")
+@click.option("--model", "model", default=None, metavar="SPEC",
+              help="The network: a TOML file with a [model] table, or layer sizes such as 2-2-2. "
+                   "Default: what PATH defines, else the lecture's 2-2-2 sigmoid network.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of standard output.")
+def example(path, values_file, pairs, places, significant, model, output):
+    """Write a worked example: one step of backpropagation with numbers.
+
+    The network is PATH's (a lecture document or formula file; without PATH the lecture's 2-2-2
+    sigmoid network, or --model). Values come from PATH's own bindings (x_1 = 0.05, a pmatrix of
+    weights), then --values, then --value. The Markdown written has the forward pass, the loss,
+    every gradient with its chain-rule factors as numbers, and the update; `derive check` on it
+    passes.
+
+    Exit status: 0 written, 2 when values are missing or anything could not be read.
+
+    \b
+    Examples:
+        derive example --values values.toml -o example.md && derive check example.md
+        derive example lecture.md --value 'alpha=0.1'
+    """
+    from derive.errors import DeriveError
+    from derive.example import add_values, document_network, read_values_file, write_example
+    from derive.model import Network, Spec
+    spec = _load_spec(model)
+    _check_output(output, [str(path)] if path is not None else [])
+    try:
+        if path is not None:
+            net, bound = document_network(path, spec)
+        else:
+            from derive.bindings import Bindings
+            net = Network(spec or Spec())
+            bound = Bindings(net)
+        if values_file is not None:
+            add_values(bound, read_values_file(values_file), str(values_file))
+        options = {}
+        for pair in pairs:
+            name, sep, number = pair.partition("=")
+            if not sep:
+                raise click.BadParameter(f"{pair!r}: expected NAME=NUMBER", param_hint="--value")
+            options[name.strip()] = number.strip()
+        add_values(bound, options, "--value")
+        text = write_example(net, bound, places, significant)
+    except DeriveError as e:
+        where = e.describe() if e.file else e.message + (f"\n    expected {e.expected}" if e.expected else "")
+        click.echo(f"derive example: {where}", err=True)
+        sys.exit(2)
+    if output:
+        _write(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
 def entry():
     """The `derive` console script: run the CLI, then leave at once. Tearing down the interpreter
     would spend ~0.2 s freeing SymPy's caches, which the operating system does for free; and the

@@ -13,6 +13,7 @@ from . import syntax as s
 from .errors import NotationError
 
 CHAIN, UPDATE, DEFINITION, EXPRESSION = "chain", "update", "definition", "expression"
+BINDING = "binding"          # a leaf set to a number (bindings.py): claims nothing
 PARAMETER_NAMES = ("w", "b", "W")
 LEAD = re.compile(r"^\s*(?:\\begin\s*\{[^{}]*\}\s*)?(?:&\s*)?(?:\\q?quad\s*)*([=+])")
 
@@ -111,11 +112,15 @@ def classify(statement: Statement, is_parameter, is_known_name) -> str:
 
     - one member: a lone expression (no claim);
     - `X = X - alpha ...` where X is a weight or bias: an update rule;
+    - `x_1 = 0.05`, `W^{(2)} = pmatrix of numbers`: a binding (a leaf given a value);
     - `name = ...` where name means nothing in the model: a definition;
     - anything else: a chain of equalities.
     """
     if len(statement.members) == 1:
         return EXPRESSION
+    from .bindings import is_binding
+    if is_binding(statement):
+        return BINDING
     head = single_expr(statement.head)
     if head is not None and isinstance(head, s.Sym):
         second = single_expr(statement.members[1])

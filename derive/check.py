@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from . import blame
 from . import syntax as s
 from .bounds import Bounds
-from .chains import CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
+from .chains import BINDING, CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
 from .decide import Decider, Decision
 from .clock import BudgetSpent, TimeLimit, deadline
 from .derive import Oracle
@@ -135,13 +135,20 @@ class Checker:
 
     # -- claims -----------------------------------------------------------------------------------
     def results(self, st: Statement) -> list[Result]:
-        if st.kind == EXPRESSION:
-            return []
+        """The claims of a statement; numbers in it were checked in reading order (worked.py) and
+        their results wait in st.extra["numeric"]."""
+        if st.kind in (EXPRESSION, BINDING):
+            return list(st.extra.get("numeric", []))
+        numeric = list(st.extra.get("numeric", []))
+        skip = st.extra.get("numeric_members", ())
+        return [r for r in self._results(st, skip) if not _repeats(r, numeric)] + numeric
+
+    def _results(self, st: Statement, skip) -> list[Result]:
         values, errors = {}, []
-        members = list(enumerate(st.members))
+        members = [(k, m) for k, m in enumerate(st.members) if k not in skip]
         if st.kind == DEFINITION:
             if "first" not in st.extra:
-                members = members[2:]           # the definition itself claims nothing ...
+                members = [(k, m) for k, m in members if k >= 2]    # the definition claims nothing ...
                 values[1] = self._value(st.members[1], errors, st)
                 if values[1] is None:
                     return errors
@@ -298,6 +305,11 @@ class Checker:
         return Result(file=self.file, line=e.line or 1, col=e.col or 1, id=st.id, claim=_compact(member.text),
                       verdict=ERROR, detail=e.describe(), seconds=seconds, title=st.title,
                       cell=getattr(e, "cell", None))
+
+
+def _repeats(r: Result, numeric: list[Result]) -> bool:
+    """An error already reported by the numeric check (the same member's)."""
+    return r.verdict == ERROR and any(n.verdict == ERROR and (n.line, n.col) == (r.line, r.col) for n in numeric)
 
 
 def _compact(text: str) -> str:

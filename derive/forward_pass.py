@@ -26,6 +26,7 @@ from .errors import DeriveError, ModelError
 from .families import ACTIVATIONS, LOSSES, forward, loss_term, step
 from .meaning import Meaning, walk
 from .model import Network, Spec
+from .numbers import has_decimal, is_numbers_only
 
 PROBES = 3
 
@@ -103,8 +104,8 @@ def _votes(statements, meaning: Meaning, probe: Network, base: Spec) -> dict:
         if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
             continue
         head, part = st.head.parts[0].expr, st.members[1].parts[0]
-        if not isinstance(head, s.Sym):
-            continue
+        if not isinstance(head, s.Sym) or (has_decimal(part.expr) and is_numbers_only(part.expr)):
+            continue                    # a number (worked.py) defines no family
         if head.name in ("a", "A") and head.layer and head.layer.isdigit() and 2 <= int(head.layer) <= probe.L:
             layer = int(head.layer)
             if (head, part.expr) not in seen:

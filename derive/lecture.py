@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from . import syntax as s
-from .chains import EXPRESSION, Assembler, classify
+from .chains import BINDING, EXPRESSION, Assembler, classify
 from .check import Checker, Options, failure_detail, workspace_for
 from .clock import TimeLimit, deadline
 from .parallel import Task, patience
@@ -29,13 +29,14 @@ from .errors import DeriveError, ModelError, NotInNetwork
 from .forward_pass import read_model
 from .meaning import walk
 from .model import Spec
+from .worked import check_numbers
 from .parse import locate, parse
 from .explain import annotate
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Result, Unread
 
-STATES = ("proved", "refuted", "undecided", "unreadable", "no claim", "skipped")
+STATES = ("proved", "refuted", "undecided", "unreadable", "bound", "no claim", "skipped")
 SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved"}
-SEVERITY = {"unreadable": 4, "refuted": 3, "undecided": 2, "proved": 1}      # of span states
+SEVERITY = {"unreadable": 4, "refuted": 3, "undecided": 2, "proved": 1, "bound": 0}      # of span states
 
 
 def prepare_document(path: Path, options: Options, workspaces: dict, display: str | None = None):
@@ -119,6 +120,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     for st in statements:
         st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
     checker.collect_definitions(statements)
+    bound = check_numbers(checker, statements)      # bindings and numbers, in reading order
+    for st in statements:
+        if st.kind == BINDING and not st.extra.get("numeric"):
+            for k in {index[id(p.source)] for m in st.members for p in m.parts if id(p.source) in index}:
+                states[k] = states[k] or "bound"
 
     def task(st):
         found, marks = (checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)), []
@@ -163,7 +169,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         for state in states:
             counts[state or "no claim"] += 1
         counts["unreadable"] += len(problems)
-        return out, {k: v for k, v in counts.items() if v}, formulas
+        return out, {k: v for k, v in counts.items() if v}, formulas, bound
 
     finish.unread = unread
 
@@ -259,7 +265,7 @@ def _mark(states: list, touched: set, verdict: str) -> None:
     for key in touched:
         if states[key] != "skipped":
             current = states[key]
-            if current is None or SEVERITY[current] < SEVERITY[SPAN_STATE[verdict]]:
+            if current in (None, "bound") or SEVERITY[current] < SEVERITY[SPAN_STATE[verdict]]:
                 states[key] = SPAN_STATE[verdict]
 
 

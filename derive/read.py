@@ -101,10 +101,10 @@ def read_formula_file(path: str | Path, display: str | None = None, bounds: Boun
         except ModelError as e:
             problems.append(FormulaFileError(f"[model]: {e.message}", file=name,
                                              line=_header_line(lines, "[model]"), col=1, expected=e.expected))
-    unknown = set(data) - {"model", "formula"}
+    unknown = set(data) - {"model", "formula", "values"}      # [values]: for `derive example`
     if unknown:
         problems.append(FormulaFileError(f"unknown table(s) {sorted(unknown)}", file=name, line=1, col=1,
-                                         expected="[model] and [[formula]] only"))
+                                         expected="[model], [[formula]] and [values] only"))
     formulas = data.get("formula", [])
     headers = [k + 1 for k, l in enumerate(lines) if re.match(r"^\s*\[\[\s*formula\s*\]\]", l)]
     entries = []

@@ -88,6 +88,8 @@ def render_table(report: Report, verbose: bool = False, width: int | None = None
                 rows.extend(_wrap(line, width, colour) for line in failure_lines(r, verbose))
         rows.append("")
     rows.extend(_wrap_plain(f"model: {report.model}", width))
+    for entry in report.bindings:
+        rows.extend(_wrap_plain(f"bound at {entry}", width))
     for line in summary_line(report).splitlines():
         rows.extend(_wrap_plain(line, width))
     return "\n".join(rows) + "\n"

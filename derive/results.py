@@ -145,6 +145,7 @@ class Report:
     unread: list[Unread] = field(default_factory=list)     # blocks not read, listed in the summary
     notes: list[str] = field(default_factory=list)         # what was skipped, and why (never a verdict)
     files: list[str] = field(default_factory=list)         # every file the run was given or found, in order
+    bindings: list[str] = field(default_factory=list)      # "file:line: x_1 = 0.05, ...": values bound
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)
@@ -172,6 +173,8 @@ class Report:
                "seconds": round(self.seconds, 3), "model": self.model}
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.bindings:
+            out["bindings"] = list(self.bindings)
         return out
 
     def __repr__(self) -> str:

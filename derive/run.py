@@ -85,12 +85,13 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
         for (file_tasks, finish), display in zip(prepared, [d for _, d in files]):
             mine, outcomes = outcomes[:len(file_tasks)], outcomes[len(file_tasks):]
             try:
-                results, spans, formulas = finish(mine)
+                results, spans, formulas, *bound = finish(mine)
             except Exception as e:              # a bug in derive: this file's report, not the run, is lost
                 results, spans, formulas = [_failure(display, _bug("reporting this file", e))], {}, []
             report.results.extend(results)
             report.formulas.extend(formulas)
             report.unread.extend(getattr(finish, "unread", ()))
+            report.bindings.extend(bound[0] if bound else [])
             for state, n in spans.items():
                 report.spans[state] = report.spans.get(state, 0) + n
         if progress:
