@@ -153,12 +153,18 @@ class Checker:
         (dE/dZ^{(l)}); one that is neither it nor its negative is wrong where it is written."""
         head = st.head.parts[0].expr
         net = self.workspace.net
-        if head.name not in ("delta", "Delta") or not head.layer or not head.layer.isdigit():
+        if head.name not in ("delta", "Delta") or not head.layer:
             return []
-        layer = int(head.layer)
-        if not 2 <= layer <= net.L:
+        recursion = self._recursion(st, head, value)
+        if recursion is not None:
+            z, layer = recursion, head.layer
+        elif not head.layer.isdigit() or not 2 <= int(head.layer) <= net.L:
             return []
-        if head.sub is None:
+        else:
+            layer = int(head.layer)
+        if recursion is not None:
+            pass
+        elif head.sub is None:
             z = net.matrix("Z", layer)
         elif len(head.sub) == 1 and head.sub.isalpha() and net.m == 1:
             z = sp.ImmutableMatrix([[net["z", layer, j]] for j in net.units(layer)])
@@ -184,13 +190,31 @@ class Checker:
         reference = s.Member([s.Part(s.Sym("dE/dz"), f"\\frac{{\\partial E}}{{\\partial {z_text}}}", None)])
         return [self._result(st, reference, st.members[1], decision.verdict, seconds, decision)]
 
+    def _recursion(self, st: Statement, head: s.Sym, value):
+        """The column of z_j^{(l)} that a definition over the layers (delta_j^{(l)} = ... for the layers it
+        applies to) is about, instance by instance; None when the head's layer is a number."""
+        from .indices import layer_letter
+        letter = layer_letter(head.layer)
+        found = self.meaning.instances.get(st.members[1].parts[0].expr) if len(st.members[1].parts) == 1 else None
+        if letter is None or found is None or not is_matrix(value) or self.workspace.net.m != 1:
+            return None
+        letters, instances, _ = found
+        net = self.workspace.net
+        unit = head.sub if head.sub and (head.sub.isdigit() or head.sub in letters) else None
+        if unit is None or letter not in letters:
+            return None
+        zs = [("z", b[letter], int(unit) if unit.isdigit() else b[unit]) for b in instances]
+        if not all(net.has(k) for k in zs):
+            return None
+        return sp.ImmutableMatrix([[net[k]] for k in zs])
+
     def values_ahead(self, st: Statement) -> list:
         """The values of a statement's members that can be read now (errors are left for `results`)."""
         out = []
         for member in st.members:
             try:
                 with deadline(self.options.timeout):
-                    out.append(self.meaning.member_value(member))
+                    out.append(self.meaning.member_value(member, domain=self._layers(st)))
             except (DeriveError, TimeLimit):
                 pass
         return out
@@ -199,7 +223,7 @@ class Checker:
         start = time.perf_counter()
         try:
             with deadline(self.options.timeout):
-                return self.meaning.member_value(member)
+                return self.meaning.member_value(member, domain=self._layers(st))
         except DeriveError as e:
             errors.append(self._error(e, member, st, time.perf_counter() - start))
         except TimeLimit:
@@ -210,6 +234,13 @@ class Checker:
                                        detail=f"internal error while reading this member ({type(e).__name__}: "
                                               f"{e}); please report it"))
         return None
+
+    def _layers(self, st: Statement) -> dict:
+        """The layers a statement over a layer letter holds for (the same for every member)."""
+        if "layers" not in st.extra:
+            members = list(st.members) + ([st.extra["first"].member] if "first" in st.extra else [])
+            st.extra["layers"] = self.meaning.statement_layers(members)
+        return st.extra["layers"]
 
     def _decide(self, lhs, rhs) -> tuple[Decision, float]:
         start = time.perf_counter()
@@ -316,6 +347,7 @@ class Checker:
         line, col = part.source.position(part.start) if part.source else (1, 1)
         lhs, rhs = _compact(reference.text), _compact(member.text)
         detail = decision.detail if decision else detail
+        detail = self._instances(reference, member, detail, verdict)
         if verdict == REFUTED:
             detail += self._depends_on(st, reference, member)
         return Result(file=self.file, line=line, col=col, id=st.id, claim=f"{lhs} = {rhs}",
@@ -323,6 +355,28 @@ class Checker:
                       counterexample=decision.counterexample if decision else None, seconds=seconds,
                       title=st.title or st.label, cell=getattr(part.source, "cell", None), lhs=lhs, rhs=rhs,
                       wrong="rhs" if verdict == REFUTED else None)
+
+    def _instances(self, reference, member, detail: str, verdict: str) -> str:
+        """An index statement says over which values it was checked and, refuted, the first instance
+        that fails (in place of the entries of the column of instances)."""
+        import re
+        from .indices import describe, instance_text
+        found = None
+        for m in (reference, member):
+            for part in m.parts:
+                found = found or self.meaning.instances.get(part.expr)
+        if found is None:
+            return detail
+        letters, instances, layer = found
+        where = re.search(r"entries ((?:\(\d+,1\)(?:, )?)+) differ", detail)
+        if where:
+            rows = [int(k) for k in re.findall(r"\((\d+),1\)", where.group(1))]
+            if rows and rows[0] <= len(instances):
+                first = instance_text(instances[rows[0] - 1], letters)
+                said = (f"the first failing instance is {first} ({len(rows)} of {len(instances)} "
+                        f"instance{'s' if len(instances) != 1 else ''} differ)")
+                detail = detail[:where.start()] + said + detail[where.end():]
+        return detail + "; " + ("proved " if verdict == PROVED else "checked ") + describe(letters, instances, layer)
 
     def _depends_on(self, st, *members) -> str:
         """'; it uses delta_1^{(2)} as defined at line 34': the definitions a refuted claim relies on."""

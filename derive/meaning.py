@@ -25,6 +25,7 @@ from . import printing
 from . import syntax as s
 from .derive import Derivative, Oracle
 from .errors import DeriveError, MeaningError, NotInNetwork, ShapeError
+from .indices import bind_layers, layer_letter, layer_letters, layer_number, layers_for
 from .model import Network, leaky, relu, sigmoid, step
 
 Value = sp.Expr | sp.ImmutableMatrix
@@ -68,49 +69,87 @@ class Meaning:
         self.derivatives: dict[sp.Symbol, Derivative] = {}
         self._evaluating: set[str] = set()
         self._values: dict = {}
+        self.instances: dict = {}          # a statement's expression -> (letters, [binding], layer letter)
 
     # -- entry points ------------------------------------------------------------------------------
-    def member_value(self, member: s.Member, outer: dict | None = None) -> Value:
+    def member_value(self, member: s.Member, outer: dict | None = None, domain: dict | None = None) -> Value:
         """The value of a member: the sum of its parts, each evaluated where it was written.
         `outer` binds indices from outside (a template definition delta_j used as delta_1)."""
         total = None
         for part in member.parts:
-            v = self.part_value(part, outer)
+            v = self.part_value(part, outer, domain)
             total = v if total is None else self._add(total, v, part.expr, "+")
         return total
 
-    def part_value(self, part: s.Part, outer: dict | None = None) -> Value:
+    def part_value(self, part: s.Part, outer: dict | None = None, domain: dict | None = None) -> Value:
         """The value of one part; the same expression (a restated definition) is evaluated once.
 
         An index no sum binds (j in a_j^{(2)} = tanh(z_j^{(2)}), i and j in w_{ji}) makes the part a
         statement for every index: its value is the column of the values for each index in range
         (indices in alphabetical order), so that two members with the same free indices compare
-        entry by entry."""
+        entry by entry.  `domain` limits a layer letter to the layers every member of the statement
+        exists in (statement_layers)."""
         from .parse import locate
         outer = outer or {}
-        key = (part.expr, tuple(sorted(outer.items())))
+        domain = {k: v for k, v in (domain or {}).items() if k not in outer}
+        key = (part.expr, tuple(sorted(outer.items())), tuple(sorted((k, tuple(v)) for k, v in domain.items())))
         if key in self._values:
             return self._values[key]
         try:
-            env = self._bind_sum_bounds(part.expr, dict(outer))
-            free = sorted(free_indices(part.expr, set(env)))
-            value = self._stacked(part.expr, env, free) if free else self.value(part.expr, env)
+            expr = bind_layers(part.expr, outer, self.net.L) if outer else part.expr
+            env = self._bind_sum_bounds(expr, dict(outer)) if not layer_letters(expr) else dict(outer)
+            free = sorted(free_indices(expr, set(env)))
+            layers = sorted(layer_letters(expr) - set(env))
+            value = (self._stacked(part.expr, expr, env, layers, domain) if free or layers
+                     else self.value(expr, env))
         except DeriveError as err:
             raise locate(err, part.source, getattr(err, "offset", part.start)) from None
         self._values[key] = value
         return value
 
-    def _stacked(self, expr: s.Node, env: dict, free: list[str]) -> Value:
+    def _stacked(self, written: s.Node, expr: s.Node, env: dict, layers: list[str], domain: dict) -> Value:
+        """The column of a statement's values, one entry per instance: layers first (the layers every
+        quantity exists in), then the unit indices in alphabetical order, each over its layer's units."""
         import itertools
-        ranges = [range(1, self._infer_range(expr, var, expr) + 1) for var in free]
-        entries = []
-        for binding in itertools.product(*ranges):
-            v = self.value(expr, {**env, **dict(zip(free, binding))})
-            if is_matrix(v):
-                raise _fail(MeaningError, f"a matrix in a statement for every {', '.join(free)}", expr,
-                            "scalars when an index is free")
-            entries.append([v])
+        if len(layers) > 1:
+            raise _fail(MeaningError, f"two free layer letters ({', '.join(layers)})", expr,
+                        "one layer letter, as in w_{ji}^{(l)} and a_i^{(l-1)}")
+        layer = layers[0] if layers else None
+        values = layers_for(expr, layer, self.net.L) if layer else [None]
+        if layer in domain:
+            values = [v for v in values if v in domain[layer]]
+        if not values:
+            raise _fail(NotInNetwork, f"there is no layer {layer} for which every quantity here exists", expr,
+                        f"layers in 1..{self.net.L}")
+        entries, instances, letters = [], [], None
+        for v in values:
+            bound = {layer: v} if layer else {}
+            inner = bind_layers(expr, bound, self.net.L) if layer else expr
+            inner_env = self._bind_sum_bounds(inner, {**env, **bound})
+            free = sorted(free_indices(inner, set(inner_env)))
+            letters = ([layer] if layer else []) + sorted(free, key=_appearance(written))
+            ranges = [range(1, self._infer_range(inner, var, inner) + 1) for var in free]
+            for binding in itertools.product(*ranges):
+                b = dict(zip(free, binding))
+                value = self.value(inner, {**inner_env, **b})
+                if is_matrix(value):
+                    raise _fail(MeaningError, f"a matrix in a statement for every {', '.join(letters)}", expr,
+                                "scalars when an index is free")
+                entries.append([value])
+                instances.append({**bound, **b})
+        self.instances[written] = (letters, instances, layer)
         return sp.ImmutableMatrix(entries)
+
+    def statement_layers(self, members) -> dict:
+        """The layers a statement over a layer letter is about: those where every member's
+        quantities exist (a_i^{(l-1)} on one side, w_{ji}^{(l)} on the other: l = 2..L)."""
+        out: dict = {}
+        for member in members:
+            for part in member.parts:
+                for letter in layer_letters(part.expr):
+                    values = set(layers_for(part.expr, letter, self.net.L))
+                    out[letter] = out[letter] & values if letter in out else values
+        return {k: sorted(v) for k, v in out.items()}
 
     # -- evaluation ---------------------------------------------------------------------------------
     def value(self, node: s.Node, env: dict) -> Value:
@@ -281,6 +320,11 @@ class Meaning:
 
     # -- names --------------------------------------------------------------------------------------
     def name_value(self, node: s.Sym, env: dict) -> Value:
+        if node.layer and not node.layer.isdigit():
+            number = layer_number(node.layer, env, self.net.L)
+            if number is not None:
+                from dataclasses import replace
+                node = replace(node, layer=str(number))
         name, sub, layer = node.name, node.sub, node.layer
         if name in env and sub is None and layer is None:
             return sp.Integer(env[name])
@@ -348,19 +392,28 @@ class Meaning:
         name (delta_1^{(2)}, delta_2^{(3)[1]}) is an instance of, with the binding of its letters."""
         digits = (node.sub.split(",") if "," in node.sub else list(node.sub)) if node.sub else []
         digits += [node.example] if node.example else []
-        if not digits or not all(d.isdigit() for d in digits):
+        if not all(d.isdigit() for d in digits) or not (digits or node.layer):
             return None, {}
+        found = []
         for definition in self.definitions.values():
             head = definition.head
-            if head is None or head.name != node.name or head.layer != node.layer:
+            if head is None or head.name != node.name or bool(head.layer) != bool(node.layer):
                 continue
+            binding = {}
+            if head.layer != node.layer:           # delta_j^{(l)}: a recursion over the layers
+                letter = layer_letter(head.layer)
+                if head.layer == "L" and node.layer == str(self.net.L):
+                    pass
+                elif letter is None or not node.layer.isdigit() or head.layer != letter:
+                    continue
+                else:
+                    binding[letter] = int(node.layer)
             if bool(head.sub) != bool(node.sub) or bool(head.example) != bool(node.example):
                 continue
             letters = (head.sub.split(",") if "," in head.sub else list(head.sub)) if head.sub else []
             letters += [head.example] if head.example else []
             if len(letters) != len(digits):
                 continue
-            binding = {}
             for x, d in zip(letters, digits):
                 if x.isalpha() and len(x) == 1:
                     binding[x] = int(d)
@@ -368,8 +421,11 @@ class Meaning:
                     break
             else:
                 if binding:
-                    return definition, binding
-        return None, {}
+                    found.append((head.layer != node.layer, definition, binding))
+        if not found:
+            return None, {}
+        found.sort(key=lambda f: f[0])             # a definition for this very layer first
+        return found[0][1], found[0][2]
 
     def _loss(self, layer: int, node) -> Value:
         """loss_l: the error term of layer l, dE/dZ^{(l)} (the lecture's loss\\_3, loss\\_2)."""
@@ -385,6 +441,8 @@ class Meaning:
                 raise _fail(MeaningError, f"{node.name} needs its layer", node,
                             f"{node.name}^{{(l)}} with l in 1..{self.net.L}")
             return None
+        if node.layer == "L":
+            return self.net.L
         if not node.layer.isdigit():
             raise _fail(MeaningError, f"layer ({node.layer}) is not a number", node, "a layer such as (2)")
         layer = int(node.layer)
@@ -587,6 +645,15 @@ def _bound_example(node: s.Sym, env: dict) -> s.Sym:
     if node.example and node.example in env:
         return replace(node, example=str(env[node.example]))
     return node
+
+
+def _appearance(expr):
+    """Index letters in the order they first appear (w_{ji}: j, then i), for reports."""
+    order = []
+    for n in walk(expr):
+        if isinstance(n, s.Sym):
+            order += [x for x in index_letters(n) if x not in order]
+    return lambda x: order.index(x) if x in order else len(order)
 
 
 def walk(node):
