@@ -38,8 +38,13 @@ def read_model(statements, inferred: Spec, stated: Spec | None) -> tuple[Spec, l
         base = replace(stated, layers=stated.layers if every or "layers" in stated.stated else inferred.layers,
                        layout=stated.layout if every or "layout" in stated.stated else inferred.layout)
     batch = _batch(statements)
+    problems: list[DeriveError] = []
     if batch is None:
-        batch = base.batch
+        batch = 1
+        if stated is not None and stated.batch > 1:
+            problems.append(ModelError(f"the model setting says batch: {stated.batch}, but the document names "
+                                       "no example (x_i^{[n]}, a_j^{(l)[n]}); it is checked as one example",
+                                       expected="per-example names such as t_i^{[n]}, or no batch setting"))
     probe = Network(replace(base, activation="sigmoid", loss="half-sse", batch=batch, unmodelled=()))
     meaning = Meaning(probe)
     found: dict = {}                       # layer -> (family or None, part); "loss" -> ...
@@ -59,7 +64,6 @@ def read_model(statements, inferred: Spec, stated: Spec | None) -> tuple[Spec, l
                                                                statements)
             if family != "unknown":
                 found["loss"] = (family, part)
-    problems: list[DeriveError] = []
     activations = list(base.activations)
     unmodelled = []
     declared = stated.stated if stated else frozenset()
