@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from . import syntax as s
@@ -24,6 +25,7 @@ from .check import Checker, Options, workspace_for
 from .documents import read_document
 from .errors import DeriveError, ModelError, NotInNetwork
 from .forward_pass import read_model
+from .glossary import front_matter_names, read_glossary
 from .meaning import walk
 from .model import Spec
 from .parse import locate, parse
@@ -64,12 +66,21 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             states[k] = "unreadable"
     statements = assembler.statements
     try:
+        names, _ = front_matter_names(text or "")
+    except ModelError as e:
+        results.append(_error_result(e.located(display, 1, 1), display))
+        names = {}
+    glossary = read_glossary(statements, names)
+    glossary.apply(statements)              # the document's own names, read as derive's
+    try:
         stated = options.spec or front_matter_spec(text or "")
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
         stated = None
     try:
         spec, conflicts = read_model(statements, infer_spec(statements), stated)
+        if glossary.shared_bias:
+            spec = replace(spec, shared_bias=glossary.shared_bias)
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
         spec, conflicts = stated or Spec(), []
@@ -189,6 +200,8 @@ def front_matter_spec(text: str) -> Spec | None:
             if not kv:
                 break
             key, value = kv.groups()
+            if key in ("names", "notation"):          # the document's names (glossary.py)
+                continue
             if key == "layers":
                 try:
                     value = json.loads(value) if value.startswith("[") else [int(n) for n in value.split("-")]

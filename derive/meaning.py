@@ -26,7 +26,7 @@ from . import syntax as s
 from .derive import Derivative, Oracle
 from .errors import DeriveError, MeaningError, NotInNetwork, ShapeError
 from .indices import bind_layers, layer_letter, layer_letters, layer_number, layers_for
-from .model import Network, leaky, relu, sigmoid, step
+from .model import Network, forward, leaky, relu, sigmoid, step
 
 Value = sp.Expr | sp.ImmutableMatrix
 MATRIX_ALIAS = re.compile(r"^(A|W|Z)([0-9]+)$")
@@ -184,8 +184,21 @@ class Meaning:
 
     def _Call(self, node, env):
         v = self.value(node.arg, env)
+        if node.func in ("activation", "activation_prime"):        # f(z), f'(z): the unit's own family
+            return v.applyfunc(lambda e: self._unit(e, node)) if is_matrix(v) else self._unit(v, node)
         f = FUNCTIONS[node.func]
         return v.applyfunc(f) if is_matrix(v) else f(v)
+
+    def _unit(self, z, node):
+        key = self.net.quantities.get(z)
+        if key is None or key[0] != "z" or self.net.activation(key[1]) == "softmax":
+            raise _fail(MeaningError, "f(...) of something that is not the weighted input of a unit", node,
+                        "f(z_j^{(l)}) or f'(z_j^{(l)}), f the layer's activation")
+        u = sp.Dummy("u")
+        rule = forward(self.net.activation(key[1]), u)
+        if node.func == "activation_prime":
+            rule = sp.diff(rule, u)
+        return rule.subs(u, z)
 
     def _Max(self, node, env):
         left, right = self.value(node.left, env), self.value(node.right, env)
@@ -320,6 +333,10 @@ class Meaning:
 
     # -- names --------------------------------------------------------------------------------------
     def name_value(self, node: s.Sym, env: dict) -> Value:
+        if node.mark is not None:
+            raise _fail(MeaningError, f"{self._spelled(node)}{'^{+}' if node.mark == '+' else chr(39)} is an "
+                        "updated value, which only the head of an update rule may name", node,
+                        "X^{+} = X - \\eta \\frac{\\partial E}{\\partial X}")
         if node.layer and not node.layer.isdigit():
             number = layer_number(node.layer, env, self.net.L)
             if number is not None:

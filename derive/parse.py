@@ -31,7 +31,7 @@ EXPECTED = {
     "SUB": "a subscript _1 or _{11}", "LAYER": "a layer superscript ^{(2)}", "TRANSPOSE": "^T",
     "SUP1": "a superscript", "LAYER_T": "^{(l)T}", "CARET": "^", "ROWSEP": r"\\", "BEGIN_ENV": r"\begin{aligned}",
     "END_ENV": r"\end{...}", "BEGIN_MATRIX": r"\begin{pmatrix}", "END_MATRIX": r"\end{pmatrix}",
-    "$END": "the end of the formula",
+    "$END": "the end of the formula", "UPDATED": "^{+}",
 }
 OPERAND_START = {"NAME", "NUMBER", "LPAR", "FRAC", "PARTIAL", "BEGIN_MATRIX", "GREEK", "TEXT_NAME",
                  "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS",
@@ -160,6 +160,7 @@ def _error(message: str, offset: int, expected: str | None = None) -> NotationEr
     return err
 
 
+PRIMED_FUNCTIONS = ("f", "g")          # f(z), f'(z): the unit's activation and its derivative
 FUNCTIONS = (("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("ln", "log"), ("ReLU", "relu"),
              ("relu", "relu"), ("step", "step"))
 SUB_INDEX = re.compile(r"^_\s*(?:\{\s*(.*?)\s*\}|(.))$", re.S)
@@ -255,6 +256,9 @@ class Build(Transformer):
 
     def juxt(self, meta, children):
         left, right = children
+        if isinstance(left, s.Sym) and left.name in PRIMED_FUNCTIONS and not left.sub and not left.layer:
+            func = "activation_prime" if left.mark == "'" else "activation"      # f(z), f'(z)
+            return s.Call(func, right, start=meta.start_pos, end=meta.end_pos)
         if isinstance(left, s.DerivativeOperator):
             return s.Derivative(right, left.wrt, start=meta.start_pos, end=meta.end_pos)
         if isinstance(right, s.DerivativeOperator):
@@ -293,6 +297,10 @@ class Build(Transformer):
         else:
             name = str(head)
         name = name.replace("\\_", "_")
+        mark = None
+        if len(children) > 1 and children[-1].type in ("UPDATED", "PRIME"):
+            mark = "+" if children[-1].type == "UPDATED" or name not in PRIMED_FUNCTIONS else "'"
+            children = children[:-1]
         transposed = children[-1].type == "LAYER_T" if len(children) > 1 else False
         for t in children[1:]:
             if t.type == "LAYER_T":
@@ -316,7 +324,7 @@ class Build(Transformer):
                 layer = LAYER_TEXT.match(str(t)).group(1).replace(" ", "")
         if "_" in name and sub is None:       # loss\_3 written as one name
             name, _, sub = name.partition("_")
-        symbol = s.Sym(name, sub, layer, example, start=meta.start_pos, end=meta.end_pos)
+        symbol = s.Sym(name, sub, layer, example, mark, start=meta.start_pos, end=meta.end_pos)
         return s.Transpose(symbol, start=meta.start_pos, end=meta.end_pos) if transposed else symbol
 
     def group(self, meta, children):

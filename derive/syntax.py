@@ -27,6 +27,7 @@ class Sym(Node):
     sub: str | None = None
     layer: str | None = None
     example: str | None = None          # a_i^{(3)[n]}, t_i^{[n]}: the example of a mini-batch
+    mark: str | None = None             # "+" for the updated value (w_5^{+}, w_5'), "'" for f'
 
 
 @dataclass(frozen=True)
