@@ -117,10 +117,19 @@ class Checker:
                 st.kind = CHAIN
                 continue
             key = definition_key(head)
+            if key not in self.definitions and self._over_layers(head):
+                st.kind = CHAIN                 # delta^L_j = ... after delta^l_j := dC/dz^l_j: a claim
+                continue
             if key in self.definitions:
                 st.extra["first"] = self.definitions[key]
             else:
                 self.definitions[key] = Definition(key, st.members[1], head)
+
+    def _over_layers(self, head: s.Sym) -> bool:
+        """Is there a definition of this name for every layer already (delta^l_j \\equiv ...)?"""
+        from .indices import layer_letter
+        return any(d.head is not None and d.head.name == head.name and layer_letter(d.head.layer)
+                   for d in self.definitions.values())
 
     # -- claims -----------------------------------------------------------------------------------
     def results(self, st: Statement) -> list[Result]:

@@ -25,6 +25,7 @@ from .check import Checker, Options, workspace_for
 from .documents import read_document
 from .errors import DeriveError, ModelError, NotInNetwork
 from .forward_pass import read_model
+from .conventions import apply as apply_convention, choose
 from .glossary import front_matter_names, read_glossary
 from .meaning import walk
 from .model import Spec
@@ -66,10 +67,12 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             states[k] = "unreadable"
     statements = assembler.statements
     try:
-        names, _ = front_matter_names(text or "")
+        names, notation = front_matter_names(text or "")
+        convention = choose(statements, notation)
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
-        names = {}
+        names, convention = {}, choose(statements, None)
+    apply_convention(convention, statements)
     glossary = read_glossary(statements, names)
     glossary.apply(statements)              # the document's own names, read as derive's
     try:
@@ -78,9 +81,12 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         results.append(_error_result(e.located(display, 1, 1), display))
         stated = None
     try:
-        spec, conflicts = read_model(statements, infer_spec(statements), stated)
-        if glossary.shared_bias:
-            spec = replace(spec, shared_bias=glossary.shared_bias)
+        inferred = replace(infer_spec(statements), vectors=convention.vectors)
+        if stated is not None:
+            stated = replace(stated, vectors=convention.vectors)
+        spec, conflicts = read_model(statements, inferred, stated)
+        if glossary.shared_bias or convention.vectors != spec.vectors:
+            spec = replace(spec, shared_bias=glossary.shared_bias, vectors=convention.vectors)
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
         spec, conflicts = stated or Spec(), []

@@ -67,6 +67,7 @@ class Meaning:
         self.oracle = oracle or Oracle(network)
         self.definitions = definitions if definitions is not None else {}
         self.derivatives: dict[sp.Symbol, Derivative] = {}
+        self.columns = network.spec.vectors == "column"      # Nielsen: a^l, z^l, b^l columns, w^l a^{l-1}
         self._evaluating: set[str] = set()
         self._values: dict = {}
         self.instances: dict = {}          # a statement's expression -> (letters, [binding], layer letter)
@@ -96,7 +97,7 @@ class Meaning:
         if key in self._values:
             return self._values[key]
         try:
-            expr = bind_layers(part.expr, outer, self.net.L) if outer else part.expr
+            expr = bind_layers(part.expr, outer, self.net.L)
             env = self._bind_sum_bounds(expr, dict(outer)) if not layer_letters(expr) else dict(outer)
             free = sorted(free_indices(expr, set(env)))
             layers = sorted(layer_letters(expr) - set(env))
@@ -132,6 +133,12 @@ class Meaning:
             for binding in itertools.product(*ranges):
                 b = dict(zip(free, binding))
                 value = self.value(inner, {**inner_env, **b})
+                if is_matrix(value) and value.shape[1] == 1 and not free:     # delta^l: a column per layer
+                    letters = [layer, "j"] if layer else ["j"]
+                    for r in range(value.shape[0]):
+                        entries.append([value[r, 0]])
+                        instances.append({**bound, "j": r + 1})
+                    continue
                 if is_matrix(value):
                     raise _fail(MeaningError, f"a matrix in a statement for every {', '.join(letters)}", expr,
                                 "scalars when an index is free")
@@ -269,6 +276,12 @@ class Meaning:
             return left / den
         # \times, \cdot, juxtaposition
         if is_matrix(left) and is_matrix(right):
+            if node.op == "juxt" and self.columns:          # w^l a^{l-1}: the matrix product
+                if left.shape[1] != right.shape[0]:
+                    raise _fail(ShapeError, f"matrix product of {shape_text(left)} and {shape_text(right)}: "
+                                f"{left.shape[1]} columns against {right.shape[0]} rows", node,
+                                "the left factor's columns to match the right factor's rows")
+                return left * right
             if node.op == "juxt":
                 raise _fail(ShapeError, f"two matrices ({shape_text(left)} and {shape_text(right)}) "
                             "side by side", node, "\\times (elementwise) or \\bullet (matrix product)")
@@ -311,6 +324,26 @@ class Meaning:
             return of.applyfunc(lambda x: self._partial(x, wrt, node))
         return self._partial(of, wrt, node)
 
+    def _Gradient(self, node, env):
+        """\\nabla_a C: the column of dC/da_j^{(L)} (of the layer the name gives, if it has one)."""
+        of = self._scalar(self.value(node.of, env), node.of, "a scalar to take the gradient of")
+        wrt = node.wrt
+        if wrt.layer is None:
+            wrt = s.Sym(wrt.name, None, "L" if wrt.name != "x" else None, start=wrt.start, end=wrt.end)
+        column = self._column(wrt, env) if self.columns else None
+        if column is None:
+            values = self.value(wrt, env)
+            column = values.T if is_matrix(values) and values.shape[0] == 1 else values
+        if not is_matrix(column):
+            raise _fail(MeaningError, "a gradient by a scalar", node, "\\nabla_a C, a a vector")
+        return column.applyfunc(lambda y: self._partial(of, y, node))
+
+    def _Norm(self, node, env):
+        v = self.value(node.operand, env)
+        if not is_matrix(v):
+            return sp.Abs(v)
+        return sp.sqrt(sp.Add(*[e ** 2 for e in v]))
+
     def _DerivativeOperator(self, node, env):
         raise _fail(MeaningError, "\\frac{\\partial}{\\partial ...} with nothing to differentiate", node,
                     "an expression after the operator")
@@ -345,6 +378,10 @@ class Meaning:
         name, sub, layer = node.name, node.sub, node.layer
         if name in env and sub is None and layer is None:
             return sp.Integer(env[name])
+        if self.columns and sub is None and node.example is None:
+            column = self._column(node, env)
+            if column is not None:
+                return column
         if name in LEARNING_RATES and sub is None and layer is None:
             return self.net.alpha
         if name == "m" and sub is None and layer is None and node.example is None and self.net.m > 1:
@@ -370,6 +407,35 @@ class Meaning:
         if name == "e" and sub is None and layer is None:
             return sp.E
         raise _fail(MeaningError, f"unknown name {self._spelled(node)}", node, QUANTITY_NAMES)
+
+    def _column(self, node: s.Sym, env) -> Value | None:
+        """In column-vector notation: a^l, z^l, b^l (and a name defined for every unit, delta^l) are
+        columns over the layer's units, w^l the matrix with a row per unit j of layer l, t (y) and x
+        the columns of targets and inputs."""
+        net, name = self.net, node.name
+        if name in ("t", "x") and node.layer is None:
+            layer = net.L if name == "t" else 1
+            return sp.ImmutableMatrix([[net[name, j]] for j in net.units(layer)])
+        if node.layer is None or name in ("A", "W", "Z", "T", "E"):
+            return None
+        layer = self._layer(node)
+        if name in ("a", "z", "b"):
+            if layer == 1 and name != "a":
+                raise _fail(NotInNetwork, f"layer 1 has no {name}", node, f"a layer in 2..{net.L}")
+            return sp.ImmutableMatrix([[net[name, layer, j]] for j in net.units(layer)])
+        if name == "w":
+            if layer == 1:
+                raise _fail(NotInNetwork, "layer 1 has no weights", node, f"a layer in 2..{net.L}")
+            return sp.ImmutableMatrix([[net["w", layer, j, k] for k in net.units(layer - 1)]
+                                       for j in net.units(layer)])
+        from dataclasses import replace
+        entries = []
+        for j in net.units(layer):
+            value = self._defined(replace(node, sub=str(j), layer=str(layer)), env)
+            if value is None:
+                return None
+            entries.append([value])
+        return sp.ImmutableMatrix(entries)
 
     def knows(self, node: s.Sym) -> bool:
         """Does the model or the notation give this name a meaning (whether or not it is valid here)?"""

@@ -31,7 +31,7 @@ EXPECTED = {
     "SUB": "a subscript _1 or _{11}", "LAYER": "a layer superscript ^{(2)}", "TRANSPOSE": "^T",
     "SUP1": "a superscript", "LAYER_T": "^{(l)T}", "CARET": "^", "ROWSEP": r"\\", "BEGIN_ENV": r"\begin{aligned}",
     "END_ENV": r"\end{...}", "BEGIN_MATRIX": r"\begin{pmatrix}", "END_MATRIX": r"\end{pmatrix}",
-    "$END": "the end of the formula", "UPDATED": "^{+}",
+    "$END": "the end of the formula", "NORM_OPEN": "\\|", "NORM_CLOSE": "\\|", "NABLA": "\\nabla", "UPDATED": "^{+}",
 }
 OPERAND_START = {"NAME", "NUMBER", "LPAR", "FRAC", "PARTIAL", "BEGIN_MATRIX", "GREEK", "TEXT_NAME",
                  "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS",
@@ -102,7 +102,7 @@ def parse(text: str, source=None) -> list[s.Piece]:
 def _parse_cached(text: str) -> tuple:
     """Pieces of a text, without a source (lectures restate the same formulas many times)."""
     try:
-        tree = parser().parse(text)
+        tree = parser().parse(pair_norms(text))
         return tuple(Build(text, None).transform(tree))
     except UnexpectedInput as e:
         err = _syntax_error(e, text)
@@ -112,6 +112,22 @@ def _parse_cached(text: str) -> tuple:
         if isinstance(e.orig_exc, DeriveError):
             raise e.orig_exc from None
         raise
+
+
+NORM_BAR = re.compile(r"(\\left|\\right|\\[bB]igg?[lr]?)?\s*(\\\||\\Vert(?![A-Za-z])|\u2016)")
+
+
+def pair_norms(text: str) -> str:
+    """\\|v\\|: the same bar opens and closes a norm, which an LALR grammar cannot tell apart; the
+    bars are paired left to right and written as an opening and a closing mark of the same length."""
+    if "\\|" not in text and "\\Vert" not in text and "\u2016" not in text:
+        return text
+    out, last, opening = [], 0, True
+    for m in NORM_BAR.finditer(text):
+        out.append(text[last:m.start()])
+        out.append(("\u27e6" if opening else "\u27e7") + " " * (m.end() - m.start() - 1))
+        opening, last = not opening, m.end()
+    return "".join(out) + text[last:]
 
 
 def _with_source(pieces: tuple, source) -> list[s.Piece]:
@@ -326,6 +342,26 @@ class Build(Transformer):
             name, _, sub = name.partition("_")
         symbol = s.Sym(name, sub, layer, example, mark, start=meta.start_pos, end=meta.end_pos)
         return s.Transpose(symbol, start=meta.start_pos, end=meta.end_pos) if transposed else symbol
+
+    def norm(self, meta, children):
+        return s.Norm(children[1], start=meta.start_pos, end=meta.end_pos)
+
+    def gradient(self, meta, children):
+        _, sub, of = children
+        text = sub_text(sub)
+        if not re.fullmatch(r"[A-Za-z]", text):
+            raise _error(f"cannot read the gradient's variable {text!r}", sub.start_pos, "\\nabla_a C")
+        wrt = s.Sym(text, start=sub.start_pos, end=sub.end_pos)
+        return s.Gradient(of, wrt, start=meta.start_pos, end=meta.end_pos)
+
+    def late_sub(self, meta, children):
+        """a^l_j: a subscript after a superscript (Nielsen's layer superscripts)."""
+        base, sub = children
+        if isinstance(base, s.Power) and isinstance(base.base, s.Sym) and base.base.sub is None:
+            from dataclasses import replace
+            return s.Power(replace(base.base, sub=sub_text(sub)), base.exponent, start=meta.start_pos,
+                           end=meta.end_pos)
+        raise _error("a subscript after this", sub.start_pos, "a name with one subscript, as in a^l_j")
 
     def group(self, meta, children):
         inner = children[1]

@@ -82,6 +82,21 @@ class Indicator(Node):
 
 
 @dataclass(frozen=True)
+class Norm(Node):
+    """\\|v\\|: the Euclidean norm of a vector."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Gradient(Node):
+    """\\nabla_a C: the vector of dC/da_j (of the output layer when the name has no layer)."""
+
+    of: Node
+    wrt: Node
+
+
+@dataclass(frozen=True)
 class Frac(Node):
     num: Node
     den: Node
