@@ -55,6 +55,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     results = [_error_result(p.error(), display) for p in problems]
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
+    unreadable: list[tuple[str, int]] = []         # spans that could not be parsed: text, line
     for k, sp in enumerate(spans):
         if sp.skipped:
             states[k] = "skipped"
@@ -65,6 +66,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         except DeriveError as e:
             results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
             states[k] = "unreadable"
+            unreadable.append((sp.text, sp.line))
     statements = assembler.statements
     try:
         names, notation = front_matter_names(text or "")
@@ -84,7 +86,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         inferred = replace(infer_spec(statements), vectors=convention.vectors)
         if stated is not None:
             stated = replace(stated, vectors=convention.vectors)
-        spec, conflicts = read_model(statements, inferred, stated)
+        spec, conflicts = read_model(statements, inferred, stated, unreadable)
         if glossary.shared_bias or convention.vectors != spec.vectors:
             spec = replace(spec, shared_bias=glossary.shared_bias, vectors=convention.vectors)
     except ModelError as e:

@@ -220,6 +220,9 @@ class Meaning:
         raise _fail(MeaningError, "\\max of anything but 0 (or c z) and z", node,
                     "\\max(0, z) (ReLU) or \\max(0.01 z, z) (leaky ReLU)")
 
+    def _Ones(self, node, env):
+        return sp.ImmutableMatrix([[1] for _ in range(self.net.m)])
+
     def _Indicator(self, node, env):
         left, right = self.value(node.left, env), self.value(node.right, env)
         if not is_matrix(right) and right == 0:
@@ -294,6 +297,8 @@ class Meaning:
     def _add(self, left, right, node, op):
         sign = 1 if op == "+" else -1
         if is_matrix(left) and is_matrix(right):
+            if left.shape != right.shape and self.net.m > 1:      # a row (b^{(l)}) added to every example
+                left, right = _broadcast(left, right.shape), _broadcast(right, left.shape)
             if left.shape != right.shape:
                 raise _fail(ShapeError, f"{'sum' if op == '+' else 'difference'} of {shape_text(left)} "
                             f"and {shape_text(right)}", node, "two matrices of the same shape")
@@ -665,6 +670,13 @@ FUNCTIONS = {
     "relu_prime": step, "sigmoid_prime": lambda u: sigmoid(u) * (1 - sigmoid(u)),
     "tanh_prime": lambda u: 1 - sp.tanh(u) ** 2,
 }
+
+
+def _broadcast(v, shape):
+    """A 1 x c row repeated to r x c (the bias row of a mini-batch's Z = A W + b); else v."""
+    if v.shape[0] == 1 and v.shape[1] == shape[1] and shape[0] > 1:
+        return sp.ImmutableMatrix([list(v) for _ in range(shape[0])])
+    return v
 
 
 def derivative_symbol(of: sp.Expr, wrt: sp.Symbol) -> sp.Symbol:

@@ -90,6 +90,11 @@ class Spec:
             raise ModelError(f"batch must be a positive number of examples, got {self.batch!r}")
 
     @property
+    def targets_sum_to_one(self) -> bool:
+        """Cross-entropy over a softmax: the targets are a distribution (one-hot), assumed and stated."""
+        return self.loss == "cross-entropy" and self.activations[-1] == "softmax"
+
+    @property
     def activations(self) -> tuple[str, ...]:
         """The activation of each layer 2..L."""
         if isinstance(self.activation, tuple):
@@ -122,10 +127,12 @@ class Spec:
         batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
         missing = "".join(f"; not modelled: {reason}" for _, _, reason in self.unmodelled)
         missing = "".join(f", one bias shared by layer {l}" for l in self.shared_bias) + missing
+        assumed = " (targets sum to 1, assumed)" if self.targets_sum_to_one else ""
         if self.vectors == "column":
-            return (f"{sizes} {acts} network, {LOSSES[self.loss]}{batch}, column vectors z^l = w^l a^(l-1) + b^l, "
-                    f"w^l[j][k] = w_(jk)^l (row = target unit j, column = source unit k){missing}")
-        return (f"{sizes} {acts} network, {LOSSES[self.loss]}{batch}, row vectors "
+            return (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, column vectors "
+                    f"z^l = w^l a^(l-1) + b^l, w^l[j][k] = w_(jk)^l (row = target unit j, column = source unit k)"
+                    f"{missing}")
+        return (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
                 f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
 
 
@@ -354,7 +361,7 @@ class Network:
                     last = self.size(l)
                     out[self["a", l, last, *self.ex(n)]] = 1 - sp.Add(*[self["a", l, j, *self.ex(n)]
                                                                        for j in range(1, last)])
-            if self.spec.loss == "cross-entropy":
+            if self.spec.targets_sum_to_one:
                 last = self.size(self.L)
                 out[self["t", last, *self.ex(n)]] = 1 - sp.Add(*[self["t", i, *self.ex(n)] for i in range(1, last)])
         return out
@@ -362,8 +369,8 @@ class Network:
     @cached_property
     def assumptions(self) -> list[str]:
         """What the model assumes beyond the forward pass (stated in reports)."""
-        if self.spec.loss == "cross-entropy":
-            return ["the targets of each example sum to 1 (cross-entropy)"]
+        if self.spec.targets_sum_to_one:
+            return ["the targets of each example sum to 1 (cross-entropy over a softmax)"]
         return []
 
     # -- composition down to leaves (what the oracle differentiates) -----------------------------

@@ -1,7 +1,8 @@
 """The second opinion: both sides lambdified to NumPy and compared at seeded random points.
 
 Points are drawn from a seeded generator, one value per leaf (inputs, weights, biases, targets:
-decimals with three places in [-2, 2]; the learning rate in (0, 1]), so a report names exact,
+decimals with three places in [-2, 2]; the learning rate in (0, 1]; the targets of a cross-entropy
+over a softmax in [0, 1], the last making them sum to 1), so a report names exact,
 reproducible numbers.  Node values (a, z, E) come from a forward pass written here in NumPy,
 independently of the SymPy model; derivative symbols get the oracle's raw (unnormalised)
 derivative, lambdified too.  Two values agree when |l - r| <= RTOL * max(1, |l|, |r|).
@@ -84,7 +85,7 @@ def draw_points(net: Network, count: int = POINTS, seed: int = SEED) -> dict[sp.
     [0, 1] with the last one making each example's targets sum to 1 (the loss's assumption)."""
     rng = np.random.default_rng(seed)
     out = {}
-    ce = net.spec.loss == "cross-entropy"
+    ce = net.spec.targets_sum_to_one
     for leaf in net.leaves:
         if leaf == net.alpha:
             ints = rng.integers(1, 1001, size=count)

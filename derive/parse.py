@@ -24,7 +24,7 @@ EXPECTED = {
     "RBRACK": "]", "LCURLY": r"\{", "RCURLY": r"\}", "LBRACE": "{", "RBRACE": "}",
     "QUAD": r"\quad", "TAG": r"\tag{...}", "TEXT_FUNC": r"\text{sigmoid}", "TEXT_NAME": r"\text{name}",
     "TEXT_OTHER": r"\text{...}", "FUNC": r"\sigma, \exp, \tanh or \log", "MAX": r"\max",
-    "INDICATOR": r"\mathbb{1}[...]", "INDICATOR_SUB": r"\mathbb{1}_{...}", "REL": ">",
+    "INDICATOR": r"\mathbb{1}[...]", "INDICATOR_SUB": r"\mathbb{1}_{...}", "ONES": r"\mathbf{1}_m", "REL": ">",
     "LAYER_EX": "^{(l)[n]}", "EXAMPLE": "^{[n]}", "PRIME": "'", "FRAC": r"\frac",
     "FRAC_DIGITS": r"\frac12", "PARTIAL": r"\partial", "SUM": r"\sum", "GREEK": r"a Greek letter (\alpha)",
     "NAME": "a name (a, z, w, b, x, t, E, A1, W3, loss\\_3)", "NUMBER": "a number",
@@ -419,6 +419,9 @@ class Build(Transformer):
     def maxcall(self, meta, children):
         exprs = [c for c in children if isinstance(c, s.Node)]
         return s.Max(exprs[0], exprs[1], start=meta.start_pos, end=meta.end_pos)
+
+    def ones(self, meta, children):
+        return s.Ones(start=meta.start_pos, end=meta.end_pos)
 
     def indicator(self, meta, children):
         exprs = [c for c in children if isinstance(c, s.Node)]

@@ -19,10 +19,11 @@ LECTURES = Path(__file__).resolve().parent / "lectures"
 FAMILIES = {
     "tanh_hidden.md": "2-2-2 tanh,sigmoid network, E = 1/2 sum_i (t_i - a_i)^2,",
     "relu_mse.md": "2-2-3 relu,identity network, E = 1/n sum_i (t_i - a_i)^2,",
-    "softmax_ce.md": "2-2-3 sigmoid,softmax network, E = -sum_i t_i log a_i (targets sum to 1),",
+    "softmax_ce.md": "2-2-3 sigmoid,softmax network, E = -sum_i t_i log a_i (targets sum to 1, assumed),",
     "sigmoid_bce.md": "3-2-1 sigmoid network, E = -sum_i (t_i log a_i + (1 - t_i) log(1 - a_i)),",
     "minibatch.md": "2-2-2 sigmoid network, E = 1/2 sum_i (t_i - a_i)^2, mini-batch of 2 examples (E averaged),",
     "deep.md": "2-3-3-2 tanh,tanh,sigmoid network, E = 1/2 sum_i (t_i - a_i)^2,",
+    "minibatch_matrix.md": "2-2-2 sigmoid network, E = 1/2 sum_i (t_i - a_i)^2, mini-batch of 3 examples",
 }
 
 
@@ -93,6 +94,10 @@ MISTAKES = [
                  [(27, "refuted")], id="batch: missing 1/m"),
     pytest.param("minibatch.md", 33, r"\delta_j^{(2)[n]} x_i^{[n]}", r"\delta_j^{(2)[n]} x_i^{[1]}",
                  [(33, "refuted")], id="batch: one example's input for every example"),
+    pytest.param("minibatch_matrix.md", 18, r"\frac{1}{m} (A^{(3)} - T)", r"(A^{(3)} - T)",
+                 [(18, "refuted")], id="batch, matrix form: missing 1/m in the error term"),
+    pytest.param("minibatch_matrix.md", 24, r"= \mathbf{1}_m^T", r"= \frac{1}{m} \mathbf{1}_m^T",
+                 [(24, "refuted")], id="batch, matrix form: 1/m twice"),
     # deeper
     pytest.param("deep.md", 20, r"(1 - (a_j^{(3)})^2)", r"a_j^{(3)} (1 - a_j^{(3)})",
                  [(20, "refuted"), (22, "refuted"), (28, "refuted"), (30, "refuted"), (32, "refuted")],
@@ -150,6 +155,22 @@ def test_an_activation_derive_cannot_model_leaves_what_depends_on_it_undecided()
     assert code == 1
 
 
+@pytest.mark.parametrize("loss, model, verdict", [
+    # cross-entropy written with sigma(z): read as cross-entropy, nothing assumed of the targets
+    (r"-\sum_{i=1}^{2} t_i^{(3)} \log \sigma(z_i^{(3)})", "E = -sum_i t_i log a_i, row", "refuted"),
+    (r"\frac{1}{2} \sum_{i=1}^{2} (t_i^{(3)} - \sigma(z_i^{(3)}))^2", "E = 1/2 sum_i (t_i - a_i)^2, row", "proved"),
+    (r"\frac{1}{2} (t_1^{(3)} - w_{11}^{(3)})^2", "not modelled: the loss defined at line 1", "undecided"),
+    (r"\sum_i |t_i - a_i|", "not modelled: the loss is defined at line 1, which could not be read", "undecided"),
+])
+def test_the_loss_is_read_from_its_definition_or_left_unmodelled(tmp_path, loss, model, verdict):
+    path = tmp_path / "loss.md"
+    path.write_text(f"$$E = {loss}$$\n\n$$\\frac{{\\partial E}}{{\\partial a_1^{{(3)}}}} = a_1^{{(3)}} - t_1^{{(3)}}$$\n",
+                    encoding="utf-8")
+    _, report = run(path)
+    assert model in report["model"]
+    assert [r["verdict"] for r in report["results"] if r["line"] == 3] == [verdict]
+
+
 # -- the decision in each family, claim by claim --------------------------------------------------------
 def decide(spec: Spec, lhs: str, rhs: str) -> str:
     net = Network(spec)
@@ -187,7 +208,7 @@ def test_relations_are_applied_before_the_zero_test():
     net = Network(SOFTMAX)
     a1, a2, t1, t2 = net["a", 3, 1], net["a", 3, 2], net["t", 1], net["t", 2]
     assert net.relations == {a2: 1 - a1, t2: 1 - t1}
-    assert net.assumptions == ["the targets of each example sum to 1 (cross-entropy)"]
+    assert net.assumptions == ["the targets of each example sum to 1 (cross-entropy over a softmax)"]
     decider = Decider(net, {})
     assert decider.is_zero(decider.normal(a1 + a2 - 1))
     h = Network(RELU)["h", 2, 1]
