@@ -24,7 +24,7 @@ from .chains import CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
 from .decide import Decider, Decision
 from .derive import Oracle
 from .errors import DeriveError, MeaningError
-from .meaning import Definition, Meaning, definition_key, is_matrix
+from .meaning import INSTANCES, Definition, InstanceMissing, Meaning, definition_key, is_matrix
 from .model import Network, Spec
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Formula, Result
 
@@ -232,7 +232,10 @@ class Checker:
         start = time.perf_counter()
         try:
             with deadline(self.options.timeout):
-                return self.meaning.member_value(member, domain=self._layers(st))
+                return self.meaning.member_value(member, domain=self._domain(st, member))
+        except InstanceMissing as e:            # the statement is false as stated for that instance
+            errors.append(self._result(st, st.head, member, REFUTED, time.perf_counter() - start,
+                                       detail=e.message))
         except DeriveError as e:
             errors.append(self._error(e, member, st, time.perf_counter() - start))
         except TimeLimit:
@@ -243,6 +246,17 @@ class Checker:
                                        detail=f"internal error while reading this member ({type(e).__name__}: "
                                               f"{e}); please report it"))
         return None
+
+    def _domain(self, st: Statement, member: s.Member) -> dict:
+        """What a member of an index statement is evaluated over: the layers of the statement and, for
+        members after the head, the head's own instances."""
+        domain = self._layers(st)
+        head = st.head if "first" not in st.extra else None
+        if head is not None and member is not head and len(head.parts) == 1:
+            found = self.meaning.instances.get(head.parts[0].expr)
+            if found is not None:
+                domain = {**domain, INSTANCES: found}
+        return domain
 
     def _layers(self, st: Statement) -> dict:
         """The layers a statement over a layer letter holds for (the same for every member)."""

@@ -93,7 +93,7 @@ class Meaning:
         from .parse import locate
         outer = outer or {}
         domain = {k: v for k, v in (domain or {}).items() if k not in outer}
-        key = (part.expr, tuple(sorted(outer.items())), tuple(sorted((k, tuple(v)) for k, v in domain.items())))
+        key = (part.expr, tuple(sorted(outer.items())), tuple(sorted((k, _frozen(v)) for k, v in domain.items())))
         if key in self._values:
             return self._values[key]
         try:
@@ -116,6 +116,11 @@ class Meaning:
             raise _fail(MeaningError, f"two free layer letters ({', '.join(layers)})", expr,
                         "one layer letter, as in w_{ji}^{(l)} and a_i^{(l-1)}")
         layer = layers[0] if layers else None
+        given = domain.get(INSTANCES)
+        if given is not None and set(layers) | free_indices(expr, set(env)) <= set(given[0]) - {None}:
+            value = self._at_instances(written, expr, env, given)
+            if value is not None:
+                return value
         values = layers_for(expr, layer, self.net.L) if layer else [None]
         if layer in domain:
             values = [v for v in values if v in domain[layer]]
@@ -145,6 +150,24 @@ class Meaning:
                 entries.append([value])
                 instances.append({**bound, **b})
         self.instances[written] = (letters, instances, layer)
+        return sp.ImmutableMatrix(entries)
+
+    def _at_instances(self, written, expr, env, given) -> Value:
+        """The member's values at the instances of the statement's head (the member may use fewer of
+        its letters: delta_j^{(l)} a_j^{(l-1)} against dE/dw_{ji}^{(l)} is a statement for every l, j, i)."""
+        letters, instances, layer = given
+        entries = []
+        for b in instances:
+            inner = bind_layers(expr, {layer: b[layer]}, self.net.L) if layer else expr
+            try:
+                value = self.value(inner, {**self._bind_sum_bounds(inner, {**env, **b}), **b})
+            except NotInNetwork as err:
+                raise InstanceMissing(f"for {', '.join(f'{x} = {b[x]}' for x in letters)} (an instance of the left "
+                                      f"side) this names what does not exist: {err.message}", b, letters) from None
+            if is_matrix(value):
+                return None                     # delta^l: columns, stacked layer by layer as the head's
+            entries.append([value])
+        self.instances[written] = given
         return sp.ImmutableMatrix(entries)
 
     def statement_layers(self, members) -> dict:
@@ -740,6 +763,23 @@ def _bound_example(node: s.Sym, env: dict) -> s.Sym:
     if node.example and node.example in env:
         return replace(node, example=str(env[node.example]))
     return node
+
+
+INSTANCES = "__instances__"      # a domain entry: the instances of the statement's head
+
+
+class InstanceMissing(NotInNetwork):
+    """An instance of an index statement names a quantity the network does not have."""
+
+    def __init__(self, message, binding, letters):
+        super().__init__(message)
+        self.binding, self.letters = binding, letters
+
+
+def _frozen(v):
+    if isinstance(v, tuple) and len(v) == 3 and isinstance(v[1], list):
+        return (tuple(v[0]), tuple(tuple(sorted(b.items())) for b in v[1]), v[2])
+    return tuple(v)
 
 
 def _appearance(expr):
