@@ -23,6 +23,7 @@ import sympy as sp
 
 from . import syntax as s
 from .errors import DeriveError, ModelError
+from .indices import bind_layers, layer_letter, layer_number, layers_for
 from .families import ACTIVATIONS, LOSSES, forward, loss_term
 from .meaning import Meaning, walk
 from .model import Network, Spec
@@ -56,19 +57,19 @@ def read_model(statements, inferred: Spec, stated: Spec | None,
     found: dict = {}                       # layer -> (family, part); "loss" -> ...
     unmatched: dict = {}                   # layer -> the first definition matching no family
     losses = []                            # the definitions of E, read once the output layer is known
-    for st in statements:
+    for st in sorted(statements, key=_general):         # a layer's own definition before a general one
         if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
             continue
         head, part = st.head.parts[0].expr, st.members[1].parts[0]
         if not isinstance(head, s.Sym):
             continue
-        if head.name in ("a", "A") and head.layer and head.layer.isdigit() and 2 <= int(head.layer) <= probe.L:
-            layer = int(head.layer)
-            family = _activation(meaning, probe, layer, head, part.expr) if layer not in found else "unknown"
-            if family is None:
-                unmatched.setdefault(layer, part)
-            elif family != "unknown":
-                found[layer] = (family, part)
+        if head.name in ("a", "A") and head.layer:
+            for layer, bound_head, expr in _layers_defined(head, part.expr, probe.L):
+                family = _activation(meaning, probe, layer, bound_head, expr) if layer not in found else "unknown"
+                if family is None:
+                    unmatched.setdefault(layer, part)
+                elif family != "unknown":
+                    found[layer] = (family, part)
         elif head.name == "E" and head.sub is None and head.layer is None and head.example is None:
             losses.append(part)
     output = found.get(probe.L, (base.activations[-1], None))[0] or base.activations[-1]
@@ -143,6 +144,26 @@ def _unmodelled_reason(part, what: str, families) -> str:
     if isinstance(part, _Unread):
         return f"{what} is defined at line {part.line}, which could not be read"
     return f"{what} defined at line {_line(part)} is none that derive models ({', '.join(families)})"
+
+
+def _general(st) -> bool:
+    """Is this a definition for every layer (a_j^{(l)} = ...)?"""
+    head = st.head.parts[0].expr if st.members and len(st.head.parts) == 1 else None
+    return isinstance(head, s.Sym) and layer_letter(head.layer) is not None
+
+
+def _layers_defined(head: s.Sym, expr, last: int):
+    """(layer, head, definition) for each layer 2..L a definition of a^{(l)} is about: its own layer,
+    the output layer for ^{(L)}, every layer where it can apply for a layer letter (a_j^{(l)} = ...)."""
+    letter = layer_letter(head.layer)
+    if letter is None:
+        layer = layer_number(head.layer, {}, last)
+        if layer is not None and 2 <= layer <= last:
+            yield layer, replace(head, layer=str(layer)), bind_layers(expr, {}, last)
+        return
+    for layer in layers_for(expr, letter, last):
+        if 2 <= layer <= last:
+            yield layer, replace(head, layer=str(layer)), bind_layers(expr, {letter: layer}, last)
 
 
 def _line(part) -> int:

@@ -173,3 +173,19 @@ def test_an_updated_value_is_only_the_head_of_an_update_rule(tmp_path):
     code, report = run(path)
     assert code == 2
     assert "is an updated value, which only the head of an update rule may name" in report["results"][0]["detail"]
+
+
+def test_a_definition_for_every_layer_sets_every_layers_family(tmp_path):
+    code, report = run(NOTATIONS / "tanh_every_layer.md")
+    assert (code, not_proved(report)) == (0, [])
+    assert report["model"].startswith("2-3-1 tanh network")
+    # the output layer defined apart: the general definition, claimed for l = L too, is refuted there
+    text = (NOTATIONS / "tanh_every_layer.md").read_text(encoding="utf-8")
+    text = text.replace("$$E = ", "$$a_j^{(L)} = \\sigma(z_j^{(L)})$$\n\n$$E = ")
+    path = tmp_path / "mixed.md"
+    path.write_text(text, encoding="utf-8")
+    code, report = run(path)
+    assert report["model"].startswith("2-3-1 tanh,sigmoid network")
+    (result,) = [r for r in report["results"] if r["verdict"] != "proved" and r["line"] == 7]
+    assert result["verdict"] == "refuted"
+    assert "the first failing instance is l = 3, j = 1" in result["detail"]
