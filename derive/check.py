@@ -67,12 +67,14 @@ class Workspace:
         self.net = Network(spec)
         self.oracle = Oracle(self.net)
         self.derivatives: dict = {}
+        self.stacks: dict = {}             # statements for every index: entry labels (j = 1, ...)
         self._decider = None
 
     @property
     def decider(self) -> Decider:
         if self._decider is None:
             self._decider = Decider(self.net, self.derivatives)
+            self._decider.stacks = self.stacks
         return self._decider
 
     def warm(self) -> None:
@@ -87,6 +89,7 @@ class Workspace:
     def meaning(self, definitions: dict) -> Meaning:
         m = Meaning(self.net, self.oracle, definitions)
         m.derivatives = self.derivatives
+        m.stacks = self.stacks
         return m
 
 
@@ -391,14 +394,11 @@ class Checker:
         if found is None:
             return detail
         letters, instances, layer = found
-        where = re.search(r"entries ((?:\(\d+,1\)(?:, )?)+) differ", detail)
-        if where:
-            rows = [int(k) for k in re.findall(r"\((\d+),1\)", where.group(1))]
-            if rows and rows[0] <= len(instances):
-                first = instance_text(instances[rows[0] - 1], letters)
-                said = (f"the first failing instance is {first} ({len(rows)} of {len(instances)} "
-                        f"instance{'s' if len(instances) != 1 else ''} differ)")
-                detail = detail[:where.start()] + said + detail[where.end():]
+        failing, start, end = _failing(detail, [instance_text(b, letters) for b in instances])
+        if failing:
+            said = (f"the first failing instance is {failing[0]} ({len(failing)} of {len(instances)} "
+                    f"instance{'s' if len(instances) != 1 else ''} differ)")
+            detail = detail[:start] + said + detail[end:]
         return detail + "; " + ("proved " if verdict == PROVED else "checked ") + describe(letters, instances, layer)
 
     def _depends_on(self, st, *members) -> str:
@@ -431,6 +431,27 @@ class Checker:
         return Result(file=self.file, line=e.line or 1, col=e.col or 1, id=st.id, claim=_compact(member.text),
                       verdict=ERROR, detail=e.describe(), seconds=seconds, title=st.title,
                       cell=getattr(e, "cell", None))
+
+
+def _failing(detail: str, labels: list[str]) -> tuple[list[str], int, int]:
+    """The instances a refutation names ("the sides differ for l = 2, j = 1; l = 3, j = 2"), and where."""
+    prefix = "the sides differ for "
+    start = detail.find(prefix)
+    if start < 0:
+        return [], 0, 0
+    pos, found = start + len(prefix), []
+    while True:
+        matches = [lab for lab in labels if detail.startswith(lab, pos)
+                   and (pos + len(lab) == len(detail) or detail[pos + len(lab)] == ";")]
+        if not matches:
+            break
+        label = max(matches, key=len)
+        found.append(label)
+        pos += len(label)
+        if not detail.startswith("; ", pos) or not any(detail.startswith(lab, pos + 2) for lab in labels):
+            break
+        pos += 2
+    return found, start, pos
 
 
 def _is_derivative(member: s.Member) -> bool:

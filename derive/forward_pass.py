@@ -24,7 +24,7 @@ import sympy as sp
 from . import syntax as s
 from .errors import DeriveError, ModelError
 from .indices import bind_layers, layer_letter, layer_number, layers_for
-from .families import ACTIVATIONS, LOSSES, forward, loss_term
+from .families import ACTIVATIONS, LOSSES, forward, loss_term, step
 from .meaning import Meaning, walk
 from .model import Network, Spec
 
@@ -54,34 +54,7 @@ def read_model(statements, inferred: Spec, stated: Spec | None,
                                        expected="per-example names such as t_i^{[n]}, or no batch setting"))
     probe = Network(replace(base, activation="sigmoid", loss="half-sse", batch=batch, unmodelled=()))
     meaning = Meaning(probe)
-    found: dict = {}                       # layer -> (family, part); "loss" -> ...
-    unmatched: dict = {}                   # layer -> the first definition matching no family
-    losses = []                            # the definitions of E, read once the output layer is known
-    for st in sorted(statements, key=_general):         # a layer's own definition before a general one
-        if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
-            continue
-        head, part = st.head.parts[0].expr, st.members[1].parts[0]
-        if not isinstance(head, s.Sym):
-            continue
-        if head.name in ("a", "A") and head.layer:
-            for layer, bound_head, expr in _layers_defined(head, part.expr, probe.L):
-                family = _activation(meaning, probe, layer, bound_head, expr) if layer not in found else "unknown"
-                if family is None:
-                    unmatched.setdefault(layer, part)
-                elif family != "unknown":
-                    found[layer] = (family, part)
-        elif head.name == "E" and head.sub is None and head.layer is None and head.example is None:
-            losses.append(part)
-    output = found.get(probe.L, (base.activations[-1], None))[0] or base.activations[-1]
-    for part in losses:
-        family = _loss(meaning, probe, _with_layer(part.expr, probe.L), statements, output)
-        if family is None:
-            unmatched.setdefault("loss", part)
-        elif family != "unknown":
-            found["loss"] = (family, part)
-            break
-    for what, part in unmatched.items():  # a definition matching no family, and none that matches one
-        found.setdefault(what, (None, part))
+    found = _chosen(_votes(statements, meaning, probe, base))
     for text, line in unreadable:
         what = _looks_like_definition(text, probe.L)
         if what is not None and what not in found:
@@ -119,6 +92,104 @@ def read_model(statements, inferred: Spec, stated: Spec | None,
     return spec, problems
 
 
+def _votes(statements, meaning: Meaning, probe: Network, base: Spec) -> dict:
+    """What each definition of a layer's outputs (and of E) says the family is: layer or "loss" ->
+    [(family or None, part)], restated expressions read once."""
+    votes: dict = {}
+    seen: dict = {}
+    losses = []                            # the definitions of E, read once the output layer is known
+    general: dict = {}                     # layer -> votes of definitions for every layer (a_j^{(l)} = ...)
+    for st in statements:
+        if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
+            continue
+        head, part = st.head.parts[0].expr, st.members[1].parts[0]
+        if not isinstance(head, s.Sym):
+            continue
+        if head.name in ("a", "A") and head.layer:
+            for layer, bound, expr in _layers_defined(head, part.expr, probe.L):
+                if (bound, expr) not in seen:
+                    seen[bound, expr] = _activation(meaning, probe, layer, bound, expr)
+                if seen[bound, expr] != "unknown":      # a definition for every layer counts where none of its own does
+                    table = general if layer_letter(head.layer) else votes
+                    table.setdefault(layer, []).append((seen[bound, expr], part))
+        elif head.name == "E" and head.sub is None and head.layer is None and head.example is None:
+            losses.append(part)
+    for layer, said in general.items():
+        votes.setdefault(layer, said)
+    for layer, said in votes.items():      # a tie between the units' definitions: the local derivatives decide
+        families = [f for f, _ in said if f is not None]
+        counts = {f: families.count(f) for f in families}
+        if len(counts) > 1 and list(counts.values()).count(max(counts.values())) > 1:
+            said.extend(_local_votes(statements, meaning, probe, layer))
+    layer_votes = _chosen({probe.L: votes.get(probe.L, [])})
+    output = (layer_votes.get(probe.L) or (None,))[0] or base.activations[-1]
+    for part in losses:
+        if part.expr not in seen:
+            seen[part.expr] = _loss(meaning, probe, _with_layer(part.expr, probe.L), statements, output)
+        if seen[part.expr] != "unknown":
+            votes.setdefault("loss", []).append((seen[part.expr], part))
+    return votes
+
+
+LOCAL = {"sigmoid": lambda a, z: a * (1 - a), "tanh": lambda a, z: 1 - a ** 2, "identity": lambda a, z: 1,
+         "relu": lambda a, z: step(z)}
+
+
+def _local_votes(statements, meaning: Meaning, probe: Network, layer: int) -> list:
+    """What the document's local derivatives da_j^{(l)}/dz_j^{(l)} = ... say the layer's family is
+    (a(1 - a): sigmoid, 1 - a^2: tanh, ...): the tie-breaker between disagreeing unit definitions."""
+    out = []
+    for st in statements:
+        head = st.head.parts[0].expr if len(st.head.parts) == 1 else None
+        if not isinstance(head, s.Derivative) or len(st.members) < 2:
+            continue
+        of, wrt = head.of, head.wrt
+        if not (isinstance(of, s.Sym) and isinstance(wrt, s.Sym) and of.name == "a" and wrt.name == "z"
+                and of.layer == wrt.layer == str(layer) and of.sub == wrt.sub and of.sub and of.sub.isdigit()):
+            continue
+        unit = int(of.sub)
+        a, z = probe["a", layer, unit, *probe.ex(1)], probe["z", layer, unit, *probe.ex(1)]
+        for member in st.members[1:]:
+            if len(member.parts) != 1:
+                continue
+            value = _value(meaning, member.parts[0].expr, {})
+            if value is None or isinstance(value, sp.MatrixBase) or value.free_symbols - {a, z}:
+                continue
+            rng = random.Random(5)
+            points = [{a: sp.Float(rng.uniform(0.1, 0.9)), z: sp.Float(rng.uniform(-2, 2))} for _ in range(PROBES)]
+            for family, rule in LOCAL.items():
+                if all(_same(value, sp.Integer(1) * rule(a, z), p) for p in points):
+                    out.append((family, member.parts[0]))
+                    break
+    return out
+
+
+def _chosen(votes: dict) -> dict:
+    """The family most definitions agree on (the first on a tie), with the first definition saying
+    it; a single edit in one unit's definition is then that definition's mistake, refuted where it
+    stands.  None (unmodelled) only when no definition matches a family."""
+    out = {}
+    for what, said in votes.items():
+        families = [f for f, _ in said if f is not None]
+        if families:
+            counts = {f: families.count(f) for f in families}
+            best = max(counts, key=counts.get)
+            part = next(part for f, part in said if f == best)
+            tied = [f for f, n in counts.items() if n == counts[best]]
+            out[what] = (best, part) if len(tied) == 1 else (None, _Mixed(part, tied))
+        elif said:
+            out[what] = said[0]
+    return out
+
+
+class _Mixed:
+    """Definitions of one layer that disagree on the family, with nothing to tell which is meant."""
+
+    def __init__(self, part, families):
+        self.part, self.families = part, families
+        self.source, self.start = part.source, part.start
+
+
 class _Unread:
     """Where an unparsed definition stands (for the reason's line)."""
 
@@ -141,15 +212,12 @@ def _looks_like_definition(text: str, depth: int):
 
 
 def _unmodelled_reason(part, what: str, families) -> str:
+    if isinstance(part, _Mixed):
+        return (f"{what} is defined as {' and as '.join(part.families)} for different units (line "
+                f"{_line(part.part)}), and derive models one family per layer")
     if isinstance(part, _Unread):
         return f"{what} is defined at line {part.line}, which could not be read"
     return f"{what} defined at line {_line(part)} is none that derive models ({', '.join(families)})"
-
-
-def _general(st) -> bool:
-    """Is this a definition for every layer (a_j^{(l)} = ...)?"""
-    head = st.head.parts[0].expr if st.members and len(st.head.parts) == 1 else None
-    return isinstance(head, s.Sym) and layer_letter(head.layer) is not None
 
 
 def _layers_defined(head: s.Sym, expr, last: int):
@@ -195,6 +263,10 @@ def _batch(statements) -> int | None:
         for member in st.members:
             for part in member.parts:
                 for n in walk(part.expr):
+                    if isinstance(n, s.Sym) and n.name == "x" and n.layer and n.layer != "1":
+                        any_example = True              # x^{(n)}: the n-th example's input
+                        if n.layer.isdigit():
+                            largest = max(largest, int(n.layer))
                     if isinstance(n, s.Sym) and n.example is not None:
                         any_example = True
                         if n.example.isdigit():

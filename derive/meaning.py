@@ -71,6 +71,7 @@ class Meaning:
         self._evaluating: set[str] = set()
         self._values: dict = {}
         self.instances: dict = {}          # a statement's expression -> (letters, [binding], layer letter)
+        self.stacks: dict = {}          # value of a statement for every index -> "j = 1, i = 2" per entry
 
     # -- entry points ------------------------------------------------------------------------------
     def member_value(self, member: s.Member, outer: dict | None = None, domain: dict | None = None) -> Value:
@@ -150,7 +151,12 @@ class Meaning:
                 entries.append([value])
                 instances.append({**bound, **b})
         self.instances[written] = (letters, instances, layer)
-        return sp.ImmutableMatrix(entries)
+        return self._labelled(sp.ImmutableMatrix(entries), letters, instances)
+
+    def _labelled(self, value, letters, instances):
+        """Keep the instance of every entry (the decider names the instances that differ)."""
+        self.stacks[value] = [", ".join(f"{x} = {b[x]}" for x in letters) for b in instances]
+        return value
 
     def _at_instances(self, written, expr, env, given) -> Value:
         """The member's values at the instances of the statement's head (the member may use fewer of
@@ -168,7 +174,7 @@ class Meaning:
                 return None                     # delta^l: columns, stacked layer by layer as the head's
             entries.append([value])
         self.instances[written] = given
-        return sp.ImmutableMatrix(entries)
+        return self._labelled(sp.ImmutableMatrix(entries), letters, instances)
 
     def statement_layers(self, members) -> dict:
         """The layers a statement over a layer letter is about: those where every member's
@@ -430,6 +436,14 @@ class Meaning:
         defined = self._defined(node, env)
         if defined is not None:
             return defined
+        if name in ("delta", "Delta") and layer is None and sub is not None and node.example is None:
+            i, j = self._indices(node, 2, env)         # the Kronecker delta of a softmax Jacobian
+            return sp.Integer(1 if i == j else 0)
+        if sub is None and node.example is None and (name in ("a", "z") and layer is not None
+                                                     or name in ("x", "t") and layer is None):
+            kind = {"a": "A", "z": "Z", "x": "A", "t": "T"}[name]     # a^{(l)}: the layer's row vector
+            return self._matrix(kind, 1, node) if name == "x" else (
+                self.net.matrix("T") if name == "t" else self._matrix(kind, self._layer(node, required=True), node))
         if name in ("a", "z", "w", "b", "x", "t", "E"):
             return self.net[self._quantity_key(node, env)]
         if name == "e" and sub is None and layer is None:

@@ -36,6 +36,7 @@ LAYOUTS = {
     "source-major": "W^{(l)}[i][j] = w_{ji}^{(l)} (row = source unit i, column = target unit j)",
     "target-major": "W^{(l)}[j][i] = w_{ji}^{(l)} (row = target unit j, column = source unit i)",
 }
+DESCRIBED: dict = {}            # describe() text -> the Spec it describes (reports carry the text)
 SETTINGS = ("layers", "activation", "activations", "loss", "layout", "batch")
 
 
@@ -125,15 +126,18 @@ class Spec:
         sizes = "-".join(str(n) for n in self.layers)
         acts = self.activation if isinstance(self.activation, str) else ",".join(self.activation)
         batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
-        missing = "".join(f"; not modelled: {reason}" for _, _, reason in self.unmodelled)
+        missing = "".join(f" (not modelled: {reason})" for _, _, reason in self.unmodelled)
         missing = "".join(f", one bias shared by layer {l}" for l in self.shared_bias) + missing
         assumed = " (targets sum to 1, assumed)" if self.targets_sum_to_one else ""
         if self.vectors == "column":
-            return (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, column vectors "
+            text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, column vectors "
                     f"z^l = w^l a^(l-1) + b^l, w^l[j][k] = w_(jk)^l (row = target unit j, column = source unit k)"
                     f"{missing}")
-        return (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
-                f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
+        else:
+            text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
+                    f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
+        DESCRIBED[text] = self
+        return text
 
 
 def index_text(*indices: int) -> str:

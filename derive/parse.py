@@ -416,6 +416,16 @@ class Build(Transformer):
 
     call_bare = call
 
+    def call_power(self, meta, children):
+        """\\tanh^2(z): the square of tanh(z)."""
+        head, tok, arg = children
+        call = self.call(meta, [head, arg])
+        char = str(tok).lstrip("^").strip()
+        if not char.isdigit():
+            raise _error(f"{head}^{char} is not part of the notation", tok.start_pos, "a power such as \\tanh^2(z)")
+        return s.Power(call, s.Num(char, start=tok.end_pos - 1, end=tok.end_pos),
+                       start=meta.start_pos, end=meta.end_pos)
+
     def maxcall(self, meta, children):
         exprs = [c for c in children if isinstance(c, s.Node)]
         return s.Max(exprs[0], exprs[1], start=meta.start_pos, end=meta.end_pos)

@@ -28,7 +28,8 @@ FAMILIES = {
 
 
 def run(path: Path, *options: str):
-    result = CliRunner().invoke(main, ["check", str(path), "--format", "json", *options])
+    # a generous time bound: the verdicts, not the machine's load, are under test
+    result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--timeout", "60", *options])
     return result.exit_code, json.loads(result.output)
 
 
@@ -63,6 +64,8 @@ MISTAKES = [
                  [(22, "refuted")], id="tanh: a(1-a) as the local derivative"),
     pytest.param("tanh_hidden.md", 12, r"\tanh(z_2^{(2)})", r"\tanh(z_1^{(2)})",
                  [(12, "refuted")], id="tanh: wrong unit in the forward pass"),
+    pytest.param("tanh_hidden.md", 12, r"a_1^{(2)} = \tanh", r"a_1^{(2)} = \sigma",
+                 [(12, "refuted")], id="tanh: one unit's definition says sigmoid (the local derivative breaks the tie)"),
     # ReLU and a linear output
     pytest.param("relu_mse.md", 32, r"\right) \mathbb{1}[z_j^{(2)} > 0]", r"\right)",
                  [(32, "refuted"), (40, "refuted"), (42, "refuted")], id="relu: missing step factor"),
@@ -197,6 +200,14 @@ LEAKY = Spec(activation=("leaky-relu", "sigmoid"))
     (SOFTMAX, r"a_1^{(3)} + a_2^{(3)}", r"1", "proved"),
     (SOFTMAX, r"\frac{\partial E}{\partial z_2^{(3)}}", r"a_2^{(3)} - t_2^{(3)}", "proved"),
     (SOFTMAX, r"\frac{\partial a_2^{(3)}}{\partial z_1^{(3)}}", r"a_1^{(3)} a_2^{(3)}", "refuted"),
+    (TANH, r"\frac{\partial a_2^{(2)}}{\partial z_2^{(2)}}", r"1 - \tanh^2(z_2^{(2)})", "proved"),
+    (TANH, r"\frac{\partial E}{\partial z^{(3)}}", r"(a^{(3)} - t) \times a^{(3)} \times (1 - a^{(3)})", "proved"),
+    (SOFTMAX, r"\frac{\partial a_i^{(3)}}{\partial z_j^{(3)}}", r"a_i^{(3)} (\delta_{ij} - a_j^{(3)})", "proved"),
+    (SOFTMAX, r"\frac{\partial a_i^{(3)}}{\partial z_j^{(3)}}", r"a_i^{(3)} (1 - a_j^{(3)})", "refuted"),
+    (Spec(batch=2), r"\frac{\partial E}{\partial b_1^{(3)}}",
+     r"\frac{1}{m} \sum_{n=1}^{m} (a_1^{(3)[n]} - t_1^{(3)[n]}) a_1^{(3)[n]} (1 - a_1^{(3)[n]})", "proved"),
+    (Spec(batch=2), r"\frac{\partial E}{\partial w_{11}^{(2)}}",
+     r"\frac{1}{m} \sum_{n=1}^{m} \frac{\partial E^{[n]}}{\partial z_1^{(2)[n]}} x_1^{(n)}", "proved"),
     (LEAKY, r"a_1^{(2)}", r"\max(0.01 z_1^{(2)}, z_1^{(2)})", "proved"),
     (LEAKY, r"a_1^{(2)}", r"\max(0, z_1^{(2)})", "refuted"),
 ])
@@ -230,3 +241,14 @@ def test_spec_reads_activations_losses_and_batch_by_their_usual_names():
     spec = Spec.from_mapping({"activations": "[ReLU, linear]", "loss": "ce", "batch": "4"})
     assert spec.activations == ("relu", "identity") and spec.loss == "cross-entropy" and spec.batch == 4
     assert spec.stated == {"activation", "loss", "batch"}
+
+
+def test_units_of_one_layer_defined_with_different_families_leave_it_unmodelled(tmp_path):
+    path = tmp_path / "mixed.md"
+    path.write_text("$$a_1^{(3)} = z_1^{(3)}, \\quad a_2^{(3)} = \\sigma(z_2^{(3)})$$\n\n"
+                    "$$\\frac{\\partial E}{\\partial z_2^{(3)}} = (a_2^{(3)} - t_2^{(3)}) a_2^{(3)} (1 - a_2^{(3)})$$\n",
+                    encoding="utf-8")
+    code, report = run(path)
+    assert [r["verdict"] for r in report["results"]] == ["undecided"] * 3
+    assert "defined as identity and as sigmoid for different units" in report["results"][2]["detail"]
+    assert code == 1
