@@ -16,6 +16,7 @@ from . import syntax as s
 
 LAYER_EXPR = re.compile(r"^([A-Za-z])\s*(?:([+-])\s*([0-9]+))?$")
 OUTPUT = "L"
+EXAMPLE_SUPERSCRIPT = ("x",)          # x^{(n)} names the n-th example of a mini-batch, not a layer
 
 
 def layer_number(text: str | None, env: dict, last: int) -> int | None:
@@ -48,13 +49,14 @@ def layer_letter(text: str | None) -> str | None:
 
 def layer_letters(expr) -> set[str]:
     from .meaning import walk
-    return {layer_letter(n.layer) for n in walk(expr) if isinstance(n, s.Sym) and layer_letter(n.layer)}
+    return {layer_letter(n.layer) for n in walk(expr)
+            if isinstance(n, s.Sym) and n.name not in EXAMPLE_SUPERSCRIPT and layer_letter(n.layer)}
 
 
 def bind_layers(expr, env: dict, last: int):
     """The tree with every layer text that env (and L) resolve written as its number."""
     if isinstance(expr, s.Sym):
-        if expr.layer and not expr.layer.isdigit():
+        if expr.layer and not expr.layer.isdigit() and expr.name not in EXAMPLE_SUPERSCRIPT:
             number = layer_number(expr.layer, env, last)
             if number is not None:
                 return replace(expr, layer=str(number))

@@ -25,7 +25,7 @@ from . import printing
 from . import syntax as s
 from .derive import Derivative, Oracle
 from .errors import DeriveError, MeaningError, NotInNetwork, ShapeError
-from .indices import bind_layers, layer_letter, layer_letters, layer_number, layers_for
+from .indices import EXAMPLE_SUPERSCRIPT, bind_layers, layer_letter, layer_letters, layer_number, layers_for
 from .model import Network, forward, leaky, relu, sigmoid, step
 
 Value = sp.Expr | sp.ImmutableMatrix
@@ -404,7 +404,7 @@ class Meaning:
             raise _fail(MeaningError, f"{self._spelled(node)}{'^{+}' if node.mark == '+' else chr(39)} is an "
                         "updated value, which only the head of an update rule may name", node,
                         "X^{+} = X - \\eta \\frac{\\partial E}{\\partial X}")
-        if node.layer and not node.layer.isdigit():
+        if node.layer and not node.layer.isdigit() and node.name not in EXAMPLE_SUPERSCRIPT:
             number = layer_number(node.layer, env, self.net.L)
             if number is not None:
                 from dataclasses import replace
