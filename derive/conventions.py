@@ -12,6 +12,7 @@ Reading a document in its convention rewrites its formulas' trees into derive's 
 | --- | --- | --- | --- | --- |
 | derive (the lecture's) | `a_j^{(l)}` | `w_{ji}^{(l)}`: from unit i of layer l-1 to unit j of l; `W^{(l)}` laid out source-major (row = source) unless the document's `W^{(l)} = pmatrix` says target-major | rows: `Z^{(l)} = A^{(l-1)} \\bullet W^{(l)} + b^{(l)}` | `E`, `t`, `x`, `\\alpha`/`\\eta` |
 | nielsen | `a^l_j`, `a^{l-1}_k`, `z^L` | `w^l_{jk}`: from unit k of layer l-1 to unit j of l; `w^l` is the matrix with rows j | columns: `z^l = w^l a^{l-1} + b^l`, juxtaposition multiplies matrices | `C` the cost, `y` the targets, `\\nabla_a C`, `\\odot` |
+| ng | `a^{[l]}`, `W^{[l]}`, `Z^{[L]}`; the input layer is `a^{[0]} = x` (derive numbers it 1) | `W^{[l]}`: a row per unit of layer l | columns: `Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}` | `J`, `y` |
 | mazur (any names) | the forward pass's own (`net_{h1}`, `out_{o1}`) | `w_1 ... w_8` wired by the forward pass, one bias per layer allowed | scalars | `E_{total}`, `E_{o1}`, `target_{o1}`, `\\eta` (glossary.py) |
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ from . import syntax as s
 from .errors import ModelError
 
 LAYERED = ("a", "z", "w", "b", "delta", "Delta")
+BRACKETED = LAYERED + ("A", "Z", "W", "dZ", "dW", "db", "dA")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Convention:
     name: str
     bare_layers: bool = False          # a^l_j: the superscript of a layered name is its layer
     vectors: str = "row"               # "column": z^l = w^l a^{l-1} + b^l
+    bracket_layers: bool = False       # a^{[l]}: the layer in brackets, the input layer numbered 0 (Ng)
     names: dict = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -37,6 +40,9 @@ CONVENTIONS = {
     "nielsen": Convention("nielsen", bare_layers=True, vectors="column",
                           names={s.Sym("C"): s.Sym("E"), s.Sym("y"): s.Sym("t")}),
     "mazur": Convention("mazur"),
+    "ng": Convention("ng", bracket_layers=True, vectors="column",
+                     names={s.Sym("W"): s.Sym("w"), s.Sym("Z"): s.Sym("z"), s.Sym("A"): s.Sym("a"),
+                            s.Sym("J"): s.Sym("E"), s.Sym("y"): s.Sym("t")}),
 }
 
 
@@ -53,12 +59,15 @@ def choose(statements, stated: str | None) -> Convention:
                 for n in walk(part.expr):
                     if _bare_layer(n, letters_only=True) is not None:
                         return CONVENTIONS["nielsen"]
+                    if isinstance(n, s.Sym) and n.name in BRACKETED and n.layer is None \
+                            and n.example and n.example[0] in "lL" and len(n.example.replace(" ", "")) in (1, 3):
+                        return CONVENTIONS["ng"]
     return CONVENTIONS["derive"]
 
 
 def apply(convention: Convention, statements) -> None:
     """Rewrite every formula of the document into derive's spelling, in place."""
-    if not convention.bare_layers and not convention.names:
+    if not convention.bare_layers and not convention.bracket_layers and not convention.names:
         return
     for st in statements:
         for member in st.members:
@@ -71,6 +80,10 @@ def rewrite(convention: Convention, node):
         layer = _bare_layer(node)
         if layer is not None:
             return rewrite(convention, replace(node.base, layer=layer, start=node.start, end=node.end))
+    if isinstance(node, s.Sym) and convention.bracket_layers and node.example is not None \
+            and node.layer is None and node.name in BRACKETED:
+        text = node.example.replace(" ", "")
+        node = replace(node, layer=str(int(text) + 1) if text.isdigit() else text, example=None)
     if isinstance(node, s.Sym):
         target = convention.names.get(replace(node, sub=None, layer=None, start=0, end=0))
         if target is not None and node.name != target.name:

@@ -372,6 +372,10 @@ class Meaning:
             raise _fail(MeaningError, "a gradient by a scalar", node, "\\nabla_a C, a a vector")
         return column.applyfunc(lambda y: self._partial(of, y, node))
 
+    def _Dots(self, node, env):
+        raise _fail(MeaningError, "\\dots stands for terms the formula does not write, so it has no value",
+                    node, "every term written out (a list such as w_1, \\dots, w_8 claims nothing)")
+
     def _Norm(self, node, env):
         v = self.value(node.operand, env)
         if not is_matrix(v):

@@ -31,7 +31,7 @@ EXPECTED = {
     "SUB": "a subscript _1 or _{11}", "LAYER": "a layer superscript ^{(2)}", "TRANSPOSE": "^T",
     "SUP1": "a superscript", "LAYER_T": "^{(l)T}", "CARET": "^", "ROWSEP": r"\\", "BEGIN_ENV": r"\begin{aligned}",
     "END_ENV": r"\end{...}", "BEGIN_MATRIX": r"\begin{pmatrix}", "END_MATRIX": r"\end{pmatrix}",
-    "$END": "the end of the formula", "NORM_OPEN": "\\|", "NORM_CLOSE": "\\|", "NABLA": "\\nabla", "UPDATED": "^{+}",
+    "$END": "the end of the formula", "NORM_OPEN": "\\|", "NORM_CLOSE": "\\|", "NABLA": "\\nabla", "DOTS": "\\dots", "UPDATED": "^{+}",
 }
 OPERAND_START = {"NAME", "NUMBER", "LPAR", "FRAC", "PARTIAL", "BEGIN_MATRIX", "GREEK", "TEXT_NAME",
                  "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS",
@@ -342,6 +342,9 @@ class Build(Transformer):
             name, _, sub = name.partition("_")
         symbol = s.Sym(name, sub, layer, example, mark, start=meta.start_pos, end=meta.end_pos)
         return s.Transpose(symbol, start=meta.start_pos, end=meta.end_pos) if transposed else symbol
+
+    def dots(self, meta, children):
+        return s.Dots(start=meta.start_pos, end=meta.end_pos)
 
     def norm(self, meta, children):
         return s.Norm(children[1], start=meta.start_pos, end=meta.end_pos)

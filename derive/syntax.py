@@ -87,6 +87,11 @@ class Indicator(Node):
 
 
 @dataclass(frozen=True)
+class Dots(Node):
+    """\\dots: terms left out (w_1, \\dots, w_8); readable, but it has no value."""
+
+
+@dataclass(frozen=True)
 class Norm(Node):
     """\\|v\\|: the Euclidean norm of a vector."""
 

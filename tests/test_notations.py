@@ -189,3 +189,23 @@ def test_a_definition_for_every_layer_sets_every_layers_family(tmp_path):
     (result,) = [r for r in report["results"] if r["verdict"] != "proved" and r["line"] == 7]
     assert result["verdict"] == "refuted"
     assert "the first failing instance is l = 3, j = 1" in result["detail"]
+
+
+def test_ng_brackets_name_layers_counted_from_the_input_layer_0(tmp_path):
+    code, report = run(NOTATIONS / "ng_style.md")
+    assert (code, not_proved(report)) == (0, [])
+    assert report["summary"]["proved"] == 5
+    code, report = run(edited(tmp_path, "ng_style.md", 13, "x_1", "x_2"))
+    assert (code, not_proved(report)) == (1, [(13, "refuted")])
+
+
+def test_dots_leave_a_list_readable_and_a_claim_unreadable(tmp_path):
+    path = tmp_path / "dots.md"
+    path.write_text("The weights $w_{11}^{(2)}, \\dots, w_{22}^{(3)}$.\n\n$$E = E_1 + \\dots + E_2$$\n",
+                    encoding="utf-8")
+    code, report = run(path)
+    assert code == 2
+    (result,) = report["results"]
+    assert (result["line"], result["verdict"]) == (3, "error")
+    assert "\\dots stands for terms the formula does not write" in result["detail"]
+    assert report["summary"]["spans"] == {"unreadable": 1, "no claim": 1}
