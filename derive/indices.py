@@ -47,14 +47,37 @@ def layer_letter(text: str | None) -> str | None:
     return None
 
 
-def layer_letters(expr) -> set[str]:
+_LETTERS: dict = {}
+
+
+def layer_letters(expr) -> frozenset[str]:
+    """The free layer letters of a formula (remembered per tree: lectures restate formulas often)."""
+    known = _LETTERS.get(id(expr))
+    if known is not None and known[0] is expr:
+        return known[1]
     from .meaning import walk
-    return {layer_letter(n.layer) for n in walk(expr)
-            if isinstance(n, s.Sym) and n.name not in EXAMPLE_SUPERSCRIPT and layer_letter(n.layer)}
+    found = frozenset(layer_letter(n.layer) for n in walk(expr) if isinstance(n, s.Sym) and n.layer
+                      and not n.layer.isdigit() and n.name not in EXAMPLE_SUPERSCRIPT and layer_letter(n.layer))
+    _LETTERS[id(expr)] = (expr, found)
+    return found
+
+
+_SYMBOLIC: dict = {}
 
 
 def bind_layers(expr, env: dict, last: int):
     """The tree with every layer text that env (and L) resolve written as its number."""
+    known = _SYMBOLIC.get(id(expr))
+    if known is None or known[0] is not expr:
+        from .meaning import walk
+        known = (expr, any(isinstance(n, s.Sym) and n.layer and not n.layer.isdigit() for n in walk(expr)))
+        _SYMBOLIC[id(expr)] = known
+    if not known[1]:
+        return expr
+    return _bind(expr, env, last)
+
+
+def _bind(expr, env: dict, last: int):
     if isinstance(expr, s.Sym):
         if expr.layer and not expr.layer.isdigit() and expr.name not in EXAMPLE_SUPERSCRIPT:
             number = layer_number(expr.layer, env, last)
@@ -66,11 +89,11 @@ def bind_layers(expr, env: dict, last: int):
     changes = {}
     for key, value in vars(expr).items():
         if isinstance(value, s.Node):
-            new = bind_layers(value, env, last)
+            new = _bind(value, env, last)
             if new is not value:
                 changes[key] = new
         elif isinstance(value, tuple) and value and isinstance(value[0], tuple):
-            rows = tuple(tuple(bind_layers(c, env, last) for c in row) for row in value)
+            rows = tuple(tuple(_bind(c, env, last) for c in row) for row in value)
             if rows != value:
                 changes[key] = rows
     return replace(expr, **changes) if changes else expr
