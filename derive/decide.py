@@ -1,13 +1,16 @@
 """Proved, refuted or undecided: the decision on one claim `lhs = rhs`.
 
+0. A claim touching a quantity downstream of a definition derive does not model is undecided.
 1. Both sides are brought into *node values*: derivative symbols become the oracle's normal form,
-   z, E_i, E their definitions, sigmoid(z_j^{(l)}) the node value a_j^{(l)}, sigmoid(-z) 1 - a,
-   e^{-z} (1 - a)/a and e^{z} a/(1 - a).  What is left is a rational function of independent
-   variables (inputs, weights, biases, targets, alpha, node values), see the README's soundness
-   argument; anything that could not be brought there (sigmoid of something else) is *opaque*.
-2. The difference is expanded (numerator over a common denominator when there are fractions).
-   Zero: proved, once the numeric cross-check agrees (if it does not, the claim is undecided:
-   something in derive is wrong, and nothing unproved may pass).
+   z, the outputs of identity and ReLU units, E_i, E their definitions, and each unit's function of
+   its z the family's atom (sigmoid(z) -> a, sigmoid(-z) -> 1 - a, e^{-z} -> (1 - a)/a; tanh(z) -> a;
+   max(0, z) -> h z and 1[z > 0] -> h; e^{z_j} -> a_j S for a softmax), then the relations are
+   applied (softmax outputs, and the targets of a cross-entropy over a softmax, sum to 1).  What is
+   left is a rational function of the leaves and the atoms, see the README's soundness argument per
+   family; any function that could not be brought there is *opaque* (one more free atom).
+2. The difference is tested for 0 as a rational function (sparse polynomials over QQ), with every
+   ReLU step reduced h^2 = h.  Zero: proved, once the numeric cross-check agrees (if it does not,
+   the claim is undecided: something in derive is wrong, and nothing unproved may pass).
    Not zero and nothing opaque: refuted; a counterexample is searched at the seeded points and
    confirmed with 50-digit arithmetic.
    Not zero but opaque: a confirmed counterexample refutes; otherwise SymPy's simplify is tried on
