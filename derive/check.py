@@ -162,24 +162,6 @@ class Checker:
         wrong = wrong if st.kind == DEFINITION and "first" not in st.extra else []
         return errors + wrong + self._chain(st, values, reference)
 
-    def _recursion(self, st: Statement, head: s.Sym, value):
-        """The column of z_j^{(l)} that a definition over the layers (delta_j^{(l)} = ... for the layers it
-        applies to) is about, instance by instance; None when the head's layer is a number."""
-        from .indices import layer_letter
-        letter = layer_letter(head.layer)
-        found = self.meaning.instances.get(st.members[1].parts[0].expr) if len(st.members[1].parts) == 1 else None
-        if letter is None or found is None or not is_matrix(value) or self.workspace.net.m != 1:
-            return None
-        letters, instances, _ = found
-        net = self.workspace.net
-        unit = head.sub if head.sub and (head.sub.isdigit() or head.sub in letters) else None
-        if unit is None or letter not in letters:
-            return None
-        zs = [("z", b[letter], int(unit) if unit.isdigit() else b[unit]) for b in instances]
-        if not all(net.has(k) for k in zs):
-            return None
-        return sp.ImmutableMatrix([[net[k]] for k in zs])
-
     def values_ahead(self, st: Statement) -> list:
         """The values of a statement's members that can be read now (errors are left for `results`)."""
         out = []
