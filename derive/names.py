@@ -58,6 +58,10 @@ class Names:
             column = self._column(node, env)
             if column is not None:
                 return column
+        if name in ("n", "N") and sub is not None and layer is None and node.example is None:
+            size = layer_number(sub, env, self.net.L)       # n_l, n_{l+1}: the number of units of a layer
+            if size is not None and 1 <= size <= self.net.L:
+                return sp.Integer(self.net.size(size))
         if name in LEARNING_RATES and sub is None and layer is None:
             return self.net.alpha
         if name == "m" and sub is None and layer is None and node.example is None and self.net.m > 1:
@@ -309,7 +313,8 @@ class Names:
         """Bind `n` in \\sum_{i=1}^{n} (and 1/n beside it) to the size of the layer the sum runs over."""
         env = dict(env)
         for node in walk(expr):
-            if isinstance(node, s.Sum) and isinstance(node.upper, s.Sym) and node.upper.name in SUM_BOUNDS:
+            if isinstance(node, s.Sum) and isinstance(node.upper, s.Sym) and node.upper.name in SUM_BOUNDS \
+                    and node.upper.sub is None:
                 size = self._infer_range(node.body, node.var, node)
                 bound = node.upper.name
                 if env.get(bound, size) != size:

@@ -209,3 +209,11 @@ def test_dots_leave_a_list_readable_and_a_claim_unreadable(tmp_path):
     assert (result["line"], result["verdict"]) == (3, "error")
     assert "\\dots stands for terms the formula does not write" in result["detail"]
     assert report["summary"]["spans"] == {"unreadable": 1, "no claim": 1}
+
+
+def test_a_sum_up_to_the_size_of_a_layer(tmp_path):
+    code, report = run(NOTATIONS / "layer_sizes.md")
+    assert (code, not_proved(report)) == (0, [])
+    assert report["results"][0]["detail"].endswith("(5 instances)")
+    code, report = run(edited(tmp_path, "layer_sizes.md", 7, "(1 - a_j^{(l)})", "(1 + a_j^{(l)})"))
+    assert (code, not_proved(report)) == (1, [(7, "refuted"), (9, "refuted")])
