@@ -15,7 +15,7 @@ from . import syntax as s
 from .chains import Statement
 from .errors import DeriveError
 from .meaning import definition_key, is_matrix, walk
-from .results import PROVED, Result
+from .results import PROVED, REFUTED, Result
 
 
 def error_term(checker, st: Statement, value) -> list[Result]:
@@ -49,10 +49,10 @@ def error_term(checker, st: Statement, value) -> list[Result]:
     oracle = (z.applyfunc(lambda q: checker.meaning._partial(E, q, node)) if is_matrix(z)
               else checker.meaning._partial(E, z, node))
     decision, seconds = checker._decide(oracle, value)
-    if decision.verdict == PROVED:
+    if decision.verdict != REFUTED:      # proved, or undecided: a definition claims nothing, so no noise
         return []
     negative, _ = checker._decide(-oracle, value)
-    if negative.verdict == PROVED:
+    if negative.verdict != REFUTED:
         return []
     decision.detail = (f"{_compact(st.head.text)} names the error term \u2202E/\u2202z of layer {layer}, "
                        "but this definition is not it (nor its negative): " + decision.detail)

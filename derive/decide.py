@@ -190,8 +190,17 @@ class Decider:
             detail = f"the left side is {shape_text(lhs)}, the right side {shape_text(rhs)}"
             return Decision(REFUTED, detail, self._shape_counterexample(lhs, rhs))
         diffs = [self.normal(l) - self.normal(r) for l, r in zip(left, right)]
-        nonzero = [k for k, d in enumerate(diffs) if not self.is_zero(d)]
         numeric_ok = self._numeric_agree(left, right)
+        if not numeric_ok.all() and any(_large(d) for d in diffs):
+            # a big difference (deep linear or ReLU layers) that the numbers already separate: a point
+            # confirmed in 50 digits refutes without the (costly) exact expansion
+            entries = self._numeric_entries(left, right)
+            counterexample = self._counterexample(lhs, rhs, left, right, diffs, entries, numeric_ok)
+            if counterexample is not None:
+                pattern = self._pattern([diffs[k] for k in entries], counterexample, analyse=False)
+                return Decision(REFUTED, "a point where the sides differ (confirmed to 50 digits); "
+                                f"{self._where(lhs, entries, rhs)}{pattern}", counterexample)
+        nonzero = [k for k, d in enumerate(diffs) if not self.is_zero(d)]
         if not nonzero:
             if not numeric_ok.all():
                 k = int(np.argmin(numeric_ok))
@@ -215,7 +224,7 @@ class Decider:
         return Decision(UNDECIDED, "the sides agree at every point tried, but the difference could not "
                         "be brought to 0 (it involves sigmoid or exp of something that is not a unit's z)")
 
-    def _pattern(self, diffs, counterexample) -> str:
+    def _pattern(self, diffs, counterexample, analyse: bool = True) -> str:
         """For ReLU networks: which units are active at the counterexample, and whether the claim
         holds only in the case where the steps it involves are all 1 (written for active units)."""
         steps = sorted(set().union(*[d.free_symbols for d in diffs]) & set(self.net.steps), key=str)
@@ -230,7 +239,7 @@ class Decider:
             states.append(f"{printing.display_name(z)} = {value:.4g}, so unit {key[2]} of layer {key[1]} is "
                           + ("active" if value > 0 else "inactive"))
         active = {h: 1 for h in steps}
-        only_active = all(self.is_zero(d.xreplace(active)) for d in diffs)
+        only_active = analyse and all(self.is_zero(d.xreplace(active)) for d in diffs)
         case = (" — the claim holds only where these units are active (the step already set to 1), "
                 "not in every activation pattern") if only_active else ""
         return "; at this point " + ", ".join(states) + case
@@ -258,6 +267,12 @@ class Decider:
         lvals = np.array([self._numeric[e] for e in left])
         rvals = np.array([self._numeric[e] for e in right])
         return agree(lvals, rvals).all(axis=0)
+
+    def _numeric_entries(self, left, right) -> list[int]:
+        """The entries whose values differ at some seeded point."""
+        lvals = np.array([self._numeric[e] for e in left])
+        rvals = np.array([self._numeric[e] for e in right])
+        return [k for k, row in enumerate(agree(lvals, rvals)) if not row.all()]
 
     def _counterexample(self, lhs, rhs, left, right, diffs, nonzero, numeric_ok):
         candidates = [k for k in range(len(numeric_ok)) if not numeric_ok[k]]
@@ -289,6 +304,8 @@ class Decider:
     def _tidy(self, d: sp.Expr) -> str:
         """The difference, factored when that is cheap, as text in the lecture's names; a long one
         (deep linear or ReLU layers expand to many terms) is summarised by its size."""
+        if _large(d):
+            return "(a long expression in the leaves and node values; not shown)"
         terms = None
         for domain in self._ring:
             try:
@@ -361,3 +378,12 @@ def _shaped(v, values):
 
 
 MAX_SHOWN_TERMS = 60
+LARGE = 3000                    # nodes: a difference this big is refuted by numbers first
+
+
+def _large(d: sp.Expr) -> bool:
+    """Has the expression more than LARGE nodes (counted only that far)?"""
+    for k, _ in enumerate(sp.preorder_traversal(d)):
+        if k > LARGE:
+            return True
+    return False
