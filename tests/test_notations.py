@@ -26,6 +26,16 @@ def run(path: Path, *options: str):
     return result.exit_code, json.loads(result.output)
 
 
+_CLEAN_RUNS: dict = {}
+
+
+def run_fixture(name: str):
+    """A fixture as written, checked once for every test that reads its report."""
+    if name not in _CLEAN_RUNS:
+        _CLEAN_RUNS[name] = run(NOTATIONS / name)
+    return _CLEAN_RUNS[name]
+
+
 def not_proved(report) -> list[tuple[int, str]]:
     return sorted({(r["line"], r["verdict"]) for r in report["results"] if r["verdict"] != "proved"})
 
@@ -49,7 +59,7 @@ CLEAN = {
 
 @pytest.mark.parametrize("name", sorted(CLEAN))
 def test_each_notation_checks_clean_with_no_unreadable_span(name):
-    code, report = run(NOTATIONS / name)
+    code, report = run_fixture(name)
     claims, model = CLEAN[name]
     assert (code, not_proved(report)) == (0, [])
     assert report["summary"]["proved"] == claims
@@ -58,7 +68,7 @@ def test_each_notation_checks_clean_with_no_unreadable_span(name):
 
 
 def test_mazur_names_are_read_from_the_forward_pass_with_a_bias_shared_by_each_layer():
-    code, report = run(NOTATIONS / "mazur_style.md")
+    code, report = run_fixture("mazur_style.md")
     assert report["model"].endswith("one bias shared by layer 2, one bias shared by layer 3")
     claims = {r["line"]: r["claim"] for r in report["results"]}
     assert claims[94].startswith("\\frac{\\partial E_{total}}{\\partial b_2} = ")   # shown as written
@@ -111,11 +121,11 @@ def test_one_mistake_is_refuted_at_the_edited_line(tmp_path, name, line, old, ne
 
 
 def test_an_index_statement_says_over_which_values_it_was_proved():
-    code, report = run(NOTATIONS / "general_indices.md")
+    code, report = run_fixture("general_indices.md")
     detail = {r["line"]: r["detail"] for r in report["results"]}
     assert detail[25].endswith("; proved for l = 2 (j = 1..3, i = 1..2); l = 3 (j = 1..3, i = 1..3); "
                                "l = 4 (j = 1..2, i = 1..3) (21 instances)")
-    code, report = run(NOTATIONS / "nielsen_style.md")
+    code, report = run_fixture("nielsen_style.md")
     detail = {r["line"]: r["detail"] for r in report["results"]}
     assert detail[36].endswith("; proved for l = 2; j = 1..3 (3 instances)")
 
