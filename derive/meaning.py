@@ -297,6 +297,8 @@ class Meaning(Names):
                                 f"{left.shape[1]} columns against {right.shape[0]} rows", node,
                                 "the left factor's columns to match the right factor's rows")
                 return left * right
+            if node.op == "juxt" and left.shape[1] == right.shape[0] and left.shape != right.shape:
+                return left * right                 # Z = A W + b: only a matrix product fits these shapes
             if node.op == "juxt":
                 raise _fail(ShapeError, f"two matrices ({shape_text(left)} and {shape_text(right)}) "
                             "side by side", node, "\\times (elementwise) or \\bullet (matrix product)")

@@ -227,3 +227,13 @@ def test_a_sum_up_to_the_size_of_a_layer(tmp_path):
     assert report["results"][0]["detail"].endswith("(5 instances)")
     code, report = run(edited(tmp_path, "layer_sizes.md", 7, "(1 - a_j^{(l)})", "(1 + a_j^{(l)})"))
     assert (code, not_proved(report)) == (1, [(7, "refuted"), (9, "refuted")])
+
+
+def test_row_vectors_multiplied_by_juxtaposition_where_only_a_matrix_product_fits(tmp_path):
+    path = tmp_path / "rows.md"
+    path.write_text("$$Z^{(2)} = A^{(1)} W^{(2)} + b^{(2)}$$\n\n$$Z^{(3)} = A^{(2)} W^{(3)} + b^{(3)}$$\n\n"
+                    "$$A2 \\times (1 - A2) = A2 (1 - A2)$$\n", encoding="utf-8")
+    code, report = run(path)
+    assert not_proved(report) == [(5, "error")]            # 1x2 by 1x2: \times or \bullet, not a guess
+    assert "two matrices (1\u00d72 and 1\u00d72) side by side" in report["results"][-1]["detail"]
+    assert report["summary"]["proved"] == 2
