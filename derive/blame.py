@@ -23,12 +23,18 @@ def error_term(checker, st: Statement, value) -> list[Result]:
     (dE/dZ^{(l)}); one that is neither it nor its negative is wrong where it is written."""
     head = st.head.parts[0].expr
     net = checker.workspace.net
-    if head.name not in ("delta", "Delta") or not head.layer or not head.layer.isdigit():
+    if head.name not in ("delta", "Delta") or not head.layer:
         return []
-    layer = int(head.layer)
-    if not 2 <= layer <= net.L:
+    recursion = _recursion(checker, st, head, value)      # delta_j^{(l)} = ...: for the layers it applies to
+    if recursion is not None:
+        z, layer = recursion, head.layer
+    elif not head.layer.isdigit() or not 2 <= int(head.layer) <= net.L:
         return []
-    if head.sub is None:
+    else:
+        layer = int(head.layer)
+    if recursion is not None:
+        pass
+    elif head.sub is None:
         z = net.matrix("Z", layer)
     elif len(head.sub) == 1 and head.sub.isalpha() and net.m == 1:
         z = sp.ImmutableMatrix([[net["z", layer, j]] for j in net.units(layer)])
@@ -53,6 +59,25 @@ def error_term(checker, st: Statement, value) -> list[Result]:
     z_text = (f"z_{{{head.sub}}}" if head.sub else "Z") + f"^{{({layer})}}"
     reference = s.Member([s.Part(s.Sym("dE/dz"), f"\\frac{{\\partial E}}{{\\partial {z_text}}}", None)])
     return [checker._result(st, reference, st.members[1], decision.verdict, seconds, decision)]
+
+def _recursion(checker, st: Statement, head: s.Sym, value):
+    """The column of z_j^{(l)} that a definition over the layers (delta_j^{(l)} = ... for the layers it
+    applies to) is about, instance by instance; None when the head's layer is a number."""
+    from .indices import layer_letter
+    letter = layer_letter(head.layer)
+    found = checker.meaning.instances_for(st.members[1].parts[0].expr, checker._layers(st)) if len(st.members[1].parts) == 1 else None
+    if letter is None or found is None or not is_matrix(value) or checker.workspace.net.m != 1:
+        return None
+    letters, instances, _ = found
+    net = checker.workspace.net
+    unit = head.sub if head.sub and (head.sub.isdigit() or head.sub in letters) else None
+    if unit is None or letter not in letters:
+        return None
+    zs = [("z", b[letter], int(unit) if unit.isdigit() else b[unit]) for b in instances]
+    if not all(net.has(k) for k in zs):
+        return None
+    return sp.ImmutableMatrix([[net[k]] for k in zs])
+
 
 def outvoted(checker, st: Statement, majority) -> bool:
     """May the head be reported wrong because the other members agree on another value?  Not

@@ -124,6 +124,12 @@ def classify(statement: Statement, is_parameter, is_known_name) -> str:
     head = single_expr(statement.head)
     if head is not None and isinstance(head, s.Sym):
         second = single_expr(statement.members[1])
+        if head.mark == "+":                    # w_5^{+} = w_5 - \eta ...: the updated value
+            from dataclasses import replace
+            plain = replace(head, mark=None)
+            if is_parameter(plain) and second is not None and mentions(second, plain):
+                statement.head.parts[0].expr = plain
+                return UPDATE
         if is_parameter(head) and second is not None and mentions(second, head):
             return UPDATE
         if not is_known_name(head):

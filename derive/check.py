@@ -26,7 +26,7 @@ from .decide import Decider, Decision
 from .clock import BudgetSpent, TimeLimit, deadline
 from .derive import Oracle
 from .errors import DeriveError, MeaningError
-from .meaning import Definition, Meaning, definition_key, is_matrix
+from .meaning import INSTANCES, Definition, InstanceMissing, Meaning, definition_key, is_matrix
 from .model import Network, Spec
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Formula, Result
 
@@ -128,10 +128,19 @@ class Checker:
                 st.kind = CHAIN
                 continue
             key = definition_key(head)
+            if key not in self.definitions and self._over_layers(head):
+                st.kind = CHAIN                 # delta^L_j = ... after delta^l_j := dC/dz^l_j: a claim
+                continue
             if key in self.definitions:
                 st.extra["first"] = self.definitions[key]
             else:
                 self.definitions[key] = Definition(key, st.members[1], head)
+
+    def _over_layers(self, head: s.Sym) -> bool:
+        """Is there a definition of this name for every layer already (delta^l_j \\equiv ...)?"""
+        from .indices import layer_letter
+        return any(d.head is not None and d.head.name == head.name and layer_letter(d.head.layer)
+                   for d in self.definitions.values())
 
     # -- claims -----------------------------------------------------------------------------------
     def results(self, st: Statement) -> list[Result]:
@@ -175,7 +184,7 @@ class Checker:
         for member in st.members:
             try:
                 with deadline(self.options.timeout):
-                    out.append(self.meaning.member_value(member))
+                    out.append(self.meaning.member_value(member, domain=self._layers(st)))
             except BudgetSpent:
                 break
             except (Exception, TimeLimit):      # reported when the claim itself reads the member
@@ -186,7 +195,10 @@ class Checker:
         start = time.perf_counter()
         try:
             with deadline(self.options.timeout):
-                return self.meaning.member_value(member)
+                return self.meaning.member_value(member, domain=self._domain(st, member))
+        except InstanceMissing as e:            # the statement is false as stated for that instance
+            errors.append(self._result(st, st.head, member, REFUTED, time.perf_counter() - start,
+                                       detail=e.message))
         except DeriveError as e:
             errors.append(self._error(e, member, st, time.perf_counter() - start))
         except TimeLimit as e:
@@ -196,6 +208,24 @@ class Checker:
             verdict, detail = failure_detail(e, "reading this member")
             errors.append(self._result(st, member, member, verdict, time.perf_counter() - start, detail=detail))
         return None
+
+    def _domain(self, st: Statement, member: s.Member) -> dict:
+        """What a member of an index statement is evaluated over: the layers of the statement and, for
+        members after the head, the head's own instances."""
+        domain = self._layers(st)
+        head = st.head if "first" not in st.extra else None
+        if head is not None and member is not head and len(head.parts) == 1:
+            found = self.meaning.instances_for(head.parts[0].expr, domain)
+            if found is not None:
+                domain = {**domain, INSTANCES: found}
+        return domain
+
+    def _layers(self, st: Statement) -> dict:
+        """The layers a statement over a layer letter holds for (the same for every member)."""
+        if "layers" not in st.extra:
+            members = list(st.members) + ([st.extra["first"].member] if "first" in st.extra else [])
+            st.extra["layers"] = self.meaning.statement_layers(members)
+        return st.extra["layers"]
 
     def _decide(self, lhs, rhs) -> tuple[Decision, float]:
         start = time.perf_counter()
@@ -289,6 +319,7 @@ class Checker:
         line, col = part.source.position(part.start) if part.source else (1, 1)
         lhs, rhs = _compact(reference.text), _compact(member.text)
         detail = decision.detail if decision else detail
+        detail = self._instances(reference, member, detail, verdict, self._layers(st))
         if verdict == REFUTED:
             detail += blame.depends_on(self, st, reference, member)
         return Result(file=self.file, line=line, col=col, id=st.id, claim=f"{lhs} = {rhs}",
@@ -296,6 +327,25 @@ class Checker:
                       counterexample=decision.counterexample if decision else None, seconds=seconds,
                       title=st.title or st.label, cell=getattr(part.source, "cell", None), lhs=lhs, rhs=rhs,
                       wrong="rhs" if verdict == REFUTED else None)
+
+    def _instances(self, reference, member, detail: str, verdict: str, layers=None) -> str:
+        """An index statement says over which values it was checked and, refuted, the first instance
+        that fails (in place of the entries of the column of instances)."""
+        import re
+        from .indices import describe, instance_text
+        found = None
+        for m in (reference, member):
+            for part in m.parts:
+                found = found or self.meaning.instances_for(part.expr, layers)
+        if found is None:
+            return detail
+        letters, instances, layer = found
+        failing, start, end = _failing(detail, [instance_text(b, letters) for b in instances])
+        if failing:
+            said = (f"the first failing instance is {failing[0]} ({len(failing)} of {len(instances)} "
+                    f"instance{'s' if len(instances) != 1 else ''} differ)")
+            detail = detail[:start] + said + detail[end:]
+        return detail + "; " + ("proved " if verdict == PROVED else "checked ") + describe(letters, instances, layer)
 
     def _error(self, e: DeriveError, member: s.Member, st: Statement, seconds: float) -> Result:
         part = member.parts[0]
@@ -324,3 +374,24 @@ def workspace_for(spec: Spec, cache: dict) -> Workspace:
 
 __all__ = ["Checker", "Options", "Workspace", "deadline", "TimeLimit", "BudgetSpent", "failure_detail",
            "time_out_detail", "workspace_for"]
+def _failing(detail: str, labels: list[str]) -> tuple[list[str], int, int]:
+    """The instances a refutation names ("the sides differ for l = 2, j = 1; l = 3, j = 2"), and where."""
+    prefix = "the sides differ for "
+    start = detail.find(prefix)
+    if start < 0:
+        return [], 0, 0
+    pos, found = start + len(prefix), []
+    while True:
+        matches = [lab for lab in labels if detail.startswith(lab, pos)
+                   and (pos + len(lab) == len(detail) or detail[pos + len(lab)] == ";")]
+        if not matches:
+            break
+        label = max(matches, key=len)
+        found.append(label)
+        pos += len(label)
+        if not detail.startswith("; ", pos) or not any(detail.startswith(lab, pos + 2) for lab in labels):
+            break
+        pos += 2
+    return found, start, pos
+
+

@@ -23,6 +23,7 @@ import sympy as sp
 
 from . import syntax as s
 from .errors import DeriveError, ModelError
+from .indices import bind_layers, layer_letter, layer_number, layers_for
 from .families import ACTIVATIONS, LOSSES, forward, loss_term, step
 from .meaning import Meaning, walk
 from .model import Network, Spec
@@ -100,20 +101,24 @@ def _votes(statements, meaning: Meaning, probe: Network, base: Spec) -> dict:
     votes: dict = {}
     seen: dict = {}
     losses = []                            # the definitions of E, read once the output layer is known
+    general: dict = {}                     # layer -> votes of definitions for every layer (a_j^{(l)} = ...)
     for st in statements:
         if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
             continue
         head, part = st.head.parts[0].expr, st.members[1].parts[0]
         if not isinstance(head, s.Sym) or (has_decimal(part.expr) and is_numbers_only(part.expr)):
             continue                    # a number (worked.py) defines no family
-        if head.name in ("a", "A") and head.layer and head.layer.isdigit() and 2 <= int(head.layer) <= probe.L:
-            layer = int(head.layer)
-            if (head, part.expr) not in seen:
-                seen[head, part.expr] = _activation(meaning, probe, layer, head, part.expr)
-            if seen[head, part.expr] != "unknown":
-                votes.setdefault(layer, []).append((seen[head, part.expr], part))
+        if head.name in ("a", "A") and head.layer:
+            for layer, bound, expr in _layers_defined(head, part.expr, probe.L):
+                if (bound, expr) not in seen:
+                    seen[bound, expr] = _activation(meaning, probe, layer, bound, expr)
+                if seen[bound, expr] != "unknown":      # a definition for every layer counts where none of its own does
+                    table = general if layer_letter(head.layer) else votes
+                    table.setdefault(layer, []).append((seen[bound, expr], part))
         elif head.name == "E" and head.sub is None and head.layer is None and head.example is None:
             losses.append(part)
+    for layer, said in general.items():
+        votes.setdefault(layer, said)
     for layer, said in votes.items():      # a tie between the units' definitions: the local derivatives decide
         families = [f for f, _ in said if f is not None]
         counts = {f: families.count(f) for f in families}
@@ -216,6 +221,20 @@ def _unmodelled_reason(part, what: str, families) -> str:
     if isinstance(part, _Unread):
         return f"{what} is defined at line {part.line}, which could not be read"
     return f"{what} defined at line {_line(part)} is none that derive models ({', '.join(families)})"
+
+
+def _layers_defined(head: s.Sym, expr, last: int):
+    """(layer, head, definition) for each layer 2..L a definition of a^{(l)} is about: its own layer,
+    the output layer for ^{(L)}, every layer where it can apply for a layer letter (a_j^{(l)} = ...)."""
+    letter = layer_letter(head.layer)
+    if letter is None:
+        layer = layer_number(head.layer, {}, last)
+        if layer is not None and 2 <= layer <= last:
+            yield layer, replace(head, layer=str(layer)), bind_layers(expr, {}, last)
+        return
+    for layer in layers_for(expr, letter, last):
+        if 2 <= layer <= last:
+            yield layer, replace(head, layer=str(layer)), bind_layers(expr, {letter: layer}, last)
 
 
 def _line(part) -> int:

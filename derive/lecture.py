@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from . import syntax as s
@@ -27,6 +28,8 @@ from .bounds import NotRegular, check_layers_named, check_network, read_input
 from .documents import read_document
 from .errors import DeriveError, ModelError, NotInNetwork
 from .forward_pass import read_model
+from .conventions import apply as apply_convention, choose
+from .glossary import front_matter_names, read_glossary
 from .meaning import walk
 from .model import Spec
 from .worked import check_numbers
@@ -95,13 +98,27 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     for st in statements:                   # an equation labelled in a book names its claims
         st.label = st.label or getattr(st.head.parts[0].source, "label", "") or None
     try:
+        names, notation = front_matter_names(text or "")
+        convention = choose(statements, notation)
+    except ModelError as e:
+        results.append(_error_result(e.located(display, 1, 1), display))
+        names, convention = {}, choose(statements, None)
+    apply_convention(convention, statements)
+    glossary = read_glossary(statements, names)
+    glossary.apply(statements)              # the document's own names, read as derive's
+    try:
         stated = options.spec or front_matter_spec(text or "")
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
         stated = None
     try:
         check_layers_named(statements, options.bounds)
-        spec, conflicts = read_model(statements, infer_spec(statements), stated, unreadable)
+        inferred = replace(infer_spec(statements), vectors=convention.vectors)
+        if stated is not None:
+            stated = replace(stated, vectors=convention.vectors)
+        spec, conflicts = read_model(statements, inferred, stated, unreadable)
+        if glossary.shared_bias or convention.vectors != spec.vectors:
+            spec = replace(spec, shared_bias=glossary.shared_bias, vectors=convention.vectors)
         check_network(spec.layers, options.bounds, "the network")
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
@@ -313,6 +330,8 @@ def front_matter_spec(text: str) -> Spec | None:
             if not kv:
                 break
             key, value = kv.groups()
+            if key in ("names", "notation"):          # the document's names (glossary.py)
+                continue
             if key == "layers":
                 try:
                     value = json.loads(value) if value.startswith("[") else [int(n) for n in value.split("-")]

@@ -25,9 +25,11 @@ import sympy as sp
 from . import printing
 from . import syntax as s
 from .derive import Derivative, Oracle
-from .errors import DeriveError, MeaningError, ShapeError
-from .model import Network, leaky, relu, sigmoid, step
-from .names import Names, _fail, definition_key, free_indices, is_matrix, shape_text, walk  # noqa: F401 (re-exported)
+from .errors import DeriveError, MeaningError, NotInNetwork, ShapeError
+from .indices import bind_layers, layer_letters, layers_for
+from .model import Network, forward, leaky, relu, sigmoid, step
+from .names import (INSTANCES, InstanceMissing, Names, _appearance, _fail, _frozen, definition_key,  # noqa: F401
+                    free_indices, is_matrix, shape_text, walk)                                        # (re-exported)
 
 Value = sp.Expr | sp.ImmutableMatrix
 @dataclass
@@ -48,55 +50,142 @@ class Meaning(Names):
         self.oracle = oracle or Oracle(network)
         self.definitions = definitions if definitions is not None else {}
         self.derivatives: dict[sp.Symbol, Derivative] = {}
+        self.columns = network.spec.vectors == "column"      # Nielsen: a^l, z^l, b^l columns, w^l a^{l-1}
         self._evaluating: set[str] = set()
         self._values: dict = {}
+        self.instances: dict = {}          # a statement's expression -> (letters, [binding], layer letter)
+        self._instances: dict = {}         # (expression, statement layers) -> the same
         self.stacks: dict = {}          # value of a statement for every index -> "j = 1, i = 2" per entry
 
     # -- entry points ------------------------------------------------------------------------------
-    def member_value(self, member: s.Member, outer: dict | None = None) -> Value:
+    def member_value(self, member: s.Member, outer: dict | None = None, domain: dict | None = None) -> Value:
         """The value of a member: the sum of its parts, each evaluated where it was written.
         `outer` binds indices from outside (a template definition delta_j used as delta_1)."""
         total = None
         for part in member.parts:
-            v = self.part_value(part, outer)
+            v = self.part_value(part, outer, domain)
             total = v if total is None else self._add(total, v, part.expr, "+")
         return total
 
-    def part_value(self, part: s.Part, outer: dict | None = None) -> Value:
+    def part_value(self, part: s.Part, outer: dict | None = None, domain: dict | None = None) -> Value:
         """The value of one part; the same expression (a restated definition) is evaluated once.
 
         An index no sum binds (j in a_j^{(2)} = tanh(z_j^{(2)}), i and j in w_{ji}) makes the part a
         statement for every index: its value is the column of the values for each index in range
         (indices in alphabetical order), so that two members with the same free indices compare
-        entry by entry."""
+        entry by entry.  `domain` limits a layer letter to the layers every member of the statement
+        exists in (statement_layers)."""
         from .parse import locate
         outer = outer or {}
-        key = (part.expr, tuple(sorted(outer.items())))
+        domain = {k: v for k, v in (domain or {}).items() if k not in outer}
+        key = (part.expr, tuple(sorted(outer.items())), tuple(sorted((k, _frozen(v)) for k, v in domain.items())))
         if key in self._values:
             return self._values[key]
         try:
-            env = self._bind_sum_bounds(part.expr, dict(outer))
-            free = sorted(free_indices(part.expr, set(env)))
-            value = self._stacked(part.expr, env, free) if free else self.value(part.expr, env)
+            expr = bind_layers(part.expr, outer, self.net.L)
+            env = self._bind_sum_bounds(expr, dict(outer)) if not layer_letters(expr) else dict(outer)
+            free = sorted(free_indices(expr, set(env)))
+            layers = sorted(layer_letters(expr) - set(env))
+            value = (self._stacked(part.expr, expr, env, layers, domain) if free or layers
+                     else self.value(expr, env))
         except DeriveError as err:
             raise locate(err, part.source, getattr(err, "offset", part.start)) from None
         self._values[key] = value
         return value
 
-    def _stacked(self, expr: s.Node, env: dict, free: list[str]) -> Value:
+    def _stacked(self, written: s.Node, expr: s.Node, env: dict, layers: list[str], domain: dict) -> Value:
+        """The column of a statement's values, one entry per instance: layers first (the layers every
+        quantity exists in), then the unit indices in alphabetical order, each over its layer's units."""
         import itertools
-        ranges = [range(1, self._infer_range(expr, var, expr) + 1) for var in free]
-        entries, labels = [], []
-        for binding in itertools.product(*ranges):
-            v = self.value(expr, {**env, **dict(zip(free, binding))})
-            if is_matrix(v):
-                raise _fail(MeaningError, f"a matrix in a statement for every {', '.join(free)}", expr,
-                            "scalars when an index is free")
-            entries.append([v])
-            labels.append(", ".join(f"{x} = {k}" for x, k in zip(free, binding)))
-        value = sp.ImmutableMatrix(entries)
-        self.stacks[value] = labels
+        if len(layers) > 1:
+            raise _fail(MeaningError, f"two free layer letters ({', '.join(layers)})", expr,
+                        "one layer letter, as in w_{ji}^{(l)} and a_i^{(l-1)}")
+        layer = layers[0] if layers else None
+        given = domain.get(INSTANCES)
+        if given is not None and set(layers) | free_indices(expr, set(env)) <= set(given[0]) - {None}:
+            value = self._at_instances(written, expr, env, given, domain)
+            if value is not None:
+                return value
+        values = layers_for(expr, layer, self.net.L) if layer else [None]
+        if layer in domain:
+            values = [v for v in values if v in domain[layer]]
+        if not values:
+            raise _fail(NotInNetwork, f"there is no layer {layer} for which every quantity here exists", expr,
+                        f"layers in 1..{self.net.L}")
+        entries, instances, letters = [], [], None
+        for v in values:
+            bound = {layer: v} if layer else {}
+            inner = bind_layers(expr, bound, self.net.L) if layer else expr
+            inner_env = self._bind_sum_bounds(inner, {**env, **bound})
+            free = sorted(free_indices(inner, set(inner_env)))
+            letters = ([layer] if layer else []) + sorted(free, key=_appearance(written))
+            ranges = [range(1, self._infer_range(inner, var, inner) + 1) for var in free]
+            for binding in itertools.product(*ranges):
+                b = dict(zip(free, binding))
+                value = self.value(inner, {**inner_env, **b})
+                if is_matrix(value) and value.shape[1] == 1 and not free:     # delta^l: a column per layer
+                    letters = [layer, "j"] if layer else ["j"]
+                    for r in range(value.shape[0]):
+                        entries.append([value[r, 0]])
+                        instances.append({**bound, "j": r + 1})
+                    continue
+                if is_matrix(value):
+                    raise _fail(MeaningError, f"a matrix in a statement for every {', '.join(letters)}", expr,
+                                "scalars when an index is free")
+                entries.append([value])
+                instances.append({**bound, **b})
+        self._record(written, domain, (letters, instances, layer))
+        return self._labelled(sp.ImmutableMatrix(entries), letters, instances)
+
+    @staticmethod
+    def _layers_key(domain: dict | None) -> tuple:
+        return tuple(sorted((k, _frozen(v)) for k, v in (domain or {}).items() if k != INSTANCES))
+
+    def _record(self, written, domain, found) -> None:
+        """Keep the instances an expression was evaluated over, per statement layers: the same
+        expression in two statements (a_j^{(l)} in prose and as a head) may range over different
+        layers, and the order in which statements are checked must not matter."""
+        self._instances[written, self._layers_key(domain)] = found
+        self.instances[written] = found
+
+    def instances_for(self, written, domain: dict | None):
+        """(letters, [binding], layer letter) of an expression evaluated within a statement's
+        layers (`domain`), else the last ones recorded for it, else None."""
+        return self._instances.get((written, self._layers_key(domain)), self.instances.get(written))
+
+    def _labelled(self, value, letters, instances):
+        """Keep the instance of every entry (the decider names the instances that differ)."""
+        self.stacks[value] = [", ".join(f"{x} = {b[x]}" for x in letters) for b in instances]
         return value
+
+    def _at_instances(self, written, expr, env, given, domain) -> Value:
+        """The member's values at the instances of the statement's head (the member may use fewer of
+        its letters: delta_j^{(l)} a_j^{(l-1)} against dE/dw_{ji}^{(l)} is a statement for every l, j, i)."""
+        letters, instances, layer = given
+        entries = []
+        for b in instances:
+            inner = bind_layers(expr, {layer: b[layer]}, self.net.L) if layer else expr
+            try:
+                value = self.value(inner, {**self._bind_sum_bounds(inner, {**env, **b}), **b})
+            except NotInNetwork as err:
+                raise InstanceMissing(f"for {', '.join(f'{x} = {b[x]}' for x in letters)} (an instance of the left "
+                                      f"side) this names what does not exist: {err.message}", b, letters) from None
+            if is_matrix(value):
+                return None                     # delta^l: columns, stacked layer by layer as the head's
+            entries.append([value])
+        self._record(written, domain, given)
+        return self._labelled(sp.ImmutableMatrix(entries), letters, instances)
+
+    def statement_layers(self, members) -> dict:
+        """The layers a statement over a layer letter is about: those where every member's
+        quantities exist (a_i^{(l-1)} on one side, w_{ji}^{(l)} on the other: l = 2..L)."""
+        out: dict = {}
+        for member in members:
+            for part in member.parts:
+                for letter in layer_letters(part.expr):
+                    values = set(layers_for(part.expr, letter, self.net.L))
+                    out[letter] = out[letter] & values if letter in out else values
+        return {k: sorted(v) for k, v in out.items()}
 
     # -- evaluation ---------------------------------------------------------------------------------
     def value(self, node: s.Node, env: dict) -> Value:
@@ -131,8 +220,21 @@ class Meaning(Names):
 
     def _Call(self, node, env):
         v = self.value(node.arg, env)
+        if node.func in ("activation", "activation_prime"):        # f(z), f'(z): the unit's own family
+            return v.applyfunc(lambda e: self._unit(e, node)) if is_matrix(v) else self._unit(v, node)
         f = FUNCTIONS[node.func]
         return v.applyfunc(f) if is_matrix(v) else f(v)
+
+    def _unit(self, z, node):
+        key = self.net.quantities.get(z)
+        if key is None or key[0] != "z" or self.net.activation(key[1]) == "softmax":
+            raise _fail(MeaningError, "f(...) of something that is not the weighted input of a unit", node,
+                        "f(z_j^{(l)}) or f'(z_j^{(l)}), f the layer's activation")
+        u = sp.Dummy("u")
+        rule = forward(self.net.activation(key[1]), u)
+        if node.func == "activation_prime":
+            rule = sp.diff(rule, u)
+        return rule.subs(u, z)
 
     def _Max(self, node, env):
         left, right = self.value(node.left, env), self.value(node.right, env)
@@ -206,6 +308,14 @@ class Meaning(Names):
             return left / den
         # \times, \cdot, juxtaposition
         if is_matrix(left) and is_matrix(right):
+            if node.op == "juxt" and self.columns:          # w^l a^{l-1}: the matrix product
+                if left.shape[1] != right.shape[0]:
+                    raise _fail(ShapeError, f"matrix product of {shape_text(left)} and {shape_text(right)}: "
+                                f"{left.shape[1]} columns against {right.shape[0]} rows", node,
+                                "the left factor's columns to match the right factor's rows")
+                return left * right
+            if node.op == "juxt" and left.shape[1] == right.shape[0] and left.shape != right.shape:
+                return left * right                 # Z = A W + b: only a matrix product fits these shapes
             if node.op == "juxt":
                 raise _fail(ShapeError, f"two matrices ({shape_text(left)} and {shape_text(right)}) "
                             "side by side", node, "\\times (elementwise) or \\bullet (matrix product)")
@@ -249,6 +359,30 @@ class Meaning(Names):
         if is_matrix(of):
             return of.applyfunc(lambda x: self._partial(x, wrt, node))
         return self._partial(of, wrt, node)
+
+    def _Gradient(self, node, env):
+        """\\nabla_a C: the column of dC/da_j^{(L)} (of the layer the name gives, if it has one)."""
+        of = self._scalar(self.value(node.of, env), node.of, "a scalar to take the gradient of")
+        wrt = node.wrt
+        if wrt.layer is None:
+            wrt = s.Sym(wrt.name, None, "L" if wrt.name != "x" else None, start=wrt.start, end=wrt.end)
+        column = self._column(wrt, env) if self.columns else None
+        if column is None:
+            values = self.value(wrt, env)
+            column = values.T if is_matrix(values) and values.shape[0] == 1 else values
+        if not is_matrix(column):
+            raise _fail(MeaningError, "a gradient by a scalar", node, "\\nabla_a C, a a vector")
+        return column.applyfunc(lambda y: self._partial(of, y, node))
+
+    def _Dots(self, node, env):
+        raise _fail(MeaningError, "\\dots stands for terms the formula does not write, so it has no value",
+                    node, "every term written out (a list such as w_1, \\dots, w_8 claims nothing)")
+
+    def _Norm(self, node, env):
+        v = self.value(node.operand, env)
+        if not is_matrix(v):
+            return sp.Abs(v)
+        return sp.sqrt(sp.Add(*[e ** 2 for e in v]))
 
     def _DerivativeOperator(self, node, env):
         raise _fail(MeaningError, "\\frac{\\partial}{\\partial ...} with nothing to differentiate", node,

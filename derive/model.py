@@ -85,7 +85,10 @@ class Network:
             for j in self.units(l):
                 for i in self.units(l - 1):
                     self._symbol(("w", l, j, i), quantity_name("w", j, i, layer=l))
-                self._symbol(("b", l, j), quantity_name("b", j, layer=l))
+                if l in self.spec.shared_bias and j > 1:      # one bias for the layer: b_1^{(l)}
+                    self.symbols[("b", l, j)] = self.symbols[("b", l, 1)]
+                else:
+                    self._symbol(("b", l, j), quantity_name("b", j, layer=l))
                 for n in self.examples:
                     self._symbol(("z", l, j) + self.ex(n), self._name("z", j, layer=l, n=n))
                     self._symbol(("a", l, j) + self.ex(n), self._name("a", j, layer=l, n=n))
@@ -153,7 +156,7 @@ class Network:
     @cached_property
     def leaves(self) -> tuple[sp.Symbol, ...]:
         """Independent variables: inputs, weights, biases, targets, and the learning rate."""
-        return tuple(s for k, s in self.symbols.items() if k[0] in ("x", "w", "b", "t", "alpha"))
+        return tuple(dict.fromkeys(s for k, s in self.symbols.items() if k[0] in ("x", "w", "b", "t", "alpha")))
 
     @cached_property
     def node_values(self) -> tuple[sp.Symbol, ...]:
@@ -169,7 +172,7 @@ class Network:
 
     @cached_property
     def biases(self) -> dict[sp.Symbol, tuple]:
-        return {s: k for k, s in self.symbols.items() if k[0] == "b"}
+        return {s: k for k, s in self.symbols.items() if k[0] == "b" and self.quantities[s] == k}
 
     # -- definitions in node values -------------------------------------------------------------
     def definition(self, key: tuple) -> sp.Expr:
@@ -313,7 +316,7 @@ class Network:
             out = any(self.depends(("z", l, k) + e, cut) for k in units)
         elif kind == "z":
             l, j, e = key[1], key[2], key[3:]
-            out = cut == ("b", l, j) or any(cut == ("w", l, j, i) or self.depends(("a", l - 1, i) + e, cut)
+            out = (cut[0] == "b" and self.symbols.get(cut) == self["b", l, j]) or any(cut == ("w", l, j, i) or self.depends(("a", l - 1, i) + e, cut)
                                             for i in self.units(l - 1))
         elif kind == "E" and len(key) == 3:
             out = cut == ("t", key[1], key[2]) or self.depends(("a", self.L, key[1], key[2]), cut)

@@ -13,6 +13,7 @@ import sympy as sp
 
 from . import syntax as s
 from .errors import MeaningError, NotInNetwork
+from .indices import EXAMPLE_SUPERSCRIPT, layer_letter, layer_number
 
 Value = sp.Expr | sp.ImmutableMatrix
 
@@ -41,9 +42,26 @@ class Names:
 
     # -- names --------------------------------------------------------------------------------------
     def name_value(self, node: s.Sym, env: dict) -> Value:
+        if node.mark is not None:
+            raise _fail(MeaningError, f"{self._spelled(node)}{'^{+}' if node.mark == '+' else chr(39)} is an "
+                        "updated value, which only the head of an update rule may name", node,
+                        "X^{+} = X - \\eta \\frac{\\partial E}{\\partial X}")
+        if node.layer and not node.layer.isdigit() and node.name not in EXAMPLE_SUPERSCRIPT:
+            number = layer_number(node.layer, env, self.net.L)
+            if number is not None:
+                from dataclasses import replace
+                node = replace(node, layer=str(number))
         name, sub, layer = node.name, node.sub, node.layer
         if name in env and sub is None and layer is None:
             return sp.Integer(env[name])
+        if self.columns and sub is None and node.example is None:
+            column = self._column(node, env)
+            if column is not None:
+                return column
+        if name in ("n", "N") and sub is not None and layer is None and node.example is None:
+            size = layer_number(sub, env, self.net.L)       # n_l, n_{l+1}: the number of units of a layer
+            if size is not None and 1 <= size <= self.net.L:
+                return sp.Integer(self.net.size(size))
         if name in LEARNING_RATES and sub is None and layer is None:
             return self.net.alpha
         if name == "m" and sub is None and layer is None and node.example is None and self.net.m > 1:
@@ -77,6 +95,35 @@ class Names:
         if name == "e" and sub is None and layer is None:
             return sp.E
         raise _fail(MeaningError, f"unknown name {self._spelled(node)}", node, QUANTITY_NAMES)
+
+    def _column(self, node: s.Sym, env) -> Value | None:
+        """In column-vector notation: a^l, z^l, b^l (and a name defined for every unit, delta^l) are
+        columns over the layer's units, w^l the matrix with a row per unit j of layer l, t (y) and x
+        the columns of targets and inputs."""
+        net, name = self.net, node.name
+        if name in ("t", "x") and node.layer is None:
+            layer = net.L if name == "t" else 1
+            return sp.ImmutableMatrix([[net[name, j]] for j in net.units(layer)])
+        if node.layer is None or name in ("A", "W", "Z", "T", "E"):
+            return None
+        layer = self._layer(node)
+        if name in ("a", "z", "b"):
+            if layer == 1 and name != "a":
+                raise _fail(NotInNetwork, f"layer 1 has no {name}", node, f"a layer in 2..{net.L}")
+            return sp.ImmutableMatrix([[net[name, layer, j]] for j in net.units(layer)])
+        if name == "w":
+            if layer == 1:
+                raise _fail(NotInNetwork, "layer 1 has no weights", node, f"a layer in 2..{net.L}")
+            return sp.ImmutableMatrix([[net["w", layer, j, k] for k in net.units(layer - 1)]
+                                       for j in net.units(layer)])
+        from dataclasses import replace
+        entries = []
+        for j in net.units(layer):
+            value = self._defined(replace(node, sub=str(j), layer=str(layer)), env)
+            if value is None:
+                return None
+            entries.append([value])
+        return sp.ImmutableMatrix(entries)
 
     def knows(self, node: s.Sym) -> bool:
         """Does the model or the notation give this name a meaning (whether or not it is valid here)?"""
@@ -116,19 +163,28 @@ class Names:
         name (delta_1^{(2)}, delta_2^{(3)[1]}) is an instance of, with the binding of its letters."""
         digits = (node.sub.split(",") if "," in node.sub else list(node.sub)) if node.sub else []
         digits += [node.example] if node.example else []
-        if not digits or not all(d.isdigit() for d in digits):
+        if not all(d.isdigit() for d in digits) or not (digits or node.layer):
             return None, {}
+        found = []
         for definition in self.definitions.values():
             head = definition.head
-            if head is None or head.name != node.name or head.layer != node.layer:
+            if head is None or head.name != node.name or bool(head.layer) != bool(node.layer):
                 continue
+            binding = {}
+            if head.layer != node.layer:           # delta_j^{(l)}: a recursion over the layers
+                letter = layer_letter(head.layer)
+                if head.layer == "L" and node.layer == str(self.net.L):
+                    pass
+                elif letter is None or not node.layer.isdigit() or head.layer != letter:
+                    continue
+                else:
+                    binding[letter] = int(node.layer)
             if bool(head.sub) != bool(node.sub) or bool(head.example) != bool(node.example):
                 continue
             letters = (head.sub.split(",") if "," in head.sub else list(head.sub)) if head.sub else []
             letters += [head.example] if head.example else []
             if len(letters) != len(digits):
                 continue
-            binding = {}
             for x, d in zip(letters, digits):
                 if x.isalpha() and len(x) == 1:
                     binding[x] = int(d)
@@ -136,8 +192,11 @@ class Names:
                     break
             else:
                 if binding:
-                    return definition, binding
-        return None, {}
+                    found.append((head.layer != node.layer, definition, binding))
+        if not found:
+            return None, {}
+        found.sort(key=lambda f: f[0])             # a definition for this very layer first
+        return found[0][1], found[0][2]
 
     def _loss(self, layer: int, node) -> Value:
         """loss_l: the error term of layer l, dE/dZ^{(l)} (the lecture's loss\\_3, loss\\_2)."""
@@ -153,6 +212,8 @@ class Names:
                 raise _fail(MeaningError, f"{node.name} needs its layer", node,
                             f"{node.name}^{{(l)}} with l in 1..{self.net.L}")
             return None
+        if node.layer == "L":
+            return self.net.L
         if not node.layer.isdigit():
             raise _fail(MeaningError, f"layer ({node.layer}) is not a number", node, "a layer such as (2)")
         layer = int(node.layer)
@@ -252,7 +313,8 @@ class Names:
         """Bind `n` in \\sum_{i=1}^{n} (and 1/n beside it) to the size of the layer the sum runs over."""
         env = dict(env)
         for node in walk(expr):
-            if isinstance(node, s.Sum) and isinstance(node.upper, s.Sym) and node.upper.name in SUM_BOUNDS:
+            if isinstance(node, s.Sum) and isinstance(node.upper, s.Sym) and node.upper.name in SUM_BOUNDS \
+                    and node.upper.sub is None:
                 size = self._infer_range(node.body, node.var, node)
                 bound = node.upper.name
                 if env.get(bound, size) != size:
@@ -336,6 +398,32 @@ def _bound_example(node: s.Sym, env: dict) -> s.Sym:
     if node.example and node.example in env:
         return replace(node, example=str(env[node.example]))
     return node
+
+
+INSTANCES = "__instances__"      # a domain entry: the instances of the statement's head
+
+
+class InstanceMissing(NotInNetwork):
+    """An instance of an index statement names a quantity the network does not have."""
+
+    def __init__(self, message, binding, letters):
+        super().__init__(message)
+        self.binding, self.letters = binding, letters
+
+
+def _frozen(v):
+    if isinstance(v, tuple) and len(v) == 3 and isinstance(v[1], list):
+        return (tuple(v[0]), tuple(tuple(sorted(b.items())) for b in v[1]), v[2])
+    return tuple(v)
+
+
+def _appearance(expr):
+    """Index letters in the order they first appear (w_{ji}: j, then i), for reports."""
+    order = []
+    for n in walk(expr):
+        if isinstance(n, s.Sym):
+            order += [x for x in index_letters(n) if x not in order]
+    return lambda x: order.index(x) if x in order else len(order)
 
 
 def walk(node):

@@ -32,7 +32,7 @@ EXPECTED = {
     "SUB": "a subscript _1 or _{11}", "LAYER": "a layer superscript ^{(2)}", "TRANSPOSE": "^T",
     "SUP1": "a superscript", "LAYER_T": "^{(l)T}", "CARET": "^", "ROWSEP": r"\\", "BEGIN_ENV": r"\begin{aligned}",
     "END_ENV": r"\end{...}", "BEGIN_MATRIX": r"\begin{pmatrix}", "END_MATRIX": r"\end{pmatrix}",
-    "$END": "the end of the formula",
+    "$END": "the end of the formula", "NORM_OPEN": "\\|", "NORM_CLOSE": "\\|", "NABLA": "\\nabla", "DOTS": "\\dots", "UPDATED": "^{+}",
 }
 OPERAND_START = {"NAME", "NUMBER", "LPAR", "FRAC", "PARTIAL", "BEGIN_MATRIX", "GREEK", "TEXT_NAME",
                  "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS",
@@ -135,7 +135,7 @@ def _parse_cached(text: str, depth: int, digits: int, exponent: int):
 def _parse_uncached(text: str, depth: int, digits: int, exponent: int) -> tuple:
     from .bounds import check_numbers
     try:
-        tree = parser().parse(text)
+        tree = parser().parse(pair_norms(text))
         nesting, where = _nesting(tree)
         if nesting > depth + TREE_BASE:
             raise _error(f"the formula is nested {nesting - TREE_BASE} levels deep: past the bound of {depth} "
@@ -152,6 +152,22 @@ def _parse_uncached(text: str, depth: int, digits: int, exponent: int) -> tuple:
         if isinstance(e.orig_exc, DeriveError):
             raise e.orig_exc from None
         raise
+
+
+NORM_BAR = re.compile(r"(\\left|\\right|\\[bB]igg?[lr]?)?\s*(\\\||\\Vert(?![A-Za-z])|\u2016)")
+
+
+def pair_norms(text: str) -> str:
+    """\\|v\\|: the same bar opens and closes a norm, which an LALR grammar cannot tell apart; the
+    bars are paired left to right and written as an opening and a closing mark of the same length."""
+    if "\\|" not in text and "\\Vert" not in text and "\u2016" not in text:
+        return text
+    out, last, opening = [], 0, True
+    for m in NORM_BAR.finditer(text):
+        out.append(text[last:m.start()])
+        out.append(("\u27e6" if opening else "\u27e7") + " " * (m.end() - m.start() - 1))
+        opening, last = not opening, m.end()
+    return "".join(out) + text[last:]
 
 
 def _with_source(pieces: tuple, source) -> list[s.Piece]:
@@ -200,6 +216,7 @@ def _error(message: str, offset: int, expected: str | None = None) -> NotationEr
     return err
 
 
+PRIMED_FUNCTIONS = ("f", "g")          # f(z), f'(z): the unit's activation and its derivative
 FUNCTIONS = (("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("ln", "log"), ("ReLU", "relu"),
              ("relu", "relu"), ("step", "step"))
 SUB_INDEX = re.compile(r"^_\s*(?:\{\s*(.*?)\s*\}|(.))$", re.S)
@@ -295,6 +312,9 @@ class Build(Transformer):
 
     def juxt(self, meta, children):
         left, right = children
+        if isinstance(left, s.Sym) and left.name in PRIMED_FUNCTIONS and not left.sub and not left.layer:
+            func = "activation_prime" if left.mark == "'" else "activation"      # f(z), f'(z)
+            return s.Call(func, right, start=meta.start_pos, end=meta.end_pos)
         if isinstance(left, s.DerivativeOperator):
             return s.Derivative(right, left.wrt, start=meta.start_pos, end=meta.end_pos)
         if isinstance(right, s.DerivativeOperator):
@@ -333,6 +353,10 @@ class Build(Transformer):
         else:
             name = str(head)
         name = name.replace("\\_", "_")
+        mark = None
+        if len(children) > 1 and children[-1].type in ("UPDATED", "PRIME"):
+            mark = "+" if children[-1].type == "UPDATED" or name not in PRIMED_FUNCTIONS else "'"
+            children = children[:-1]
         transposed = children[-1].type == "LAYER_T" if len(children) > 1 else False
         for t in children[1:]:
             if t.type == "LAYER_T":
@@ -356,8 +380,31 @@ class Build(Transformer):
                 layer = LAYER_TEXT.match(str(t)).group(1).replace(" ", "")
         if "_" in name and sub is None:       # loss\_3 written as one name
             name, _, sub = name.partition("_")
-        symbol = s.Sym(name, sub, layer, example, start=meta.start_pos, end=meta.end_pos)
+        symbol = s.Sym(name, sub, layer, example, mark, start=meta.start_pos, end=meta.end_pos)
         return s.Transpose(symbol, start=meta.start_pos, end=meta.end_pos) if transposed else symbol
+
+    def dots(self, meta, children):
+        return s.Dots(start=meta.start_pos, end=meta.end_pos)
+
+    def norm(self, meta, children):
+        return s.Norm(children[1], start=meta.start_pos, end=meta.end_pos)
+
+    def gradient(self, meta, children):
+        _, sub, of = children
+        text = sub_text(sub)
+        if not re.fullmatch(r"[A-Za-z]", text):
+            raise _error(f"cannot read the gradient's variable {text!r}", sub.start_pos, "\\nabla_a C")
+        wrt = s.Sym(text, start=sub.start_pos, end=sub.end_pos)
+        return s.Gradient(of, wrt, start=meta.start_pos, end=meta.end_pos)
+
+    def late_sub(self, meta, children):
+        """a^l_j: a subscript after a superscript (Nielsen's layer superscripts)."""
+        base, sub = children
+        if isinstance(base, s.Power) and isinstance(base.base, s.Sym) and base.base.sub is None:
+            from dataclasses import replace
+            return s.Power(replace(base.base, sub=sub_text(sub)), base.exponent, start=meta.start_pos,
+                           end=meta.end_pos)
+        raise _error("a subscript after this", sub.start_pos, "a name with one subscript, as in a^l_j")
 
     def group(self, meta, children):
         inner = children[1]

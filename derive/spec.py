@@ -38,6 +38,8 @@ class Spec:
     batch: int = 1
     stated: frozenset = field(default=frozenset(), compare=False)
     unmodelled: tuple = ()          # (("layer", l, reason) | ("loss", None, reason), ...) from the document
+    shared_bias: tuple = ()         # layers whose units share one bias (Mazur's b_1 for every hidden unit)
+    vectors: str = "row"            # "column": a^l, z^l, b^l columns, w^l rows = target units (Nielsen)
 
     def __post_init__(self):
         if len(self.layers) < 2 or any(not isinstance(n, int) or n < 1 for n in self.layers):
@@ -101,8 +103,14 @@ class Spec:
         acts = self.activation if isinstance(self.activation, str) else ",".join(self.activation)
         batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
         missing = "".join(f" (not modelled: {reason})" for _, _, reason in self.unmodelled)
+        missing = "".join(f", one bias shared by layer {l}" for l in self.shared_bias) + missing
         assumed = " (targets sum to 1, assumed)" if self.targets_sum_to_one else ""
-        text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
-                f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
+        if self.vectors == "column":
+            text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, column vectors "
+                    f"z^l = w^l a^(l-1) + b^l, w^l[j][k] = w_(jk)^l (row = target unit j, column = source unit k)"
+                    f"{missing}")
+        else:
+            text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
+                    f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
         DESCRIBED[text] = self
         return text

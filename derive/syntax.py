@@ -27,6 +27,7 @@ class Sym(Node):
     sub: str | None = None
     layer: str | None = None
     example: str | None = None          # a_i^{(3)[n]}, t_i^{[n]}: the example of a mini-batch
+    mark: str | None = None             # "+" for the updated value (w_5^{+}, w_5'), "'" for f'
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,26 @@ class Indicator(Node):
     left: Node
     op: str
     right: Node
+
+
+@dataclass(frozen=True)
+class Dots(Node):
+    """\\dots: terms left out (w_1, \\dots, w_8); readable, but it has no value."""
+
+
+@dataclass(frozen=True)
+class Norm(Node):
+    """\\|v\\|: the Euclidean norm of a vector."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Gradient(Node):
+    """\\nabla_a C: the vector of dC/da_j (of the output layer when the name has no layer)."""
+
+    of: Node
+    wrt: Node
 
 
 @dataclass(frozen=True)
