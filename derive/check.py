@@ -72,17 +72,14 @@ class Workspace:
     @property
     def decider(self) -> Decider:
         if self._decider is None:
-            self._decider = Decider(self.net, self.derivatives)
+            self._decider = Decider(self.net, self.derivatives, self.oracle)
         return self._decider
 
     def warm(self) -> None:
-        """What nearly every claim needs: the seeded points and dE_i/dp for every parameter."""
+        """What nearly every claim needs: the seeded points and the error terms of E (one level each,
+        in reverse mode; the derivatives claims ask for are built from them as they are asked)."""
         self.decider.evaluator
-        E = [self.net["E", i] for i in self.net.units(self.net.L)]
-        for key in self.net.symbols:
-            if key[0] in ("w", "b"):
-                for e in E:
-                    self.oracle.partial(e, key)
+        self.oracle.prepare()
 
     def meaning(self, definitions: dict) -> Meaning:
         m = Meaning(self.net, self.oracle, definitions)

@@ -79,6 +79,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
     checker.collect_definitions(statements)
 
+    by_line: dict = {}                  # (cell, line) -> the spans over that line
+    for k, (cell, start, end) in enumerate(extents):
+        for line in range(start[0], end[0] + 1):
+            by_line.setdefault((cell, line), []).append(k)
+
     def task(st):
         found, marks = (checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)), []
         for r in found:
@@ -86,8 +91,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
                 _pinpoint(checker, st, r, member)
-            touched |= {k for k, (cell, start, end) in enumerate(extents)
-                         if cell == r.cell and start <= (r.line, r.col) <= end}
+            touched |= {k for k in by_line.get((r.cell, r.line), ())
+                        if extents[k][1] <= (r.line, r.col) <= extents[k][2]}
             marks.append((touched, r.verdict))
         return found, marks, (checker.formula(st, found) if st.kind != EXPRESSION and found else None)
 
@@ -106,7 +111,9 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         counts["unreadable"] += len(problems)
         return out, {k: v for k, v in counts.items() if v}, formulas
 
-    return [lambda st=st: task(st) for st in statements], finish
+    from .run import Task
+    return [Task(lambda st=st: task(st), lambda st=st: (checker.workspace.decider, checker.values_ahead(st)))
+            for st in statements], finish
 
 
 def _renamed(span, display):

@@ -48,6 +48,21 @@ def _fail(cls, message, node, expected=None):
     return err
 
 
+class DefinedTerm:
+    """A document's error term delta_j^{(l)} (a definition of delta or Delta for one unit of a layer),
+    kept as a symbol in values: `value` is its definition's value, `z` the z it names the derivative
+    by.  The decision puts the value back in (node values), or, once the definition is proved equal
+    to the oracle's error term dE/dz, the oracle's atom for it (a claim checked at its own level)."""
+
+    __slots__ = ("value", "z", "about", "name")
+
+    def __init__(self, value, z, about, name):
+        self.value, self.z, self.about, self.name = value, z, about, name
+
+    def __repr__(self) -> str:
+        return f"DefinedTerm({self.name} = {self.value})"
+
+
 @dataclass
 class Definition:
     """A name a document introduces (`delta = ...`): its member, and where it first stood."""
@@ -68,6 +83,7 @@ class Meaning:
         self.derivatives: dict[sp.Symbol, Derivative] = {}
         self._evaluating: set[str] = set()
         self._values: dict = {}
+        self._terms: dict = {}
 
     # -- entry points ------------------------------------------------------------------------------
     def member_value(self, member: s.Member, outer: dict | None = None) -> Value:
@@ -272,12 +288,19 @@ class Meaning:
         if key is None or key[0] == "alpha":
             raise _fail(MeaningError, f"cannot differentiate with respect to {wrt}", node.wrt,
                         "a named quantity below \\partial (w, b, a, z, x, t, W^{(l)}, b^{(l)}, ...)")
+        of = self._inlined(of)
         if any(sym in self.derivatives for sym in of.free_symbols):
             raise _fail(MeaningError, "a derivative of a derivative", node, "first derivatives only")
         derivative = self.oracle.partial(of, key)
         symbol = derivative_symbol(of, wrt)
         self.derivatives[symbol] = derivative
         return symbol
+
+    def _inlined(self, v: sp.Expr) -> sp.Expr:
+        """v with the error terms a document defines replaced by their definitions."""
+        terms = {q: self._inlined(self.derivatives[q].value) for q in v.free_symbols
+                 if isinstance(self.derivatives.get(q), DefinedTerm)}
+        return v.xreplace(terms) if terms else v
 
     # -- names --------------------------------------------------------------------------------------
     def name_value(self, node: s.Sym, env: dict) -> Value:
@@ -341,14 +364,44 @@ class Meaning:
             self._evaluating.discard(key)
         if outer and is_matrix(value) and value.shape == (1, 1):
             value = value[0, 0]
-        return value
+        return self._term(node, key, value, definition, outer)
+
+    def _term(self, node: s.Sym, key: str, value: Value, definition, outer) -> Value:
+        """A definition of delta_j^{(l)} for one unit, as a symbol standing for its value (DefinedTerm)."""
+        if node.name not in ("delta", "Delta") or is_matrix(value) or not node.sub or not node.sub.isdigit() \
+                or not node.layer or not node.layer.isdigit():
+            return value
+        n = int(node.example) if node.example and node.example.isdigit() else None
+        if (n is None) != (self.net.m == 1):
+            return value
+        z_key = ("z", int(node.layer), int(node.sub)) + self.net.ex(n)
+        if not self.net.has(z_key):
+            return value
+        memo = (key, id(definition), tuple(sorted(outer.items())))
+        if memo in self._terms:
+            return self._terms[memo]
+        # the value is fixed by the definition's text, the binding and the names it uses (the
+        # names of other terms are such digests themselves)
+        text = f"{definition.member.text}|{memo[2]}|{sorted(map(str, value.free_symbols))}"
+        digest = hashlib.sha1(text.encode()).hexdigest()[:10]
+        symbol = sp.Symbol("T_" + re.sub(r"\W", "_", key) + "_" + digest)
+        self._terms[memo] = symbol
+        if symbol not in self.derivatives:
+            about = set(value.free_symbols)
+            for q in value.free_symbols:
+                if q in self.derivatives:
+                    about |= self.derivatives[q].about
+            printing.DISPLAY[symbol] = self._spelled(node)
+            self.derivatives[symbol] = DefinedTerm(value, self.net[z_key], frozenset(about), key)
+        return symbol
 
     def _template(self, node: s.Sym):
         """A definition written for every index (delta_j^{(2)} = ..., delta_k^{(3)[n]} = ...) that this
-        name (delta_1^{(2)}, delta_2^{(3)[1]}) is an instance of, with the binding of its letters."""
-        digits = (node.sub.split(",") if "," in node.sub else list(node.sub)) if node.sub else []
-        digits += [node.example] if node.example else []
-        if not digits or not all(d.isdigit() for d in digits):
+        name (delta_1^{(2)}, delta_2^{(3)[1]}, delta_{10}^{(2)}) is an instance of, with the binding
+        of its letters."""
+        subs = (node.sub.split(",") if "," in node.sub else list(node.sub)) if node.sub else []
+        example = [node.example] if node.example else []
+        if not subs + example or not all(d.isdigit() for d in subs + example):
             return None, {}
         for definition in self.definitions.values():
             head = definition.head
@@ -357,7 +410,9 @@ class Meaning:
             if bool(head.sub) != bool(node.sub) or bool(head.example) != bool(node.example):
                 continue
             letters = (head.sub.split(",") if "," in head.sub else list(head.sub)) if head.sub else []
+            digits = [node.sub] if len(letters) == 1 and node.sub and "," not in node.sub else subs
             letters += [head.example] if head.example else []
+            digits = digits + example
             if len(letters) != len(digits):
                 continue
             binding = {}
