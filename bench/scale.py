@@ -1,6 +1,6 @@
 """Scale: every gradient of a network claimed in a lecture, checked end to end, against its size.
 
-    python bench/scale.py [--runs 3] [--cap 60] [--sizes 2-2-2,8-8-8] [--keep DIR]
+    python bench/scale.py [--runs 3] [--cap 60] [--sizes 2-2-2,8-8-8] [--forms matrix:32-32-4] [--keep DIR]
 
 For each network the script writes a lecture in the lecture's notation (a forward pass, the error
 terms delta_j^{(l)} defined for every unit of a layer, and one claim per weight and bias,
@@ -8,6 +8,10 @@ terms delta_j^{(l)} defined for every unit of a layer, and one claim per weight 
 and measures, each in a fresh process, medians of --runs:
 
 - derive: `derive check LECTURE` end to end (start-up, reading, the oracle, every decision);
+Then the lecture's matrix forms (loss_l defined layer by layer, dE/dW^{(l)} = A^{(l-1)T} . loss_l)
+and index statements (dE/dw_{ji}^{(l)} = delta_j^{(l)} a_i^{(l-1)} for every index) of bigger
+networks, 784-30-10 among them (derive only).
+
 - naive: the same file read by derive's parser (the error terms put in by their definitions), and
   every gradient claim decided by `simplify(diff(E, p) - claim) == 0`, with E composed from the
   leaves and the sigmoid written as 1/(1 + e^{-z}); stopped after --cap seconds (then the figure
@@ -214,6 +218,8 @@ def main():
     ap.add_argument("--sizes", default=",".join(SIZES))
     ap.add_argument("--keep", default=None, help="write the generated lectures to this folder")
     ap.add_argument("--no-naive", action="store_true")
+    ap.add_argument("--forms", default="matrix:32-32-4,matrix:784-30-10,index:784-30-10",
+                    help="matrix-form and index-statement lectures (kind:layers, comma separated)")
     args = ap.parse_args()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="derive-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -247,6 +253,17 @@ def main():
         print(f"| {size} | {row['params']} | {d['claims']} ({d['gradients']}) | {d['seconds']:.2f} s {d['all']} | "
               f"{d['cpu']:.2f} s | {d['rss_kb'] / 1024:.0f} MB | {d['claims'] / d['seconds']:.0f} | {verdicts} | {naive_text} | "
               f"{naive_mem} |", flush=True)
+    print("\n| lecture | parameters | claims | derive wall [runs] | cpu | peak memory | verdicts |")
+    print("|---|---|---|---|---|---|---|")
+    for kind, size in [k.split(":") for k in args.forms.split(",") if k]:
+        layers = [int(n) for n in size.split("-")]
+        path = folder / f"scale_{kind}_{size}.md"
+        path.write_text((matrix_lecture if kind == "matrix" else index_lecture)(layers), encoding="utf-8")
+        d = measure("derive", path, size, args.cap, args.runs)
+        verdicts = f"{d['proved']} proved, {d['refuted']} refuted, {d['undecided']} undecided, {d['error']} errors"
+        print(f"| {size} {'matrix forms' if kind == 'matrix' else 'index statements'} | {parameters(layers)} | "
+              f"{d['claims']} | {d['seconds']:.2f} s {d['all']} | {d['cpu']:.2f} s | {d['rss_kb'] / 1024:.0f} MB | "
+              f"{verdicts} |", flush=True)
     for a, b in (("8-8-8", "16-16-16-10"), ("8-8-8", "16-16-16"), ("16-16-16", "16-16-16-10")):
         e = exponent(rows, a, b)
         if e is not None:

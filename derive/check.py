@@ -67,12 +67,14 @@ class Workspace:
         self.net = Network(spec)
         self.oracle = Oracle(self.net)
         self.derivatives: dict = {}
+        self.stacks: dict = {}             # statements for every index: entry labels (j = 1, ...)
         self._decider = None
 
     @property
     def decider(self) -> Decider:
         if self._decider is None:
             self._decider = Decider(self.net, self.derivatives, self.oracle)
+            self._decider.stacks = self.stacks
         return self._decider
 
     def warm(self) -> None:
@@ -84,6 +86,7 @@ class Workspace:
     def meaning(self, definitions: dict) -> Meaning:
         m = Meaning(self.net, self.oracle, definitions)
         m.derivatives = self.derivatives
+        m.stacks = self.stacks
         return m
 
 
@@ -136,14 +139,37 @@ class Checker:
                     return errors + wrong
             else:
                 values[0] = self._value(st.extra["first"].member, errors, st)
+        every = self._for_every_index(st)
         for k, member in members:
             if k not in values:
                 values[k] = self._value(member, errors, st)
+        self.meaning.representative = False
+        if every:
+            return errors + [self._by_symmetry(r, every) for r in self._chain(st, values, 0)]
         if st.kind == UPDATE:
             return errors + self._update(st, values)
         reference = 1 if st.kind == DEFINITION and "first" not in st.extra else 0
         wrong = wrong if st.kind == DEFINITION and "first" not in st.extra else []
         return errors + wrong + self._chain(st, values, reference)
+
+    def _for_every_index(self, st: Statement) -> tuple[list[str], int] | None:
+        """A chain for every index that one instance proves (Meaning.symmetric): its members are then
+        read at the first and the last instance only (set for the reading that follows)."""
+        letters = None
+        if st.kind == CHAIN:
+            letters = self.meaning.symmetric([p.expr for m in st.members for p in m.parts])
+        self.meaning.representative = bool(letters)
+        return letters
+
+    def _by_symmetry(self, result: Result, every: tuple[list[str], int]) -> Result:
+        letters, count = every
+        if result.verdict == PROVED:
+            result.detail = (f"for every {', '.join(letters)} ({count:,} instances): proved at the first and "
+                             "the last instance, and so "
+                             "at every one (relabelling the units of a layer maps the network, its loss and this "
+                             "statement to themselves, so every instance is the same identity with the "
+                             "quantities renamed); " + result.detail)
+        return result
 
     def _error_term(self, st: Statement, value) -> list[Result]:
         """A definition of delta_j^{(l)} (or delta^{(l)}) names the error term dE/dz_j^{(l)}
@@ -184,12 +210,14 @@ class Checker:
     def values_ahead(self, st: Statement) -> list:
         """The values of a statement's members that can be read now (errors are left for `results`)."""
         out = []
+        self._for_every_index(st)
         for member in st.members:
             try:
                 with deadline(self.options.timeout):
                     out.append(self.meaning.member_value(member))
             except (DeriveError, TimeLimit):
                 pass
+        self.meaning.representative = False
         return out
 
     def _value(self, member: s.Member, errors: list, st: Statement):

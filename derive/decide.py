@@ -63,6 +63,7 @@ class Decider:
         self._numeric: dict = {}
         self._decided: dict = {}
         self._expansions = net.expansions
+        self.stacks: dict = {}          # statements for every index: entry labels (set by the workspace)
 
     @cached_property
     def evaluator(self) -> Evaluator:
@@ -282,7 +283,7 @@ class Decider:
         if counterexample is not None:
             how = "exact: the difference is not 0" if not opaque else "a point where the sides differ"
             pattern = self._pattern([diffs[k] for k in nonzero], counterexample)
-            return Decision(REFUTED, f"{how}; {self._where(lhs, nonzero)}{pattern}", counterexample)
+            return Decision(REFUTED, f"{how}; {self._where(lhs, nonzero, rhs)}{pattern}", counterexample)
         if not opaque:
             return Decision(UNDECIDED, "the exact difference is not 0, but no point separating the "
                             "sides was found (the difference is too small to show numerically)")
@@ -312,9 +313,12 @@ class Decider:
                 "not in every activation pattern") if only_active else ""
         return "; at this point " + ", ".join(states) + case
 
-    def _where(self, lhs, nonzero) -> str:
+    def _where(self, lhs, nonzero, rhs=None) -> str:
         if not is_matrix(lhs):
             return "the sides differ"
+        labels = self.stacks.get(lhs) or self.stacks.get(rhs)
+        if labels and len(labels) == len(lhs):
+            return "the sides differ for " + "; ".join(labels[k] for k in nonzero)
         cols = lhs.shape[1]
         cells = ", ".join(f"({k // cols + 1},{k % cols + 1})" for k in nonzero)
         return f"entries {cells} differ"

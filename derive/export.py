@@ -18,7 +18,7 @@ import sympy as sp
 
 from . import __version__
 from .derive import Oracle
-from .model import ACTIVATIONS, LAYOUTS, LOSSES, Network, Spec, quantity_name
+from .model import ACTIVATIONS, DESCRIBED, LAYOUTS, LOSSES, Network, Spec, quantity_name
 from .numeric import POINTS, RTOL, SEED
 from .printing import latex, tex_heading, tex_safe
 from .results import ERROR, PROVED, Formula, Report
@@ -319,6 +319,9 @@ def specs_from_model(model: str) -> list[Spec]:
     """The Specs behind Report.model (their describe() texts joined by "; "), default if none."""
     specs = []
     for text in filter(None, (t.strip() for t in model.split("; "))):
+        if text in DESCRIBED:                   # described in this process: any family, batch, ...
+            specs.append(DESCRIBED[text])
+            continue
         m = re.match(r"([\d-]+) (\w+) network", text)
         if not m or m.group(2) not in ACTIVATIONS:
             continue

@@ -126,7 +126,7 @@ LOSSES = {
     "half-sse": "E = 1/2 sum_i (t_i - a_i)^2",
     "sse": "E = sum_i (t_i - a_i)^2",
     "mse": "E = 1/n sum_i (t_i - a_i)^2",
-    "cross-entropy": "E = -sum_i t_i log a_i (targets sum to 1)",
+    "cross-entropy": "E = -sum_i t_i log a_i",
     "binary-cross-entropy": "E = -sum_i (t_i log a_i + (1 - t_i) log(1 - a_i))",
 }
 LOSS_ALIASES = {"ce": "cross-entropy", "bce": "binary-cross-entropy", "half_sse": "half-sse",

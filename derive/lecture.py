@@ -52,6 +52,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     results = [_error_result(p.error(), display) for p in problems]
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
+    unreadable: list[tuple[str, int]] = []         # spans that could not be parsed: text, line
     for k, sp in enumerate(spans):
         if sp.skipped:
             states[k] = "skipped"
@@ -62,6 +63,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         except DeriveError as e:
             results.append(_error_result(locate(e, sp, getattr(e, "offset", 0)), display))
             states[k] = "unreadable"
+            unreadable.append((sp.text, sp.line))
     statements = assembler.statements
     try:
         stated = options.spec or front_matter_spec(text or "")
@@ -69,7 +71,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         results.append(_error_result(e.located(display, 1, 1), display))
         stated = None
     try:
-        spec, conflicts = read_model(statements, infer_spec(statements), stated)
+        spec, conflicts = read_model(statements, infer_spec(statements), stated, unreadable)
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
         spec, conflicts = stated or Spec(), []

@@ -84,6 +84,8 @@ class Meaning:
         self._evaluating: set[str] = set()
         self._values: dict = {}
         self._terms: dict = {}
+        self.representative = False     # a statement for every index: its first and last instance only
+        self.stacks: dict = {}          # value of a statement for every index -> "j = 1, i = 2" per entry
 
     # -- entry points ------------------------------------------------------------------------------
     def member_value(self, member: s.Member, outer: dict | None = None) -> Value:
@@ -104,7 +106,7 @@ class Meaning:
         entry by entry."""
         from .parse import locate
         outer = outer or {}
-        key = (part.expr, tuple(sorted(outer.items())))
+        key = (part.expr, tuple(sorted(outer.items())), self.representative)
         if key in self._values:
             return self._values[key]
         try:
@@ -119,14 +121,104 @@ class Meaning:
     def _stacked(self, expr: s.Node, env: dict, free: list[str]) -> Value:
         import itertools
         ranges = [range(1, self._infer_range(expr, var, expr) + 1) for var in free]
-        entries = []
-        for binding in itertools.product(*ranges):
+        entries, labels = [], []
+        bindings = itertools.product(*ranges)
+        if self.representative:             # see symmetric(): one instance stands for all
+            bindings = list(dict.fromkeys([tuple(r[0] for r in ranges), tuple(r[-1] for r in ranges)]))
+        for binding in bindings:
             v = self.value(expr, {**env, **dict(zip(free, binding))})
             if is_matrix(v):
                 raise _fail(MeaningError, f"a matrix in a statement for every {', '.join(free)}", expr,
                             "scalars when an index is free")
             entries.append([v])
-        return sp.ImmutableMatrix(entries)
+            labels.append(", ".join(f"{x} = {k}" for x, k in zip(free, binding)))
+        value = sp.ImmutableMatrix(entries)
+        self.stacks[value] = labels
+        return value
+
+    # -- one argument for every index ------------------------------------------------------------------
+    def symmetric(self, exprs) -> tuple[list[str], int] | None:
+        """The free index letters of a statement for every index that relabelling units proves at once
+        and the number of its instances, else None.  Relabelling the units of each layer (and the examples of a batch) by a
+        permutation maps the network to itself: every unit of a layer has the same family, each z
+        sums over the whole layer below, and the loss sums (or averages) over all outputs and
+        examples.  If the statement's text (and every definition it uses) names units only through
+        index letters, each letter ranging over one layer, distinct free letters over distinct
+        layers, and every sum runs over a whole layer, then the instance for one choice of indices
+        is mapped to the instance for any other: the same identity with the quantities renamed.  A
+        proof of one instance is then a proof of all of them."""
+        free: set = set()
+        for e in exprs:
+            free |= free_indices(e, set())
+        if not free:
+            return None
+        layers: dict = {}
+        try:
+            for e in exprs:
+                if not self._renamable(e, layers, set()):
+                    return None
+        except DeriveError:
+            return None
+        used = [next(iter(layers[x])) for x in free if len(layers.get(x, ())) == 1]
+        if len(used) != len(free) or len(set(used)) != len(used):
+            return None
+        count = 1
+        for l in used:
+            count *= self.net.m if l == "examples" else self.net.size(l)
+        return sorted(free), count
+
+    def _renamable(self, expr, layers: dict, seen: set) -> bool:
+        L = self.net.L
+        for node in walk(expr):
+            if isinstance(node, (s.Matrix, s.Transpose)):
+                return False
+            if isinstance(node, s.Sum):
+                if not (isinstance(node.lower, s.Num) and node.lower.text == "1"):
+                    return False
+                size = self._infer_range(node.body, node.var, node)
+                upper = node.upper
+                if not (upper is None or (isinstance(upper, s.Sym) and upper.name in SUM_BOUNDS and not upper.sub)
+                        or (isinstance(upper, s.Num) and upper.text == str(size))):
+                    return False
+            if not isinstance(node, s.Sym):
+                continue
+            if node.name in SUM_BOUNDS and not node.sub and not node.layer:
+                continue
+            if not node.sub:
+                if node.name not in ("E", "e") + LEARNING_RATES or node.layer or (node.example and not node.example.isalpha()):
+                    return False
+            else:
+                parts = node.sub.split(",") if "," in node.sub else (list(node.sub) if node.name == "w" else [node.sub])
+                layer = int(node.layer) if node.layer and node.layer.isdigit() else None
+                if node.name == "x":
+                    where = [1]
+                elif node.name in ("t", "E"):
+                    where = [L]
+                elif node.name == "w" and layer and len(parts) == 2:
+                    where = [layer, layer - 1]
+                elif layer and len(parts) == 1:
+                    where = [layer]
+                else:
+                    return False
+                for p, l in zip(parts, where):
+                    if not (len(p) == 1 and p.isalpha()):
+                        return False           # a unit named by number is not renamed with the others
+                    layers.setdefault(p, set()).add(l)
+            if node.example:
+                if not (len(node.example) == 1 and node.example.isalpha()):
+                    return False
+                layers.setdefault(node.example, set()).add("examples")
+            if self.knows(node):
+                continue
+            for definition in [d for d in self.definitions.values() if d.head is not None
+                               and d.head.name == node.name and d.head.layer == node.layer]:
+                key = definition_key(definition.head)
+                if key not in seen:
+                    seen.add(key)
+                    if not self._renamable(definition.head, {}, seen) or not all(
+                            self._renamable(part.expr, {}, seen) for part in definition.member.parts):
+                        return False
+        return True
 
     # -- evaluation ---------------------------------------------------------------------------------
     def value(self, node: s.Node, env: dict) -> Value:
@@ -177,6 +269,9 @@ class Meaning:
         raise _fail(MeaningError, "\\max of anything but 0 (or c z) and z", node,
                     "\\max(0, z) (ReLU) or \\max(0.01 z, z) (leaky ReLU)")
 
+    def _Ones(self, node, env):
+        return sp.ImmutableMatrix([[1] for _ in range(self.net.m)])
+
     def _Indicator(self, node, env):
         left, right = self.value(node.left, env), self.value(node.right, env)
         if not is_matrix(right) and right == 0:
@@ -208,6 +303,8 @@ class Meaning:
         terms = [self.value(node.body, {**env, node.var: k}) for k in range(lower, upper + 1)]
         if not terms:
             return sp.Integer(0)
+        if not any(is_matrix(t) for t in terms):
+            return sp.Add(*terms)               # at once: adding one term at a time is quadratic
         total = terms[0]
         for t in terms[1:]:
             total = self._add(total, t, node, "+")
@@ -245,6 +342,8 @@ class Meaning:
     def _add(self, left, right, node, op):
         sign = 1 if op == "+" else -1
         if is_matrix(left) and is_matrix(right):
+            if left.shape != right.shape and self.net.m > 1:      # a row (b^{(l)}) added to every example
+                left, right = _broadcast(left, right.shape), _broadcast(right, left.shape)
             if left.shape != right.shape:
                 raise _fail(ShapeError, f"{'sum' if op == '+' else 'difference'} of {shape_text(left)} "
                             f"and {shape_text(right)}", node, "two matrices of the same shape")
@@ -327,6 +426,14 @@ class Meaning:
         defined = self._defined(node, env)
         if defined is not None:
             return defined
+        if name in ("delta", "Delta") and layer is None and sub is not None and node.example is None:
+            i, j = self._indices(node, 2, env)         # the Kronecker delta of a softmax Jacobian
+            return sp.Integer(1 if i == j else 0)
+        if sub is None and node.example is None and (name in ("a", "z") and layer is not None
+                                                     or name in ("x", "t") and layer is None):
+            kind = {"a": "A", "z": "Z", "x": "A", "t": "T"}[name]     # a^{(l)}: the layer's row vector
+            return self._matrix(kind, 1, node) if name == "x" else (
+                self.net.matrix("T") if name == "t" else self._matrix(kind, self._layer(node, required=True), node))
         if name in ("a", "z", "w", "b", "x", "t", "E"):
             return self.net[self._quantity_key(node, env)]
         if name == "e" and sub is None and layer is None:
@@ -579,6 +686,13 @@ FUNCTIONS = {
     "relu_prime": step, "sigmoid_prime": lambda u: sigmoid(u) * (1 - sigmoid(u)),
     "tanh_prime": lambda u: 1 - sp.tanh(u) ** 2,
 }
+
+
+def _broadcast(v, shape):
+    """A 1 x c row repeated to r x c (the bias row of a mini-batch's Z = A W + b); else v."""
+    if v.shape[0] == 1 and v.shape[1] == shape[1] and shape[0] > 1:
+        return sp.ImmutableMatrix([list(v) for _ in range(shape[0])])
+    return v
 
 
 def derivative_symbol(of: sp.Expr, wrt: sp.Symbol) -> sp.Symbol:

@@ -36,6 +36,7 @@ LAYOUTS = {
     "source-major": "W^{(l)}[i][j] = w_{ji}^{(l)} (row = source unit i, column = target unit j)",
     "target-major": "W^{(l)}[j][i] = w_{ji}^{(l)} (row = target unit j, column = source unit i)",
 }
+DESCRIBED: dict = {}            # describe() text -> the Spec it describes (reports carry the text)
 SETTINGS = ("layers", "activation", "activations", "loss", "layout", "batch")
 
 
@@ -88,6 +89,11 @@ class Spec:
             raise ModelError(f"batch must be a positive number of examples, got {self.batch!r}")
 
     @property
+    def targets_sum_to_one(self) -> bool:
+        """Cross-entropy over a softmax: the targets are a distribution (one-hot), assumed and stated."""
+        return self.loss == "cross-entropy" and self.activations[-1] == "softmax"
+
+    @property
     def activations(self) -> tuple[str, ...]:
         """The activation of each layer 2..L."""
         if isinstance(self.activation, tuple):
@@ -118,9 +124,12 @@ class Spec:
         sizes = "-".join(str(n) for n in self.layers)
         acts = self.activation if isinstance(self.activation, str) else ",".join(self.activation)
         batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
-        missing = "".join(f"; not modelled: {reason}" for _, _, reason in self.unmodelled)
-        return (f"{sizes} {acts} network, {LOSSES[self.loss]}{batch}, row vectors "
+        missing = "".join(f" (not modelled: {reason})" for _, _, reason in self.unmodelled)
+        assumed = " (targets sum to 1, assumed)" if self.targets_sum_to_one else ""
+        text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
                 f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
+        DESCRIBED[text] = self
+        return text
 
 
 def index_text(*indices: int) -> str:
@@ -270,9 +279,12 @@ class Network:
         """A quantity's defining expression in leaves and node values (z, E_i and E only)."""
         kind = key[0]
         if kind == "z":
-            l, j, n = key[1], key[2], (key[3] if len(key) > 3 else None)
-            return sp.Add(*[self["a", l - 1, i, *self.ex(n)] * self["w", l, j, i] for i in self.units(l - 1)],
-                          self["b", l, j])
+            memo = self.__dict__.setdefault("_definitions", {})
+            if key not in memo:
+                l, j, n = key[1], key[2], (key[3] if len(key) > 3 else None)
+                memo[key] = sp.Add(*[self["a", l - 1, i, *self.ex(n)] * self["w", l, j, i]
+                                     for i in self.units(l - 1)], self["b", l, j])
+            return memo[key]
         raise KeyError(key)
 
     def loss_term(self, t: sp.Expr, a: sp.Expr) -> sp.Expr:
@@ -293,8 +305,12 @@ class Network:
             for l in range(2, self.L + 1):
                 act = self.activation(l)
                 for j in self.units(l):
-                    z = sp.expand(sp.Add(*[value(l - 1, i, e) * self["w", l, j, i] for i in self.units(l - 1)],
-                                         self["b", l, j]))
+                    below = [value(l - 1, i, e) for i in self.units(l - 1)]
+                    if all(v.is_Symbol for v in below):          # node values below: z as defined
+                        z = self.definition(("z", l, j, *e))
+                    else:
+                        z = sp.expand(sp.Add(*[v * self["w", l, j, i] for i, v in zip(self.units(l - 1), below)],
+                                             self["b", l, j]))
                     out[self["z", l, j, *e]] = z
                     a = self["a", l, j, *e]
                     if act == "identity":
@@ -345,7 +361,7 @@ class Network:
                     last = self.size(l)
                     out[self["a", l, last, *self.ex(n)]] = 1 - sp.Add(*[self["a", l, j, *self.ex(n)]
                                                                        for j in range(1, last)])
-            if self.spec.loss == "cross-entropy":
+            if self.spec.targets_sum_to_one:
                 last = self.size(self.L)
                 out[self["t", last, *self.ex(n)]] = 1 - sp.Add(*[self["t", i, *self.ex(n)] for i in range(1, last)])
         return out
@@ -353,8 +369,8 @@ class Network:
     @cached_property
     def assumptions(self) -> list[str]:
         """What the model assumes beyond the forward pass (stated in reports)."""
-        if self.spec.loss == "cross-entropy":
-            return ["the targets of each example sum to 1 (cross-entropy)"]
+        if self.spec.targets_sum_to_one:
+            return ["the targets of each example sum to 1 (cross-entropy over a softmax)"]
         return []
 
     # -- composition down to leaves (what the oracle differentiates) -----------------------------

@@ -1,7 +1,8 @@
 """The second opinion: both sides lambdified to NumPy and compared at seeded random points.
 
 Points are drawn from a seeded generator, one value per leaf (inputs, weights, biases, targets:
-decimals with three places in [-2, 2]; the learning rate in (0, 1]), so a report names exact,
+decimals with three places in [-2, 2]; the learning rate in (0, 1]; the targets of a cross-entropy
+over a softmax in [0, 1], the last making them sum to 1), so a report names exact,
 reproducible numbers.  Node values (a, z, E) come from a forward pass written here in NumPy,
 independently of the SymPy model.  Derivative symbols get their values from that forward pass
 alone, by complex-step differentiation: the quantity differentiated by is moved by i*h (h = 1e-30),
@@ -92,7 +93,7 @@ def draw_points(net: Network, count: int = POINTS, seed: int = SEED) -> dict[sp.
     [0, 1] with the last one making each example's targets sum to 1 (the loss's assumption)."""
     rng = np.random.default_rng(seed)
     out = {}
-    ce = net.spec.loss == "cross-entropy"
+    ce = net.spec.targets_sum_to_one
     for leaf in net.leaves:
         if leaf == net.alpha:
             ints = rng.integers(1, 1001, size=count)
@@ -128,6 +129,19 @@ def _unit(act, z, backend):
         c = float(LEAKY_SLOPE) if backend == "numpy" else mpmath.mpf(LEAKY_SLOPE.p) / LEAKY_SLOPE.q
         return np.where(_positive(z, backend), z, c * z) if backend == "numpy" else (z if _positive(z, backend) else c * z)
     return unit_forward(act, z, backend)
+
+
+def _log_loss(loss, t, a, backend):
+    """A log loss in a complex-step pass: log|u| continued analytically (its derivative is 1/u at
+    every u != 0, as the derivative formulas are), so a step is not swamped by the branch's i*pi
+    where an output is negative (tanh) and the real loss undefined."""
+    def log(u):
+        if backend == "numpy":
+            return np.log(np.where(np.real(u) < 0, -u, u))
+        return mpmath.log(-u if mpmath.re(u) < 0 else u)
+    if loss == "cross-entropy":
+        return -t * log(a)
+    return -(t * log(a) + (1 - t) * log(1 - a))
 
 
 def forward(net: Network, leaf_values: dict, backend: str, number, perturb: dict | None = None) -> dict:
@@ -168,8 +182,11 @@ def forward(net: Network, leaf_values: dict, backend: str, number, perturb: dict
                 for j in net.units(l):
                     put(net["a", l, j, *e], exps[j - 1] / total)
         for i in net.units(net.L):
-            term = loss_number(net.spec.loss, values[net["t", i, *e]], values[net["a", net.L, i, *e]],
-                               outputs, backend)
+            t, a = values[net["t", i, *e]], values[net["a", net.L, i, *e]]
+            if perturb is not None and net.spec.loss in ("cross-entropy", "binary-cross-entropy"):
+                term = _log_loss(net.spec.loss, t, a, backend)
+            else:
+                term = loss_number(net.spec.loss, t, a, outputs, backend)
             put(net["E", i, n] if net.m > 1 else net["E", i], term)
     total = number(sp.Integer(0))
     for i in net.units(net.L):

@@ -24,7 +24,7 @@ EXPECTED = {
     "RBRACK": "]", "LCURLY": r"\{", "RCURLY": r"\}", "LBRACE": "{", "RBRACE": "}",
     "QUAD": r"\quad", "TAG": r"\tag{...}", "TEXT_FUNC": r"\text{sigmoid}", "TEXT_NAME": r"\text{name}",
     "TEXT_OTHER": r"\text{...}", "FUNC": r"\sigma, \exp, \tanh or \log", "MAX": r"\max",
-    "INDICATOR": r"\mathbb{1}[...]", "INDICATOR_SUB": r"\mathbb{1}_{...}", "REL": ">",
+    "INDICATOR": r"\mathbb{1}[...]", "INDICATOR_SUB": r"\mathbb{1}_{...}", "ONES": r"\mathbf{1}_m", "REL": ">",
     "LAYER_EX": "^{(l)[n]}", "EXAMPLE": "^{[n]}", "PRIME": "'", "FRAC": r"\frac",
     "FRAC_DIGITS": r"\frac12", "PARTIAL": r"\partial", "SUM": r"\sum", "GREEK": r"a Greek letter (\alpha)",
     "NAME": "a name (a, z, w, b, x, t, E, A1, W3, loss\\_3)", "NUMBER": "a number",
@@ -372,9 +372,22 @@ class Build(Transformer):
 
     call_bare = call
 
+    def call_power(self, meta, children):
+        """\\tanh^2(z): the square of tanh(z)."""
+        head, tok, arg = children
+        call = self.call(meta, [head, arg])
+        char = str(tok).lstrip("^").strip()
+        if not char.isdigit():
+            raise _error(f"{head}^{char} is not part of the notation", tok.start_pos, "a power such as \\tanh^2(z)")
+        return s.Power(call, s.Num(char, start=tok.end_pos - 1, end=tok.end_pos),
+                       start=meta.start_pos, end=meta.end_pos)
+
     def maxcall(self, meta, children):
         exprs = [c for c in children if isinstance(c, s.Node)]
         return s.Max(exprs[0], exprs[1], start=meta.start_pos, end=meta.end_pos)
+
+    def ones(self, meta, children):
+        return s.Ones(start=meta.start_pos, end=meta.end_pos)
 
     def indicator(self, meta, children):
         exprs = [c for c in children if isinstance(c, s.Node)]

@@ -72,6 +72,11 @@ class Max(Node):
 
 
 @dataclass(frozen=True)
+class Ones(Node):
+    """\\mathbf{1}_m: the column of m ones (a mini-batch's examples)."""
+
+
+@dataclass(frozen=True)
 class Indicator(Node):
     """\\mathbb{1}[left > right] (op '>' or '>=')."""
 
