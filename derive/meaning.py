@@ -322,7 +322,9 @@ class Meaning:
                 raise _fail(ShapeError, f"matrix product of {shape_text(left)} and {shape_text(right)}: "
                             f"{left.shape[1]} columns against {right.shape[0]} rows", node,
                             "the left factor's columns to match the right factor's rows")
-            return left * right
+            inner = range(left.shape[1])        # entry by entry: SymPy's own product goes through a
+            return sp.ImmutableMatrix(left.shape[0], right.shape[1],      # slow generic domain here
+                                      lambda i, j: sp.Add(*[left[i, k] * right[k, j] for k in inner]))
         if node.op == "/":
             den = self._scalar(right, node.right, "a scalar denominator")
             if den == 0:

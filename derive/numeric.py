@@ -231,6 +231,12 @@ class Evaluator:
         missing = [s for s in symbols if s not in values]
         if missing:
             raise KeyError(f"no numeric value for {missing}")
+        if modules is NUMPY:
+            memo: dict = {}
+            try:
+                return [_direct(e, values, memo) for e in exprs]
+            except _Unknown:
+                pass
         f = sp.lambdify(symbols, exprs, modules=modules, printer=_printer(modules is NUMPY), cse=False,
                         docstring_limit=0)
         return f(*[values[s] for s in symbols])
@@ -318,6 +324,42 @@ class Evaluator:
 
     def point(self, k: int) -> dict[str, str]:
         return {display_name(s): vals[k] for s, vals in self.decimals.items()}
+
+
+class _Unknown(Exception):
+    """A node _direct does not evaluate (lambdify does)."""
+
+
+_DIRECT_FUNCTIONS = {**NUMPY_FUNCTIONS, "exp": np.exp}
+
+
+def _direct(e, values, memo):
+    """The value of an expression in NumPy, node by node, shared subexpressions once: for the sums,
+    products and powers of symbols most claims are, printing and compiling them (lambdify) costs far
+    more than the arithmetic."""
+    if e in memo:
+        return memo[e]
+    if e.is_Symbol:
+        out = values[e]
+    elif e.is_Integer or e.is_Float:
+        out = float(e)
+    elif e.is_Rational:
+        out = e.p / e.q
+    elif e.is_Add:
+        out = sum((_direct(a, values, memo) for a in e.args[1:]), _direct(e.args[0], values, memo))
+    elif e.is_Mul:
+        out = _direct(e.args[0], values, memo)
+        for a in e.args[1:]:
+            out = out * _direct(a, values, memo)
+    elif e.is_Pow:
+        base, exponent = _direct(e.base, values, memo), _direct(e.exp, values, memo)
+        out = base ** exponent if e.exp.is_Integer and e.exp > 0 else np.power(np.asarray(base, dtype=float), exponent)
+    elif isinstance(e, sp.Function) and type(e).__name__ in _DIRECT_FUNCTIONS:
+        out = _DIRECT_FUNCTIONS[type(e).__name__](*[_direct(a, values, memo) for a in e.args])
+    else:
+        raise _Unknown(e)
+    memo[e] = out
+    return out
 
 
 def agree(left, right, rtol: float = RTOL):
