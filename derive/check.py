@@ -17,8 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import sympy as sp
-
+from . import blame
 from . import syntax as s
 from .chains import CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
 from .decide import Decider, Decision
@@ -134,7 +133,10 @@ class Checker:
                 values[1] = self._value(st.members[1], errors, st)
                 if values[1] is None:
                     return errors
-                wrong = self._error_term(st, values[1])     # ... but an error term must be one
+                try:                                        # ... but an error term must be one
+                    wrong = blame.error_term(self, st, values[1])
+                except Exception:                           # the check of a definition is an extra
+                    wrong = []
                 if not members:
                     return errors + wrong
             else:
@@ -170,42 +172,6 @@ class Checker:
                              "statement to themselves, so every instance is the same identity with the "
                              "quantities renamed); " + result.detail)
         return result
-
-    def _error_term(self, st: Statement, value) -> list[Result]:
-        """A definition of delta_j^{(l)} (or delta^{(l)}) names the error term dE/dz_j^{(l)}
-        (dE/dZ^{(l)}); one that is neither it nor its negative is wrong where it is written."""
-        head = st.head.parts[0].expr
-        net = self.workspace.net
-        if head.name not in ("delta", "Delta") or not head.layer or not head.layer.isdigit():
-            return []
-        layer = int(head.layer)
-        if not 2 <= layer <= net.L:
-            return []
-        if head.sub is None:
-            z = net.matrix("Z", layer)
-        elif len(head.sub) == 1 and head.sub.isalpha() and net.m == 1:
-            z = sp.ImmutableMatrix([[net["z", layer, j]] for j in net.units(layer)])
-        elif head.sub.isdigit() and net.has(("z", layer, int(head.sub)) + net.ex(1)) and net.m == 1:
-            z = net["z", layer, int(head.sub)]
-        else:
-            return []
-        if is_matrix(value) != is_matrix(z) or (is_matrix(z) and value.shape != z.shape):
-            return []
-        node = head
-        E = net["E",]
-        oracle = (z.applyfunc(lambda q: self.meaning._partial(E, q, node)) if is_matrix(z)
-                  else self.meaning._partial(E, z, node))
-        decision, seconds = self._decide(oracle, value)
-        if decision.verdict == PROVED:
-            return []
-        negative, _ = self._decide(-oracle, value)
-        if negative.verdict == PROVED:
-            return []
-        decision.detail = (f"{_compact(st.head.text)} names the error term \u2202E/\u2202z of layer {layer}, "
-                           "but this definition is not it (nor its negative): " + decision.detail)
-        z_text = (f"z_{{{head.sub}}}" if head.sub else "Z") + f"^{{({layer})}}"
-        reference = s.Member([s.Part(s.Sym("dE/dz"), f"\\frac{{\\partial E}}{{\\partial {z_text}}}", None)])
-        return [self._result(st, reference, st.members[1], decision.verdict, seconds, decision)]
 
     def values_ahead(self, st: Statement) -> list:
         """The values of a statement's members that can be read now (errors are left for `results`)."""
@@ -261,7 +227,7 @@ class Checker:
             alternative = failed[0]
             agreeing = [k for k in failed if k == alternative
                         or self._decide(values[alternative], values[k])[0].verdict == PROVED]
-            if len(agreeing) > len(ok) - len(failed) and self._outvoted(st, values[alternative]):
+            if len(agreeing) > len(ok) - len(failed) and blame.outvoted(self, st, values[alternative]):
                 reference = alternative
                 decisions = {k: self._decide(values[reference], values[k]) for k in ok if k != reference}
         out = []
@@ -270,33 +236,6 @@ class Checker:
             out.append(self._result(st, self._member(st, reference), self._member(st, k), decision.verdict,
                                     seconds, decision))
         return out
-
-    def _outvoted(self, st: Statement, majority) -> bool:
-        """May the head be reported wrong because the other members agree on another value?  Not
-        when the head is a derivative dX/dY and the majority's value is no derivative of X (by some
-        other quantity of the network): then the head is the oracle's own and the majority is wrong
-        together (a(1 - a) carried into every member); when it is one (dE/db_2 written for dE/db_1),
-        the head has the typo."""
-        if not _is_derivative(st.members[0]) or is_matrix(majority):
-            return True
-        node = st.members[0].parts[0].expr
-        try:
-            of = self.meaning.value(node.of, {})
-            wrt = self.meaning.value(node.wrt, {})
-        except DeriveError:
-            return True
-        if is_matrix(of) or is_matrix(wrt):
-            return True
-        net, decider = self.workspace.net, self.workspace.decider
-        for key, symbol in net.symbols.items():
-            if symbol == wrt or key[0] not in ("w", "b", "a", "z", "x"):
-                continue
-            candidate = self.meaning._partial(of, symbol, node)
-            decider.prepare([candidate, majority])
-            if decider._numeric_agree([candidate], [majority]).all() and \
-                    self._decide(candidate, majority)[0].verdict == PROVED:
-                return True
-        return False
 
     def _member(self, st: Statement, k: int) -> s.Member:
         if k == 0 and "first" in st.extra:
@@ -342,34 +281,12 @@ class Checker:
         lhs, rhs = _compact(reference.text), _compact(member.text)
         detail = decision.detail if decision else detail
         if verdict == REFUTED:
-            detail += self._depends_on(st, reference, member)
+            detail += blame.depends_on(self, st, reference, member)
         return Result(file=self.file, line=line, col=col, id=st.id, claim=f"{lhs} = {rhs}",
                       verdict=verdict, detail=detail,
                       counterexample=decision.counterexample if decision else None, seconds=seconds,
                       title=st.title or st.label, cell=getattr(part.source, "cell", None), lhs=lhs, rhs=rhs,
                       wrong="rhs" if verdict == REFUTED else None)
-
-    def _depends_on(self, st, *members) -> str:
-        """'; it uses delta_1^{(2)} as defined at line 34': the definitions a refuted claim relies on."""
-        from .meaning import walk
-        own = definition_key(st.head.parts[0].expr) if isinstance(st.head.parts[0].expr, s.Sym) else None
-        used = {}
-        for member in members:
-            for part in member.parts:
-                for n in walk(part.expr):
-                    key = definition_key(n) if isinstance(n, s.Sym) else None
-                    definition = self.definitions.get(key) if key else None
-                    if key and definition is None:
-                        definition = self.meaning._template(n)[0]
-                        key = definition.name if definition else None
-                    if definition is not None and key != own and key not in used:
-                        first = definition.member.parts[0]
-                        if first.source is not None:
-                            used[key] = (definition, first.source.position(first.start)[0])
-        if not used:
-            return ""
-        return "; it uses " + ", ".join(f"{_latex_name(key)} as defined at line {line}"
-                                        for key, (_, line) in used.items())
 
     def _error(self, e: DeriveError, member: s.Member, st: Statement, seconds: float) -> Result:
         part = member.parts[0]
@@ -379,23 +296,6 @@ class Checker:
         return Result(file=self.file, line=e.line or 1, col=e.col or 1, id=st.id, claim=_compact(member.text),
                       verdict=ERROR, detail=e.describe(), seconds=seconds, title=st.title,
                       cell=getattr(e, "cell", None))
-
-
-def _is_derivative(member: s.Member) -> bool:
-    """Is the member the oracle's own derivative, dX/dY as written (never outvoted in its chain)?"""
-    return len(member.parts) == 1 and isinstance(member.parts[0].expr, s.Derivative)
-
-
-def _latex_name(key: str) -> str:
-    """delta_1^(2) -> \\delta_1^{(2)}: a definition's key as the lecture writes the name."""
-    import re
-    m = re.fullmatch(r"([A-Za-z]+)(?:_([^^]+))?(?:\^\((.+)\))?", key)
-    if not m:
-        return key
-    name, sub, layer = m.groups()
-    name = "\\" + name if name in ("delta", "Delta", "epsilon", "eta") else name
-    sub = "" if sub is None else (f"_{sub}" if len(sub) == 1 else f"_{{{sub}}}")
-    return name + sub + (f"^{{({layer})}}" if layer else "")
 
 
 def _compact(text: str) -> str:

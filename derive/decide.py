@@ -1,6 +1,7 @@
 """Proved, refuted or undecided: the decision on one claim `lhs = rhs`.
 
-0. First at the level the claim is written: a document's error term delta_j^{(l)} whose definition
+0. A claim touching a quantity downstream of a definition derive does not model is undecided.
+0. Then, first at the level the claim is written: a document's error term delta_j^{(l)} whose definition
    is proved equal to the oracle's dE/dz_j^{(l)} (or its negative) is replaced by the oracle's atom
    for it, derivative symbols by the oracle's form in error-term atoms (dE/dw_{ji}^{(l)} =
    delta_j^{(l)} a_i^{(l-1)}); the difference is tested for 0 with the atoms free; if it is not 0,
@@ -10,13 +11,15 @@
    holds at their true values); a claim written with delta^{(l+1)} costs its own size, not the
    size of the paths behind it.  Not zero at every step: on to 1.
 1. Both sides are brought into *node values*: derivative symbols become the oracle's normal form,
-   z, E_i, E their definitions, sigmoid(z_j^{(l)}) the node value a_j^{(l)}, sigmoid(-z) 1 - a,
-   e^{-z} (1 - a)/a and e^{z} a/(1 - a).  What is left is a rational function of independent
-   variables (inputs, weights, biases, targets, alpha, node values), see the README's soundness
-   argument; anything that could not be brought there (sigmoid of something else) is *opaque*.
-2. The difference is expanded (numerator over a common denominator when there are fractions).
-   Zero: proved, once the numeric cross-check agrees (if it does not, the claim is undecided:
-   something in derive is wrong, and nothing unproved may pass).
+   z, the outputs of identity and ReLU units, E_i, E their definitions, and each unit's function of
+   its z the family's atom (sigmoid(z) -> a, sigmoid(-z) -> 1 - a, e^{-z} -> (1 - a)/a; tanh(z) -> a;
+   max(0, z) -> h z and 1[z > 0] -> h; e^{z_j} -> a_j S for a softmax), then the relations are
+   applied (softmax outputs, and the targets of a cross-entropy over a softmax, sum to 1).  What is
+   left is a rational function of the leaves and the atoms, see the README's soundness argument per
+   family; any function that could not be brought there is *opaque* (one more free atom).
+2. The difference is tested for 0 as a rational function (sparse polynomials over QQ), with every
+   ReLU step reduced h^2 = h.  Zero: proved, once the numeric cross-check agrees (if it does not,
+   the claim is undecided: something in derive is wrong, and nothing unproved may pass).
    Not zero and nothing opaque: refuted; a counterexample is searched at the seeded points and
    confirmed with 50-digit arithmetic.
    Not zero but opaque: a confirmed counterexample refutes; otherwise SymPy's simplify is tried on
@@ -257,7 +260,7 @@ class Decider:
             detail = f"the left side is {shape_text(lhs)}, the right side {shape_text(rhs)}"
             return Decision(REFUTED, detail, self._shape_counterexample(lhs, rhs))
         numeric_ok = self._numeric_agree(left, right)
-        layers = self._level_proof(left, right)
+        layers = self._level_proof(left, right) if numeric_ok.all() else None
         if layers is not None:
             if not numeric_ok.all():
                 k = int(np.argmin(numeric_ok))
@@ -269,6 +272,15 @@ class Decider:
                    if layers else "exact: the difference expands to 0")
             return Decision(PROVED, f"{how}; numeric: {len(numeric_ok)} points agree within {RTOL:g}")
         diffs = [self.normal(l) - self.normal(r) for l, r in zip(left, right)]
+        if not numeric_ok.all() and any(_large(d) for d in diffs):
+            # a big difference (deep linear or ReLU layers) that the numbers already separate: a point
+            # confirmed in 50 digits refutes without the (costly) exact expansion
+            entries = self._numeric_entries(left, right)
+            counterexample = self._counterexample(lhs, rhs, left, right, diffs, entries, numeric_ok)
+            if counterexample is not None:
+                pattern = self._pattern([diffs[k] for k in entries], counterexample, analyse=False)
+                return Decision(REFUTED, "a point where the sides differ (confirmed to 50 digits); "
+                                f"{self._where(lhs, entries, rhs)}{pattern}", counterexample)
         nonzero = [k for k, d in enumerate(diffs) if not self.is_zero(d)]
         if not nonzero:
             if not numeric_ok.all():
@@ -293,7 +305,7 @@ class Decider:
         return Decision(UNDECIDED, "the sides agree at every point tried, but the difference could not "
                         "be brought to 0 (it involves sigmoid or exp of something that is not a unit's z)")
 
-    def _pattern(self, diffs, counterexample) -> str:
+    def _pattern(self, diffs, counterexample, analyse: bool = True) -> str:
         """For ReLU networks: which units are active at the counterexample, and whether the claim
         holds only in the case where the steps it involves are all 1 (written for active units)."""
         steps = sorted(set().union(*[d.free_symbols for d in diffs]) & set(self.net.steps), key=str)
@@ -308,7 +320,7 @@ class Decider:
             states.append(f"{printing.display_name(z)} = {value:.4g}, so unit {key[2]} of layer {key[1]} is "
                           + ("active" if value > 0 else "inactive"))
         active = {h: 1 for h in steps}
-        only_active = all(self.is_zero(d.xreplace(active)) for d in diffs)
+        only_active = analyse and all(self.is_zero(d.xreplace(active)) for d in diffs)
         case = (" — the claim holds only where these units are active (the step already set to 1), "
                 "not in every activation pattern") if only_active else ""
         return "; at this point " + ", ".join(states) + case
@@ -336,6 +348,12 @@ class Decider:
         lvals = np.array([self._numeric[e] for e in left])
         rvals = np.array([self._numeric[e] for e in right])
         return agree(lvals, rvals).all(axis=0)
+
+    def _numeric_entries(self, left, right) -> list[int]:
+        """The entries whose values differ at some seeded point."""
+        lvals = np.array([self._numeric[e] for e in left])
+        rvals = np.array([self._numeric[e] for e in right])
+        return [k for k, row in enumerate(agree(lvals, rvals)) if not row.all()]
 
     def _counterexample(self, lhs, rhs, left, right, diffs, nonzero, numeric_ok):
         candidates = [k for k in range(len(numeric_ok)) if not numeric_ok[k]]
@@ -367,6 +385,8 @@ class Decider:
     def _tidy(self, d: sp.Expr) -> str:
         """The difference, factored when that is cheap, as text in the lecture's names; a long one
         (deep linear or ReLU layers expand to many terms) is summarised by its size."""
+        if _large(d):
+            return "(a long expression in the leaves and node values; not shown)"
         terms = None
         for domain in _domains(tuple(sorted(d.free_symbols, key=str)) or (sp.Dummy(),)):
             try:
@@ -440,3 +460,12 @@ def _shaped(v, values):
 
 
 MAX_SHOWN_TERMS = 60
+LARGE = 3000                    # nodes: a difference this big is refuted by numbers first
+
+
+def _large(d: sp.Expr) -> bool:
+    """Has the expression more than LARGE nodes (counted only that far)?"""
+    for k, _ in enumerate(sp.preorder_traversal(d)):
+        if k > LARGE:
+            return True
+    return False

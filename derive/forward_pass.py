@@ -41,7 +41,7 @@ def read_model(statements, inferred: Spec, stated: Spec | None,
         every = not stated.stated
         base = replace(stated, layers=stated.layers if every or "layers" in stated.stated else inferred.layers,
                        layout=stated.layout if every or "layout" in stated.stated else inferred.layout)
-    batch = _batch(statements)
+    batch = stated_in_document = _batch(statements)
     problems: list[DeriveError] = []
     if batch == 0:                       # the document averages over m examples without saying how many
         batch = stated.batch if stated is not None and "batch" in stated.stated else 2
@@ -80,11 +80,13 @@ def read_model(statements, inferred: Spec, stated: Spec | None,
         if family is None:
             unmodelled.append(("loss", None, _unmodelled_reason(part, "the loss", LOSSES)))
         else:
+            if "loss" in declared and stated.loss != family and _same_loss(probe, stated.loss, family):
+                family = stated.loss        # MSE over two outputs is half the SSE: the setting's name stands
             if "loss" in declared and stated.loss != family:
                 problems.append(_conflict(part, f"this defines the loss as {family}, but the model setting "
                                           f"says {stated.loss}", family))
             loss = family
-    if "batch" in declared and stated.batch != batch and _batch(statements):
+    if "batch" in declared and stated.batch != batch and stated_in_document:
         problems.append(ModelError(f"the document uses a mini-batch of {batch}, but the model setting "
                                    f"says batch: {stated.batch}"))
     spec = replace(base, activation=tuple(activations), loss=loss, batch=batch, unmodelled=tuple(unmodelled))
@@ -365,6 +367,17 @@ def _loss(meaning: Meaning, net: Network, expr, statements, output: str) -> str 
         if all(_same(value, rule, p) for p in points):
             return family
     return None
+
+
+def _same_loss(net: Network, first: str, second: str) -> bool:
+    """Are two loss families the same function for this network (MSE over 2 outputs, half-SSE)?"""
+    e = net.ex(1)
+    a = [net["a", net.L, i, *e] for i in net.units(net.L)]
+    t = [net["t", i, *e] for i in net.units(net.L)]
+    rules = [sp.Add(*[loss_term(f, ti, ai, net.size(net.L)) for ti, ai in zip(t, a)]) for f in (first, second)]
+    rng = random.Random(29)
+    points = [{x: sp.Float(rng.uniform(0.05, 0.95)) for x in a + t} for _ in range(PROBES)]
+    return all(_same(rules[0], rules[1], p) for p in points)
 
 
 def _loss_parts(meaning, net, statements) -> dict:

@@ -75,6 +75,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     except ModelError as e:
         results.append(_error_result(e.located(display, 1, 1), display))
         spec, conflicts = stated or Spec(), []
+    except Exception as e:                  # a bug in derive: an error (exit 2), never a silent model
+        results.append(_error_result(ModelError(f"internal error while reading the network from the document "
+                                                f"({type(e).__name__}: {e}); please report it").located(display, 1, 1),
+                                     display))
+        spec, conflicts = stated or Spec(), []
     results.extend(_error_result(e.located(display, 1, 1), display) for e in conflicts)
     checker = Checker(workspace_for(spec, workspaces), display, options)
     for st in statements:

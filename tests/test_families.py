@@ -136,6 +136,7 @@ def test_a_claim_for_active_units_only_says_which_case_fails(tmp_path):
 @pytest.mark.parametrize("setting, expected, code", [
     ("activations: [tanh, sigmoid]", [], 0),
     ("loss: half-sse", [], 0),
+    ("loss: mse", [], 0),                              # over two outputs, the same function
     ("activation: tanh", [(21, "error")], 2),          # the output layer is a sigmoid
     ("activation: sigmoid", [(17, "error")], 2),       # the hidden layer is tanh
     ("loss: cross-entropy", [(23, "error")], 2),
@@ -210,6 +211,9 @@ LEAKY = Spec(activation=("leaky-relu", "sigmoid"))
      r"\frac{1}{m} \sum_{n=1}^{m} \frac{\partial E^{[n]}}{\partial z_1^{(2)[n]}} x_1^{(n)}", "proved"),
     (LEAKY, r"a_1^{(2)}", r"\max(0.01 z_1^{(2)}, z_1^{(2)})", "proved"),
     (LEAKY, r"a_1^{(2)}", r"\max(0, z_1^{(2)})", "refuted"),
+    (LEAKY, r"\frac{\partial a_1^{(2)}}{\partial z_1^{(2)}}", r"0.01 + 0.99 \mathbb{1}[z_1^{(2)} > 0]", "proved"),
+    (Spec(loss="sse"), r"\frac{\partial E}{\partial a_1^{(3)}}", r"2 (a_1^{(3)} - t_1^{(3)})", "proved"),
+    (Spec(loss="sse"), r"\frac{\partial E}{\partial a_1^{(3)}}", r"a_1^{(3)} - t_1^{(3)}", "refuted"),
 ])
 def test_each_family_decides_its_local_facts(spec, lhs, rhs, verdict):
     assert decide(spec, lhs, rhs) == verdict
