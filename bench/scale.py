@@ -184,8 +184,13 @@ def measure(kind, path, size, cap, runs) -> dict:
     outs = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, __file__, "--child", kind, str(path), size, str(cap)],
-                              capture_output=True, text=True)
+        try:                        # the naive side checks its cap between claims; one simplify can run long
+            done = subprocess.run([sys.executable, __file__, "--child", kind, str(path), size, str(cap)],
+                                  capture_output=True, text=True, timeout=None if kind == "derive" else 2 * cap)
+        except subprocess.TimeoutExpired:
+            outs.append({"seconds": time.perf_counter() - t0, "rss_kb": 0, "cpu": 0.0, "claims": 0, "done": -1,
+                         "proved": 0, "wall": time.perf_counter() - t0})
+            continue
         wall = time.perf_counter() - t0
         if done.returncode != 0:
             raise RuntimeError(done.stderr[-2000:])
@@ -246,6 +251,8 @@ def main():
         elif n["done"] == n["claims"]:
             naive_text = f"{n['seconds']:.1f} s, cpu {n['cpu']:.1f} s ({n['proved']}/{n['claims']} proved)"
             naive_mem = f"{n['rss_kb'] / 1024:.0f} MB"
+        elif n["done"] < 0:
+            naive_text, naive_mem = f"killed at {2 * args.cap:g} s (one simplify ran past the cap)", "-"
         else:
             naive_text = (f"cap {args.cap:g} s: {n['done']}/{n['claims']} decided, {n['proved']} proved "
                           f"({n['seconds']:.0f} s, cpu {n['cpu']:.0f} s)")
