@@ -77,22 +77,15 @@ class Workspace:
     @property
     def decider(self) -> Decider:
         if self._decider is None:
-            self._decider = Decider(self.net, self.derivatives)
+            self._decider = Decider(self.net, self.derivatives, self.oracle)
             self._decider.stacks = self.stacks
         return self._decider
 
     def warm(self) -> None:
-        """What nearly every claim needs: the seeded points, and dE_i/dp for every parameter (for
-        networks of up to WARM_PARAMETERS; larger ones build what their claims ask, as they ask).
-        Runs before any claim's deadline starts; the run's budget bounds it."""
+        """What nearly every claim needs: the seeded points and the error terms of E (one level each,
+        in reverse mode; the derivatives claims ask for are built from them as they are asked)."""
         self.decider.evaluator
-        parameters = [key for key in self.net.symbols if key[0] in ("w", "b")]
-        if len(parameters) > WARM_PARAMETERS:
-            return
-        E = [self.net["E", i] for i in self.net.units(self.net.L)]
-        for key in parameters:
-            for e in E:
-                self.oracle.partial(e, key)
+        self.oracle.prepare()
 
     def meaning(self, definitions: dict) -> Meaning:
         m = Meaning(self.net, self.oracle, definitions)
@@ -169,18 +162,42 @@ class Checker:
                     return errors + wrong
             else:
                 values[0] = self._value(st.extra["first"].member, errors, st)
+        every = self._for_every_index(st)
         for k, member in members:
             if k not in values:
                 values[k] = self._value(member, errors, st)
+        self.meaning.representative = False
+        if every:
+            return errors + [self._by_symmetry(r, every) for r in self._chain(st, values, 0)]
         if st.kind == UPDATE:
             return errors + self._update(st, values)
         reference = 1 if st.kind == DEFINITION and "first" not in st.extra else 0
         wrong = wrong if st.kind == DEFINITION and "first" not in st.extra else []
         return errors + wrong + self._chain(st, values, reference)
 
+    def _for_every_index(self, st: Statement) -> tuple[list[str], int] | None:
+        """A chain for every index that one instance proves (Meaning.symmetric): its members are then
+        read at the first and the last instance only (set for the reading that follows)."""
+        letters = None
+        if st.kind == CHAIN:
+            letters = self.meaning.symmetric([p.expr for m in st.members for p in m.parts])
+        self.meaning.representative = bool(letters)
+        return letters
+
+    def _by_symmetry(self, result: Result, every: tuple[list[str], int]) -> Result:
+        letters, count = every
+        if result.verdict == PROVED:
+            result.detail = (f"for every {', '.join(letters)} ({count:,} instances): proved at the first and "
+                             "the last instance, and so "
+                             "at every one (relabelling the units of a layer maps the network, its loss and this "
+                             "statement to themselves, so every instance is the same identity with the "
+                             "quantities renamed); " + result.detail)
+        return result
+
     def values_ahead(self, st: Statement) -> list:
         """The values of a statement's members that can be read now (errors are left for `results`)."""
         out = []
+        self._for_every_index(st)
         for member in st.members:
             try:
                 with deadline(self.options.timeout):
@@ -189,6 +206,7 @@ class Checker:
                 break
             except (Exception, TimeLimit):      # reported when the claim itself reads the member
                 pass
+        self.meaning.representative = False
         return out
 
     def _value(self, member: s.Member, errors: list, st: Statement):

@@ -333,7 +333,8 @@ def lecture_form(net: Network, normal: sp.Expr) -> sp.Expr:
     delta = {sp.Symbol(f"__delta{k}"): (net["a", L, k], net["t", k]) for k in net.units(L)}
     one_minus = {sp.Symbol(f"__one_minus{l}_{j}"): (net["a", l, j], l, j)
                  for l in range(2, L + 1) for j in net.units(l)}
-    hold = {**{t - a: d for d, (a, t) in delta.items()}, **{1 - a: u for u, (a, _, _) in one_minus.items()}}
+    hold = {**{t - a: d for d, (a, t) in delta.items()}, **{a - t: -d for d, (a, t) in delta.items()},
+            **{1 - a: u for u, (a, _, _) in one_minus.items()}}
     rank = {d: (-L - 1, k) for k, d in enumerate(delta)}               # where a factor stands on a path
     rank.update({u: (-l, j, 1) for u, (_, l, j) in one_minus.items()})
     for key, symbol in net.symbols.items():

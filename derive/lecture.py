@@ -143,6 +143,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             for k in {index[id(p.source)] for m in st.members for p in m.parts if id(p.source) in index}:
                 states[k] = states[k] or "bound"
 
+    by_line: dict = {}                  # (cell, line) -> the spans over that line
+    for k, (cell, start, end) in enumerate(extents):
+        for line in range(start[0], end[0] + 1):
+            by_line.setdefault((cell, line), []).append(k)
+
     def task(st):
         found, marks = (checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)), []
         found += [_incomplete(st, member, line) for member, line in st.extra.get("incomplete", [])]
@@ -161,8 +166,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
                 holder = _holding(st, r, extents, index)       # a shape error: perhaps a transpose
                 if holder is not None:
                     annotate(checker, st, r, holder)
-            touched |= {k for k, (cell, start, end) in enumerate(extents)
-                         if cell == r.cell and start <= (r.line, r.col) <= end}
+            touched |= {k for k in by_line.get((r.cell, r.line), ())
+                        if extents[k][1] <= (r.line, r.col) <= extents[k][2]}
             marks.append((touched, r.verdict))
         return found, marks, (checker.formula(st, found) if st.kind != EXPRESSION and found else None)
 

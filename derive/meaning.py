@@ -18,6 +18,7 @@ dE/dZ^{(l)} (the lecture's error term of layer l); and whatever a document defin
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -28,10 +29,25 @@ from .derive import Derivative, Oracle
 from .errors import DeriveError, MeaningError, NotInNetwork, ShapeError
 from .indices import bind_layers, layer_letters, layers_for
 from .model import Network, forward, leaky, relu, sigmoid, step
-from .names import (INSTANCES, InstanceMissing, Names, _appearance, _fail, _frozen, definition_key,  # noqa: F401
-                    free_indices, is_matrix, shape_text, walk)                                        # (re-exported)
+from .names import (INSTANCES, LEARNING_RATES, SUM_BOUNDS, InstanceMissing, Names, _appearance, _fail,  # noqa: F401
+                    _frozen, definition_key, free_indices, is_matrix, shape_text, walk)            # (re-exported)
 
 Value = sp.Expr | sp.ImmutableMatrix
+class DefinedTerm:
+    """A document's error term delta_j^{(l)} (a definition of delta or Delta for one unit of a layer),
+    kept as a symbol in values: `value` is its definition's value, `z` the z it names the derivative
+    by.  The decision puts the value back in (node values), or, once the definition is proved equal
+    to the oracle's error term dE/dz, the oracle's atom for it (a claim checked at its own level)."""
+
+    __slots__ = ("value", "z", "about", "name")
+
+    def __init__(self, value, z, about, name):
+        self.value, self.z, self.about, self.name = value, z, about, name
+
+    def __repr__(self) -> str:
+        return f"DefinedTerm({self.name} = {self.value})"
+
+
 @dataclass
 class Definition:
     """A name a document introduces (`delta = ...`): its member, and where it first stood."""
@@ -55,6 +71,8 @@ class Meaning(Names):
         self._values: dict = {}
         self.instances: dict = {}          # a statement's expression -> (letters, [binding], layer letter)
         self._instances: dict = {}         # (expression, statement layers) -> the same
+        self._terms: dict = {}
+        self.representative = False     # a statement for every index: its first and last instance only
         self.stacks: dict = {}          # value of a statement for every index -> "j = 1, i = 2" per entry
 
     # -- entry points ------------------------------------------------------------------------------
@@ -78,7 +96,8 @@ class Meaning(Names):
         from .parse import locate
         outer = outer or {}
         domain = {k: v for k, v in (domain or {}).items() if k not in outer}
-        key = (part.expr, tuple(sorted(outer.items())), tuple(sorted((k, _frozen(v)) for k, v in domain.items())))
+        key = (part.expr, tuple(sorted(outer.items())), tuple(sorted((k, _frozen(v)) for k, v in domain.items())),
+               self.representative)
         if key in self._values:
             return self._values[key]
         try:
@@ -120,7 +139,10 @@ class Meaning(Names):
             free = sorted(free_indices(inner, set(inner_env)))
             letters = ([layer] if layer else []) + sorted(free, key=_appearance(written))
             ranges = [range(1, self._infer_range(inner, var, inner) + 1) for var in free]
-            for binding in itertools.product(*ranges):
+            bindings = itertools.product(*ranges)
+            if self.representative:         # see symmetric(): one instance stands for all
+                bindings = list(dict.fromkeys([tuple(r[0] for r in ranges), tuple(r[-1] for r in ranges)]))
+            for binding in bindings:
                 b = dict(zip(free, binding))
                 value = self.value(inner, {**inner_env, **b})
                 if is_matrix(value) and value.shape[1] == 1 and not free:     # delta^l: a column per layer
@@ -186,6 +208,90 @@ class Meaning(Names):
                     values = set(layers_for(part.expr, letter, self.net.L))
                     out[letter] = out[letter] & values if letter in out else values
         return {k: sorted(v) for k, v in out.items()}
+
+    # -- one argument for every index ------------------------------------------------------------------
+    def symmetric(self, exprs) -> tuple[list[str], int] | None:
+        """The free index letters of a statement for every index that relabelling units proves at once
+        and the number of its instances, else None.  Relabelling the units of each layer (and the examples of a batch) by a
+        permutation maps the network to itself: every unit of a layer has the same family, each z
+        sums over the whole layer below, and the loss sums (or averages) over all outputs and
+        examples.  If the statement's text (and every definition it uses) names units only through
+        index letters, each letter ranging over one layer, distinct free letters over distinct
+        layers, and every sum runs over a whole layer, then the instance for one choice of indices
+        is mapped to the instance for any other: the same identity with the quantities renamed.  A
+        proof of one instance is then a proof of all of them."""
+        free: set = set()
+        for e in exprs:
+            free |= free_indices(e, set())
+        if not free:
+            return None
+        layers: dict = {}
+        try:
+            for e in exprs:
+                if not self._renamable(e, layers, set()):
+                    return None
+        except DeriveError:
+            return None
+        used = [next(iter(layers[x])) for x in free if len(layers.get(x, ())) == 1]
+        if len(used) != len(free) or len(set(used)) != len(used):
+            return None
+        count = 1
+        for l in used:
+            count *= self.net.m if l == "examples" else self.net.size(l)
+        return sorted(free), count
+
+    def _renamable(self, expr, layers: dict, seen: set) -> bool:
+        L = self.net.L
+        for node in walk(expr):
+            if isinstance(node, (s.Matrix, s.Transpose)):
+                return False
+            if isinstance(node, s.Sum):
+                if not (isinstance(node.lower, s.Num) and node.lower.text == "1"):
+                    return False
+                size = self._infer_range(node.body, node.var, node)
+                upper = node.upper
+                if not (upper is None or (isinstance(upper, s.Sym) and upper.name in SUM_BOUNDS and not upper.sub)
+                        or (isinstance(upper, s.Num) and upper.text == str(size))):
+                    return False
+            if not isinstance(node, s.Sym):
+                continue
+            if node.name in SUM_BOUNDS and not node.sub and not node.layer:
+                continue
+            if not node.sub:
+                if node.name not in ("E", "e") + LEARNING_RATES or node.layer or (node.example and not node.example.isalpha()):
+                    return False
+            else:
+                parts = node.sub.split(",") if "," in node.sub else (list(node.sub) if node.name == "w" else [node.sub])
+                layer = int(node.layer) if node.layer and node.layer.isdigit() else None
+                if node.name == "x":
+                    where = [1]
+                elif node.name in ("t", "E"):
+                    where = [L]
+                elif node.name == "w" and layer and len(parts) == 2:
+                    where = [layer, layer - 1]
+                elif layer and len(parts) == 1:
+                    where = [layer]
+                else:
+                    return False
+                for p, l in zip(parts, where):
+                    if not (len(p) == 1 and p.isalpha()):
+                        return False           # a unit named by number is not renamed with the others
+                    layers.setdefault(p, set()).add(l)
+            if node.example:
+                if not (len(node.example) == 1 and node.example.isalpha()):
+                    return False
+                layers.setdefault(node.example, set()).add("examples")
+            if self.knows(node):
+                continue
+            for definition in [d for d in self.definitions.values() if d.head is not None
+                               and d.head.name == node.name and d.head.layer == node.layer]:
+                key = definition_key(definition.head)
+                if key not in seen:
+                    seen.add(key)
+                    if not self._renamable(definition.head, {}, seen) or not all(
+                            self._renamable(part.expr, {}, seen) for part in definition.member.parts):
+                        return False
+        return True
 
     # -- evaluation ---------------------------------------------------------------------------------
     def value(self, node: s.Node, env: dict) -> Value:
@@ -283,6 +389,8 @@ class Meaning(Names):
         terms = [self.value(node.body, {**env, node.var: k}) for k in range(lower, upper + 1)]
         if not terms:
             return sp.Integer(0)
+        if not any(is_matrix(t) for t in terms):
+            return sp.Add(*terms)               # at once: adding one term at a time is quadratic
         total = terms[0]
         for t in terms[1:]:
             total = self._add(total, t, node, "+")
@@ -300,7 +408,9 @@ class Meaning(Names):
                 raise _fail(ShapeError, f"matrix product of {shape_text(left)} and {shape_text(right)}: "
                             f"{left.shape[1]} columns against {right.shape[0]} rows", node,
                             "the left factor's columns to match the right factor's rows")
-            return left * right
+            inner = range(left.shape[1])        # entry by entry: SymPy's own product goes through a
+            return sp.ImmutableMatrix(left.shape[0], right.shape[1],      # slow generic domain here
+                                      lambda i, j: sp.Add(*[left[i, k] * right[k, j] for k in inner]))
         if node.op == "/":
             den = self._scalar(right, node.right, "a scalar denominator")
             if den == 0:
@@ -397,12 +507,48 @@ class Meaning(Names):
         if key is None or key[0] == "alpha":
             raise _fail(MeaningError, f"cannot differentiate with respect to {wrt}", node.wrt,
                         "a named quantity below \\partial (w, b, a, z, x, t, W^{(l)}, b^{(l)}, ...)")
+        of = self._inlined(of)
         if any(sym in self.derivatives for sym in of.free_symbols):
             raise _fail(MeaningError, "a derivative of a derivative", node, "first derivatives only")
         derivative = self.oracle.partial(of, key)
         symbol = derivative_symbol(of, wrt)
         self.derivatives[symbol] = derivative
         return symbol
+
+    def _term(self, node: s.Sym, key: str, value: Value, definition, outer) -> Value:
+        """A definition of delta_j^{(l)} for one unit, as a symbol standing for its value (DefinedTerm)."""
+        if node.name not in ("delta", "Delta") or is_matrix(value) or not node.sub or not node.sub.isdigit() \
+                or not node.layer or not node.layer.isdigit():
+            return value
+        n = int(node.example) if node.example and node.example.isdigit() else None
+        if (n is None) != (self.net.m == 1):
+            return value
+        z_key = ("z", int(node.layer), int(node.sub)) + self.net.ex(n)
+        if not self.net.has(z_key):
+            return value
+        memo = (key, id(definition), tuple(sorted(outer.items())))
+        if memo in self._terms:
+            return self._terms[memo]
+        # the value is fixed by the definition's text, the binding and the names it uses (the
+        # names of other terms are such digests themselves)
+        text = f"{definition.member.text}|{memo[2]}|{sorted(map(str, value.free_symbols))}"
+        digest = hashlib.sha1(text.encode()).hexdigest()[:10]
+        symbol = sp.Symbol("T_" + re.sub(r"\W", "_", key) + "_" + digest)
+        self._terms[memo] = symbol
+        if symbol not in self.derivatives:
+            about = set(value.free_symbols)
+            for q in value.free_symbols:
+                if q in self.derivatives:
+                    about |= self.derivatives[q].about
+            printing.DISPLAY[symbol] = self._spelled(node)
+            self.derivatives[symbol] = DefinedTerm(value, self.net[z_key], frozenset(about), key)
+        return symbol
+
+    def _inlined(self, v: sp.Expr) -> sp.Expr:
+        """v with the error terms a document defines replaced by their definitions."""
+        terms = {q: self._inlined(self.derivatives[q].value) for q in v.free_symbols
+                 if isinstance(self.derivatives.get(q), DefinedTerm)}
+        return v.xreplace(terms) if terms else v
 
 FUNCTIONS = {
     "sigmoid": sigmoid, "exp": sp.exp, "tanh": sp.tanh, "log": sp.log, "relu": relu, "step": step,

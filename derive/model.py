@@ -179,9 +179,12 @@ class Network:
         """A quantity's defining expression in leaves and node values (z, E_i and E only)."""
         kind = key[0]
         if kind == "z":
-            l, j, n = key[1], key[2], (key[3] if len(key) > 3 else None)
-            return sp.Add(*[self["a", l - 1, i, *self.ex(n)] * self["w", l, j, i] for i in self.units(l - 1)],
-                          self["b", l, j])
+            memo = self.__dict__.setdefault("_definitions", {})
+            if key not in memo:
+                l, j, n = key[1], key[2], (key[3] if len(key) > 3 else None)
+                memo[key] = sp.Add(*[self["a", l - 1, i, *self.ex(n)] * self["w", l, j, i]
+                                     for i in self.units(l - 1)], self["b", l, j])
+            return memo[key]
         raise KeyError(key)
 
     def loss_term(self, t: sp.Expr, a: sp.Expr) -> sp.Expr:
@@ -202,8 +205,12 @@ class Network:
             for l in range(2, self.L + 1):
                 act = self.activation(l)
                 for j in self.units(l):
-                    z = sp.expand(sp.Add(*[value(l - 1, i, e) * self["w", l, j, i] for i in self.units(l - 1)],
-                                         self["b", l, j]))
+                    below = [value(l - 1, i, e) for i in self.units(l - 1)]
+                    if all(v.is_Symbol for v in below):          # node values below: z as defined
+                        z = self.definition(("z", l, j, *e))
+                    else:
+                        z = sp.expand(sp.Add(*[v * self["w", l, j, i] for i, v in zip(self.units(l - 1), below)],
+                                             self["b", l, j]))
                     out[self["z", l, j, *e]] = z
                     a = self["a", l, j, *e]
                     if act == "identity":

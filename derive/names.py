@@ -156,14 +156,19 @@ class Names:
             self._evaluating.discard(key)
         if outer and is_matrix(value) and value.shape == (1, 1):
             value = value[0, 0]
+        return self._term(node, key, value, definition, outer)
+
+    def _term(self, node: s.Sym, key: str, value, definition, outer):
+        """The value a defined name stands for in values (Meaning keeps error terms as symbols)."""
         return value
 
     def _template(self, node: s.Sym):
         """A definition written for every index (delta_j^{(2)} = ..., delta_k^{(3)[n]} = ...) that this
-        name (delta_1^{(2)}, delta_2^{(3)[1]}) is an instance of, with the binding of its letters."""
-        digits = (node.sub.split(",") if "," in node.sub else list(node.sub)) if node.sub else []
-        digits += [node.example] if node.example else []
-        if not all(d.isdigit() for d in digits) or not (digits or node.layer):
+        name (delta_1^{(2)}, delta_2^{(3)[1]}, delta_{10}^{(2)}) is an instance of, with the binding
+        of its letters."""
+        subs = (node.sub.split(",") if "," in node.sub else list(node.sub)) if node.sub else []
+        example = [node.example] if node.example else []
+        if not all(d.isdigit() for d in subs + example) or not (subs + example or node.layer):
             return None, {}
         found = []
         for definition in self.definitions.values():
@@ -182,7 +187,9 @@ class Names:
             if bool(head.sub) != bool(node.sub) or bool(head.example) != bool(node.example):
                 continue
             letters = (head.sub.split(",") if "," in head.sub else list(head.sub)) if head.sub else []
+            digits = [node.sub] if len(letters) == 1 and node.sub and "," not in node.sub else subs
             letters += [head.example] if head.example else []
+            digits = digits + example
             if len(letters) != len(digits):
                 continue
             for x, d in zip(letters, digits):
