@@ -113,7 +113,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         stated = None
     try:
         check_layers_named(statements, options.bounds)
+        if stated is not None:                  # bounds first: reading the model builds networks
+            check_network(stated.layers, options.bounds, "the network")
         inferred = replace(infer_spec(statements), vectors=convention.vectors)
+        if stated is None:
+            check_network(inferred.layers, options.bounds, "the network")
         if stated is not None:
             stated = replace(stated, vectors=convention.vectors)
         spec, conflicts = read_model(statements, inferred, stated, unreadable)
