@@ -28,14 +28,19 @@ _FORMULA_HEADER = re.compile(r"^[ \t]*(\[\[[ \t]*formula[ \t]*\]\]|\[[ \t]*model
 
 def is_formula_file(path: Path) -> bool:
     """Whether a TOML file holds formulas: a [[formula]] entry or a [model] table.  A file that is
-    not valid TOML counts when such a header is in it (so that its error is reported)."""
+    not valid TOML counts when such a header is in it (so that its error is reported), and so does
+    one that cannot be read within the bounds (a FIFO, a link loop, a file too large: the run notes
+    or reports it instead of reading it here)."""
+    from .bounds import current, read_input
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
+        raw = read_input(path, current())
+    except DeriveError:                 # NotRegular included
+        return True
     try:
         data = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError:
+    except RecursionError:              # nested too deeply to tell: read, so that its error is reported
+        return True
+    except (tomllib.TOMLDecodeError, ValueError):
         return _FORMULA_HEADER.search(raw) is not None
     return "formula" in data or "model" in data
 

@@ -72,7 +72,7 @@ def test_in_a_lecture_repository_the_workflow_checks_every_lecture(tmp_path, mon
                        encoding="utf-8")
     checked = run_the_check_step(workflow)
     assert checked.exit_code == 1
-    assert checked.stdout.startswith("::error file=lectures/output_layer.md,line=15,col=5,title=derive%3A refuted::")
+    assert checked.stdout.startswith("::error file=lectures/output_layer.md,line=15,col=69,title=derive%3A refuted::")
 
     config = (root / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     assert "        entry: derive check\n" in config

@@ -55,7 +55,7 @@ def test_output_extension_gives_the_format(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "f.toml").write_text(GOOD, encoding="utf-8")
     for name, start in [("r.json", "{"), ("r.xml", "<?xml"), ("r.html", "<!DOCTYPE html>"), ("r.htm", "<!DOCTYPE html>"),
-                        ("r.txt", "ID "), ("r.md", "ID ")]:
+                        ("r.txt", "model: "), ("r.md", "model: ")]:
         result = run("check", "f.toml", "-o", name)
         assert result.exit_code == 0, (name, result.output)
         assert (tmp_path / name).read_text(encoding="utf-8").lstrip().startswith(start), name

@@ -111,29 +111,29 @@ def test_one_mistake_in_each_kind_of_file_is_annotated_at_its_raw_line(repo):
     lines = result.stdout.splitlines()
     headings = [line.split("%0A")[0] for line in lines[:-3]]
     assert headings == [
-        "::error file=book/loss.md,line=16,col=49,title=derive%3A refuted::"
+        "::error file=book/loss.md,line=16,col=62,title=derive%3A refuted::"
         "\u2202a_1^{(3)}/\u2202z_1^{(3)} = a_1^{(3)} (1 + a_1^{(3)})",
-        "::error file=formulas/update.toml,line=6,col=11,title=derive%3A refuted::output.update.b",
-        "::error file=lectures/output_bias.tex,line=10,col=6,title=derive%3A refuted::"
+        "::error file=formulas/update.toml,line=6,col=19,title=derive%3A refuted::output.update.b",
+        "::error file=lectures/output_bias.tex,line=10,col=63,title=derive%3A refuted::"
         "\u2202E/\u2202b_2^{(3)} = (a_2^{(3)} - t_2^{(3)}) \u00d7 a_2^{(3)} (1 - a_2^{(3)}) \u00d7 2",
-        "::error file=lectures/output_layer.md,line=15,col=5,title=derive%3A refuted::"
+        "::error file=lectures/output_layer.md,line=15,col=69,title=derive%3A refuted::"
         "\u2202E/\u2202w_{11}^{(3)} = (a_1^{(3)} - t_1^{(3)}) \u00d7 a_1^{(3)} (1 - a_1^{(3)}) \u00d7 a_2^{(\u2026",
-        # cell 3, line 3 of the notebook is line 28 of the .ipynb file, its character 51
-        "::error file=notebooks/hidden_bias.ipynb,line=28,col=51,title=derive%3A refuted::"
+        # the repair: cell 3, line 5 of the notebook is line 30 of the .ipynb file, its character 76
+        "::error file=notebooks/hidden_bias.ipynb,line=30,col=76,title=derive%3A refuted::"
         "\u2202E/\u2202b_1^{(2)} = (a_1^{(3)} - t_1^{(3)}) \u00d7 a_1^{(3)} (1 - a_1^{(3)}) \u00d7 w_{11}^{(\u2026"
-        " (notebook cell 3, line 3)"]
+        " (notebook cell 3, line 5)"]
     assert lines[-3:] == [
         "::notice file=book/loss.md,line=30,title=derive%3A not read::"
         "{code-cell} block not read: derive skipped it, nothing in it was checked",
         "derive: 19 claims: 14 proved, 5 refuted, 0 undecided, 0 errors",
         "derive: not read (skipped): book/loss.md:30: {code-cell} block not read"]
     raw = Path("notebooks/hidden_bias.ipynb").read_text(encoding="utf-8").splitlines()
-    assert raw[27][50:60] == "(a_1^{(3)}"
-    assert Path("book/loss.md").read_text(encoding="utf-8").splitlines()[15][48:] .startswith("a_1^{(3)} (1 +")
+    assert raw[29][75:87] == "w_{12}^{(3)}"
+    assert Path("book/loss.md").read_text(encoding="utf-8").splitlines()[15][61:].startswith("+ a_1^{(3)})")
     # JUnit: the same lines, as attributes
     assert run("check", ".", "-o", "derive.xml").exit_code == 1
     xml = Path("derive.xml").read_text(encoding="utf-8")
-    assert 'file="notebooks/hidden_bias.ipynb" line="28"' in xml
+    assert 'file="notebooks/hidden_bias.ipynb" line="30"' in xml
     assert 'file="book/loss.md" line="16"' in xml
     assert ('<testcase classname="book/loss.md" name="{code-cell} block not read" file="book/loss.md" '
             'line="30" time="0.000">\n      <skipped message="book/loss.md:30: {code-cell} block not read: '
