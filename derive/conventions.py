@@ -89,19 +89,7 @@ def rewrite(convention: Convention, node):
         if target is not None and node.name != target.name:
             return replace(node, name=target.name)
         return node
-    if not isinstance(node, s.Node):
-        return node
-    changes = {}
-    for key, value in vars(node).items():
-        if isinstance(value, s.Node):
-            new = rewrite(convention, value)
-            if new is not value:
-                changes[key] = new
-        elif isinstance(value, tuple) and value and isinstance(value[0], tuple):
-            rows = tuple(tuple(rewrite(convention, c) for c in row) for row in value)
-            if rows != value:
-                changes[key] = rows
-    return replace(node, **changes) if changes else node
+    return s.map_children(node, lambda child: rewrite(convention, child))
 
 
 def _bare_layer(node, letters_only: bool = False) -> str | None:

@@ -428,19 +428,7 @@ def _with_layer(node, layer: int):
         if node.name in ("a", "z", "t") and node.layer is None and node.sub:
             return replace(node, layer=str(layer))
         return node
-    if not isinstance(node, s.Node):
-        return node
-    changes = {}
-    for key, value in vars(node).items():
-        if isinstance(value, s.Node):
-            new = _with_layer(value, layer)
-            if new is not value:
-                changes[key] = new
-        elif isinstance(value, tuple) and value and isinstance(value[0], tuple):
-            rows = tuple(tuple(_with_layer(c, layer) for c in row) for row in value)
-            if rows != value:
-                changes[key] = rows
-    return replace(node, **changes) if changes else node
+    return s.map_children(node, lambda child: _with_layer(child, layer))
 
 
 def _same(value, rule, point) -> bool:

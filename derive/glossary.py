@@ -55,19 +55,7 @@ class Glossary:
                 target = self.names.get(replace(key, example=None))
                 target = replace(target, example=node.example) if target is not None else None
             return replace(target, start=node.start, end=node.end) if target is not None else node
-        if not isinstance(node, s.Node):
-            return node
-        changes = {}
-        for key, value in vars(node).items():
-            if isinstance(value, s.Node):
-                new = self.translate(value)
-                if new is not value:
-                    changes[key] = new
-            elif isinstance(value, tuple) and value and isinstance(value[0], tuple):
-                rows = tuple(tuple(self.translate(c) for c in row) for row in value)
-                if rows != value:
-                    changes[key] = rows
-        return replace(node, **changes) if changes else node
+        return s.map_children(node, self.translate)
 
     def apply(self, statements) -> None:
         """Read every part of every statement through the glossary."""

@@ -84,19 +84,7 @@ def _bind(expr, env: dict, last: int):
             if number is not None:
                 return replace(expr, layer=str(number))
         return expr
-    if not isinstance(expr, s.Node):
-        return expr
-    changes = {}
-    for key, value in vars(expr).items():
-        if isinstance(value, s.Node):
-            new = _bind(value, env, last)
-            if new is not value:
-                changes[key] = new
-        elif isinstance(value, tuple) and value and isinstance(value[0], tuple):
-            rows = tuple(tuple(_bind(c, env, last) for c in row) for row in value)
-            if rows != value:
-                changes[key] = rows
-    return replace(expr, **changes) if changes else expr
+    return s.map_children(expr, lambda child: _bind(child, env, last))
 
 
 def layer_range(name: str, last: int) -> range:

@@ -5,7 +5,7 @@ in equality, so two nodes are equal when they say the same thing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -186,3 +186,21 @@ class Piece:
     chains: list[list[Member]]
     label: str | None
     start: int
+
+
+def map_children(node, rewrite):
+    """The node with `rewrite` applied to each child node (matrix rows included); the node itself
+    when no child changed.  Tree rewrites (conventions, glossary, layer binding) recurse through it."""
+    if not isinstance(node, Node):
+        return node
+    changes = {}
+    for key, value in vars(node).items():
+        if isinstance(value, Node):
+            new = rewrite(value)
+            if new is not value:
+                changes[key] = new
+        elif isinstance(value, tuple) and value and isinstance(value[0], tuple):
+            rows = tuple(tuple(rewrite(c) for c in row) for row in value)
+            if rows != value:
+                changes[key] = rows
+    return replace(node, **changes) if changes else node
