@@ -169,11 +169,13 @@ def annotate(checker, st, result, member) -> None:
             result.line, result.col, result.mistake = found[0].line, found[0].col, found[0].kind
         if mine is None:
             return
-        result.expected = expected_member(net, decider, ref_value)
+        result.relevant = relevant_names(net, decider, ref_value, mine)
+        if ref_value in checker.meaning.stacks:     # a statement for every index: the column of all its
+            return                                  # instances is no member to write; the detail names
+        result.expected = expected_member(net, decider, ref_value)    # the first failing instance
         if not found:
             _compare_terms(checker, member, ref_value, result)
         result.difference_latex = difference(net, decider, ref_value, mine)
-        result.relevant = relevant_names(net, decider, ref_value, mine)
     except (Exception, TimeLimit):
         return
 

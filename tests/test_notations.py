@@ -237,3 +237,19 @@ def test_row_vectors_multiplied_by_juxtaposition_where_only_a_matrix_product_fit
     assert not_proved(report) == [(5, "error")]            # 1x2 by 1x2: \times or \bullet, not a guess
     assert "two matrices (1\u00d72 and 1\u00d72) side by side" in report["results"][-1]["detail"]
     assert report["summary"]["proved"] == 2
+
+
+def test_a_refuted_index_statement_shows_its_first_failing_instance_not_the_column_of_all(tmp_path):
+    lecture = tmp_path / "bp4.md"
+    lecture.write_text("---\nderive:\n  layers: [2, 2, 2]\n---\n"
+                       "$$z^l_j = \\sum_k w^l_{jk} a^{l-1}_k + b^l_j$$\n\n"
+                       "$$a^l_j = \\sigma(z^l_j)$$\n\n"
+                       "$$\\frac{\\partial C}{\\partial b^l_j} = \\delta^l_j$$\n\n"
+                       "$$\\delta^l_j \\equiv \\frac{\\partial C}{\\partial z^l_j}$$\n\n"
+                       "$$\\frac{\\partial C}{\\partial w^l_{jk}} = a^{l-1}_j \\delta^l_j$$\n", encoding="utf-8")
+    from click.testing import CliRunner
+    from cli import main
+    result = CliRunner().invoke(main, ["check", str(lecture)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1, result.output
+    assert "bp4.md:13:" in result.output and "the first failing instance is l = 2, j = 1, k = 2" in result.output
+    assert "expected: \\begin{pmatrix}" not in result.output
