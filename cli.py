@@ -18,9 +18,10 @@ MAX_SECONDS = 1_000_000        # --timeout and --budget: finite, positive, and a
 
 def _load_spec(value: str | None, bounds=None):
     """--model: a TOML file with a [model] table, or layer sizes such as 2-3-1 (within the bounds)."""
-    from derive.bounds import Bounds, check_network, read_input
+    from derive.runtime.bounds import Bounds, check_network
+    from derive.sources.files import read_input
     from derive.errors import DeriveError
-    from derive.model import Spec
+    from derive.model.spec import Spec
     if value is None:
         return None
     bounds = bounds or Bounds()
@@ -53,7 +54,7 @@ def _seconds(ctx, param, value):
 
 def _limits(ctx, param, values):
     """--limit NAME=VALUE, repeatable: the bounds of the run."""
-    from derive.bounds import Bounds, parse_limit
+    from derive.runtime.bounds import Bounds, parse_limit
     bounds = Bounds()
     for text in values:
         try:
@@ -82,7 +83,7 @@ def claim_options(command):
 
 
 def _options(timeout, budget, limits, model):
-    from derive.check import Options
+    from derive.decide.checker import Options
     bounds = limits.with_limits(budget=budget) if budget else limits
     return Options(timeout=timeout, spec=_load_spec(model, bounds), bounds=bounds)
 
@@ -92,7 +93,8 @@ def _check_output(output: str | None, paths) -> None:
     any work is done."""
     if not output:
         return
-    from derive.run import bundled_formulas, expand_paths
+    from derive.pipeline.run import expand_paths
+    from derive.sources.formula_files import bundled_formulas
     target = Path(output)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -139,7 +141,7 @@ def _write(output: str, text: str) -> None:
 def _run(paths, options, progress, exclude=()):
     """check_paths, stopped at once (every worker too) by Ctrl-C (exit 130) or SIGTERM (exit 143)."""
     import signal
-    from derive.run import check_paths
+    from derive.pipeline.run import check_paths
 
     def terminate(signum, frame):
         raise SystemExit(128 + signum)
@@ -234,7 +236,7 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
     """Settings from [tool.derive] in pyproject.toml, where the command line gives none, and the
     report format: --format, else the output file's extension, else the table's, else table."""
     from click.core import ParameterSource
-    from derive.config import ConfigError, load_config
+    from derive.project.config import ConfigError, load_config
 
     def given(name):
         return ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
@@ -243,7 +245,7 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
     except ConfigError as e:
         click.echo(f"Error: {e.describe()}", err=True)
         sys.exit(2)
-    from derive.scan import PatternError, exclusion
+    from derive.sources.scan import PatternError, exclusion
     try:
         exclusion(exclude)
     except PatternError as e:
@@ -268,19 +270,19 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
 
 def _render(report, fmt: str, verbose: bool = False, to_terminal: bool = False) -> str:
     if fmt == "json":
-        from derive.report import render_json
+        from derive.report.table import render_json
         return render_json(report)
     if fmt == "github":
-        from derive.github import render_github
+        from derive.report.github import render_github
         return render_github(report)
     if fmt == "junit":
-        from derive.junit import render_junit
+        from derive.report.junit import render_junit
         return render_junit(report)
     if fmt == "html":
-        from derive.html import render_html
+        from derive.report.html import render_html
         return render_html(report)
     import shutil
-    from derive.report import render_table
+    from derive.report.table import render_table
     colour = to_terminal and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sized = to_terminal and (sys.stdout.isatty() or os.environ.get("COLUMNS"))
     width = shutil.get_terminal_size().columns if sized else None       # a pipe: lines whole
@@ -288,7 +290,7 @@ def _render(report, fmt: str, verbose: bool = False, to_terminal: bool = False) 
 
 
 def _summary(report) -> str:
-    from derive.report import summary_line
+    from derive.report.table import summary_line
     return summary_line(report)
 
 
@@ -343,7 +345,7 @@ def export(paths, to, output, allow_unproved, derived, engine, timeout, budget, 
         derive export lecture.md --to tex -o handout.tex && xelatex handout.tex
         derive export lecture.md --to md --derived
     """
-    from derive.export import export_report
+    from derive.export.handout import export_report
     options = _options(timeout, budget, limits, model)
     spec = options.spec
     _check_output(output, paths)
@@ -378,7 +380,7 @@ def init(install):
     Example:
         cd my-lectures && derive init --install git+https://github.com/OWNER/derive
     """
-    from derive.ci import WORKFLOW, InitError, write_ci_files
+    from derive.project.ci import WORKFLOW, InitError, write_ci_files
     try:
         written = write_ci_files(install=install)
     except InitError as e:
@@ -424,15 +426,17 @@ def example(path, values_file, pairs, places, significant, model, output):
         derive example lecture.md --value 'alpha=0.1'
     """
     from derive.errors import DeriveError
-    from derive.example import add_values, document_network, read_values_file, write_example
-    from derive.model import Network, Spec
+    from derive.worked.write import add_values, read_values_file, write_example
+    from derive.pipeline.example import document_network
+    from derive.model.network import Network
+    from derive.model.spec import Spec
     spec = _load_spec(model)
     _check_output(output, [str(path)] if path is not None else [])
     try:
         if path is not None:
             net, bound = document_network(path, spec)
         else:
-            from derive.bindings import Bindings
+            from derive.worked.bindings import Bindings
             net = Network(spec or Spec())
             bound = Bindings(net)
         if values_file is not None:

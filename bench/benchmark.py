@@ -34,8 +34,8 @@ def end_to_end(args, runs):
 
 def twelve_gradient_claims():
     """(parameter key, last member of its bundled chain): the a(1-a) forms."""
-    from derive.read import read_formula_file
-    from derive.parse import parse
+    from derive.sources.formula_files import read_formula_file
+    from derive.notation.parse import parse
     out = []
     for name, layer in (("hidden_layer.toml", 2), ("output_layer.toml", 3)):
         for entry in read_formula_file(ROOT / "formulas" / name).entries:
@@ -48,8 +48,8 @@ def twelve_gradient_claims():
 
 
 def naive(claims):
-    from derive.meaning import Meaning
-    from derive.model import Network
+    from derive.meaning.meaning import Meaning
+    from derive.model.network import Network
     net = Network()
     meaning = Meaning(net)
     exp_form = {net[k]: net.compose(k).rewrite(sp.exp) for k in net.symbols if k[0] == "a"}
@@ -65,8 +65,8 @@ def naive(claims):
 def derive_decision(claims):
     """derive on the twelve claims: the oracle for the network (computed once per network and shared
     by every claim about it), then the decision proper (numeric cross-check and exact check)."""
-    from derive.check import Workspace
-    from derive.model import Spec
+    from derive.decide.checker import Workspace
+    from derive.model.spec import Spec
     start = time.perf_counter()
     ws = Workspace(Spec())
     meaning = ws.meaning({})
@@ -80,8 +80,8 @@ def derive_decision(claims):
 def warm_up():
     """First use of SymPy's diff, expand, simplify and lambdify, on another network (3-3-3), so that
     one-time start-up costs are charged to neither side and no measured expression is cached."""
-    from derive.check import Workspace
-    from derive.model import Spec
+    from derive.decide.checker import Workspace
+    from derive.model.spec import Spec
     ws = Workspace(Spec(layers=(3, 3, 3)))
     net = ws.net
     g = ws.oracle.gradient(("w", 2, 1, 1))

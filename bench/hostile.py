@@ -122,7 +122,8 @@ def main() -> None:
 
     print("reading hostile text (in process):")
     sys.path.insert(0, str(ROOT))
-    from derive.documents import read_latex, read_markdown
+    from derive.sources.latex import read_latex
+    from derive.sources.markdown import read_markdown
     for name, text in (("72 KB of \\( (Markdown)", "\\(" * 36_000), ("72 KB of \\( (LaTeX)", "\\(" * 36_000),
                        ("10,000 unclosed \\begin{equation}", "\\begin{equation} " * 10_000),
                        ("30,000 unclosed $", "$a " * 30_000), ("30,000 unclosed <!--", "<!-- " * 30_000)):

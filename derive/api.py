@@ -21,11 +21,13 @@ from dataclasses import dataclass, fields
 from html import escape
 from pathlib import Path
 
-from .check import Options
+from .decide.checker import Options
 from .errors import DeriveError, ModelError
-from .model import Spec
+from .model.spec import Spec
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Report
-from .run import check_paths
+from .pipeline.run import check_paths
+from .report.table import render_table
+from .report.html import render_html
 
 TEXT_NAME = "<text>"
 CLAIM_NAME = "<claim>"
@@ -60,12 +62,10 @@ class CheckReport(Report):
 
     def table(self) -> str:
         """The report as `derive check` prints it."""
-        from .report import render_table
         return render_table(self)
 
     def html(self) -> str:
         """The whole HTML page (`derive check --format html`)."""
-        from .html import render_html
         return render_html(self, title=f"derive: {self.source}" if self.source else "derive report")
 
     def _repr_html_(self) -> str:

@@ -1,12 +1,25 @@
 """Every error derive raises is a DeriveError; each knows where in the input it happened."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-# Characters of a source line quoted in a message (longer lines are cut around the column, with …),
-# and of a message itself; `run.check_paths` sets the first from `Bounds.line`.
+# Characters of a source line quoted in a message (longer lines are cut around the column, with …):
+# a context, set for a run from `Bounds.line` (`runtime.bounds.active`); and of a message itself.
 LINE_WIDTH = 160
 MESSAGE_WIDTH = 400
+_QUOTED: ContextVar[int] = ContextVar("derive_quoted_width", default=LINE_WIDTH)
+
+
+@contextmanager
+def quoted_width(width: int):
+    """Quote at most `width` characters of a source line in the messages described in this block."""
+    token = _QUOTED.set(width)
+    try:
+        yield width
+    finally:
+        _QUOTED.reset(token)
 
 
 class DeriveError(Exception):
@@ -47,8 +60,7 @@ class DeriveError(Exception):
         """The full message: file:line:col, what went wrong, the source line with a caret, what was expected."""
         text = f"{self.where()}: {_cut(self.message, MESSAGE_WIDTH)}"
         if self.source_line is not None and self.col is not None:
-            from .bounds import cut_line
-            line, col = cut_line(self.source_line, self.col, LINE_WIDTH)
+            line, col = cut_line(self.source_line, self.col, _QUOTED.get())
             caret = "".join(c if c == "\t" else " " for c in line[: col - 1])
             text += f"\n    {line}\n    {caret}^"
         if self.expected:
@@ -104,3 +116,42 @@ class Position:
         if self.cell is not None:
             return f"{self.file}:cell {self.cell}:{self.line}:{self.col}"
         return f"{self.file}:{self.line}:{self.col}"
+
+
+# Control characters become their visible pictures (NUL -> ␀) and text-direction overrides the
+# replacement character, one character each, so that a quoted source line can neither garble a
+# terminal or an XML report nor be shown reordered; columns stay as they were.
+_VISIBLE = {**{c: 0x2400 + c for c in range(0x20) if c != 0x09}, 0x7F: 0x2421,
+            **{c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}}
+
+
+def visible(text: str) -> str:
+    return text.translate(_VISIBLE)
+
+
+def cut_line(line: str, col: int | None, width: int) -> tuple[str, int | None]:
+    """At most `width` characters of a source line around column `col` (cut ends marked …), and
+    the column in the cut line."""
+    line = visible(line)
+    if len(line) <= width:
+        return line, col
+    centre = (col or 1) - 1
+    start = max(0, min(centre - width // 2, len(line) - width))
+    end = start + width
+    text = line[start:end]
+    shift = start
+    if start > 0:
+        text, shift = "…" + text[1:], start
+    if end < len(line):
+        text = text[:-1] + "…"
+    return text, (None if col is None else col - shift)
+
+
+def locate(error: DeriveError, source, offset: int) -> DeriveError:
+    """Give an error the file:line:col of `offset` in `source`, if it has none yet."""
+    if error.line is None and source is not None:
+        line, col = source.position(offset)
+        error.located(source.file, line, col, source.line_text(line))
+        if getattr(source, "cell", None) is not None:
+            error.cell = source.cell
+    return error

@@ -179,3 +179,9 @@ class Report:
 
     def __repr__(self) -> str:
         return f"Report({self.summary()}, {self.seconds:.2f}s)"
+
+
+def error_result(error, file: str) -> Result:
+    """The result that reports a DeriveError at its place in `file` (line 1, col 1 when it has none)."""
+    return Result(file=file, line=error.line or 1, col=error.col or 1, id=None, claim="", verdict=ERROR,
+                  detail=error.describe(), cell=getattr(error, "cell", None))

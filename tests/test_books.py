@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive.documents import read_markdown
+from derive.sources.markdown import read_markdown
 
 
 def spans_of(doc: str):

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from derive.check import Options
+from derive.decide.checker import Options
 from derive.results import PROVED, REFUTED
-from derive.run import check_paths
+from derive.pipeline.run import check_paths
 
 from conftest import FORMULAS, Net, as_floats, bundled_text
 
@@ -155,7 +155,7 @@ def test_equivalent_rewrite_is_proved(tmp_path, kind, old, new):
 
 
 def test_a_claim_past_the_time_bound_is_undecided_and_the_run_goes_on(tmp_path):
-    import derive.decide as decide_module
+    import derive.decide.decider as decide_module
     import time as time_module
     original = decide_module.Decider.decide
 

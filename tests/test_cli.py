@@ -83,7 +83,7 @@ def test_usage_error_exits_2():
 
 
 def test_timeout_option_makes_claims_undecided_not_passed(formula_file, monkeypatch):
-    import derive.decide as decide_module
+    import derive.decide.decider as decide_module
     import time
     original = decide_module.Decider.decide
     monkeypatch.setattr(decide_module.Decider, "decide", lambda self, l, r: (time.sleep(0.4), original(self, l, r))[1])

@@ -1,10 +1,10 @@
 """The decision procedure's paths: exact proof, exact refutation, opaque parts, the bug guard."""
 import pytest
 
-from derive.decide import Decider
-from derive.meaning import Meaning
-from derive.model import Network
-from derive.parse import parse
+from derive.decide.decider import Decider
+from derive.meaning.meaning import Meaning
+from derive.model.network import Network
+from derive.notation.parse import parse
 from derive.results import ERROR, PROVED, REFUTED, UNDECIDED
 
 
@@ -62,7 +62,7 @@ def test_opaque_identity_goes_to_simplify(decide):
 
 
 def test_exact_proof_contradicted_numerically_is_undecided_never_proved(decide, monkeypatch):
-    import derive.decide as module
+    import derive.decide.decider as module
     monkeypatch.setattr(module, "agree", lambda l, r, rtol=1e-9: l != l)   # every point "disagrees"
     d = decide(r"\frac{\partial E_2}{\partial a_2^{(3)}} = a_2^{(3)} - t_2^{(3)}")
     assert d.verdict == UNDECIDED and "bug in derive" in d.detail
@@ -75,8 +75,8 @@ def test_shape_mismatch_between_sides_is_refuted(decide):
 
 def test_an_internal_error_is_an_error_at_the_claim_never_a_crash_or_a_pass(formula_file, monkeypatch):
     from conftest import entry
-    from derive.run import check_paths
-    import derive.decide as module
+    from derive.pipeline.run import check_paths
+    import derive.decide.decider as module
 
     def broken(self, lhs, rhs):
         raise KeyError("no numeric value")

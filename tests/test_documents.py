@@ -5,8 +5,12 @@ import json
 
 import pytest
 
-from derive.documents import (DOCUMENT_SUFFIXES, Problem, Span, find_documents, read_document,
-                              read_latex, read_markdown, read_notebook)
+from derive.sources.documents import DOCUMENT_SUFFIXES, read_document
+from derive.sources.scan import find_files
+from derive.sources.spans import Problem, Span
+from derive.sources.notebooks import read_notebook
+from derive.sources.latex import read_latex
+from derive.sources.markdown import read_markdown
 from derive.errors import DocumentError
 
 
@@ -370,10 +374,10 @@ def test_find_documents_walks_folders_sorted(tmp_path):
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("", encoding="utf-8")
-    found = find_documents([tmp_path])
+    found = find_files([tmp_path], DOCUMENT_SUFFIXES)
     assert [p.relative_to(tmp_path).as_posix() for p in found] == [
         "a.tex", "b.md", "sub/c.ipynb", "sub/d.markdown"]
     explicit = tmp_path / "sub" / "notes.txt"
-    assert find_documents([explicit, tmp_path / "sub"]) == [
+    assert find_files([explicit, tmp_path / "sub"], DOCUMENT_SUFFIXES) == [
         explicit, tmp_path / "sub" / "c.ipynb", tmp_path / "sub" / "d.markdown"]
     assert DOCUMENT_SUFFIXES == (".md", ".markdown", ".tex", ".ipynb")

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from derive.check import Options
-from derive.numbers import differing_digits, half_unit, rounded
-from derive.run import check_paths
+from derive.decide.checker import Options
+from derive.worked.intervals import differing_digits, half_unit, rounded
+from derive.pipeline.run import check_paths
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 SEED = EXAMPLES / "two_two_two.md"

@@ -14,15 +14,18 @@ from click.testing import CliRunner
 
 from cli import main
 from derive import __version__
-from derive.decide import Decider
-from derive.derive import Oracle
-from derive import typeset
-from derive.export import derived_gradients, join_terms, specs_from_model
-from derive.outline import latex_headings, markdown_headings
-from derive.meaning import Meaning, derivative_symbol
-from derive.model import LAYOUTS, LOSSES, Network, Spec, sigmoid
-from derive.parse import parse
-from derive.printing import latex
+from derive.decide.decider import Decider
+from derive.model.oracle import Oracle
+from derive.export import typeset
+from derive.export.handout import derived_gradients, specs_from_model
+from derive.model.lecture_form import join_terms
+from derive.export.outline import latex_headings, markdown_headings
+from derive.meaning.meaning import Meaning, derivative_symbol
+from derive.model.network import Network
+from derive.model.families import LOSSES, sigmoid
+from derive.model.spec import LAYOUTS, Spec
+from derive.notation.parse import parse
+from derive.model.printing import latex
 from derive.results import PROVED
 
 from conftest import ROOT, entry, require_tool
@@ -501,8 +504,8 @@ def test_export_of_a_hostile_document_is_inert_when_compiled(formula_file, tmp_p
         shown = pdf_text(tex.with_suffix(".pdf"))
         assert "SECRETTOKEN" not in shown and (not hostname or hostname not in shown.split())
         assert "input{/etc/hostname}" in shown.replace("\\", "")    # the title shown as text, not run
-    from derive.html import render_html
-    from derive.run import check_paths
+    from derive.report.html import render_html
+    from derive.pipeline.run import check_paths
     page = render_html(check_paths(list(map(str, files))))
     assert "\\input{/etc/hostname}" in page and "<script" not in page.lower()
 

@@ -10,10 +10,11 @@ import sympy as sp
 from click.testing import CliRunner
 
 from cli import main
-from derive.decide import Decider
-from derive.meaning import Meaning
-from derive.model import Network, Spec
-from derive.parse import parse
+from derive.decide.decider import Decider
+from derive.meaning.meaning import Meaning
+from derive.model.network import Network
+from derive.model.spec import Spec
+from derive.notation.parse import parse
 
 LECTURES = Path(__file__).resolve().parent / "lectures"
 FAMILIES = {
@@ -232,7 +233,7 @@ def test_relations_are_applied_before_the_zero_test():
 
 
 def test_the_oracle_differentiates_each_family():
-    from derive.derive import Oracle
+    from derive.model.oracle import Oracle
     net = Network(Spec(activation=("tanh", "softmax"), loss="cross-entropy"))
     oracle = Oracle(net)
     d = oracle.partial(net["a", 2, 1], ("z", 2, 1)).normal

@@ -1,7 +1,7 @@
 """GitHub workflow commands: exact lines, escaping as the Actions runner expects."""
 from __future__ import annotations
 
-from derive.github import escape_data, escape_property, render_github
+from derive.report.github import escape_data, escape_property, render_github
 from derive.results import Counterexample, Report, Result, Unread
 
 DERIVATIVE = r"\frac{\partial E}{\partial w_{11}^{(2)}}"

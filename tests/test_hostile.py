@@ -21,12 +21,13 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from derive.bounds import Bounds, check_network, cut_line, parse_limit
-from derive.check import Options
+from derive.runtime.bounds import Bounds, check_network, parse_limit
+from derive.errors import cut_line
+from derive.decide.checker import Options
 from derive.errors import DeriveError
-from derive.parse import parse
+from derive.notation.parse import parse
 from derive.results import ERROR, PROVED, UNDECIDED
-from derive.run import check_paths
+from derive.pipeline.run import check_paths
 
 from conftest import ROOT
 
@@ -220,7 +221,7 @@ def test_limits_are_set_by_name_and_must_be_finite_and_positive():
 
 # -- time: per claim, per run ------------------------------------------------------------------------
 def slow_decisions(monkeypatch, seconds=30):
-    import derive.decide as decide_module
+    import derive.decide.decider as decide_module
 
     def slow(self, lhs, rhs):
         time.sleep(seconds)
@@ -238,7 +239,7 @@ def test_preparation_is_not_charged_to_the_first_claim_of_a_short_file(formula_f
     """Issue 13, item 4: the oracle is built before any claim's deadline starts, whatever the number
     of formulas, so that a tight per-claim bound does not turn a correct claim undecided."""
     import importlib
-    check_module = importlib.import_module("derive.check")     # derive.check is also the API function
+    check_module = importlib.import_module("derive.decide.checker")
     from conftest import entry
     real = check_module.Workspace.warm
     calls = []
@@ -255,7 +256,7 @@ def test_preparation_is_not_charged_to_the_first_claim_of_a_short_file(formula_f
 
 # -- workers: memory, deaths, bugs -------------------------------------------------------------------
 def test_past_the_memory_bound_a_claim_is_undecided_and_the_rest_is_checked(formula_file, monkeypatch):
-    import derive.decide as decide_module
+    import derive.decide.decider as decide_module
     from conftest import entry
     real = decide_module.Decider.decide
 
@@ -271,7 +272,7 @@ def test_past_the_memory_bound_a_claim_is_undecided_and_the_rest_is_checked(form
 
 
 def test_a_worker_that_dies_loses_only_its_claim(formula_file, monkeypatch):
-    import derive.decide as decide_module
+    import derive.decide.decider as decide_module
     from conftest import entry
     real = decide_module.Decider.decide
 
@@ -289,8 +290,8 @@ def test_a_worker_that_dies_loses_only_its_claim(formula_file, monkeypatch):
 
 
 def test_a_worker_stuck_where_no_alarm_reaches_it_is_stopped_and_the_rest_checked(formula_file, monkeypatch):
-    import derive.decide as decide_module
-    import derive.parallel as parallel
+    import derive.decide.decider as decide_module
+    import derive.runtime.parallel as parallel
     from conftest import entry
     real = decide_module.Decider.decide
 
@@ -309,7 +310,7 @@ def test_a_worker_stuck_where_no_alarm_reaches_it_is_stopped_and_the_rest_checke
 
 
 def test_a_bug_in_derive_while_reading_one_file_is_an_error_there_and_the_others_are_checked(tmp_path, monkeypatch):
-    import derive.documents as documents
+    import derive.sources.documents as documents
     real = documents.read_markdown
 
     def buggy(text, file, **kw):

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import require_tool
 
-from derive.html import latex_to_mathml, render_html
+from derive.report.html import latex_to_mathml, render_html
 from derive.results import Counterexample, Report, Result
 
 DERIVATIVE = r"\frac{\partial E}{\partial w_{11}^{(2)}}"

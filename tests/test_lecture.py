@@ -8,7 +8,6 @@ asserts that the text it replaces is on that line, so a fixture that drifts fail
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -17,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from derive.check import Options
-from derive.documents import read_document
-from derive.model import Spec
-from derive.run import check_paths
+from derive.decide.checker import Options
+from derive.sources.documents import read_document
+from derive.model.spec import Spec
+from derive.pipeline.run import check_paths
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LECTURE = FIXTURES / "output_layer_lecture.md"
@@ -421,8 +420,6 @@ def test_equals_block_with_nothing_before_it_exits_2_and_the_rest_is_checked(tmp
 # --------------------------------------------------------------------------- GitHub annotations
 
 def test_github_format_annotates_a_refuted_claim(tmp_path):
-    if importlib.util.find_spec("derive.github") is None:
-        pytest.skip("github renderer not yet present")
     path = mutated_lecture(tmp_path, 158, r"\alpha \times loss\_3", r"\alpha \times loss\_2")
     result = cli("check", path, "--format", "github")
     assert result.exit_code == 1

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from derive.parse import parse
+from derive.notation.parse import parse
 
 NOTATIONS = Path(__file__).resolve().parent / "notations"
 

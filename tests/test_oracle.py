@@ -3,10 +3,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.derive import Oracle
-from derive.model import Network, Spec, sigmoid
-from derive.numeric import forward
-from derive.printing import display_name
+from derive.model.oracle import Oracle
+from derive.model.network import Network
+from derive.model.families import sigmoid
+from derive.model.spec import Spec
+from derive.decide.second_opinion import forward
+from derive.model.printing import display_name
 
 from conftest import Net
 

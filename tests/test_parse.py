@@ -1,9 +1,9 @@
 """The LaTeX reader: what each construct of the lecture's notation becomes, and its errors."""
 import pytest
 
-from derive import syntax as s
+from derive.notation import syntax as s
 from derive.errors import NotationError
-from derive.parse import parse
+from derive.notation.parse import parse
 
 
 def only(text):
@@ -107,5 +107,5 @@ def test_unknown_command_is_named():
 
 
 def _walk(e):
-    from derive.meaning import walk
+    from derive.notation.syntax import walk
     return list(walk(e))

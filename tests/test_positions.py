@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from cli import main
 from conftest import entry
-from derive.documents import read_notebook
-from derive.notebook_json import notebook_positions
+from derive.sources.notebooks import read_notebook
+from derive.sources.notebooks import notebook_positions
 
 
 def raw_char(text: str, line: int, col: int) -> str:

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive.errors import DeriveError
-from derive.parse import parse
-from derive.run import check_paths
+from derive.notation.parse import parse
+from derive.pipeline.run import check_paths
 
 TOKENS = [r"a_1^{(3)}", r"w_{12}^{(2)}", r"z_2^{(2)}", "x_1", r"t_1^{(3)}", "E", "E_1", "A1", "W3",
           r"loss\_3", r"\text{sigmoid}", r"\sigma'", r"\frac", r"\partial", r"\sum_{i=1}^{n}", "(", ")",
@@ -68,8 +68,8 @@ BUDGET = 30.0
 
 
 def check_folder(folder) -> "Report":
-    from derive.bounds import Bounds
-    from derive.check import Options
+    from derive.runtime.bounds import Bounds
+    from derive.decide.checker import Options
     report = check_paths([str(folder)], Options(timeout=1.0, bounds=Bounds(budget=BUDGET)))
     assert all(r.verdict in ("proved", "refuted", "undecided", "error") for r in report.results)
     assert report.exit_code in (0, 1, 2)
@@ -78,7 +78,7 @@ def check_folder(folder) -> "Report":
 
 
 def is_formula_file(path):
-    from derive.scan import is_formula_file as holds_formulas
+    from derive.sources.scan import is_formula_file as holds_formulas
     return holds_formulas(path)
 
 

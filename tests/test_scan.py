@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from derive.scan import find_files, is_formula_file
+from derive.sources.scan import find_files, is_formula_file
 
 SUFFIXES = (".toml", ".md", ".ipynb")
 
@@ -59,7 +59,7 @@ def test_bad_patterns_are_errors_and_bad_gitignore_lines_are_passed_over(tmp_pat
     from click.testing import CliRunner
 
     from cli import main
-    from derive.scan import PatternError, exclusion
+    from derive.sources.scan import PatternError, exclusion
     with pytest.raises(PatternError) as info:
         exclusion(["drafts/", "!"])
     assert info.value.message == "not a valid exclude pattern: '!' (Invalid git pattern: '!')"

@@ -1,0 +1,328 @@
+"""Proven formulas out: a handout in LaTeX, or Markdown `$$` blocks (`derive export`).
+
+A handout follows the documents: their own headings as its sections (`outline`), each formula once
+under its heading, as its author wrote it, and one closing note of what was proved, on which model,
+how, by which derive.  Only formulas whose every claim was proved are written; the others are
+listed for stderr, or (allow_unproved) written too under a visible "NOT PROVED" mark.  With
+`derived`, the oracle's own dE/dp for every weight and bias follows, in the lecture's a(1 - a) form
+(see `lecture_form`): one product per path from an output unit back to p, factors in path order.
+
+The .tex names its engine in its first line (`typeset.choose_engine`: xelatex with Noto CJK, else
+pdflatex with kotex, else pdflatex with Hangul romanized) and is inert: every text and formula from
+a document is escaped or rebuilt from the notation's own commands (`typeset`), so compiling it reads
+and writes nothing but its own files.  Output is the same bytes on every run of one machine: no
+dates, stable orders.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .._version import __version__
+from ..model.lecture_form import join_terms, lecture_form, lecture_names
+from ..model.oracle import Oracle
+from ..model.network import Network
+from ..model.families import ACTIVATIONS, LOSSES
+from ..model.spec import DESCRIBED, LAYOUTS, Spec
+from ..decide.second_opinion import POINTS, RTOL, SEED
+from . import typeset
+from .outline import outline
+from ..model.printing import latex
+from ..results import ERROR, PROVED, Formula, Report
+
+FORMATS = ("tex", "md")
+WIDE = 90                       # the widest display row, in units of `width` (the line is ~100)
+
+
+@dataclass
+class Export:
+    """The exported text, what was left out or marked, and the exit status it implies."""
+
+    text: str
+    unproved: list[Formula] = field(default_factory=list)
+    unreadable: list = field(default_factory=list)       # Results with verdict ERROR
+    allow_unproved: bool = False
+    engine: str | None = None                            # the TeX engine a .tex is for
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.unreadable else 1 if self.unproved and not self.allow_unproved else 0
+
+    def problems(self) -> list[str]:
+        """Lines for stderr: each unproved formula (file:line id verdicts), each unreadable part."""
+        lines = []
+        if self.unproved:
+            how = "included, marked NOT PROVED" if self.allow_unproved else \
+                "left out; --allow-unproved includes them, marked"
+            lines.append(f"{len(self.unproved)} formula(s) not proved ({how}):")
+            lines += [f"  {f.file}:{f.line} {f.id or '-'} {', '.join(f.verdicts)}" for f in self.unproved]
+        if self.unreadable:
+            lines.append(f"{len(self.unreadable)} part(s) could not be read:")
+            first = [(r, (r.detail or "error").splitlines()[0]) for r in self.unreadable]
+            lines += [f"  {d}" if d.startswith(r.file) else f"  {r.location()}: {d}" for r, d in first]
+        return lines
+
+    def __repr__(self) -> str:
+        return f"Export({len(self.text)} chars, {len(self.unproved)} unproved, exit {self.exit_code})"
+
+
+def export_report(report: Report, to: str = "tex", allow_unproved: bool = False,
+                  derived: bool = False, specs: list[Spec] | None = None, engine: str = "auto") -> Export:
+    """Render a checked report's proven formulas (and, if asked, the oracle's gradients); `engine`
+    (tex only): auto, or one of typeset.ENGINES."""
+    if to not in FORMATS:
+        raise ValueError(f"unknown export format {to!r}; expected one of {', '.join(FORMATS)}")
+    shown = [f for f in report.formulas if f.proved or allow_unproved]
+    gradients = [(spec, derived_gradients(Network(spec)))
+                 for spec in (specs or specs_from_model(report.model) if derived else [])]
+    text, engine = render_tex(report, shown, gradients, engine) if to == "tex" else \
+        (render_md(report, shown, gradients), None)
+    return Export(text=text, unproved=[f for f in report.formulas if not f.proved],
+                  unreadable=[r for r in report.results if r.verdict == ERROR], allow_unproved=allow_unproved,
+                  engine=engine)
+
+
+# -- what each formula says about itself ------------------------------------------------------------
+def heading(f: Formula) -> str:
+    """`title (id)`; a document's formula has no title or id: its label, and where it is."""
+    name = f.title or f.label
+    where = f.id or f"{f.file}:{f.line}"
+    return f"{name} ({where})" if name else where
+
+
+def mark(f: Formula) -> str:
+    """"NOT PROVED (refuted)" and the like, or "" for a proved formula."""
+    bad = sorted({v for v in f.verdicts if v != PROVED}) or ["no claim"]
+    return "" if f.proved else f"NOT PROVED ({', '.join(bad)})"
+
+
+def method(report: Report, f: Formula | None = None) -> str:
+    """How the claims were proved (of formula f, or of the whole report)."""
+    own = [r for r in report.results if r.verdict == PROVED and (f is None or (
+        r.file == f.file and r.id == f.id and r.lhs in f.members and r.rhs in f.members))]
+    exact = ("SymPy simplify: the difference of the two sides, in exp form, simplifies to 0"
+             if own and all(r.detail.startswith("simplify") for r in own)
+             else "exact: the difference of the two sides expands to 0 in node values")
+    return (f"{exact}; numeric cross-check at {POINTS} seeded points (seed {SEED}), "
+            f"tolerance {RTOL:g} relative")
+
+
+# -- LaTeX -----------------------------------------------------------------------------------------------
+PREAMBLE = r"""\documentclass{article}
+\usepackage{amsmath}
+\usepackage{amssymb}
+\usepackage{graphicx}
+\usepackage[a4paper,margin=2cm]{geometry}
+\allowdisplaybreaks
+\setlength{\parindent}{0pt}
+\renewcommand{\arraystretch}{1.35}
+\makeatletter
+\renewcommand\section{\@startsection{section}{1}{\z@}{-3ex \@plus -1ex \@minus -.2ex}%
+  {1.5ex \@plus .2ex}{\normalfont\large\bfseries\raggedright}}
+\makeatother
+\newsavebox{\derivebox}
+% \derivefit{math}: the math as it is, or shrunk to the line when it is wider than the line
+\newcommand{\derivefit}[1]{\sbox{\derivebox}{$\displaystyle #1$}%
+  \ifdim\wd\derivebox>0.9\linewidth\resizebox{0.9\linewidth}{!}{\usebox{\derivebox}}%
+  \else\usebox{\derivebox}\fi}
+"""
+SECTIONS = ("section", "subsection", "subsubsection", "paragraph")
+
+
+def render_tex(report: Report, formulas: list[Formula], gradients, engine: str = "auto") -> tuple[str, str]:
+    """The handout and the engine it is for: the documents' own headings as sections, each formula
+    once under its heading, the oracle's gradients, and one closing note of what was proved how."""
+    parts = outline(formulas)
+    every = " ".join([p.file + " " + (p.title or "") for p in parts] +
+                     [s.heading.text for p in parts for s in p.sections if s.heading] +
+                     [" ".join(f.members) + " " + (f.title or "") + " " + (f.label or "")
+                      for p in parts for s in p.sections for f in s.formulas])
+    engine = typeset.choose_engine(every, engine)
+    kotex = engine == "pdflatex" and any("\uac00" <= c <= "\ud7a3" for c in every)
+    tex = typeset.Typesetter(engine)
+    body = []
+    for part in parts:
+        shift = 1 if len(parts) > 1 else 0
+        if shift:
+            body.append(rf"\section*{{{tex.title(part.title) if part.title else tex.text(part.file)}}}")
+        for section in part.sections:
+            if section.heading is not None:
+                level = SECTIONS[min(section.heading.level - 1 + shift, len(SECTIONS) - 1)]
+                body.append(rf"\{level}*{{{tex.heading(section.heading)}}}")
+            body += [tex_formula(tex, f) for f in section.formulas]
+    body += [tex_gradients(tex, spec, rows) for spec, rows in gradients]
+    body.append(closing_note(tex, report, formulas, parts))
+    head = [typeset.engine_line(engine, kotex),
+            f"% A handout written by derive {__version__}; compile it with "
+            f"{'pdflatex' if engine == 'ascii' else engine}."]
+    head += [f"% original: {o}" for o in dict.fromkeys(tex.originals)]
+    preamble = PREAMBLE.replace(r"\usepackage{amsmath}", "\n".join(typeset.preamble(engine, kotex)) +
+                                "\n" + r"\usepackage{amsmath}")
+    return "\n".join(head + [preamble + r"\begin{document}"] + body + [r"\end{document}", ""]), engine
+
+
+def closing_note(tex: typeset.Typesetter, report: Report, formulas: list[Formula], parts) -> str:
+    """What was proved, on which model, how, by which derive: once, after everything else."""
+    shown = [f for p in parts for s in p.sections for f in s.formulas]
+    proved = sum(1 for f in shown if f.proved)
+    claims = sum(len(f.verdicts) for f in shown if f.proved)
+    which = (f"all {proved} formula{'s' * (proved != 1)} above ({claims} claim{'s' * (claims != 1)}, each =) "
+             "are proved" if proved == len(shown) else
+             f"{proved} of the {len(shown)} formulas above are proved; those marked NOT PROVED are not")
+    lines = [f"Checked by derive {__version__} against SymPy's differentiation of the network: {which}."]
+    if any(f.kind == "update" for f in shown):
+        lines.append("In an update rule the first = assigns; each later member is proved equal to the "
+                     "gradient step.")
+    if len(formulas) > len(shown):
+        n = len(formulas) - len(shown)
+        lines.append(f"{n} restatement{'s' * (n != 1)} of a formula shown before {'is' if n == 1 else 'are'} "
+                     "not repeated.")
+    lines.append(f"Model: {report.model}. Method: {method(report)}.")
+    note = " ".join(tex.text(line) for line in lines)
+    if tex.lost:
+        note += (" " + tex.text("Hangul is romanized here (the ascii engine: pdflatex with no Korean "
+                                "fonts), the original kept as a % comment at the top of this file; other letters "
+                                "no font here has are shown as ?.") if tex.engine == "ascii" else
+                 " " + tex.text("Letters no font here has are shown as ?."))
+    return "\n".join([r"\bigskip\hrule\medskip", r"{\small " + note + r"\par}"])
+
+
+def tex_formula(tex: typeset.Typesetter, f: Formula) -> str:
+    """One formula: its title (formula files), a NOT PROVED mark if it is not proved, its chain as
+    align* with its label as the tag."""
+    lines = [rf"\textbf{{{tex.title(heading(f))}}}\par"] if f.title else []
+    if not f.proved:
+        verdicts = tex.text("verdicts of its claims: " + ", ".join(f.verdicts))
+        lines.append(rf"\textbf{{{tex.text(mark(f))}}} --- {verdicts}.\par")
+    if ERROR in f.verdicts and len(f.members) < 2:
+        lines.append(rf"As written: \texttt{{{tex.text(' = '.join(f.members))}}}\par")
+        return "\n".join(lines)
+    members = [tex.math(m) for m in f.members]
+    tag = rf" \tag*{{{tex.latex_text(f.label)}}}" if f.label else ""
+    lines += [r"\begin{align*}", align_rows(members) + tag, r"\end{align*}"]
+    return "\n".join(lines)
+
+
+def align_rows(members: list[str]) -> str:
+    """The chain's rows: `head &= m1 \\\\ &= m2 ...`; the head on a row of its own when the rows are
+    wide; a wide member broken at its top-level + and -, a wide piece shrunk to the line if
+    it is wider than the line (\\derivefit, measured by TeX)."""
+    head, rows = members[0], []
+    first = head + " &= " if width(head) + max(map(width, members)) < WIDE else "&" + head + r" \\*" + "\n&= "
+    for k, m in enumerate(members[1:]):
+        lead = first if k == 0 else "&= "
+        for j, piece in enumerate(break_sum(m)):
+            if width(piece) > 0.8 * WIDE:
+                sign, body = (piece[:2], piece[2:]) if piece[:2] in ("+ ", "- ") else ("", piece)
+                piece = rf"{sign}\derivefit{{{body}}}"
+            rows.append((lead if j == 0 else r"&\quad ") + piece)
+    return " \\\\\n".join(rows)
+
+
+def break_sum(member: str) -> list[str]:
+    """A member's top-level terms, packed into pieces of at most about WIDE characters."""
+    terms, depth, start = [], 0, 0
+    for k, c in enumerate(member):
+        depth += c in "({[" or member.startswith(r"\begin", k)
+        depth -= c in ")}]" or member.startswith(r"\end", k)
+        if depth == 0 and c in "+-" and k > start and member[k - 1] == " ":
+            terms.append(member[start:k].strip())
+            start = k
+    terms.append(member[start:].strip())
+    pieces = terms[:1]
+    for term in terms[1:]:
+        fits = width(pieces[-1] + " " + term) <= WIDE
+        pieces[-1:] = [pieces[-1] + " " + term] if fits else [pieces[-1], term]
+    return pieces
+
+
+def width(tex: str) -> int:
+    """A rough printed width of math LaTeX in units of about 1/100 of the line: a fraction counts its
+    denominator and 2, an operator 3, a layer superscript or a command 1, braces and spaces 0.
+    It only decides where rows break; TeX itself measures what \\derivefit shrinks."""
+    tex = re.sub(r"\\[dt]?frac\s*\{(?:[^{}]|\{[^{}]*\})*\}", "##", tex)
+    tex = re.sub(r"\\text\{(\w+)\}", r"\1", re.sub(r"\\(left|right|begin|end)\b(\{\w+\})?", "", tex))
+    tex = re.sub(r"\\(times|bullet|cdot)\b|(?<=\s)[-+=](?=\s)", "###", tex)
+    return len(re.sub(r"[{}_\s]", "", re.sub(r"\^\{\(\w+\)\}|\\[A-Za-z]+", "#", tex)))
+
+
+def tex_gradients(tex: typeset.Typesetter, spec: Spec, rows) -> str:
+    intro = tex.text(f"For every weight and bias, dE/dp as SymPy differentiates the network ({spec.describe()}), "
+                     "written as a sum over paths from the output units; exactly equal to the oracle's "
+                     "gradient.")
+    out = [r"\section*{Gradients derived by SymPy (the oracle)}", intro + r"\par"]
+    for lhs, terms in rows:
+        out += [r"\begin{align*}", align_rows([lhs, join_terms(terms)]), r"\end{align*}"]
+    return "\n".join(out)
+
+
+# -- Markdown ---------------------------------------------------------------------------------------------
+def render_md(report: Report, formulas: list[Formula], gradients) -> str:
+    """The documents' headings as written, each formula once as `$$...$$` under its heading, and one
+    closing note."""
+    out, parts = [], outline(formulas)
+    for part in parts:
+        shift = 1 if len(parts) > 1 else 0
+        if shift:
+            out.append(f"# {part.title or part.file}\n")
+        for section in part.sections:
+            if section.heading is not None:
+                out.append("#" * min(section.heading.level + shift, 6) + f" {section.heading.text}\n")
+            out += [md_formula(f) for f in section.formulas]
+    shown = [f for p in parts for s in p.sections for f in s.formulas]
+    if any(f.proved for f in shown):
+        updates = (" In an update rule the first = assigns; each later member is proved equal to the "
+                   "gradient step." if any(f.kind == "update" for f in shown) else "")
+        out.append(f"*Proved by derive {__version__}. Model: `{report.model}`. Method: "
+                   f"{method(report)}.{updates}*\n")
+    for spec, rows in gradients:
+        out.append(f"**Gradients derived by SymPy (the oracle), model `{spec.describe()}`**\n")
+        out += [f"$${lhs} = {join_terms(terms)}$$\n" for lhs, terms in rows]
+    return "\n".join(out)
+
+
+def md_formula(f: Formula) -> str:
+    title = (heading(f) + " — update rule" * (f.kind == "update")) if f.title else ""
+    title += (" — " if title else "") + mark(f) if mark(f) else ""
+    out = f"**{title}**\n\n" if title else ""
+    if ERROR in f.verdicts and len(f.members) < 2:
+        return out + "```latex\n" + " = ".join(f.members) + "\n```\n"
+    label = rf" \quad \text{{{f.label}}}" if f.label else ""
+    if len(f.members) == 2:
+        return out + f"$${f.members[0]} = {f.members[1]}{label}$$\n"
+    rows = [f"{f.members[0]} &= {f.members[1]}"] + [f"&= {m}" for m in f.members[2:]]
+    return out + "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + label + "\n\\end{aligned}\n$$\n"
+
+
+# -- the oracle's gradients in the lecture's form ----------------------------------------------------------
+def derived_gradients(net: Network) -> list[tuple[str, list[str]]]:
+    """(`\\frac{\\partial E}{\\partial p}`, the terms of dE/dp) for every weight and bias, in the
+    lecture's order: layer by layer, W^{(l)} row by row, then b^{(l)}."""
+    oracle, inputs = Oracle(net), lecture_names(net)
+    rows = []
+    for layer in range(2, net.L + 1):
+        for p in list(net.matrix("W", layer)) + list(net.matrix("b", layer)):
+            form = lecture_form(net, oracle.gradient(net.quantities[p]).normal)
+            terms = sp.Add.make_args(form)
+            printed = [latex(t, mul_symbol="times", order="none", symbol_names=inputs) for t in terms]
+            lhs = latex(sp.Derivative(net["E",], p), symbol_names=inputs)
+            rows.append((lhs, printed))
+    return rows
+
+
+def specs_from_model(model: str) -> list[Spec]:
+    """The Specs behind Report.model (their describe() texts joined by "; "), default if none."""
+    specs = []
+    for text in filter(None, (t.strip() for t in model.split("; "))):
+        if text in DESCRIBED:                   # described in this process: any family, batch, ...
+            specs.append(DESCRIBED[text])
+            continue
+        m = re.match(r"([\d-]+) (\w+) network", text)
+        if not m or m.group(2) not in ACTIVATIONS:
+            continue
+        layers = tuple(int(n) for n in m.group(1).split("-"))
+        specs += [s for s in (Spec(layers, m.group(2), loss, layout) for loss in LOSSES for layout in LAYOUTS)
+                  if s.describe() == text][:1]
+    return specs or [Spec()]

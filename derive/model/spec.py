@@ -1,0 +1,116 @@
+"""What network a lecture is about: `Spec`, the settings a document, a front matter, a formula
+file's [model] table or --model may give (layer sizes, activations, loss, W layout, batch).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ModelError
+from .families import ACTIVATION_FAMILIES, ACTIVATIONS, LOSS_ALIASES, LOSSES
+
+LAYOUTS = {
+    "source-major": "W^{(l)}[i][j] = w_{ji}^{(l)} (row = source unit i, column = target unit j)",
+    "target-major": "W^{(l)}[j][i] = w_{ji}^{(l)} (row = target unit j, column = source unit i)",
+}
+DESCRIBED: dict = {}            # describe() text -> the Spec it describes (reports carry the text)
+SETTINGS = ("layers", "activation", "activations", "loss", "layout", "batch")
+
+
+def _canonical(name, table) -> str:
+    name = str(name).strip().lower()
+    return LOSS_ALIASES.get(name, name) if name not in table else name
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What network a lecture is about.
+
+    `activation` is one family for every layer, or a tuple with one per layer 2..L (the output
+    layer last); `batch` is the number of examples m the loss averages over (1: one example).
+    `stated` names the settings a front matter or --model gave explicitly (the others are defaults,
+    which the document's own forward pass may replace without contradiction).
+    """
+
+    layers: tuple[int, ...] = (2, 2, 2)
+    activation: str | tuple = "sigmoid"
+    loss: str = "half-sse"
+    layout: str = "source-major"
+    batch: int = 1
+    stated: frozenset = field(default=frozenset(), compare=False)
+    unmodelled: tuple = ()          # (("layer", l, reason) | ("loss", None, reason), ...) from the document
+    shared_bias: tuple = ()         # layers whose units share one bias (Mazur's b_1 for every hidden unit)
+    vectors: str = "row"            # "column": a^l, z^l, b^l columns, w^l rows = target units (Nielsen)
+
+    def __post_init__(self):
+        if len(self.layers) < 2 or any(not isinstance(n, int) or n < 1 for n in self.layers):
+            raise ModelError(f"layers must be at least two positive unit counts, got {list(self.layers)}")
+        acts = self.activation
+        if isinstance(acts, (list, tuple)):
+            acts = tuple(_canonical(a, ACTIVATION_FAMILIES) for a in acts)
+            if len(acts) != len(self.layers) - 1:
+                raise ModelError(f"{len(acts)} activations for {len(self.layers) - 1} layers with weights",
+                                 expected="one activation per layer 2..L")
+            if len(set(acts)) == 1:
+                acts = acts[0]
+        else:
+            acts = _canonical(acts, ACTIVATION_FAMILIES)
+        object.__setattr__(self, "activation", acts)
+        object.__setattr__(self, "loss", _canonical(self.loss, LOSSES))
+        for a in (acts if isinstance(acts, tuple) else (acts,)):
+            if a not in ACTIVATIONS:
+                raise ModelError(f"unknown activation {a!r}", expected=", ".join(ACTIVATIONS))
+        if self.loss not in LOSSES:
+            raise ModelError(f"unknown loss {self.loss!r}", expected=", ".join(LOSSES))
+        if self.layout not in LAYOUTS:
+            raise ModelError(f"unknown W layout {self.layout!r}", expected=", ".join(LAYOUTS))
+        if not isinstance(self.batch, int) or self.batch < 1:
+            raise ModelError(f"batch must be a positive number of examples, got {self.batch!r}")
+
+    @property
+    def targets_sum_to_one(self) -> bool:
+        """Cross-entropy over a softmax: the targets are a distribution (one-hot), assumed and stated."""
+        return self.loss == "cross-entropy" and self.activations[-1] == "softmax"
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        """The activation of each layer 2..L."""
+        if isinstance(self.activation, tuple):
+            return self.activation
+        return (self.activation,) * (len(self.layers) - 1)
+
+    @classmethod
+    def from_mapping(cls, data: dict) -> "Spec":
+        unknown = set(data) - set(SETTINGS)
+        if unknown:
+            raise ModelError(f"unknown model setting(s) {sorted(unknown)}", expected=", ".join(SETTINGS))
+        layers = data.get("layers", cls.layers)
+        if not isinstance(layers, (list, tuple)):
+            raise ModelError("layers must be a list of unit counts, e.g. [2, 2, 2]")
+        activation = data.get("activations", data.get("activation", cls.activation))
+        if isinstance(activation, str) and "," in activation:
+            activation = tuple(a.strip() for a in activation.strip("[]").split(","))
+        batch = data.get("batch", 1)
+        try:
+            batch = int(batch)
+        except (TypeError, ValueError):
+            raise ModelError(f"batch must be a whole number of examples, got {batch!r}") from None
+        stated = frozenset("activation" if k == "activations" else k for k in data)
+        return cls(layers=tuple(layers), activation=activation, loss=data.get("loss", cls.loss),
+                   layout=data.get("layout", cls.layout), batch=batch, stated=stated)
+
+    def describe(self) -> str:
+        sizes = "-".join(str(n) for n in self.layers)
+        acts = self.activation if isinstance(self.activation, str) else ",".join(self.activation)
+        batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
+        missing = "".join(f" (not modelled: {reason})" for _, _, reason in self.unmodelled)
+        missing = "".join(f", one bias shared by layer {l}" for l in self.shared_bias) + missing
+        assumed = " (targets sum to 1, assumed)" if self.targets_sum_to_one else ""
+        if self.vectors == "column":
+            text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, column vectors "
+                    f"z^l = w^l a^(l-1) + b^l, w^l[j][k] = w_(jk)^l (row = target unit j, column = source unit k)"
+                    f"{missing}")
+        else:
+            text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
+                    f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
+        DESCRIBED[text] = self
+        return text

@@ -1,0 +1,350 @@
+"""The grammar's tree -> `syntax` nodes: the lark Transformer, one method per rule of `notation.lark`."""
+from __future__ import annotations
+
+import re
+
+from lark import Token, Transformer, v_args
+
+from . import syntax as s
+from ..errors import NotationError
+
+
+def _pos(x) -> tuple[int, int]:
+    if isinstance(x, Token):
+        return x.start_pos, x.end_pos
+    if isinstance(x, s.Node):
+        return x.start, x.end
+    return 0, 0
+
+
+def error_at(message: str, offset: int, expected: str | None = None) -> NotationError:
+    err = NotationError(message, expected=expected)
+    err.offset = offset
+    return err
+
+
+PRIMED_FUNCTIONS = ("f", "g")          # f(z), f'(z): the unit's activation and its derivative
+FUNCTIONS = (("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("ln", "log"), ("ReLU", "relu"),
+             ("relu", "relu"), ("step", "step"))
+SUB_INDEX = re.compile(r"^_\s*(?:\{\s*(.*?)\s*\}|(.))$", re.S)
+LAYER_TEXT = re.compile(r"^\^\s*\{\s*\(\s*(.*?)\s*\)\s*\}$", re.S)
+LAYER_EX_TEXT = re.compile(r"^\^\s*\{\s*(?:\(\s*(.*?)\s*\))?\s*\[\s*(.*?)\s*\]\s*\}$", re.S)
+TEXT_CONTENT = re.compile(r"^\\[A-Za-z]+\s*\{\s*(.*?)\s*\}$", re.S)
+
+
+def sub_text(token: Token) -> str:
+    m = SUB_INDEX.match(str(token))
+    return (m.group(1) if m.group(1) is not None else m.group(2)).replace(" ", "")
+
+
+def text_content(token: Token) -> str:
+    return TEXT_CONTENT.match(str(token)).group(1)
+
+
+@v_args(meta=True)
+class Build(Transformer):
+    """Turns lark's tree into `syntax` nodes; rule methods are named after the grammar's rules."""
+
+    def __init__(self, text: str, source):
+        super().__init__()
+        self.text = text
+        self.source = source
+
+    # -- structure --------------------------------------------------------------------------------
+    def start(self, meta, children):
+        return children[0]
+
+    def environment(self, meta, children):
+        begin, body, end = children
+        opened, closed = re.findall(r"\{\s*(.*?)\s*\}", str(begin))[0], re.findall(r"\{\s*(.*?)\s*\}", str(end))[0]
+        if opened != closed:
+            raise error_at(f"\\begin{{{opened}}} is closed by \\end{{{closed}}}", end.start_pos,
+                         f"\\end{{{opened}}}")
+        return body
+
+    def rows(self, meta, children):
+        return [c for c in children if isinstance(c, s.Piece)]
+
+    def row(self, meta, children):
+        return children[0] if children else None
+
+    def piece(self, meta, children):
+        lead, label, chains = None, None, []
+        for c in children:
+            if isinstance(c, tuple) and c[0] == "lead":
+                lead = c[1]
+            elif isinstance(c, tuple) and c[0] == "label":
+                label = c[1]
+            elif isinstance(c, list):
+                chains.append(c)
+        return s.Piece(lead=lead, chains=chains, label=label, start=meta.start_pos)
+
+    def lead(self, meta, children):
+        return ("lead", str(children[0]))
+
+    def label(self, meta, children):
+        words = []
+        for t in children:
+            if t.type == "QUAD":
+                continue
+            words.append(text_content(t) if t.type != "TAG" else re.sub(r"^\\tag\*?\s*\{|\}$", "", str(t)))
+        return ("label", " ".join(w for w in words if w))
+
+    def chain(self, meta, children):
+        exprs = [c for c in children if isinstance(c, s.Node)]
+        return [s.Member([s.Part(e, self.text[e.start:e.end], self.source)]) for e in exprs]
+
+    # -- operators --------------------------------------------------------------------------------
+    def _bin(self, op, meta, children):
+        left, _, right = children
+        return s.BinOp(op, left, right, start=meta.start_pos, end=meta.end_pos)
+
+    def add(self, meta, children):
+        return self._bin("+", meta, children)
+
+    def sub(self, meta, children):
+        return self._bin("-", meta, children)
+
+    def times(self, meta, children):
+        return self._bin("times", meta, children)
+
+    def bullet(self, meta, children):
+        return self._bin("bullet", meta, children)
+
+    def divide(self, meta, children):
+        left, _, right = children
+        if isinstance(left, s.Partial) or isinstance(right, s.Partial):
+            return self._derivative(left, right, meta)
+        return s.BinOp("/", left, right, start=meta.start_pos, end=meta.end_pos)
+
+    def juxt(self, meta, children):
+        left, right = children
+        if isinstance(left, s.Sym) and left.name in PRIMED_FUNCTIONS and not left.sub and not left.layer:
+            func = "activation_prime" if left.mark == "'" else "activation"      # f(z), f'(z)
+            return s.Call(func, right, start=meta.start_pos, end=meta.end_pos)
+        if isinstance(left, s.DerivativeOperator):
+            return s.Derivative(right, left.wrt, start=meta.start_pos, end=meta.end_pos)
+        if isinstance(right, s.DerivativeOperator):
+            raise error_at("\\frac{\\partial}{\\partial ...} needs something after it to differentiate",
+                         right.end, "an expression after the operator")
+        return s.BinOp("juxt", left, right, start=meta.start_pos, end=meta.end_pos)
+
+    def neg(self, meta, children):
+        return s.Neg(children[1], start=meta.start_pos, end=meta.end_pos)
+
+    def transpose(self, meta, children):
+        return s.Transpose(children[0], start=meta.start_pos, end=meta.end_pos)
+
+    def power(self, meta, children):
+        base, _, _, exponent, _ = children
+        return s.Power(base, exponent, start=meta.start_pos, end=meta.end_pos)
+
+    def power1(self, meta, children):
+        base, tok = children
+        char = str(tok).lstrip("^").strip()
+        exponent = (s.Num(char, start=tok.end_pos - 1, end=tok.end_pos) if char.isdigit()
+                    else s.Sym(char, start=tok.end_pos - 1, end=tok.end_pos))
+        return s.Power(base, exponent, start=meta.start_pos, end=meta.end_pos)
+
+    # -- atoms ------------------------------------------------------------------------------------
+    def number(self, meta, children):
+        tok = [c for c in children if isinstance(c, Token) and c.type == "NUMBER"][0]
+        return s.Num(str(tok), start=tok.start_pos, end=tok.end_pos)
+
+    def symbol(self, meta, children):
+        head, sub, layer, example = children[0], None, None, None
+        if head.type == "GREEK":
+            name = {"\u03b1": "alpha", "\u03b7": "eta", "\u03b4": "delta"}.get(str(head), str(head).lstrip("\\"))
+        elif head.type == "TEXT_NAME":
+            name = text_content(head)
+        else:
+            name = str(head)
+        name = name.replace("\\_", "_")
+        mark = None
+        if len(children) > 1 and children[-1].type in ("UPDATED", "PRIME"):
+            mark = "+" if children[-1].type == "UPDATED" or name not in PRIMED_FUNCTIONS else "'"
+            children = children[:-1]
+        transposed = children[-1].type == "LAYER_T" if len(children) > 1 else False
+        for t in children[1:]:
+            if t.type == "LAYER_T":
+                layer = re.match(r"^\^\s*\{\s*\(\s*(.*?)\s*\)", str(t)).group(1).replace(" ", "")
+                continue
+            if t.type in ("LAYER_EX", "EXAMPLE"):
+                if example is not None or (layer is not None and t.type == "LAYER_EX"):
+                    raise error_at("a second example superscript", t.start_pos, "one ^{(l)[n]} per name")
+                m = LAYER_EX_TEXT.match(str(t))
+                if m.group(1) is not None:
+                    layer = m.group(1).replace(" ", "")
+                example = m.group(2).replace(" ", "")
+                continue
+            if t.type == "SUB":
+                if sub is not None:
+                    raise error_at("a second subscript", t.start_pos, "one subscript per name")
+                sub = sub_text(t)
+            else:
+                if layer is not None:
+                    raise error_at("a second layer superscript", t.start_pos, "one ^{(l)} per name")
+                layer = LAYER_TEXT.match(str(t)).group(1).replace(" ", "")
+        if "_" in name and sub is None:       # loss\_3 written as one name
+            name, _, sub = name.partition("_")
+        symbol = s.Sym(name, sub, layer, example, mark, start=meta.start_pos, end=meta.end_pos)
+        return s.Transpose(symbol, start=meta.start_pos, end=meta.end_pos) if transposed else symbol
+
+    def dots(self, meta, children):
+        return s.Dots(start=meta.start_pos, end=meta.end_pos)
+
+    def norm(self, meta, children):
+        return s.Norm(children[1], start=meta.start_pos, end=meta.end_pos)
+
+    def gradient(self, meta, children):
+        _, sub, of = children
+        text = sub_text(sub)
+        if not re.fullmatch(r"[A-Za-z]", text):
+            raise error_at(f"cannot read the gradient's variable {text!r}", sub.start_pos, "\\nabla_a C")
+        wrt = s.Sym(text, start=sub.start_pos, end=sub.end_pos)
+        return s.Gradient(of, wrt, start=meta.start_pos, end=meta.end_pos)
+
+    def late_sub(self, meta, children):
+        """a^l_j: a subscript after a superscript (Nielsen's layer superscripts)."""
+        base, sub = children
+        if isinstance(base, s.Power) and isinstance(base.base, s.Sym) and base.base.sub is None:
+            from dataclasses import replace
+            return s.Power(replace(base.base, sub=sub_text(sub)), base.exponent, start=meta.start_pos,
+                           end=meta.end_pos)
+        raise error_at("a subscript after this", sub.start_pos, "a name with one subscript, as in a^l_j")
+
+    def group(self, meta, children):
+        inner = children[1]
+        return inner
+
+    def frac(self, meta, children):
+        _, num, den = children
+        if isinstance(num, s.Partial) and isinstance(den, s.Partial):
+            return self._derivative(num, den, meta)
+        if isinstance(num, s.Partial) or isinstance(den, s.Partial):
+            bad = num if isinstance(num, s.Partial) else den
+            raise error_at("\\partial on one side of a fraction only", bad.start,
+                         "\\frac{\\partial X}{\\partial Y}")
+        return s.Frac(num, den, start=meta.start_pos, end=meta.end_pos)
+
+    def fracarg(self, meta, children):
+        return children[1]
+
+    def bare_partial(self, meta, children):
+        return s.Partial(None, start=meta.start_pos, end=meta.end_pos)
+
+    def frac_digits(self, meta, children):
+        tok = children[0]
+        num, den = re.findall(r"[0-9]", str(tok))
+        return s.Frac(s.Num(num, start=tok.end_pos - 2, end=tok.end_pos - 1),
+                      s.Num(den, start=tok.end_pos - 1, end=tok.end_pos),
+                      start=tok.start_pos, end=tok.end_pos)
+
+    def partial(self, meta, children):
+        return s.Partial(children[1], start=meta.start_pos, end=meta.end_pos)
+
+    def _derivative(self, num, den, meta):
+        if not isinstance(num, s.Partial) or not isinstance(den, s.Partial) or den.of is None:
+            bad = den if not isinstance(den, s.Partial) or den.of is None else num
+            raise error_at("a derivative needs \\partial above and below", _pos(bad)[0],
+                         "\\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y")
+        if num.of is None:
+            return s.DerivativeOperator(den.of, start=meta.start_pos, end=meta.end_pos)
+        return s.Derivative(num.of, den.of, start=meta.start_pos, end=meta.end_pos)
+
+    def call(self, meta, children):
+        head = children[0]
+        prime = any(isinstance(c, Token) and c.type == "PRIME" for c in children)
+        arg = children[-1]
+        name = str(head)
+        func = next((f for key, f in FUNCTIONS if key in name), "sigmoid")
+        if prime:
+            if func in ("exp", "log", "step"):
+                raise error_at(f"{func}' is not part of the notation", head.start_pos, f"\\{func}(...)")
+            func += "_prime"
+        return s.Call(func, arg, start=meta.start_pos, end=meta.end_pos)
+
+    call_bare = call
+
+    def call_power(self, meta, children):
+        """\\tanh^2(z): the square of tanh(z)."""
+        head, tok, arg = children
+        call = self.call(meta, [head, arg])
+        char = str(tok).lstrip("^").strip()
+        if not char.isdigit():
+            raise error_at(f"{head}^{char} is not part of the notation", tok.start_pos, "a power such as \\tanh^2(z)")
+        return s.Power(call, s.Num(char, start=tok.end_pos - 1, end=tok.end_pos),
+                       start=meta.start_pos, end=meta.end_pos)
+
+    def maxcall(self, meta, children):
+        exprs = [c for c in children if isinstance(c, s.Node)]
+        return s.Max(exprs[0], exprs[1], start=meta.start_pos, end=meta.end_pos)
+
+    def ones(self, meta, children):
+        return s.Ones(start=meta.start_pos, end=meta.end_pos)
+
+    def indicator(self, meta, children):
+        exprs = [c for c in children if isinstance(c, s.Node)]
+        rel = next(c for c in children if isinstance(c, Token) and c.type == "REL")
+        op = ">" if str(rel) in (">", "\\gt") else ">="
+        return s.Indicator(exprs[0], op, exprs[1], start=meta.start_pos, end=meta.end_pos)
+
+    def bigsum(self, meta, children):
+        tok, rest = children[0], children[1:]
+        sub = next((c for c in rest if isinstance(c, Token) and c.type == "SUB"), None)
+        upper = next((c for c in rest if isinstance(c, tuple) and c[0] == "upper"), None)
+        body = rest[-1]
+        if sub is None:
+            raise error_at("a sum needs its index", tok.end_pos, "\\sum_{i=1}^{n} or \\sum_i")
+        m = re.fullmatch(r"([A-Za-z])(?:=(.+))?", sub_text(sub))
+        if not m:
+            raise error_at(f"cannot read the sum's index {sub_text(sub)!r}", sub.start_pos,
+                         "\\sum_{i=1}^{n} or \\sum_i")
+        lower_text = m.group(2) or "1"
+        if not lower_text.isdigit():
+            raise error_at(f"the sum's lower limit {lower_text!r} is not a number", sub.start_pos, "\\sum_{i=1}")
+        lower = s.Num(lower_text, start=sub.start_pos, end=sub.end_pos)
+        return s.Sum(m.group(1), lower, upper[1] if upper else None, body,
+                     start=meta.start_pos, end=meta.end_pos)
+
+    def upper(self, meta, children):
+        if len(children) == 1:
+            tok = children[0]
+            char = str(tok).lstrip("^").strip()
+            node = (s.Num(char, start=tok.end_pos - 1, end=tok.end_pos) if char.isdigit()
+                    else s.Sym(char, start=tok.end_pos - 1, end=tok.end_pos))
+            return ("upper", node)
+        return ("upper", children[2])
+
+    def matrix(self, meta, children):
+        rows = [c for c in children if isinstance(c, list)]
+        while rows and not rows[-1]:
+            rows.pop()                          # a trailing \\ before \end{pmatrix}
+        merged: list[list] = []
+        for row in rows:
+            continued = [plus for plus, _ in row]
+            if row and all(continued):
+                if not merged or len(merged[-1]) != len(row):
+                    raise error_at("a row of + entries continues the row above, which has a different "
+                                 "number of entries" if merged else "the first row cannot begin with +",
+                                 row[0][1].start, "rows of equal length")
+                merged[-1] = [s.BinOp("+", above, cell, start=above.start, end=cell.end)
+                              for above, (_, cell) in zip(merged[-1], row)]
+            elif any(continued):
+                raise error_at("some entries of this row begin with + and some do not", row[0][1].start,
+                             "every entry beginning with + (continuing the row above) or none")
+            else:
+                merged.append([cell for _, cell in row])
+        if not merged:
+            raise error_at("an empty matrix", meta.start_pos, "entries separated by & and \\\\")
+        widths = {len(r) for r in merged}
+        if len(widths) != 1:
+            raise error_at(f"matrix rows have different lengths {sorted(widths)}", meta.start_pos,
+                         "rows of equal length")
+        return s.Matrix(tuple(tuple(r) for r in merged), start=meta.start_pos, end=meta.end_pos)
+
+    def mrow(self, meta, children):
+        return [c for c in children if isinstance(c, tuple)]
+
+    def cell(self, meta, children):
+        return (len(children) == 2, children[-1])

@@ -1,0 +1,193 @@
+"""LaTeX in the lecture's notation -> syntax trees, through the lark grammar `notation.lark`.
+
+Nothing here evaluates text: the grammar decides what is read, the transformer builds `syntax`
+nodes, and anything the grammar does not know is a `NotationError` naming the line, the column
+(with a caret under it) and what was expected there.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import syntax as s
+from ..errors import locate, DeriveError, NotationError
+from ..runtime.bounds import current
+from .build import Build, error_at
+from .limits import check_numbers
+
+# What each terminal looks like, for "expected ..." in error messages.
+EXPECTED = {
+    "AMP": "&", "EQ": "=", "PLUS": "+", "MINUS": "-", "TIMES": r"\times", "BULLET": r"\bullet",
+    "SLASH": "/", "COMMA": ",", "PERIOD": ".", "LPAR": "(", "RPAR": ")", "LBRACK": "[",
+    "RBRACK": "]", "LCURLY": r"\{", "RCURLY": r"\}", "LBRACE": "{", "RBRACE": "}",
+    "QUAD": r"\quad", "TAG": r"\tag{...}", "TEXT_FUNC": r"\text{sigmoid}", "TEXT_NAME": r"\text{name}",
+    "TEXT_OTHER": r"\text{...}", "FUNC": r"\sigma, \exp, \tanh or \log", "MAX": r"\max",
+    "INDICATOR": r"\mathbb{1}[...]", "INDICATOR_SUB": r"\mathbb{1}_{...}", "ONES": r"\mathbf{1}_m", "REL": ">",
+    "LAYER_EX": "^{(l)[n]}", "EXAMPLE": "^{[n]}", "PRIME": "'", "FRAC": r"\frac",
+    "FRAC_DIGITS": r"\frac12", "PARTIAL": r"\partial", "SUM": r"\sum", "GREEK": r"a Greek letter (\alpha)",
+    "NAME": "a name (a, z, w, b, x, t, E, A1, W3, loss\\_3)", "NUMBER": "a number",
+    "SUB": "a subscript _1 or _{11}", "LAYER": "a layer superscript ^{(2)}", "TRANSPOSE": "^T",
+    "SUP1": "a superscript", "LAYER_T": "^{(l)T}", "CARET": "^", "ROWSEP": r"\\", "BEGIN_ENV": r"\begin{aligned}",
+    "END_ENV": r"\end{...}", "BEGIN_MATRIX": r"\begin{pmatrix}", "END_MATRIX": r"\end{pmatrix}",
+    "$END": "the end of the formula", "NORM_OPEN": "\\|", "NORM_CLOSE": "\\|", "NABLA": "\\nabla", "DOTS": "\\dots", "UPDATED": "^{+}",
+}
+OPERAND_START = {"NAME", "NUMBER", "LPAR", "FRAC", "PARTIAL", "BEGIN_MATRIX", "GREEK", "TEXT_NAME",
+                 "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS",
+                 "MAX", "INDICATOR", "INDICATOR_SUB"}
+
+
+TREE_BASE = 6          # the levels of a lark tree above a formula's first operand (start, rows, row, ...)
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    grammar = resources.files("derive.notation").joinpath("notation.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
+                cache=True)
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """Positions inside a plain string (used for formula strings given directly, as in tests)."""
+
+    text: str
+    file: str = "<formula>"
+    line: int = 1
+    col: int = 1
+    cell: int | None = None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        before = self.text[:offset]
+        newlines = before.count("\n")
+        if newlines == 0:
+            return self.line, self.col + offset
+        return self.line + newlines, offset - before.rfind("\n")
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.split("\n")
+        k = line - self.line
+        if 0 <= k < len(lines):
+            return (" " * (self.col - 1) if k == 0 else "") + lines[k]
+        return ""
+
+
+def describe_expected(names) -> str:
+    names = set(names)
+    if len(names & OPERAND_START) >= 5:
+        names = (names - OPERAND_START) | {"__OPERAND__"}
+    words = sorted("an operand (a name, number, ( ... ), \\frac, ...)" if n == "__OPERAND__"
+                   else EXPECTED.get(n, n) for n in names)
+    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1] if words else ""
+
+
+def parse(text: str, source=None) -> list[s.Piece]:
+    """Parse one math span into pieces; raise NotationError located in `source`.  Nesting and
+    numbers are bounded (`bounds.current()`): past a bound is a NotationError that names it."""
+    source = source or TextSource(text)
+    limits = current()
+    if len(text) > limits.formula:             # lark would build the whole tree before any other bound
+        err = NotationError(f"a formula of {len(text):,} characters: past the bound of {limits.formula:,}",
+                            expected=f"a formula of at most {limits.formula:,} characters (--limit formula=N)")
+        raise locate(err, source, 0) from None
+    outcome = _parse_cached(text, limits.depth, limits.digits, limits.exponent)
+    if isinstance(outcome, DeriveError):        # a copy: locating it must not change the cached one
+        err = copy.copy(outcome)
+        raise (locate(err, source, getattr(err, "offset", 0)) if isinstance(err, NotationError) else err) from None
+    return _with_source(outcome, source)
+
+
+def _nesting(tree: Tree) -> tuple[int, int]:
+    """(depth, offset of the deepest node) of a lark tree, found without recursion."""
+    deepest, where = 0, 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest, where = depth, getattr(node.meta, "start_pos", where) if not node.meta.empty else where
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
+    return deepest, where
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str, depth: int, digits: int, exponent: int):
+    """Pieces of a text, without a source (lectures restate the same formulas many times), or the
+    DeriveError that says why it cannot be read (so a text repeated 40,000 times is read once)."""
+    try:
+        return _parse_uncached(text, depth, digits, exponent)
+    except DeriveError as e:
+        return e
+
+
+def _parse_uncached(text: str, depth: int, digits: int, exponent: int) -> tuple:
+    try:
+        tree = parser().parse(pair_norms(text))
+        nesting, where = _nesting(tree)
+        if nesting > depth + TREE_BASE:
+            raise error_at(f"the formula is nested {nesting - TREE_BASE} levels deep: past the bound of {depth} "
+                         "levels (each bracket, fraction, power, operator or term of a sum is a level)",
+                         where, f"a formula nested at most {depth} levels deep (--limit depth=N)")
+        pieces = tuple(Build(text, None).transform(tree))
+        check_numbers(pieces, digits, exponent)
+        return pieces
+    except UnexpectedInput as e:
+        err = _syntaxerror_at(e, text)
+        err.offset = _offset(e, text)
+        raise err from None
+    except VisitError as e:
+        if isinstance(e.orig_exc, DeriveError):
+            raise e.orig_exc from None
+        raise
+
+
+NORM_BAR = re.compile(r"(\\left|\\right|\\[bB]igg?[lr]?)?\s*(\\\||\\Vert(?![A-Za-z])|\u2016)")
+
+
+def pair_norms(text: str) -> str:
+    """\\|v\\|: the same bar opens and closes a norm, which an LALR grammar cannot tell apart; the
+    bars are paired left to right and written as an opening and a closing mark of the same length."""
+    if "\\|" not in text and "\\Vert" not in text and "\u2016" not in text:
+        return text
+    out, last, opening = [], 0, True
+    for m in NORM_BAR.finditer(text):
+        out.append(text[last:m.start()])
+        out.append(("\u27e6" if opening else "\u27e7") + " " * (m.end() - m.start() - 1))
+        opening, last = not opening, m.end()
+    return "".join(out) + text[last:]
+
+
+def _with_source(pieces: tuple, source) -> list[s.Piece]:
+    return [s.Piece(lead=p.lead, label=p.label, start=p.start,
+                    chains=[[s.Member([s.Part(part.expr, part.text, source) for part in m.parts]) for m in chain]
+                            for chain in p.chains])
+            for p in pieces]
+
+
+def _offset(e: UnexpectedInput, text: str) -> int:
+    if isinstance(e, UnexpectedEOF):
+        return len(text)
+    pos = getattr(e, "pos_in_stream", None)
+    if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+        return len(text.rstrip())
+    return pos if pos is not None else 0
+
+
+def _syntaxerror_at(e: UnexpectedInput, text: str) -> NotationError:
+    if isinstance(e, UnexpectedCharacters):
+        rest = text[e.pos_in_stream:]
+        command = re.match(r"\\[A-Za-z]+|\\.", rest)
+        if command:
+            what = f"unknown command {command.group(0)}"
+        else:
+            what = f"unexpected character {rest[:1]!r}"
+        return NotationError(what, expected=describe_expected(e.allowed or ()))
+    if isinstance(e, UnexpectedToken):
+        tok = e.token
+        what = "unexpected end of formula" if tok.type == "$END" else f"unexpected {tok.value!r}"
+        return NotationError(what, expected=describe_expected(e.expected))
+    return NotationError("unexpected end of formula", expected=describe_expected(getattr(e, "expected", ())))

@@ -1,0 +1,133 @@
+"""A lecture repository's settings: the `[tool.derive]` table of its `pyproject.toml`.
+
+    [tool.derive]
+    paths = ["lectures", "book"]     # what `derive check` checks when given no paths
+    exclude = ["drafts/", "book/_build"]
+    timeout = 10
+    model = "2-2-2"                  # or a TOML file with a [model] table
+    format = "github"
+
+The file is found in the current directory or the nearest folder above it (not above the git work
+tree's top).  Paths (and a model file) are relative to the folder that holds it.  Options given on
+the command line win; `--exclude` patterns are added to the table's.  An unknown key or a value of
+the wrong type is a ConfigError with the file and line; so is a pyproject.toml that is not valid
+TOML and has a [tool.derive] header (one without it is none of derive's business).
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DeriveError
+from ..sources.scan import PatternError, exclusion
+
+KEYS = ("paths", "exclude", "timeout", "model", "format")
+_TABLE = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*derive[ \t]*\]", re.M)
+
+
+class ConfigError(DeriveError):
+    """A [tool.derive] table that cannot be used."""
+
+
+@dataclass
+class Config:
+    """The settings of one [tool.derive] table; `root` is the folder of its pyproject.toml."""
+
+    file: Path
+    root: Path
+    paths: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    timeout: float | None = None
+    model: str | None = None
+    format: str | None = None
+
+    def path_args(self) -> list[str]:
+        """The table's paths (the repository itself when it names none), as the command line would
+        name them from the current directory."""
+        return [_shown(self.root / p) for p in (self.paths or ["."])]
+
+    def model_arg(self) -> str | None:
+        """The model setting, a file made relative to the current directory when it is one."""
+        if self.model and (self.root / self.model).is_file():
+            return _shown(self.root / self.model)
+        return self.model
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def find_pyproject(start: Path | None = None) -> Path | None:
+    """The pyproject.toml of `start` (default: the current directory) or of the nearest folder above
+    it, stopping at the top of a git work tree."""
+    folder = (start or Path.cwd()).resolve()
+    for here in (folder, *folder.parents):
+        candidate = here / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+        if (here / ".git").exists():
+            return None
+    return None
+
+
+def load_config(start: Path | None = None, formats=None) -> Config | None:
+    """The [tool.derive] settings that apply here, or None when there are none."""
+    file = find_pyproject(start)
+    if file is None:
+        return None
+    shown = _shown(file)
+    try:
+        raw = file.read_text(encoding="utf-8")
+        data = tomllib.loads(raw)
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read the file: {e}", file=shown) from None
+    except tomllib.TOMLDecodeError as e:
+        if not _TABLE.search(raw):              # not ours to judge: no settings for derive in it
+            return None
+        raise ConfigError(f"not valid TOML: {e}", file=shown, expected="a pyproject.toml") from None
+    table = data.get("tool", {}).get("derive") if isinstance(data.get("tool"), dict) else None
+    if table is None:
+        return None
+    lines = raw.split("\n")
+    line = next((k + 1 for k, text in enumerate(lines) if _TABLE.match(text)), 1)
+
+    def problem(message: str, expected: str) -> ConfigError:
+        return ConfigError(f"[tool.derive]: {message}", file=shown, line=line, col=1,
+                           source_line=lines[line - 1], expected=expected)
+
+    if not isinstance(table, dict):
+        raise problem("is not a table", "[tool.derive] with " + ", ".join(KEYS))
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise problem(f"unknown key(s) {unknown}", "keys among " + ", ".join(KEYS))
+    config = Config(file=file, root=file.parent)
+    for key in ("paths", "exclude"):
+        value = table.get(key, [])
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise problem(f"{key} must be a list of strings", f'{key} = ["..."]')
+        setattr(config, key, value)
+    try:
+        exclusion(config.exclude)
+    except PatternError as e:
+        raise problem(f"exclude: {e.message}", e.expected) from None
+    if "timeout" in table:
+        t = table["timeout"]
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0.1:
+            raise problem(f"timeout must be a number of seconds (at least 0.1), not {t!r}", "timeout = 5")
+        config.timeout = float(t)
+    if "model" in table:
+        if not isinstance(table["model"], str) or not table["model"].strip():
+            raise problem("model must be a string", 'model = "2-2-2" or a TOML file with a [model] table')
+        config.model = table["model"]
+    if "format" in table:
+        if formats is not None and table["format"] not in formats:
+            raise problem(f"unknown format {table['format']!r}", " or ".join(formats))
+        config.format = table["format"]
+    return config

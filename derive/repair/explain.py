@@ -1,0 +1,165 @@
+"""What is wrong with a refuted claim, in the lecture's terms.
+
+For a refuted member: its repairs (`repair`), or else the member it should be, printed as
+`derive export --derived` prints the oracle's gradients (a sum over paths of products
+(a - t) a (1 - a) w ..., factors from the output back), and which of its terms differ from the
+written member's; the difference of the sides with the lecture's factors ((1 - a), not (a - 1));
+the names whose values at the counterexample matter (those in the difference).
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..model.lecture_form import lecture_latex, lecture_names, lecture_terms, print_terms
+from ..model import printing
+from ..meaning.meaning import is_matrix
+from ..runtime.clock import TimeLimit
+from ..errors import DeriveError
+from .search import BUDGET, SHOWN, repairs
+from ..notation.statements import UPDATE
+from .search import Search
+from ..notation.statements import CHAIN
+from ..notation.syntax import walk
+from ..notation import syntax as s
+
+
+def expected_member(net, decider, reference) -> str:
+    """The value the member should have, in the lecture's notation."""
+    if is_matrix(reference):
+        rows = [" & ".join(print_terms(net, lecture_terms(net, decider.normal(reference[r, c])))
+                           for c in range(reference.cols)) for r in range(reference.rows)]
+        return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
+    return print_terms(net, lecture_terms(net, decider.normal(reference)))
+
+
+def differing_terms(net, decider, reference, written: list) -> tuple[list[str], list[str]]:
+    """(terms of the expected member that no written term matches, written terms that match no
+    expected term): `written` holds (source text, sign, value) for each term as written."""
+    if is_matrix(reference) or any(is_matrix(v) for _, _, v in written):
+        return [], []
+    want = lecture_terms(net, decider.normal(reference))
+    want_x = [sp.expand(t) for t in want]
+    have_x = [sp.expand(sign * decider.normal(v)) for _, sign, v in written]
+    missing = [t for t, x in zip(want, want_x) if x not in have_x]
+    extra = [("-" if sign < 0 else "") + text for (text, sign, _), x in zip(written, have_x) if x not in want_x]
+    show = [printing.latex(t, mul_symbol="times", order="none", symbol_names=lecture_names(net)) for t in missing]
+    return show, extra
+
+
+def difference(net, decider, lhs, rhs) -> str | None:
+    """left - right as LaTeX in the lecture's factors (scalars only)."""
+    if is_matrix(lhs) or is_matrix(rhs):
+        return None
+    d = sp.expand(decider.normal(lhs) - decider.normal(rhs))
+    if d == 0 or sp.count_ops(d) > 400:
+        return None
+    return lecture_latex(net, d)
+
+
+def relevant_names(net, decider, lhs, rhs) -> list[str]:
+    """The inputs, weights, biases, targets written in the difference of the sides (display names)."""
+    pairs = zip(lhs, rhs) if is_matrix(lhs) and is_matrix(rhs) and lhs.shape == rhs.shape else [(lhs, rhs)]
+    if is_matrix(lhs) != is_matrix(rhs):
+        return []
+    symbols = set()
+    for l, r in pairs:
+        symbols |= sp.expand(decider.normal(l) - decider.normal(r)).free_symbols
+    leaves = [s for s in net.leaves if s in symbols]
+    return [printing.display_name(s) for s in leaves]
+
+
+# -- a refuted result, explained (the repair search, the expected member, the terms that differ) -------------------------------------------------------------------
+def annotate(checker, st, result, member) -> None:
+    """Give a refuted result its repairs (and move it to the first one), or else the member it
+    should be and the terms that differ; and the difference and the names that matter, in the
+    lecture's notation.  A refinement: whatever goes wrong here leaves the verdict as it is."""
+    try:
+        reference, ref_value = _reference(checker, st, result, member)
+        if ref_value is None:
+            return
+        try:
+            mine = checker.meaning.member_value(member)
+        except DeriveError:                     # a shape error, say: repairs may still be found
+            mine = None
+        found = repairs(checker, member, ref_value)
+        if not found and mine is not None and member is not st.head and _assigns(st):
+            found = repairs(checker, member, _step(checker, st), BUDGET / 2)   # it was meant as an update
+        if reference is not None and len(st.members) == 2 and mine is not None:   # the other side may be wrong
+            found += repairs(checker, reference, mine, BUDGET / 3, cheap_only=True)[:max(1, SHOWN - len(found))]
+        net, decider = checker.workspace.net, checker.workspace.decider
+        result.repairs = found
+        if found:
+            result.line, result.col, result.mistake = found[0].line, found[0].col, found[0].kind
+        if mine is None:
+            return
+        result.relevant = relevant_names(net, decider, ref_value, mine)
+        if ref_value in checker.meaning.stacks:     # a statement for every index: the column of all its
+            return                                  # instances is no member to write; the detail names
+        result.expected = expected_member(net, decider, ref_value)    # the first failing instance
+        if not found:
+            _compare_terms(checker, member, ref_value, result)
+        result.difference_latex = difference(net, decider, ref_value, mine)
+    except (Exception, TimeLimit):
+        return
+
+
+def _reference(checker, st, result, member):
+    """The member the wrong one was compared with, and its value (for an update rule, the step
+    X - alpha dE/dX, with no member to repair)."""
+    if st.kind == UPDATE:
+        return None, _step(checker, st)
+    for m in st.members:
+        if m is not member and " ".join(m.text.split()) == result.lhs:
+            return m, checker.meaning.member_value(m)
+    if result.lhs is None:                     # an error in the member: compare with another one
+        for m in st.members:
+            if m is not member:
+                try:
+                    return m, checker.meaning.member_value(m)
+                except DeriveError:
+                    continue
+    first = st.extra.get("first")              # a restatement, compared with the first definition
+    if first is not None and " ".join(first.member.text.split()) == result.lhs:
+        return None, checker.meaning.member_value(first.member)
+    return None, None
+
+
+def _compare_terms(checker, member, ref_value, result) -> None:
+    """The terms expected and not written, and written and not expected; the result is moved to
+    the first term written that is not expected (the wrong part of a member continued over rows)."""
+    try:
+        search = Search(checker, member, ref_value)
+        written = [(search._text(k, node), sign, checker.meaning.value(node, {})) for k, node, sign in search.terms]
+        missing, extra = differing_terms(checker.workspace.net, checker.workspace.decider, ref_value, written)
+    except (DeriveError, ArithmeticError, TypeError, ValueError):
+        return
+    result.missing_terms, result.extra_terms = missing, extra
+    wrong = [(k, node) for (k, node, _), (text, sign, _) in zip(search.terms, written)
+             if ("-" if sign < 0 else "") + text in extra]
+    if wrong and len(member.parts) > 1:
+        k, node = wrong[0]
+        source = member.parts[k].source
+        if source is not None:
+            result.line, result.col = source.position(search.bases[k] + search._span(k, node)[0])
+
+
+def _step(checker, st):
+    """X - alpha dE/dX for the head X of an update rule."""
+    target = checker.meaning.member_value(st.head)
+    net, node = checker.workspace.net, st.head.parts[0].expr
+    E = net["E",]
+    gradient = (target.applyfunc(lambda p: checker.meaning._partial(E, p, node)) if is_matrix(target)
+                else checker.meaning._partial(E, target, node))
+    return target - net.alpha * gradient
+
+
+def _assigns(st) -> bool:
+    """A chain `X = ...` whose head is a weight or bias and whose member uses alpha: perhaps an
+    update rule with a slip that made it read as a chain."""
+    if st.kind != CHAIN or len(st.members) != 2 or len(st.head.parts) != 1:
+        return False
+    head = st.head.parts[0].expr
+    if not (isinstance(head, s.Sym) and (head.name in ("w", "b", "W") or head.name[:1] == "W")):
+        return False
+    return any(isinstance(n, s.Sym) and n.name in ("alpha", "eta")
+               for p in st.members[1].parts for n in walk(p.expr))

@@ -1,0 +1,150 @@
+"""What a term lacks: the missing or wrong factor of a refuted member, and a missing term.
+
+Part of the repair search (`repair.Search` mixes this in).  What a term of the member should be is
+the expected value less the other terms, in node values; divided by what the term is, it gives the
+factor missing from it (`a (1 - a)`, `\\frac{1}{2}`, a weight), when that is a factor a lecturer
+writes, printed in the lecture's notation and put where the chain rule has it; multiplied into one
+of the term's factors, the factor it should have been (`a (1 - a)` for `1 - a^2`).  The edits are
+only candidates: `Search` decides each like any claim.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..notation import syntax as s
+from ..meaning.meaning import is_matrix
+from ..model.lecture_form import lecture_latex, rank
+
+SIMPLE = 24            # a missing factor is printed only when it is this simple (count_ops)
+
+
+class MissingFactors:
+    """Edits that add or replace a factor, or add a term (needs Search's _span, _normal...)."""
+
+    def _sites(self):
+        """(terms, expected, written): the whole member, or each entry of a member that is one matrix."""
+        expected, written = self._normal(self.reference), self._normal_member()
+        if expected is None or written is None:
+            return
+        yield self.terms, expected, written
+        parts = self.member.parts
+        if len(parts) == 1 and isinstance(parts[0].expr, s.Matrix) and is_matrix(expected):
+            rows = parts[0].expr.rows
+            if (len(rows), len(rows[0])) == expected.shape:
+                for r, row in enumerate(rows):
+                    for c, entry in enumerate(row):
+                        value = self._normal_node(entry)
+                        if value is not None and sp.expand(value - expected[r, c]) != 0:
+                            yield [(0, node, sign) for node, sign in s.terms(entry, 1)], expected[r, c], value
+
+    def _missing(self):
+        """A factor missing or wrong, or a term missing: what the term should be, divided by what it is."""
+        for terms, expected, written in self._sites():
+            for k, node, sign in terms:
+                value = self._normal_node(node, matrices=True)
+                if value is None:
+                    continue
+                should = _expand(sign * (expected - written) + value)
+                if _zero(should):                   # the term is 0: its last factor, the local derivative
+                    factors = s.factors(node, ("times", "juxt"))
+                    if len(factors) > 1:
+                        a, b = self._span(k, factors[-1])
+                        yield self.Edit(k, a, b, "0", "wrong factor", f"`{self.texts[k][a:b]}` should be `0`")
+                    continue
+                q = _ratio(should, value)
+                if q is None or q == 1 or q == -1:
+                    continue
+                if _simple(q):
+                    yield from self._insert(k, node, q, lecture_latex, rank)
+                if is_matrix(value):
+                    continue
+                for f in s.factors(node, ("times", "juxt")):
+                    fv = self._normal_node(f)
+                    if fv is None:
+                        continue
+                    better = sp.factor(sp.cancel(fv * q))
+                    if _simple(better) and not better.is_Number:      # `x` should be 1: an extra factor
+                        a, b = self._span(k, f)
+                        old, new = self.texts[k][a:b], _factor_text(self.net, better, lecture_latex)
+                        yield self.Edit(k, a, b, new, "wrong factor", f"`{old}` should be `{new}`")
+            if is_matrix(expected):
+                continue
+            missing = sp.expand(expected - written)
+            if missing != 0 and sp.count_ops(missing) <= 4 * SIMPLE and terms and _simple(sp.factor(missing), 4):
+                k, node, _ = terms[-1]
+                a, b = self._span(k, node)
+                old = self.texts[k][a:b]
+                printed = lecture_latex(self.net, sp.factor(missing))
+                joined = f"{old} - {printed[1:].lstrip()}" if printed.startswith("-") else f"{old} + {printed}"
+                yield self.Edit(k, a, b, joined, "missing term", f"a term `{printed}` is missing after `{old}`")
+
+    def _insert(self, k, node, q, lecture_latex, rank):
+        """Edits putting the factor q into the product `node`, where the chain rule has it."""
+        glue = " \\times " if isinstance(node, s.BinOp) and node.op == "times" else " "
+        factors = s.factors(node, ("times", "juxt"))
+        keyed = [rank(self.net, self._normal_node(f)) for f in factors]
+        wanted = rank(self.net, q)
+        at = next((j for j, key in enumerate(keyed) if key < wanted), len(factors))
+        printed = _factor_text(self.net, q, lecture_latex)
+        if at < len(factors):
+            a, b = self._span(k, factors[at])
+            old = self.texts[k][a:b]
+            yield self.Edit(k, a, b, f"{printed}{glue}{old}", "missing factor",
+                       f"a factor `{printed}` is missing before `{old}`")
+        else:
+            a, b = self._span(k, factors[-1])
+            old = self.texts[k][a:b]
+            yield self.Edit(k, a, b, f"{old}{glue}{printed}", "missing factor",
+                       f"a factor `{printed}` is missing after `{old}`")
+
+
+def _expand(v):
+    return v.applyfunc(sp.expand) if is_matrix(v) else sp.expand(v)
+
+
+def _zero(v) -> bool:
+    return all(e == 0 for e in v) if is_matrix(v) else v == 0
+
+
+def _ratio(should, value):
+    """should / value when that is one scalar (for matrices: the same in every entry), else None."""
+    if is_matrix(should) != is_matrix(value):
+        return None
+    pairs = list(zip(should, value)) if is_matrix(value) else [(should, value)]
+    q = None
+    for a, b in pairs:
+        if b == 0:
+            if a != 0:
+                return None
+            continue
+        r = sp.cancel(a / b)
+        if sp.count_ops(r) <= 2 * SIMPLE:
+            r = sp.factor(r)
+        if q is None:
+            q = r
+        elif sp.expand(r - q) != 0:
+            return None
+    return q
+
+
+def _factor_text(net, q, lecture_latex) -> str:
+    """A factor's LaTeX, bracketed when it is a sum or begins with a sign."""
+    printed = lecture_latex(net, q)
+    return f"({printed})" if sp.factor(q).is_Add or printed.startswith("-") else printed
+
+
+def _simple(q, scale: int = 1) -> bool:
+    """Is q a factor a lecturer writes: numbers, names, and two-term sums such as (1 - a), multiplied?"""
+    if sp.count_ops(q) > SIMPLE * scale:
+        return False
+    _, denominator = sp.fraction(q)
+    if denominator.free_symbols:
+        return False
+    factors = sp.Mul.make_args(q)
+    for f in factors:
+        base = f.base if f.is_Pow else f
+        if base.is_Add and len(base.args) > 2:
+            return False
+    return True
+
+

@@ -1,0 +1,69 @@
+"""GitHub Actions workflow commands for a Report: an ::error annotation per claim that did not pass.
+
+Each refuted, undecided or unreadable claim becomes one line
+    ::error file=F,line=L,col=C,title=derive%3A <verdict>::<message>
+with the message and the property values escaped as the Actions runner expects, so that the
+annotation lands on the claim's line in the pull request (for a notebook, the line of the .ipynb
+JSON that stores it, not the line within the cell).  A last plain line sums the run up.
+Proved claims print nothing; a block derive does not read is a ::notice on its line.
+"""
+from __future__ import annotations
+
+from .junit import failure_text
+from .table import shorthand
+from ..results import PROVED, Report, Result, Unread
+
+HEADING_WIDTH = 80
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: %, CR and LF are encoded."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: as a message, and also ':' and ','."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation_message(result: Result) -> str:
+    """Which claim, then what was found about it (the detail and any counterexample)."""
+    name = result.id or _clip(shorthand(result.claim), HEADING_WIDTH)
+    where = f" (notebook cell {result.cell}, line {result.line})" if result.cell is not None else ""
+    heading = f"{name}{where}".strip()
+    return f"{heading}\n{failure_text(result)}" if heading else failure_text(result)
+
+
+def annotation(result: Result) -> str:
+    properties = {"file": result.file, "line": str(result.file_line), "col": str(result.file_col),
+                  "title": f"derive: {result.verdict}"}
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::error {props}::{escape_data(annotation_message(result))}"
+
+
+def notice(block: Unread) -> str:
+    """A block derive did not read, as a notice on its line (it does not fail the check)."""
+    properties = {"file": block.file, "line": str(block.raw_line or block.line), "title": "derive: not read"}
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::notice {props}::{escape_data(block.note + ': derive skipped it, nothing in it was checked')}"
+
+
+def summary(report: Report) -> str:
+    s, total = report.summary(), len(report.results)
+    return (f"derive: {total} claim{'' if total == 1 else 's'}: {s['proved']} proved, {s['refuted']} refuted, "
+            f"{s['undecided']} undecided, {s['errors']} errors")
+
+
+def render_github(report: Report) -> str:
+    """One ::error line per claim that did not pass, then the summary line (and, when some blocks
+    were not read, a line listing them)."""
+    lines = [annotation(r) for r in report.results if r.verdict != PROVED]
+    lines += [notice(u) for u in report.unread]
+    lines.append(summary(report))
+    if report.unread:
+        lines.append("derive: not read (skipped): " + "; ".join(map(str, report.unread)))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,115 @@
+"""Markdown: the math spans of a Markdown document (or a notebook's markdown cell).
+
+Fenced code blocks, code spans and HTML comments hold no math, and math never runs across a fenced
+block.  ``$$`` and ``\\[`` may run over blank lines; ``$`` and ``\\(`` must close within their
+paragraph, else they are text.  A ``$`` closing just before a digit is money ("$5 or $10"), not
+math.  ``<!-- derive: skip -->`` marks the next math span skipped.
+"""
+from __future__ import annotations
+
+import re
+
+from .fences import MATH, PROSE, Block, markdown_blocks
+from .spans import (BEGIN, LATEX_MATH_ENVS, Problem, Source, Span, find_closer, find_env_end,
+                    is_directive)
+
+
+_BACKTICKS = re.compile("`+")
+_ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+_DOLLAR_LABEL = re.compile(r"[ \t]*\(([A-Za-z0-9_][\w:.-]*)\)[ \t]*(?=\n|$)")    # $$ ... $$ (eq-loss)
+
+
+def _markdown_blocks(src: Source) -> list[Block]:
+    """The blocks of the text after any YAML front matter: prose, math fences, fences not read."""
+    front = _FRONT_MATTER.match(src.text)
+    return markdown_blocks(src.text, src.lines, src.starts, front.end() if front else 0)
+
+
+def _math_env(t: str, i: int):
+    """The \\begin{..} of a math environment (align, equation, ...) at `i`, or None."""
+    begin = BEGIN.match(t, i)
+    return begin if begin and begin.group(1).strip() in LATEX_MATH_ENVS else None
+
+
+def read_markdown(text: str, file: str, *,
+                  cell: int | None = None) -> tuple[list[Span], list[Problem]]:
+    """Every $$..$$, \\[..\\], $..$, \\(..\\), {math}`..` and \\begin{align}.. outside code and HTML
+    comments, and the body of every math fence ({math}, ```math), in order; a fence derive does not read
+    that holds math-like text is a skipped span with a note saying so."""
+    src = Source(text, file, cell)
+    t, skip = src.text, False
+    for block in _markdown_blocks(src):
+        a, b = block.start, block.end
+        if block.kind != PROSE:
+            if block.kind == MATH:
+                src.span(a, b, True, skip, label=block.label)
+            else:
+                src.span(a, b, True, True, f"{block.name} block not read")
+            skip = False
+            continue
+        i = a
+        while i < b:
+            c = t[i]
+            if c == "`":
+                n = _BACKTICKS.match(t, i).end() - i
+                limit = src.paragraph_end(i, b)
+                key = ("`", n, limit)
+                m = None if src.search_fails(key, i + n) else \
+                    re.compile(r"(?<!`)`{%d}(?!`)" % n).search(t, i + n, limit)
+                if m is None:
+                    src.failed_from(key, i + n)
+                if m and i - 6 >= a and t.startswith("{math}", i - 6):     # MyST's {math}`...` role
+                    src.span(i + n, m.start(), False, skip)
+                    skip = False
+                i = m.end() if m else i + n
+            elif t.startswith("<!--", i):
+                end = -1 if src.search_fails(("-->", b), i + 4) else t.find("-->", i + 4, b)
+                if end < 0:
+                    src.failed_from(("-->", b), i + 4)
+                    i += 4
+                    continue
+                skip = skip or is_directive(t[i + 4:end])
+                i = end + 3
+            elif t.startswith("$$", i) or t.startswith("\\[", i):
+                opener, closer = ("$$", "$$") if c == "$" else ("\\[", "\\]")
+                end = find_closer(t, i + 2, b, closer, None if c == "$" else "\\[", src.failed)
+                if end < 0:
+                    src.problem(i, f"unclosed {opener} display math", f"a closing {closer}")
+                    skip, i = False, i + 2
+                    continue
+                label = _DOLLAR_LABEL.match(t, end + 2, b) if c == "$" else None
+                src.span(i + 2, end, True, skip, label=label.group(1) if label else "")
+                skip, i = False, end + 2
+            elif c == "$" or t.startswith("\\(", i):
+                width, closer = (1, "$") if c == "$" else (2, "\\)")
+                end = find_closer(t, i + width, src.paragraph_end(i, b), closer, None, src.failed)
+                if end < 0:
+                    i += width
+                    continue
+                # "$5 or $10" is money, not math: a closing $ may not be followed by a digit,
+                # and such a $ (a price sign itself) cannot open math either.
+                if c == "$" and end + 1 < len(t) and t[end + 1].isdigit():
+                    i = end + 1
+                    continue
+                src.span(i + width, end, False, skip)
+                skip, i = False, end + len(closer)
+            elif c == "\\" and _math_env(t, i):
+                begin = _math_env(t, i)
+                name = begin.group(1).strip()
+                end = find_env_end(t, begin.end(), b, name)
+                if end < 0:
+                    src.problem(i, f"unclosed \\begin{{{name}}} environment", f"\\end{{{name}}}")
+                    skip, i = False, begin.end()
+                    continue
+                src.span(i, end, True, skip)
+                skip, i = False, end
+            elif c == "\\" and i + 1 < b and t[i + 1] in _ASCII_PUNCT:
+                i += 2
+            else:
+                i += 1
+    return src.spans, src.problems

@@ -1,0 +1,284 @@
+"""A document's own names for the network's quantities, read from its forward pass.
+
+A lecture need not call its quantities a, z, w, b, x, t and E.  Mazur's worked example writes
+
+    net_{h1} = w_1 * i_1 + w_2 * i_2 + b_1 * 1        out_{h1} = \\frac{1}{1 + e^{-net_{h1}}}
+    net_{o1} = w_5 * out_{h1} + w_6 * out_{h2} + b_2 * 1
+    E_{o1} = \\frac{1}{2} (target_{o1} - out_{o1})^2   E_{total} = E_{o1} + E_{o2}
+
+and that *is* the definition of a 2-2-2 network: a name defined as a sum of products plus a bias is
+a unit's weighted input (z), a name defined as a function of one such sum is that unit's output (a),
+the factors multiplied by outputs (or by the same leaves in every unit of a layer) are the weights,
+the lone terms the biases (one bias in every unit of a layer: a bias shared by the layer), the leaves
+the first layer multiplies are the inputs (x), a name defined from one output and a leaf is that
+output's loss term (E_j, the leaf its target t_j) and a name defined from all of them the loss (E).
+Units are numbered in the order the document defines them, inputs in the order the first layer's
+sums use them.  A front matter `derive:` / `  names: {target_{o1}: t_1, ...}` names what cannot be
+inferred.  The glossary maps each such name to the quantity in derive's notation; the document's
+formulas are then read through it (their text, shown in reports, stays as written).
+
+Nothing is guessed beyond this: a weight used by two units, a bias shared by some units of a layer
+but not all, or a sum whose inputs come from two layers make no glossary, and names left unmapped are
+unknown names (unreadable, with the reason) rather than quantities of some other network.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from ..notation import syntax as s
+from ..errors import DeriveError, ModelError
+from ..notation.syntax import walk
+from ..notation.parse import parse
+
+DERIVE_NAMES = ("a", "z", "w", "b", "x", "t", "E", "A", "W", "Z", "T")
+
+
+@dataclass
+class Glossary:
+    """Document names -> names in derive's notation; `shared_bias` the layers with one bias."""
+
+    names: dict = field(default_factory=dict)
+    shared_bias: tuple = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def translate(self, node):
+        """The tree with every glossary name written in derive's notation (positions kept)."""
+        if isinstance(node, s.Sym):
+            if node.mark == "+":                   # w_5^{+}: the updated w_5
+                plain = self.translate(replace(node, mark=None))
+                return replace(plain, mark="+") if plain.name != node.name or plain.sub != node.sub else node
+            key = replace(node, start=0, end=0)
+            target = self.names.get(key)
+            if target is None and node.example is not None:
+                target = self.names.get(replace(key, example=None))
+                target = replace(target, example=node.example) if target is not None else None
+            return replace(target, start=node.start, end=node.end) if target is not None else node
+        return s.map_children(node, self.translate)
+
+    def apply(self, statements) -> None:
+        """Read every part of every statement through the glossary."""
+        for st in statements:
+            for member in st.members:
+                for part in member.parts:
+                    part.expr = self.translate(part.expr)
+
+
+def _key(node: s.Sym) -> s.Sym:
+    return replace(node, start=0, end=0)
+
+
+def _definitions(statements):
+    for st in statements:
+        if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
+            continue
+        head = st.head.parts[0].expr
+        if isinstance(head, s.Sym):
+            yield _key(head), st.members[1].parts[0].expr
+
+
+def _terms(expr) -> list:
+    if isinstance(expr, s.BinOp) and expr.op == "+":
+        return _terms(expr.left) + _terms(expr.right)
+    return [expr]
+
+
+def _weighted_sum(expr):
+    """[(factor, factor)] products and [bias] terms of `w_1 * i_1 + w_2 * i_2 + b_1 * 1`, or None."""
+    products, biases = [], []
+    for term in _terms(expr):
+        if isinstance(term, s.BinOp) and term.op in ("times", "juxt"):
+            left, right = term.left, term.right
+            if isinstance(left, s.Sym) and isinstance(right, s.Sym):
+                products.append((_key(left), _key(right)))
+                continue
+            one = right if isinstance(left, s.Sym) else left
+            sym = left if isinstance(left, s.Sym) else right
+            if isinstance(sym, s.Sym) and isinstance(one, s.Num) and one.text == "1":
+                biases.append(_key(sym))
+                continue
+            return None
+        if isinstance(term, s.Sym):
+            biases.append(_key(term))
+            continue
+        return None
+    return (products, biases) if products else None
+
+
+def _is_derive_name(node: s.Sym) -> bool:
+    return node.name in DERIVE_NAMES and (node.name != "E" or not node.sub or node.sub.isdigit())
+
+
+def read_glossary(statements, names: dict | None = None) -> Glossary:
+    """The glossary of a document whose forward pass uses names of its own (empty when it uses
+    derive's names, or when its forward pass is not one derive can read as a network)."""
+    glossary = Glossary(dict(names or {}))
+    defs = [(h, v) for h, v in _definitions(statements) if not _is_derive_name(h)]
+    sums = {h: _weighted_sum(v) for h, v in defs}
+    sums = {h: ws for h, ws in sums.items() if ws is not None}
+    if not sums:
+        return glossary
+    order = list(dict.fromkeys(h for h, _ in defs if h in sums))
+    outputs = {}                                   # output name -> unit-sum name
+    for h, v in defs:
+        if h in sums:
+            continue
+        used = [n for n in sums if any(_key(x) == n for x in walk(v) if isinstance(x, s.Sym))]
+        others = {_key(x) for x in walk(v) if isinstance(x, s.Sym)} - set(used) - {s.Sym("e")}
+        if len(used) == 1 and not others and h not in outputs:
+            outputs[h] = used[0]
+    unit_of_output = dict(outputs)
+    layer: dict = {}
+    for _ in range(len(order) + 1):                # layers: 1 + the layer of what a sum multiplies
+        for n in order:
+            products, _ = sums[n]
+            feeding = [unit_of_output.get(p) or unit_of_output.get(q) for p, q in products]
+            if all(f is None for f in feeding):
+                layer[n] = 2
+            elif all(f is not None and f in layer for f in feeding):
+                layer[n] = layer[feeding[0]] + 1
+    if len(layer) != len(order):
+        return glossary
+    count: dict = {}
+    for n in order:
+        for p, q in sums[n][0]:
+            count[p] = count.get(p, 0) + 1
+            count[q] = count.get(q, 0) + 1
+    units: dict = {}
+    number: dict = {}
+    for n in order:
+        units.setdefault(layer[n], []).append(n)
+        number[n] = len(units[layer[n]])
+    inputs: list = []
+    mapped: dict = {}
+    for n in order:
+        l, j = layer[n], number[n]
+        for p, q in sums[n][0]:
+            source, weight = _source_and_weight(p, q, unit_of_output, count, l)
+            if source in unit_of_output:
+                i = number[unit_of_output[source]]
+                if layer[unit_of_output[source]] != l - 1:
+                    return Glossary(dict(names or {}))
+            else:
+                if source not in inputs:
+                    inputs.append(source)
+                i = inputs.index(source) + 1
+                mapped[source] = s.Sym("x", str(i))
+            target = s.Sym("w", _pair(j, i), str(l))
+            if mapped.get(weight, target) != target:
+                return Glossary(dict(names or {}))          # one weight in two places
+            mapped[weight] = target
+        mapped[n] = s.Sym("z", str(j), str(l))
+    shared = []
+    for l, members in units.items():
+        biases = [sums[n][1] for n in members]
+        if any(len(b) != 1 for b in biases):
+            return Glossary(dict(names or {}))
+        if len(members) > 1 and len({b[0] for b in biases}) == 1:
+            shared.append(l)
+            mapped[biases[0][0]] = s.Sym("b", "1", str(l))
+        elif len({b[0] for b in biases}) == len(members):
+            for n, b in zip(members, biases):
+                mapped[b[0]] = s.Sym("b", str(number[n]), str(layer[n]))
+        else:
+            return Glossary(dict(names or {}))
+    for out, n in outputs.items():
+        mapped[out] = s.Sym("a", str(number[n]), str(layer[n]))
+    last = max(units)
+    final = {out: number[n] for out, n in outputs.items() if layer[n] == last}
+    terms = {}
+    for h, v in defs:                               # loss terms: one output and its target
+        if h in mapped:
+            continue
+        names_in = {_key(x) for x in walk(v) if isinstance(x, s.Sym)} - {s.Sym("e")}
+        outs = [x for x in names_in if x in final]
+        if len(outs) == 1:
+            j = final[outs[0]]
+            targets = [x for x in names_in - {outs[0]} if x not in mapped and not _is_derive_name(x)]
+            if len(targets) <= 1:
+                terms[h] = j
+                mapped[h] = s.Sym("E", str(j))
+                for t in targets:
+                    mapped.setdefault(t, s.Sym("t", str(j)))
+    for h, v in defs:                               # the loss: all the terms (or all the outputs)
+        if h in mapped:
+            continue
+        names_in = {_key(x) for x in walk(v) if isinstance(x, s.Sym)}
+        if terms and set(terms) <= names_in or (len(final) > 1 and set(final) <= names_in):
+            mapped[h] = s.Sym("E")
+    for name, target in mapped.items():
+        glossary.names.setdefault(name, target)
+    glossary.shared_bias = tuple(sorted(shared))
+    return glossary
+
+
+def _source_and_weight(p, q, unit_of_output, count, layer):
+    """Which factor of a product is the weight: the other is an output (or an input used by every
+    unit of the first layer, or a name not spelled w)."""
+    if p in unit_of_output:
+        return p, q
+    if q in unit_of_output:
+        return q, p
+    if count.get(p, 0) != count.get(q, 0):
+        return (p, q) if count[p] > count[q] else (q, p)
+    if q.name in ("w", "theta") and p.name not in ("w", "theta"):
+        return p, q
+    return q, p
+
+
+def _pair(j: int, i: int) -> str:
+    return f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
+
+
+def front_matter_names(text: str) -> tuple[dict, str | None]:
+    """`names: {target_{o1}: t_1, ...}` and `notation: nielsen` from a front matter `derive:` block."""
+    m = re.match(r"\A---\s*\n(.*?)\n---\s*\n", text or "", re.S)
+    if not m:
+        return {}, None
+    names, notation = {}, None
+    for line in m.group(1).split("\n"):
+        kv = re.match(r"^\s+(names|notation)\s*:\s*(.+?)\s*$", line)
+        if not kv:
+            continue
+        if kv.group(1) == "notation":
+            notation = kv.group(2).strip("'\"").lower()
+            continue
+        body = kv.group(2).strip()
+        if not (body.startswith("{") and body.endswith("}")):
+            raise ModelError(f"front matter: cannot read names {body!r}", expected="{name: quantity, ...}")
+        for entry in _split(body[1:-1]):
+            if not entry.strip():
+                continue
+            spelled, _, meant = entry.partition(": ")
+            try:
+                left, right = _one_name(parse(spelled.strip())), _one_name(parse(meant.strip()))
+            except DeriveError:
+                left = right = None
+            if left is None or right is None:
+                raise ModelError(f"front matter: cannot read the name entry {entry.strip()!r}",
+                                 expected="name: quantity, as in target_{o1}: t_1")
+            names[_key(left)] = _key(right)
+    return names, notation
+
+
+def _one_name(pieces):
+    if len(pieces) == 1 and len(pieces[0].chains) == 1 and len(pieces[0].chains[0]) == 1:
+        member = pieces[0].chains[0][0]
+        if len(member.parts) == 1 and isinstance(member.parts[0].expr, s.Sym):
+            return member.parts[0].expr
+    return None
+
+
+def _split(text: str) -> list[str]:
+    out, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch in "{(" 
+        depth -= ch in "})"
+        if ch == "," and depth == 0:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    return out + [current]

@@ -1,0 +1,374 @@
+"""A worked example checked in place: bindings, and every number against the value at the bindings.
+
+This runs over a document's statements in reading order (bindings hold from where they stand, and
+a number printed earlier may be used, rounded, later), before the statements are checked in
+parallel.  For each statement:
+
+- a binding (`x_1 = 0.05`, a pmatrix of weights) records values and claims nothing;
+- every member that carries a printed decimal (`0.3775`, `0.15 \\times 0.05 + 0.20 \\times 0.10 + 0.35`,
+  `\\frac{1}{1 + e^{-0.3775}}`) is a numeric claim: it is checked against the value of the chain's
+  first symbolic member at the bindings (for an update rule `w = w - \\alpha ... = 0.358...`, the
+  gradient step at the old values), in interval arithmetic (numbers.py).  A printed number is right
+  when the value lies within half a unit of its last place, or when it is the rounding of the
+  arithmetic written just before it (which must itself enclose the value).
+The symbolic members are left to the ordinary check (they are proved for every value, not just at
+these).  An update does not rebind its weight: every gradient of one step uses the old values.
+"""
+from __future__ import annotations
+
+import time
+
+import sympy as sp
+
+from ..notation import syntax as s
+from .bindings import Bindings, Unbound
+from ..notation.statements import BINDING, DEFINITION, EXPRESSION, UPDATE
+from ..decide.decider import Decision
+from ..errors import DeriveError
+from ..meaning.meaning import is_matrix
+from .intervals import Arithmetic, Grid, decimal_of, differing_digits, each, exact_interval, half_unit, hull, long_text, meets, midpoint, printed_interval, significant_digits, width
+from ..notation.literals import has_decimal, is_literal, is_numbers_only, literal_text
+from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
+from ..decide.checker import TimeLimit, deadline
+
+KNOWN = "known"
+MISCOPY = 20            # a number this many half units from a known value, but not one, is miscopied
+
+
+def check_numbers(checker, statements) -> list[str]:
+    """Record bindings and check numeric members; results go to `st.extra["numeric"]`, the members
+    checked here to `st.extra["numeric_members"]`.  Returns what was bound, one entry per binding."""
+    bound = Bindings(checker.workspace.net)
+    printed: dict = {}                       # a printed number's value -> the interval it stands for
+    printed[KNOWN] = []                      # the exact values of the claims checked so far
+    summary = []
+    for st in statements:
+        if st.kind == EXPRESSION:
+            continue
+        if st.kind == BINDING:
+            try:
+                made = bound.bind(checker.meaning, st)
+                if made:
+                    where = f"{checker.file}:{made[0].line}: "
+                    said = ", ".join(b.describe() for b in made)
+                    if summary and summary[-1].startswith(where):      # several on one line: one entry
+                        summary[-1] += ", " + said
+                    else:
+                        summary.append(where + said)
+                st.extra["numeric"] = []
+            except DeriveError as e:
+                st.extra["numeric"] = [checker._error(e, getattr(e, "member", st.head), st, 0.0)]
+            except Exception as e:      # a bug in derive: said, never a traceback
+                st.extra["numeric"] = [checker._result(st, st.head, st.members[-1], UNDECIDED, 0.0,
+                                                       detail=f"internal error while reading this binding "
+                                                              f"({type(e).__name__}: {e}); please report it")]
+            continue
+        numeric = [k for k, m in enumerate(st.members) if _numeric(m, bound)]
+        if not numeric or (st.kind == DEFINITION and 1 in numeric and "first" not in st.extra):
+            continue
+        start = time.perf_counter()
+        try:
+            with deadline(checker.options.timeout):
+                numeric = _without_formulas(checker, st, numeric, bound)
+                if not numeric:
+                    continue
+                st.extra["numeric_members"] = set(numeric)
+                st.extra["numeric"] = _check(checker, st, numeric, bound, printed)
+        except TimeLimit:
+            st.extra["numeric_members"] = set(numeric)
+            st.extra["numeric"] = [checker._result(st, st.head, st.members[k], UNDECIDED,
+                                                   time.perf_counter() - start,
+                                                   detail=f"no decision within {checker.options.timeout:g} s")
+                                   for k in numeric]
+        except Exception as e:          # a bug in derive: the numbers are undecided, never passed
+            st.extra["numeric_members"] = set(numeric)
+            st.extra["numeric"] = [checker._result(st, st.head, st.members[k], UNDECIDED,
+                                                   time.perf_counter() - start,
+                                                   detail=f"internal error while checking numbers "
+                                                          f"({type(e).__name__}: {e}); please report it")
+                                   for k in numeric]
+    return summary
+
+
+def _without_formulas(checker, st, numeric, bound) -> list[int]:
+    """Leave out the members (whole numbers, or numbers mixed with names) that hold for every value
+    (`\\frac{\\partial z_1^{(2)}}{\\partial b_1^{(2)}} = 1`, `0.5 (t_1^{(3)} - a_1^{(3)})^2`), or whose
+    names have no values here: those are decided by the ordinary check."""
+    mixed = [k for k in numeric if not _printed_number(st.members[k])]
+    symbolic = [k for k in range(len(st.members)) if k not in numeric]
+    if not mixed or not symbolic or st.kind == UPDATE:
+        return numeric
+    try:
+        reference = checker.meaning.member_value(st.members[symbolic[0]])
+    except DeriveError:
+        return numeric
+    keep = []
+    for k in numeric:
+        if k in mixed:
+            try:
+                value = checker.meaning.member_value(st.members[k])
+            except DeriveError:
+                keep.append(k)
+                continue
+            if checker._decide(reference, value)[0].verdict == PROVED:
+                continue
+            try:
+                bound.evaluate(value, checker.workspace.derivatives)
+            except Unbound:
+                continue
+        keep.append(k)
+    return keep
+
+
+def _numeric(member, bound) -> bool:
+    """Is this member a number to check at the bindings?  Arithmetic of numbers with a decimal in it
+    always; where values are bound, also whole numbers (`z_1^{(2)} = 1`) and formulas mixing numbers
+    with names (`0.40 a_1^{(2)} + 0.60`), unless they hold for every value (see _without_formulas;
+    elsewhere `\\max(0.01 z, z)` or `0.5 (t - a)^2` is a formula, proved for every value)."""
+    if _printed_number(member):
+        return True
+    numbers = all(is_numbers_only(p.expr) for p in member.parts)
+    return bool(bound.values) and (numbers or any(has_decimal(p.expr) for p in member.parts))
+
+
+def _printed_number(member) -> bool:
+    """Arithmetic of numbers with a decimal in it (a number to check wherever it stands)."""
+    return all(is_numbers_only(p.expr) for p in member.parts) and any(has_decimal(p.expr) for p in member.parts)
+
+
+def _check(checker, st, numeric, bound, printed) -> list:
+    meaning, derivatives = checker.meaning, checker.workspace.derivatives
+    exact = {b.value for b in bound.values.values()}
+    start = time.perf_counter()
+
+    def literal(text):
+        """A number in arithmetic: a bound value is exact; a number of three or more significant
+        digits printed earlier (or its negative, or 1 minus it) stands for what it was printed for,
+        within its rounding; one that is a correct rounding of a value derive knows (a quantity of
+        the network at the bindings, a claim checked before) carries that rounding; any other
+        number (0.5 for a half, 2, 0.01) is exact."""
+        r = sp.Rational(text)
+        if r in exact or significant_digits(text) < 3:
+            return exact_interval(r)
+        if r in printed:
+            return printed[r]
+        if text.startswith("-"):
+            return -literal(text[1:])
+        if -r in printed:                            # -0.0651 printed, its magnitude used
+            return -printed[-r]
+        if 1 - r in printed and r not in (0, 1):     # 1 - a, of an a printed before (a (1 - a) written out)
+            return 1 - printed[1 - r]
+        h = sp.Rational(str(half_unit(text)))
+        if h:
+            known = _known(checker, bound) + printed[KNOWN]
+            known = known + [-v for v in known]          # (a negative number's magnitude is looked up)
+            nearest = min(known, key=lambda v: abs(sp.Float(v, 30) - r), default=None)
+            off = abs(sp.Float(nearest, 30) - r) if nearest is not None else None
+            if off is not None and off <= h:
+                return hull(exact_interval(r), exact_interval(nearest))
+            if off is not None and off <= MISCOPY * h and not any(r == p for p in printed if p != KNOWN):
+                raise Miscopied(text, nearest)
+        return exact_interval(r)
+
+    def quantity(node):
+        value = meaning.value(node, meaning._bind_sum_bounds(node, {}))
+        at = bound.evaluate(value, derivatives)
+        if is_matrix(at):
+            return Grid([[exact_interval(at[i, j]) for j in range(at.shape[1])] for i in range(at.shape[0])])
+        return exact_interval(at)
+
+    arithmetic = Arithmetic(literal, quantity)
+    references, ref_member, value, shape = None, st.head, None, None
+    symbolic = [k for k in range(len(st.members)) if k not in numeric]
+    try:
+        if st.kind == UPDATE:
+            value = _step(checker, st)
+        elif symbolic:
+            ref_member = st.members[symbolic[0]]
+            value = meaning.member_value(ref_member)
+        if value is not None:
+            at = bound.evaluate(value, derivatives)
+            shape = at.shape if is_matrix(at) else None
+            references = [exact_interval(v) for v in (list(at) if is_matrix(at) else [at])]
+    except Unbound as e:
+        return [_result(checker, st, ref_member, st.members[k], UNDECIDED, start,
+                        "a number, but no values are bound for " + ", ".join(e.names)
+                        + " (bind them: x_1 = 0.05, W^{(2)} = \\begin{pmatrix}...\\end{pmatrix})")
+                for k in numeric]
+    except DeriveError as e:            # the reference member's own error is reported by the check
+        return [_result(checker, st, ref_member, st.members[k], UNDECIDED, start,
+                        f"a number, but the value it is compared with cannot be computed here ({e.message})")
+                for k in numeric]
+    used = bound.used(value, derivatives) if value is not None else []
+    if references:
+        printed[KNOWN].extend(sp.Float(midpoint(r), 60) for r in references)
+    out, before = [], None              # `before`: the arithmetic just before, when it held
+    for k in numeric:
+        member = st.members[k]
+        expr = member.parts[0].expr
+        matrix = len(member.parts) == 1 and isinstance(expr, s.Matrix)
+        cells = [c for row in expr.rows for c in row] if matrix else [None]
+        mine_shape = (len(expr.rows), len(expr.rows[0])) if matrix else None
+        try:
+            values = [_interval(arithmetic, member, c) for c in cells]
+            if not matrix and isinstance(values[0], Grid):      # arithmetic on matrices of numbers
+                mine_shape, values = values[0].shape, values[0].entries()
+                cells = [None] * len(values)
+        except Unbound as e:
+            out.append(_result(checker, st, ref_member, member, UNDECIDED, start,
+                               "no values are bound for " + ", ".join(e.names)))
+            before = None
+            continue
+        except NotChecked as e:
+            out.append(_result(checker, st, ref_member, member, UNDECIDED, start, str(e)))
+            before = None
+            continue
+        except Miscopied as e:
+            out.append(_result(checker, st, ref_member, member, REFUTED, start, "numbers: " + e.message))
+            before = None
+            continue
+        except DeriveError as e:
+            out.append(checker._error(e, member, st, 0.0))
+            before = None
+            continue
+        if references is None:          # numbers only: the first of them is what the rest must equal
+            references, ref_member, shape = values, member, mine_shape
+            before = None if all(_lone(member, c) for c in cells) else values
+            continue
+        if mine_shape != shape:
+            out.append(_result(checker, st, ref_member, member, REFUTED, start,
+                               f"numbers: this is {_shape(mine_shape)}, the value is {_shape(shape)}"))
+            before = None
+            continue
+        verdicts = [_judge(member, c, v, r, b, printed)
+                    for c, v, r, b in zip(cells, values, references, before or [None] * len(cells))]
+        wrong = [n for n, (held, _) in enumerate(verdicts) if not held]
+        where = member
+        if wrong and shape is not None:
+            n = wrong[0]
+            if matrix:                  # a pmatrix as printed: reported at its wrong entry
+                where = s.Member([s.Part(cells[n], member.parts[0].text, member.parts[0].source)])
+            detail = f"entry ({n // shape[1] + 1}, {n % shape[1] + 1}): " + verdicts[n][1]
+        elif shape is not None:
+            detail = f"every entry of the {_shape(shape)} matrix"
+        else:
+            detail = verdicts[0][1]
+        held = not wrong
+        before = values if held and not all(_lone(member, c) for c in cells) else None
+        if not held and used:
+            detail += "; the values bound: " + ", ".join(f"{b.describe()} (line {b.line})" for b in used)
+        counterexample = None
+        if not held:
+            n = wrong[0]
+            counterexample = Counterexample(point={b.describe().split(" = ")[0]: b.text for b in used},
+                                            lhs=float(midpoint(references[n])), rhs=float(midpoint(values[n])),
+                                            difference=long_text(midpoint(references[n]) - midpoint(values[n]), 6))
+        result = _result(checker, st, ref_member, where, PROVED if held else REFUTED, start,
+                         "numbers: " + detail, counterexample)
+        if where is not member:
+            result.claim = result.claim.split(" = ")[0] + " = " + " ".join(member.text.split())
+        out.append(result)
+    return out
+
+
+class NotChecked(DeriveError):
+    """Numbers derive does not check yet (undecided, not an error)."""
+
+
+class Miscopied(DeriveError):
+    """A number in arithmetic a few units in its last place from a value derive knows, but no
+    rounding of it: a digit copied wrong."""
+
+    def __init__(self, text, nearest):
+        super().__init__(f"{text} is a few units in its last place from {long_text(nearest)}, but no rounding "
+                         f"of it (that would be {_rounding(nearest, text)}): a digit copied wrong?")
+
+
+def _rounding(value, text: str) -> str:
+    """The known value rounded to the places `text` prints."""
+    places = len(text.split(".")[1]) if "." in text else 0
+    return decimal_of(midpoint(exact_interval(value)), places)
+
+
+def _shape(shape) -> str:
+    return "a scalar" if shape is None else f"a {shape[0]}\u00d7{shape[1]} matrix"
+
+
+def _lone(member, cell) -> bool:
+    return is_literal(cell) if cell is not None else len(member.parts) == 1 and is_literal(member.parts[0].expr)
+
+
+def _interval(arithmetic, member, cell):
+    """A member's (or a matrix entry's) interval: what a printed number claims, or the arithmetic's."""
+    if _lone(member, cell):
+        return printed_interval(literal_text(cell if cell is not None else member.parts[0].expr))
+    if cell is not None:
+        return arithmetic.value(cell)
+    total = None
+    for part in member.parts:
+        v = arithmetic.value(part.expr)
+        total = v if total is None else each(lambda u, w: u + w, total, v)
+    return total
+
+
+def _judge(member, cell, mine, reference, before, printed) -> tuple[bool, str]:
+    """Does a number (or arithmetic) hold the value?  A printed number may also be the rounding of
+    the arithmetic just before it."""
+    if _lone(member, cell):
+        text = literal_text(cell if cell is not None else member.parts[0].expr)
+        close = meets(mine, reference)
+        held = close or (before is not None and meets(mine, before))
+        how = ("within half a unit of its last place" if close
+               else "the rounding of the arithmetic before it, which allows for the rounding of the numbers it uses")
+        printed[sp.Rational(text)] = hull(exact_interval(sp.Rational(text)), reference)
+        return held, (f"the number {text} is {long_text(midpoint(reference))}…, {how}" if held
+                      else differing_digits(midpoint(reference), text))
+    held = meets(mine, reference)
+    spread = width(mine)
+    detail = (f"this arithmetic gives {long_text(midpoint(mine))}" +
+              (f" (± {long_text(spread / 2, 2)}, the rounding of the numbers it uses)" if spread > 1e-40 else ""))
+    detail += ", which holds the value" if held else f", but the value is {long_text(midpoint(reference))}"
+    return held, detail
+
+
+def _known(checker, bound) -> list:
+    """Values a lecturer may print rounded without writing them first: every quantity of the network
+    at the bindings, 1 - a, a (1 - a), 1 - a^2 for every unit, and the oracle's dE/da, dE/dz and
+    gradients (computed once per set of bindings)."""
+    point = bound.point()
+    cached = getattr(bound, "_known", None)
+    if cached is not None and cached[0] is point:
+        return cached[1]
+    net, oracle = bound.net, checker.workspace.oracle
+    values = [v for v in point.values() if v.is_number]
+    for key, symbol in net.symbols.items():
+        if key[0] == "a" and symbol in point:
+            a = point[symbol]
+            values += [1 - a, a * (1 - a), 1 - a ** 2]
+        if key[0] in ("a", "z", "w", "b") and net.m == 1:
+            try:
+                values.append(bound.evaluate(oracle.partial(net["E"], key).normal, {}))
+            except (Unbound, DeriveError, KeyError, TypeError, ValueError):
+                continue
+    values = [sp.Float(v, 60) for v in values if getattr(v, "is_number", False)]
+    bound._known = (point, values)
+    return values
+
+
+def _step(checker, st):
+    """X - alpha dE/dX for the X an update rule assigns (a weight or bias)."""
+    meaning, net = checker.meaning, checker.workspace.net
+    target = meaning.member_value(st.head)
+    node = st.head.parts[0].expr
+    E = net["E",]
+    if is_matrix(target):
+        return target - net.alpha * target.applyfunc(lambda p: meaning._partial(E, p, node))
+    return target - net.alpha * meaning._partial(E, target, node)
+
+
+def _result(checker, st, reference, member, verdict, start, detail, counterexample=None):
+    decision = Decision(verdict, detail, counterexample)
+    return checker._result(st, reference, member, verdict, time.perf_counter() - start, decision)
+
+
+__all__ = ["check_numbers"]
