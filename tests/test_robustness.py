@@ -36,7 +36,12 @@ def test_any_document_gets_a_verdict_or_an_error_per_claim(tmp_path, tokens):
     path.write_text("# 제목\n\n$$" + " ".join(tokens) + "$$\n\n$$E = E_1 + E_2$$\n", encoding="utf-8")
     report = check_paths([str(path)])
     assert all(r.verdict in ("proved", "refuted", "undecided", "error") for r in report.results)
-    assert any(r.verdict == "proved" and r.line == 5 for r in report.results)
+    # The correct claim after the soup is still decided: proved, or undecided when the soup reads as
+    # a definition of a layer's output that cannot be read (`a_1^{(3)} =`): then the model of that
+    # layer is unknown and derive says so rather than assume one.
+    after = [r for r in report.results if r.line == 5]
+    assert after and all(r.verdict == "proved" or (r.verdict == "undecided" and "cannot model" in r.detail)
+                         for r in after), [(r.verdict, r.detail) for r in after]
     assert sum(report.spans.values()) >= 1
 
 
