@@ -72,6 +72,12 @@ def import_graph():
     return top, inner
 
 
+def test_every_module_imports():
+    import importlib
+    for module in modules():
+        importlib.import_module(module)
+
+
 def test_every_module_belongs_to_a_stage():
     unknown = sorted(m for m in modules() if stage(m) not in STAGES)
     assert not unknown, f"modules outside the stages of docs/architecture.md: {unknown}"

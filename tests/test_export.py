@@ -17,13 +17,13 @@ from derive import __version__
 from derive.decide.decider import Decider
 from derive.model.oracle import Oracle
 from derive.export import typeset
-from derive.export.handout import derived_gradients, specs_from_model
+from derive.export.handout import derived_gradients
 from derive.model.lecture_form import join_terms
 from derive.export.outline import latex_headings, markdown_headings
 from derive.meaning.meaning import Meaning, derivative_symbol
 from derive.model.network import Network
-from derive.model.families import LOSSES, sigmoid
-from derive.model.spec import LAYOUTS, Spec
+from derive.model.families import sigmoid
+from derive.model.spec import Spec
 from derive.notation.parse import parse
 from derive.model.printing import latex
 from derive.results import PROVED
@@ -57,52 +57,57 @@ $$W^{(3)} = W^{(3)} - \alpha \frac{\partial E}{\partial W^{(3)}} = W^{(3)} - \al
 """
 
 
+def show(expr, **settings):
+    """The printer, with the spellings of the test's network."""
+    return latex(expr, NET.display, **settings)
+
+
 def run(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 # -- the printer, one construct per test ------------------------------------------------------------
 def test_sigmoid_node():
-    assert latex(sigmoid(NET["z", 2, 1])) == r"\text{sigmoid}(z_1^{(2)})"
+    assert show(sigmoid(NET["z", 2, 1])) == r"\text{sigmoid}(z_1^{(2)})"
 
 
 def test_product_with_times_keeps_a_node_value_next_to_its_one_minus():
     a, w, x = NET["a", 2, 1], NET["w", 3, 1, 1], NET["x", 1]
-    assert latex(a * (1 - a) * w * x, mul_symbol="times") == r"a_1^{(2)} (1 - a_1^{(2)}) \times w_{11}^{(3)} \times x_1"
-    assert latex(a * (1 - a) * w * x) == r"a_1^{(2)} (1 - a_1^{(2)}) w_{11}^{(3)} x_1"
+    assert show(a * (1 - a) * w * x, mul_symbol="times") == r"a_1^{(2)} (1 - a_1^{(2)}) \times w_{11}^{(3)} \times x_1"
+    assert show(a * (1 - a) * w * x) == r"a_1^{(2)} (1 - a_1^{(2)}) w_{11}^{(3)} x_1"
 
 
 def test_matrix_product_is_bullet():
     A, loss = sp.MatrixSymbol("A1", 1, 2), sp.MatrixSymbol(r"loss\_2", 1, 2)
-    assert latex(sp.MatMul(A.T, loss)) == r"A1^T \bullet loss\_2"
+    assert show(sp.MatMul(A.T, loss)) == r"A1^T \bullet loss\_2"
 
 
 def test_elementwise_product_is_times():
     loss, W, A = sp.MatrixSymbol("loss_3", 1, 2), sp.MatrixSymbol("W3", 2, 2), sp.MatrixSymbol("A2", 1, 2)
-    assert latex(sp.HadamardProduct(sp.MatMul(loss, W.T), A)) == r"(loss\_3 \bullet W3^T) \times A2"
+    assert show(sp.HadamardProduct(sp.MatMul(loss, W.T), A)) == r"(loss\_3 \bullet W3^T) \times A2"
 
 
 def test_transpose():
     W, loss = sp.MatrixSymbol("W3", 2, 2), sp.MatrixSymbol(r"loss\_3", 1, 2)
-    assert latex(sp.Transpose(W)) == "W3^T"
-    assert latex(sp.Transpose(sp.MatMul(loss, W))) == r"(loss\_3 \bullet W3)^T"
+    assert show(sp.Transpose(W)) == "W3^T"
+    assert show(sp.Transpose(sp.MatMul(loss, W))) == r"(loss\_3 \bullet W3)^T"
 
 
 def test_pmatrix():
-    assert latex(sp.ImmutableMatrix([[NET["a", 2, 1], NET["b", 2, 2]]])) == \
+    assert show(sp.ImmutableMatrix([[NET["a", 2, 1], NET["b", 2, 2]]])) == \
         r"\begin{pmatrix} a_1^{(2)} & b_2^{(2)} \end{pmatrix}"
-    assert latex(NET.matrix("W", 2)) == \
+    assert show(NET.matrix("W", 2)) == \
         r"\begin{pmatrix} w_{11}^{(2)} & w_{21}^{(2)} \\ w_{12}^{(2)} & w_{22}^{(2)} \end{pmatrix}"
 
 
 def test_partial_derivative():
     E, w = NET["E",], NET["w", 2, 1, 1]
-    assert latex(sp.Derivative(E, w)) == r"\frac{\partial E}{\partial w_{11}^{(2)}}"
-    assert latex(derivative_symbol(E, w)) == r"\frac{\partial E}{\partial w_{11}^{(2)}}"
+    assert show(sp.Derivative(E, w)) == r"\frac{\partial E}{\partial w_{11}^{(2)}}"
+    assert show(derivative_symbol(E, w, NET.display)) == r"\frac{\partial E}{\partial w_{11}^{(2)}}"
 
 
 def test_symbol_names_setting_writes_inputs_as_layer_one():
-    assert latex(NET["x", 2], symbol_names={NET["x", 2]: "a_2^{(1)}"}) == "a_2^{(1)}"
+    assert show(NET["x", 2], symbol_names={NET["x", 2]: "a_2^{(1)}"}) == "a_2^{(1)}"
 
 
 def test_korean_is_romanized_by_the_ascii_engine_and_math_signs_become_commands():
@@ -216,10 +221,28 @@ def test_derived_output_is_the_same_bytes_every_run(formula_file):
     assert len(outputs) == 1
 
 
-def test_specs_come_back_from_the_model_description():
-    specs = [Spec((2, 3, 1), loss=loss, layout=layout) for loss in LOSSES for layout in LAYOUTS]
-    assert specs_from_model("; ".join(s.describe() for s in specs)) == specs
-    assert specs_from_model("") == [Spec()]
+def test_a_report_carries_the_networks_it_was_checked_in(tmp_path):
+    """`--derived` prints the oracle's gradients of the networks the report was checked in: the
+    report carries their Specs (no description text parsed back, no process-wide registry)."""
+    from derive.pipeline.run import check_paths
+    claim = r'''[[formula]]
+id = "b"
+kind = "chain"
+latex = 'b_1^{(3)} = b_1^{(3)}'
+'''
+    specs = {"deep.toml": Spec((2, 3, 2, 1), activation="tanh", loss="sse"),
+             "wide.toml": Spec((3, 4, 2), loss="mse", layout="target-major")}
+    for name, spec in specs.items():
+        layers = ", ".join(map(str, spec.layers))
+        (tmp_path / name).write_text(f'[model]\nlayers = [{layers}]\nactivation = "{spec.activation}"\n'
+                                     f'loss = "{spec.loss}"\nlayout = "{spec.layout}"\n\n' + claim,
+                                     encoding="utf-8")
+    report = check_paths([str(tmp_path / name) for name in specs])
+    assert report.exit_code == 0
+    expected = sorted(specs.values(), key=Spec.describe)
+    assert [s.describe() for s in report.specs] == [s.describe() for s in expected]
+    assert report.model == "; ".join(s.describe() for s in expected)
+    assert check_paths([]).specs == [Spec()]                      # the bundled formulas: the lecture's network
 
 
 # -- compiling: pdflatex, xelatex ------------------------------------------------------------------------

@@ -26,10 +26,10 @@ def test_every_gradient_matches_finite_differences(sizes):
     for seed in range(3):
         leaves = random_point(net, seed)
         values = forward(net, leaves, lambda u: 1 / (1 + np.exp(-u)), float)
-        named = {display_name(s): v for s, v in leaves.items()}
+        named = {display_name(s, net.display): v for s, v in leaves.items()}
         for key, derivative in oracle.all_gradients().items():
             exact = float(derivative.normal.xreplace({s: sp.Float(v) for s, v in values.items()}))
-            fd = independent.gradient(named, display_name(net.symbols[key]))
+            fd = independent.gradient(named, display_name(net.symbols[key], net.display))
             assert exact == pytest.approx(fd, rel=1e-5, abs=1e-8), key
 
 

@@ -36,7 +36,8 @@ import sympy as sp
 from ..model import printing
 from ..model.oracle import Oracle
 from ..meaning.meaning import DefinedTerm, is_matrix, shape_text
-from ..model.network import LEAKY_SLOPE, Network
+from ..model.network import Network
+from ..model.families import LEAKY_SLOPE
 from ..model.families import leaky, relu, sigmoid, softmax, step
 from .second_opinion import RTOL, Evaluator, agree
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
@@ -318,7 +319,7 @@ class Decider:
             key = self.net.quantities[h]
             z = self.net["z", *key[1:]]
             value = float(np.asarray(self.evaluator.values[z])[k])
-            states.append(f"{printing.display_name(z)} = {value:.4g}, so unit {key[2]} of layer {key[1]} is "
+            states.append(f"{printing.display_name(z, self.net.display)} = {value:.4g}, so unit {key[2]} of layer {key[1]} is "
                           + ("active" if value > 0 else "inactive"))
         active = {h: 1 for h in steps}
         only_active = analyse and all(self.is_zero(d.xreplace(active)) for d in diffs)
@@ -406,7 +407,7 @@ class Decider:
             return "0"
         if sp.count_ops(d) <= 300:
             d = sp.factor(d)
-        return printing.text(d)
+        return printing.text(d, self.net.display)
 
     def _simplifies_to_zero(self, diffs) -> bool:
         back, net = {}, self.net

@@ -325,7 +325,7 @@ class Evaluator:
             return [mpmath.mpf(v) if not isinstance(v, mpmath.mpf) else +v for v in out]
 
     def point(self, k: int) -> dict[str, str]:
-        return {display_name(s): vals[k] for s, vals in self.decimals.items()}
+        return {display_name(s, self.net.display): vals[k] for s, vals in self.decimals.items()}
 
 
 class _Unknown(Exception):

@@ -24,8 +24,7 @@ from .._version import __version__
 from ..model.lecture_form import join_terms, lecture_form, lecture_names
 from ..model.oracle import Oracle
 from ..model.network import Network
-from ..model.families import ACTIVATIONS, LOSSES
-from ..model.spec import DESCRIBED, LAYOUTS, Spec
+from ..model.spec import Spec
 from ..decide.second_opinion import POINTS, RTOL, SEED
 from . import typeset
 from .outline import outline
@@ -76,7 +75,7 @@ def export_report(report: Report, to: str = "tex", allow_unproved: bool = False,
         raise ValueError(f"unknown export format {to!r}; expected one of {', '.join(FORMATS)}")
     shown = [f for f in report.formulas if f.proved or allow_unproved]
     gradients = [(spec, derived_gradients(Network(spec)))
-                 for spec in (specs or specs_from_model(report.model) if derived else [])]
+                 for spec in (specs or report.specs or [Spec()] if derived else [])]
     text, engine = render_tex(report, shown, gradients, engine) if to == "tex" else \
         (render_md(report, shown, gradients), None)
     return Export(text=text, unproved=[f for f in report.formulas if not f.proved],
@@ -306,23 +305,7 @@ def derived_gradients(net: Network) -> list[tuple[str, list[str]]]:
         for p in list(net.matrix("W", layer)) + list(net.matrix("b", layer)):
             form = lecture_form(net, oracle.gradient(net.quantities[p]).normal)
             terms = sp.Add.make_args(form)
-            printed = [latex(t, mul_symbol="times", order="none", symbol_names=inputs) for t in terms]
-            lhs = latex(sp.Derivative(net["E",], p), symbol_names=inputs)
+            printed = [latex(t, net.display, mul_symbol="times", order="none", symbol_names=inputs) for t in terms]
+            lhs = latex(sp.Derivative(net["E",], p), net.display, symbol_names=inputs)
             rows.append((lhs, printed))
     return rows
-
-
-def specs_from_model(model: str) -> list[Spec]:
-    """The Specs behind Report.model (their describe() texts joined by "; "), default if none."""
-    specs = []
-    for text in filter(None, (t.strip() for t in model.split("; "))):
-        if text in DESCRIBED:                   # described in this process: any family, batch, ...
-            specs.append(DESCRIBED[text])
-            continue
-        m = re.match(r"([\d-]+) (\w+) network", text)
-        if not m or m.group(2) not in ACTIVATIONS:
-            continue
-        layers = tuple(int(n) for n in m.group(1).split("-"))
-        specs += [s for s in (Spec(layers, m.group(2), loss, layout) for loss in LOSSES for layout in LAYOUTS)
-                  if s.describe() == text][:1]
-    return specs or [Spec()]

@@ -28,7 +28,8 @@ from ..notation import syntax as s
 from ..model.oracle import Derivative, Oracle
 from ..errors import DeriveError, MeaningError, NotInNetwork, ShapeError
 from ..notation.indices import bind_layers, layer_letters, layers_for
-from ..model.network import Network, forward
+from ..model.network import Network
+from ..model.families import forward
 from ..model.families import leaky, relu, sigmoid, step
 from .names import INSTANCES, LEARNING_RATES, InstanceMissing, Names, _appearance, _fail, _frozen, is_matrix, shape_text
 from ..notation.indices import SUM_BOUNDS, definition_key, free_indices
@@ -513,7 +514,7 @@ class Meaning(Names):
         if any(sym in self.derivatives for sym in of.free_symbols):
             raise _fail(MeaningError, "a derivative of a derivative", node, "first derivatives only")
         derivative = self.oracle.partial(of, key)
-        symbol = derivative_symbol(of, wrt)
+        symbol = derivative_symbol(of, wrt, self.net.display)
         self.derivatives[symbol] = derivative
         return symbol
 
@@ -542,7 +543,7 @@ class Meaning(Names):
             for q in value.free_symbols:
                 if q in self.derivatives:
                     about |= self.derivatives[q].about
-            printing.DISPLAY[symbol] = self._spelled(node)
+            self.net.display[symbol] = self._spelled(node)
             self.derivatives[symbol] = DefinedTerm(value, self.net[z_key], frozenset(about), key)
         return symbol
 
@@ -566,13 +567,14 @@ def _broadcast(v, shape):
     return v
 
 
-def derivative_symbol(of: sp.Expr, wrt: sp.Symbol) -> sp.Symbol:
-    """The symbol standing for d(of)/d(wrt) in a value; its printed form is the lecture's fraction."""
+def derivative_symbol(of: sp.Expr, wrt: sp.Symbol, display: dict) -> sp.Symbol:
+    """The symbol standing for d(of)/d(wrt) in a value; its printed form, the lecture's fraction,
+    is added to `display` (the network's spellings)."""
     if of.is_Symbol:
-        ident, top = f"D_{of.name}__{wrt.name}", printing.display_name(of)
+        ident, top = f"D_{of.name}__{wrt.name}", printing.display_name(of, display)
     else:
         digest = hashlib.sha1(sp.srepr(of).encode()).hexdigest()[:10]
-        ident, top = f"D_{digest}__{wrt.name}", "(" + printing.latex(of) + ")"
+        ident, top = f"D_{digest}__{wrt.name}", "(" + printing.latex(of, display) + ")"
     symbol = sp.Symbol(ident)
-    printing.DISPLAY[symbol] = f"\\frac{{\\partial {top}}}{{\\partial {printing.display_name(wrt)}}}"
+    display[symbol] = f"\\frac{{\\partial {top}}}{{\\partial {printing.display_name(wrt, display)}}}"
     return symbol

@@ -13,8 +13,8 @@ from .network import Network, quantity_name
 
 
 def lecture_names(net: Network) -> dict:
-    """Inputs as a_i^{(1)}, and targets with this network's layer whatever DISPLAY holds now (it is
-    shared by all networks: t_1 is t_1^{(3)} in one, t_1^{(4)} in a deeper one)."""
+    """Inputs as a_i^{(1)}, and targets with this network's layer (t_1 is t_1^{(3)} in one network,
+    t_1^{(4)} in a deeper one)."""
     names = {net["x", i]: quantity_name("a", i, layer=1) for i in net.units(1)}
     return names | {net["t", k]: quantity_name("t", k, layer=net.L) for k in net.units(net.L)}
 
@@ -129,7 +129,7 @@ def lecture_factors(net, expr):
 def lecture_latex(net, expr) -> str:
     """A small expression (a factor, a term) in the lecture's LaTeX, readable back by derive."""
     form = lecture_factors(net, expr)
-    return printing.latex(form, order="none", symbol_names=lecture_names(net))
+    return printing.latex(form, net.display, order="none", symbol_names=lecture_names(net))
 
 
 def lecture_terms(net, normal) -> list:
@@ -140,5 +140,6 @@ def lecture_terms(net, normal) -> list:
 
 def print_terms(net, terms) -> str:
     """Terms printed in the lecture's LaTeX and joined as one sum."""
-    printed = [printing.latex(t, mul_symbol="times", order="none", symbol_names=lecture_names(net)) for t in terms]
+    printed = [printing.latex(t, net.display, mul_symbol="times", order="none", symbol_names=lecture_names(net))
+               for t in terms]
     return join_terms(printed) if printed else "0"

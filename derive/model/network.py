@@ -27,8 +27,8 @@ from functools import cached_property
 
 import sympy as sp
 
-from .families import ACTIVATION_FAMILIES, LEAKY_SLOPE, forward, loss_term, softmax, step
-from .printing import DISPLAY
+from .families import ACTIVATION_FAMILIES, loss_term
+from . import composition
 from .spec import Spec
 
 
@@ -70,16 +70,17 @@ class Network:
 
     def __post_init__(self):
         self.L = len(self.spec.layers)
+        self.display: dict[sp.Symbol, str] = {}     # symbol -> the lecture's spelling, in this network
         self.m = self.spec.batch
         self.symbols: dict[tuple, sp.Symbol] = {}
         self.quantities: dict[sp.Symbol, tuple] = {}
-        self._depends: dict[tuple, bool] = {}
+        self.dependence: dict[tuple, bool] = {}      # (key, cut) -> depends(key, cut), remembered
         self.alpha = self._symbol(("alpha",), r"\alpha")
         for n in self.examples:
             for i in self.units(1):
-                self._symbol(("x", i) + self.ex(n), self._name("x", i, n=n))
+                self._symbol(("x", i) + self.ex(n), self.spelling("x", i, n=n))
             for i in self.units(self.L):
-                self._symbol(("t", i) + self.ex(n), self._name("t", i, layer=self.L, n=n))
+                self._symbol(("t", i) + self.ex(n), self.spelling("t", i, layer=self.L, n=n))
         for l in range(2, self.L + 1):
             act = self.activation(l)
             for j in self.units(l):
@@ -90,28 +91,28 @@ class Network:
                 else:
                     self._symbol(("b", l, j), quantity_name("b", j, layer=l))
                 for n in self.examples:
-                    self._symbol(("z", l, j) + self.ex(n), self._name("z", j, layer=l, n=n))
-                    self._symbol(("a", l, j) + self.ex(n), self._name("a", j, layer=l, n=n))
+                    self._symbol(("z", l, j) + self.ex(n), self.spelling("z", j, layer=l, n=n))
+                    self._symbol(("a", l, j) + self.ex(n), self.spelling("a", j, layer=l, n=n))
                     if act in ("relu", "leaky-relu"):
-                        self._symbol(("h", l, j) + self.ex(n), f"\\mathbb{{1}}[{self._name('z', j, layer=l, n=n)} > 0]")
+                        self._symbol(("h", l, j) + self.ex(n), f"\\mathbb{{1}}[{self.spelling('z', j, layer=l, n=n)} > 0]")
             if act == "softmax":
                 for n in self.examples:
-                    self._symbol(("S", l) + self.ex(n), f"\\sum_k e^{{{self._name('z', 0, layer=l, n=n).replace('_0', '_k')}}}")
+                    self._symbol(("S", l) + self.ex(n), f"\\sum_k e^{{{self.spelling('z', 0, layer=l, n=n).replace('_0', '_k')}}}")
         for i in self.units(self.L):
             self._symbol(("E", i), quantity_name("E", i))
             if self.m > 1:
                 for n in self.examples:
-                    self._symbol(("E", i, n), self._name("E", i, n=n))
+                    self._symbol(("E", i, n), self.spelling("E", i, n=n))
         if self.m > 1:
             for n in self.examples:
-                self._symbol(("En", n), self._name("E", n=n))
+                self._symbol(("En", n), self.spelling("E", n=n))
         self._symbol(("E",), "E")
 
     # -- naming -------------------------------------------------------------------------------
     def _symbol(self, key: tuple, name: str) -> sp.Symbol:
         # targets are printed with the output layer (t_1^{(3)}): networks of other depths get their own
         s = sp.Symbol(identifier(key) + (f"_L{self.L}" if key[0] == "t" else ""))
-        DISPLAY[s] = name
+        self.display[s] = name
         self.symbols[key] = s
         self.quantities[s] = key
         return s
@@ -124,7 +125,7 @@ class Network:
         """The example index a per-example key carries: none for a single example."""
         return () if self.m == 1 else (n or 1,)
 
-    def _name(self, kind: str, *index: int, layer: int | None = None, n: int | None = None) -> str:
+    def spelling(self, kind: str, *index: int, layer: int | None = None, n: int | None = None) -> str:
         """quantity_name with the example: a_1^{(3)[2]}, x_1^{[2]} (as with one example otherwise)."""
         name = quantity_name(kind, *index, layer=layer)
         if self.m == 1 or n is None:
@@ -192,49 +193,20 @@ class Network:
 
     @cached_property
     def expansions(self) -> dict[sp.Symbol, sp.Expr]:
-        """What to put for z, the outputs of identity/ReLU units, E_i, E (and E^{[n]}, E_i^{[n]}) to
-        reach leaves and node values (free atoms), fully: no value mentions a z or an expandable a."""
-        out: dict = {}
+        """z, the outputs of identity/ReLU units, E_i, E in leaves and node values (composition.py)."""
+        return composition.expansions(self)
 
-        def value(l, i, e):                       # a_i^{(l)} in generators
-            symbol = self["a", l, i, *e]
-            return out.get(symbol, symbol)
+    def compose(self, key: tuple, cut: tuple | None = None, _memo: dict | None = None) -> sp.Expr:
+        """The quantity as a function of the leaves, keeping `cut` as a free symbol (composition.py)."""
+        return composition.compose(self, key, cut, _memo)
 
-        for n in self.examples:
-            e = self.ex(n)
-            for l in range(2, self.L + 1):
-                act = self.activation(l)
-                for j in self.units(l):
-                    below = [value(l - 1, i, e) for i in self.units(l - 1)]
-                    if all(v.is_Symbol for v in below):          # node values below: z as defined
-                        z = self.definition(("z", l, j, *e))
-                    else:
-                        z = sp.expand(sp.Add(*[v * self["w", l, j, i] for i, v in zip(self.units(l - 1), below)],
-                                             self["b", l, j]))
-                    out[self["z", l, j, *e]] = z
-                    a = self["a", l, j, *e]
-                    if act == "identity":
-                        out[a] = z
-                    elif act == "relu":
-                        out[a] = sp.expand(self["h", l, j, *e] * z)
-                    elif act == "leaky-relu":
-                        out[a] = sp.expand((LEAKY_SLOPE + (1 - LEAKY_SLOPE) * self["h", l, j, *e]) * z)
-        out_a = {i: [self._output(out, i, n) for n in self.examples] for i in self.units(self.L)}
-        for i in self.units(self.L):
-            terms = [self.loss_term(self["t", i, *self.ex(n)], out_a[i][n - 1]) for n in self.examples]
-            if self.m > 1:
-                for n in self.examples:
-                    out[self["E", i, n]] = terms[n - 1]
-            out[self["E", i]] = sp.Add(*terms) / self.m
-        if self.m > 1:
-            for n in self.examples:
-                out[self["En", n]] = sp.Add(*[out[self["E", i, n]] for i in self.units(self.L)])
-        out[self["E"]] = sp.Add(*[out[self["E", i]] for i in self.units(self.L)])
-        return out
+    def depends(self, key: tuple, cut: tuple) -> bool:
+        """Does quantity `key` change when `cut` does? (composition.py)"""
+        return composition.depends(self, key, cut)
 
-    def _output(self, out, i, n):
-        a = self["a", self.L, i, *self.ex(n)]
-        return out.get(a, a)
+    def node_map(self, cut: tuple | None, memo: dict) -> dict[sp.Expr, sp.Symbol]:
+        """Composed unit outputs -> node values (composition.py)."""
+        return composition.node_map(self, cut, memo)
 
     @cached_property
     def unit_of_bias(self) -> dict[sp.Symbol, list[tuple]]:
@@ -268,98 +240,6 @@ class Network:
         if self.spec.targets_sum_to_one:
             return ["the targets of each example sum to 1 (cross-entropy over a softmax)"]
         return []
-
-    # -- composition down to leaves (what the oracle differentiates) -----------------------------
-    def compose(self, key: tuple, cut: tuple | None = None, _memo: dict | None = None) -> sp.Expr:
-        """The quantity as a function of the leaves, keeping `cut` (a quantity) as a free symbol."""
-        memo = {} if _memo is None else _memo
-        if key[0] == "a" and key[1] == 1:
-            key = ("x",) + key[2:]
-        if key in memo:
-            return memo[key]
-        kind = key[0]
-        if key == cut or kind in ("x", "w", "b", "t", "alpha") or (cut and not self.depends(key, cut)):
-            out = self.symbols[key]
-        elif kind == "a":
-            l, j, e = key[1], key[2], key[3:]
-            act = self.activation(l)
-            if act == "softmax":
-                out = softmax(j, *[self.compose(("z", l, k) + e, cut, memo) for k in self.units(l)])
-            else:
-                out = forward(act, self.compose(("z",) + key[1:], cut, memo))
-        elif kind == "z":
-            l, j, e = key[1], key[2], key[3:]
-            out = sp.Add(*[self.compose(("a", l - 1, i) + e, cut, memo) * self["w", l, j, i]
-                           for i in self.units(l - 1)], self["b", l, j])
-        elif kind == "E" and len(key) == 3:
-            out = self.loss_term(self["t", key[1], key[2]], self.compose(("a", self.L, key[1], key[2]), cut, memo))
-        elif kind == "En":
-            out = sp.Add(*[self.compose(("E", i, key[1]), cut, memo) for i in self.units(self.L)])
-        elif kind == "E" and len(key) == 2:
-            if self.m > 1:
-                out = sp.Add(*[self.compose(("E", key[1], n), cut, memo) for n in self.examples]) / self.m
-            else:
-                out = self.loss_term(self["t", key[1]], self.compose(("a", self.L, key[1]), cut, memo))
-        elif kind == "E":
-            out = sp.Add(*[self.compose(("E", i), cut, memo) for i in self.units(self.L)])
-        else:
-            raise KeyError(key)
-        memo[key] = out
-        return out
-
-    def depends(self, key: tuple, cut: tuple) -> bool:
-        """Does quantity `key` change when `cut` does (is cut upstream of it)?"""
-        memo = self._depends
-        if (key, cut) in memo:
-            return memo[key, cut]
-        if key[0] == "a" and key[1] == 1:
-            key = ("x",) + key[2:]
-        kind = key[0]
-        if key == cut:
-            out = True
-        elif kind == "a":
-            l, e = key[1], key[3:]
-            units = self.units(l) if self.activation(l) == "softmax" else (key[2],)
-            out = any(self.depends(("z", l, k) + e, cut) for k in units)
-        elif kind == "z":
-            l, j, e = key[1], key[2], key[3:]
-            out = (cut[0] == "b" and self.symbols.get(cut) == self["b", l, j]) or any(cut == ("w", l, j, i) or self.depends(("a", l - 1, i) + e, cut)
-                                            for i in self.units(l - 1))
-        elif kind == "E" and len(key) == 3:
-            out = cut == ("t", key[1], key[2]) or self.depends(("a", self.L, key[1], key[2]), cut)
-        elif kind == "En":
-            out = any(self.depends(("E", i, key[1]), cut) for i in self.units(self.L))
-        elif kind == "E" and len(key) == 2:
-            if self.m > 1:
-                out = any(self.depends(("E", key[1], n), cut) for n in self.examples)
-            else:
-                out = cut == ("t", key[1]) or self.depends(("a", self.L, key[1]), cut)
-        elif kind == "E":
-            out = any(self.depends(("E", i), cut) for i in self.units(self.L))
-        else:
-            out = False
-        memo[key, cut] = out
-        return out
-
-    def node_map(self, cut: tuple | None, memo: dict) -> dict[sp.Expr, sp.Symbol]:
-        """Composed unit outputs -> node values (sigmoid(composed z) -> a, step(composed z) -> h,
-        softmax(j, composed zs) -> a_j, ...), for putting the oracle's results back into node values."""
-        out = {}
-        for key, symbol in self.symbols.items():
-            if key[0] != "a" or key == cut or (cut and not self.depends(key, cut)):
-                continue
-            l, j, e = key[1], key[2], key[3:]
-            act = self.activation(l)
-            if act == "identity":
-                continue
-            z = self.compose(("z", l, j) + e, cut, memo)
-            if act == "softmax":
-                out[softmax(j, *[self.compose(("z", l, k) + e, cut, memo) for k in self.units(l)])] = symbol
-                continue
-            out[forward(act, z)] = symbol
-            if act in ("relu", "leaky-relu"):
-                out[step(z)] = self["h", l, j, *e]
-        return out
 
     # -- what the document defines but derive does not model ------------------------------------
     @cached_property

@@ -32,7 +32,7 @@ import sympy as sp
 from .families import forward
 from .network import Network
 from .families import leaky, relu, sigmoid, softmax, step
-from .printing import DISPLAY, display_name
+from .printing import display_name
 
 UNIT_FUNCTIONS = (sigmoid, sp.tanh, relu, step, leaky, softmax)
 LOSS_KINDS = ("E", "En")
@@ -175,10 +175,10 @@ class Oracle:
                 ident = "_".join(str(x) for x in loss) + f"__z{l}_{j}" + "".join(f"_{x}" for x in e)
                 atom = sp.Symbol(f"delta_{ident}")
                 if loss == ("E",):
-                    DISPLAY[atom] = net._name("\\delta", j, layer=l, n=e[0] if e else None)
+                    net.display[atom] = net.spelling("\\delta", j, layer=l, n=e[0] if e else None)
                 else:
-                    DISPLAY[atom] = (f"\\frac{{\\partial {display_name(net[loss])}}}"
-                                     f"{{\\partial {display_name(z)}}}")
+                    net.display[atom] = (f"\\frac{{\\partial {display_name(net[loss], net.display)}}}"
+                                         f"{{\\partial {display_name(z, net.display)}}}")
                 self.levels[atom], self.layer_of[atom] = level, l
                 self.z_of[atom], self.loss_of[atom] = z, net[loss]
                 self._terms[key] = atom

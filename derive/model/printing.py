@@ -1,36 +1,42 @@
 """Printing SymPy expressions in the lecture's notation.
 
 Symbols carry short identifier names (`w3_1_2`), so that lambdify can use them as they are; the
-lecture's spelling of each (`w_{12}^{(3)}`) is kept in DISPLAY and used by the printers here.
+lecture's spelling of each (`w_{12}^{(3)}`) belongs to the network that made the symbol
+(`Network.display`), and the printers here take it as their `display` setting: two networks that
+share a symbol never share its spelling.
 `LectureLatexPrinter` writes LaTeX as the lecture does.  (Text and math from documents, made safe
 for TeX, are `typeset`'s.)
 """
 from __future__ import annotations
 
+from types import MappingProxyType
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-DISPLAY: dict[sp.Symbol, str] = {}
+NO_NAMES = MappingProxyType({})
 
 
-def display_name(symbol: sp.Symbol) -> str:
-    return DISPLAY.get(symbol, symbol.name)
+def display_name(symbol: sp.Symbol, display=NO_NAMES) -> str:
+    """The lecture's spelling of a symbol in `display` (a network's), else its identifier."""
+    return display.get(symbol, symbol.name)
 
 
 class LectureStrPrinter(StrPrinter):
-    """Plain text, with the lecture's names for symbols."""
+    """Plain text, with the lecture's names for symbols (the `display` setting)."""
+
+    _default_settings = {**StrPrinter._default_settings, "display": NO_NAMES}
 
     def _print_Symbol(self, expr):
-        return display_name(expr)
+        return display_name(expr, self._settings["display"])
 
 
 class LectureLatexPrinter(LatexPrinter):
     """LaTeX in the lecture's notation, one `_print_<Class>` per node it writes its own way.
 
-    Symbols get the lecture's names (DISPLAY, or the `symbol_names` setting first: the export
-    prints x_i as a_i^{(1)} that way); sigmoid is `\\text{sigmoid}(...)`; `\\bullet` is the matrix
+    Symbols get the lecture's names (the `display` setting, a network's spellings, or the
+    `symbol_names` setting first: the export prints x_i as a_i^{(1)} that way); sigmoid is `\\text{sigmoid}(...)`; `\\bullet` is the matrix
     product (MatMul), `\\times` the elementwise one (HadamardProduct); `^T` transposes; explicit
     matrices are pmatrix; partial derivatives are `\\frac{\\partial E}{\\partial w_{11}^{(2)}}`;
     parentheses are plain `( )`, as the lecture writes them.
@@ -42,19 +48,19 @@ class LectureLatexPrinter(LatexPrinter):
     """
 
     printmethod = "_lecture_latex"
-    _default_settings = {**LatexPrinter._default_settings, "mul_symbol": None, "order": None}
+    _default_settings = {**LatexPrinter._default_settings, "mul_symbol": None, "order": None, "display": NO_NAMES}
 
     # -- names -------------------------------------------------------------------------------------
     def _print_Symbol(self, expr, style="plain"):
         names = self._settings["symbol_names"]
-        return names[expr] if expr in names else display_name(expr)
+        return names[expr] if expr in names else display_name(expr, self._settings["display"])
 
     def _print_MatrixSymbol(self, expr, style="plain"):
         """A matrix by name: `A1`, `W3`; a bare `_` is written `\\_` (`loss_2` -> `loss\\_2`)."""
         names = self._settings["symbol_names"]
         if expr in names:
             return names[expr]
-        name = DISPLAY.get(expr, expr.name)
+        name = self._settings["display"].get(expr, expr.name)
         return name if "\\" in name else name.replace("_", r"\_")
 
     def _add_parens(self, s) -> str:
@@ -166,10 +172,12 @@ def _node_pair(left, right) -> bool:
             and set(right.args) == {sp.S.One, -left})
 
 
-def text(expr) -> str:
-    return LectureStrPrinter().doprint(expr)
+def text(expr, display=NO_NAMES) -> str:
+    """The expression as plain text, symbols spelled as in `display` (a network's spellings)."""
+    return LectureStrPrinter({"display": display}).doprint(expr)
 
 
-def latex(expr, **settings) -> str:
-    """The expression in the lecture's LaTeX; settings as LectureLatexPrinter takes them."""
-    return LectureLatexPrinter(settings).doprint(expr)
+def latex(expr, display=NO_NAMES, **settings) -> str:
+    """The expression in the lecture's LaTeX, symbols spelled as in `display` (a network's
+    spellings); settings as LectureLatexPrinter takes them."""
+    return LectureLatexPrinter({**settings, "display": display}).doprint(expr)

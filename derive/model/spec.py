@@ -12,7 +12,6 @@ LAYOUTS = {
     "source-major": "W^{(l)}[i][j] = w_{ji}^{(l)} (row = source unit i, column = target unit j)",
     "target-major": "W^{(l)}[j][i] = w_{ji}^{(l)} (row = target unit j, column = source unit i)",
 }
-DESCRIBED: dict = {}            # describe() text -> the Spec it describes (reports carry the text)
 SETTINGS = ("layers", "activation", "activations", "loss", "layout", "batch")
 
 
@@ -112,5 +111,4 @@ class Spec:
         else:
             text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
                     f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
-        DESCRIBED[text] = self
         return text

@@ -89,8 +89,9 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
             if path.suffix.lower() == ".ipynb":
                 _raw_positions(path, [r for r in report.results if r.file == display and r.cell is not None],
                                [u for u in report.unread if u.file == display and u.cell is not None])
-        specs = sorted({ws.net.spec.describe() for ws in workspaces.values()})
-        report.model = "; ".join(specs) if specs else (options.spec or Spec()).describe()
+        described = {ws.net.spec.describe(): ws.net.spec for ws in workspaces.values()}
+        report.specs = [described[text] for text in sorted(described)] or [options.spec or Spec()]
+        report.model = "; ".join(spec.describe() for spec in report.specs)
     report.seconds = time.perf_counter() - start
     return report
 

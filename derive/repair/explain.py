@@ -42,7 +42,8 @@ def differing_terms(net, decider, reference, written: list) -> tuple[list[str], 
     have_x = [sp.expand(sign * decider.normal(v)) for _, sign, v in written]
     missing = [t for t, x in zip(want, want_x) if x not in have_x]
     extra = [("-" if sign < 0 else "") + text for (text, sign, _), x in zip(written, have_x) if x not in want_x]
-    show = [printing.latex(t, mul_symbol="times", order="none", symbol_names=lecture_names(net)) for t in missing]
+    show = [printing.latex(t, net.display, mul_symbol="times", order="none", symbol_names=lecture_names(net))
+            for t in missing]
     return show, extra
 
 
@@ -65,7 +66,7 @@ def relevant_names(net, decider, lhs, rhs) -> list[str]:
     for l, r in pairs:
         symbols |= sp.expand(decider.normal(l) - decider.normal(r)).free_symbols
     leaves = [s for s in net.leaves if s in symbols]
-    return [printing.display_name(s) for s in leaves]
+    return [printing.display_name(s, net.display) for s in leaves]
 
 
 # -- a refuted result, explained (the repair search, the expected member, the terms that differ) -------------------------------------------------------------------

@@ -18,19 +18,21 @@ from ..errors import MeaningError
 from ..model.families import forward
 from ..meaning.meaning import is_matrix
 from .intervals import DIGITS
-from ..model.printing import DISPLAY
 from ..notation.literals import is_literal, literal_text
 
 LEAF_KINDS = ("x", "w", "b", "t", "alpha")
+
+
 @dataclass
 class Binding:
     symbol: sp.Symbol
     value: sp.Rational
     text: str           # as printed
     line: int
+    spelled: str        # the leaf as the lecture writes it
 
     def describe(self) -> str:
-        return f"{DISPLAY.get(self.symbol, str(self.symbol))} = {self.text}"
+        return f"{self.spelled} = {self.text}"
 
 
 class Bindings:
@@ -72,7 +74,7 @@ class Bindings:
                 if not isinstance(number, sp.Rational):
                     raise _at(MeaningError("a binding's value must be a rational number",
                                            expected="a decimal such as 0.05"), value_member)
-                made.append(Binding(name, number, text, line))
+                made.append(Binding(name, number, text, line, self.net.display.get(name, str(name))))
         for b in made:
             self.values[b.symbol] = b
         self._point = None
@@ -135,7 +137,7 @@ class Bindings:
                 leaves.add(str(sym))
                 continue
             composed = self.net.compose(key) if key[0] not in ("h", "S") else sym
-            leaves |= {DISPLAY.get(l, str(l)) for l in composed.free_symbols
+            leaves |= {self.net.display.get(l, str(l)) for l in composed.free_symbols
                        if l in self.net.quantities and l not in self.values}
         return leaves
 

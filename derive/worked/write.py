@@ -25,7 +25,6 @@ from ..meaning.meaning import Meaning, is_matrix
 from ..model.network import Network, quantity_name
 from .intervals import rounded
 from ..notation.parse import parse
-from ..model.printing import DISPLAY
 
 SUPPORTED_ACTIVATIONS = ("sigmoid", "tanh", "identity")
 SUPPORTED_LOSSES = ("half-sse", "sse", "mse")
@@ -69,7 +68,7 @@ def add_values(bound: Bindings, values: dict, origin: str) -> None:
                 exact = sp.Rational(text)
             except (TypeError, ValueError):
                 raise ExampleError(f"{origin}: {name}: {number!r} is not a number", expected="0.05") from None
-            bound.values[symbol] = Binding(symbol, exact, text, 0)
+            bound.values[symbol] = Binding(symbol, exact, text, 0, net.display.get(symbol, str(symbol)))
     bound._point = None
 
 
@@ -96,7 +95,7 @@ class Writer:
         self.net, self.bound, self.places, self.significant = net, bound, places, significant
         missing = [s for s in net.leaves if s not in bound.values]
         if missing:
-            raise ExampleError("no values for " + ", ".join(DISPLAY.get(s, str(s)) for s in missing),
+            raise ExampleError("no values for " + ", ".join(net.display.get(s, str(s)) for s in missing),
                                expected="every input, weight, bias, target and the learning rate")
         if net.m != 1:
             raise ExampleError("worked examples are written for one example (no mini-batch)")
