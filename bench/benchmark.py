@@ -1,4 +1,4 @@
-"""Benchmarks behind the README's figures (run: python bench/benchmark.py [--quick]).
+"""Benchmarks behind the figures in docs/benchmarks.md (run: python bench/benchmark.py [--quick]).
 
 1. `derive check` on the bundled formulas, end to end (a fresh process each time, as a user runs
    it): median and best of several runs.
