@@ -73,7 +73,7 @@ def claim_options(command):
     command = click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE", callback=_limits,
                            help="Set a bound (repeatable): file-size, line, depth, digits, exponent, layers, "
                                 "units, parameters, memory (per worker), budget; e.g. --limit "
-                                "file-size=20MB. The README's Bounds section lists them.")(command)
+                                "file-size=20MB. docs/bounds.md lists them.")(command)
     command = click.option("--budget", type=float, default=None, callback=_seconds, metavar="SECONDS",
                            help="Seconds the whole run may take (default 600); past it the claims not yet "
                                 "decided are undecided.")(command)

@@ -15,7 +15,7 @@
    its z the family's atom (sigmoid(z) -> a, sigmoid(-z) -> 1 - a, e^{-z} -> (1 - a)/a; tanh(z) -> a;
    max(0, z) -> h z and 1[z > 0] -> h; e^{z_j} -> a_j S for a softmax), then the relations are
    applied (softmax outputs, and the targets of a cross-entropy over a softmax, sum to 1).  What is
-   left is a rational function of the leaves and the atoms, see the README's soundness argument per
+   left is a rational function of the leaves and the atoms, see the soundness argument (docs/soundness.md) per
    family; any function that could not be brought there is *opaque* (one more free atom).
 2. The difference is tested for 0 as a rational function (sparse polynomials over QQ), with every
    ReLU step reduced h^2 = h.  Zero: proved, once the numeric cross-check agrees (if it does not,

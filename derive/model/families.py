@@ -8,7 +8,7 @@ An activation says
   (identity a = z; ReLU a = h z with a step symbol h, h^2 = h; leaky ReLU a = (c + (1 - c) h) z);
 - its forward rule for NumPy and for mpmath (the independent second opinion and the 50-digit
   confirmation of a counterexample);
-- the soundness argument the README states for it.
+- the soundness argument docs/soundness.md states for it.
 
 A loss says its per-output term E_i(t, a) and the relation it assumes of the targets (cross-entropy
 with softmax: the targets sum to 1).  Softmax outputs satisfy sum_j a_j = 1 and e^{z_j} = a_j S with
@@ -97,7 +97,7 @@ class softmax(sp.Function):
 @dataclass(frozen=True)
 class Activation:
     name: str
-    local: str                  # the local derivative in node values, as the README shows it
+    local: str                  # the local derivative in node values, as docs/model.md shows it
     independent: bool           # does each unit's output get a free symbol (a node value)?
     soundness: str
 

@@ -4,7 +4,7 @@ Input is data from anywhere, so every resource it can make derive spend has a bo
 bound derive answers with an error or undecided result that names the bound (and the option that
 moves it), never with a hang, a traceback or a machine out of memory.  The defaults let real course
 material through (a 784-30-10 network in front matter, a notebook with pictures in it) and stop
-absurd input at once.  `derive check --limit NAME=VALUE` sets any of them; the README lists them.
+absurd input at once.  `derive check --limit NAME=VALUE` sets any of them; docs/bounds.md lists them.
 
 Reading under these bounds is `sources.files`; the bounds on numbers and layers named in a formula
 are `notation.limits`.
