@@ -269,24 +269,12 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
 
 
 def _render(report, fmt: str, verbose: bool = False, to_terminal: bool = False) -> str:
-    if fmt == "json":
-        from derive.report.table import render_json
-        return render_json(report)
-    if fmt == "github":
-        from derive.report.github import render_github
-        return render_github(report)
-    if fmt == "junit":
-        from derive.report.junit import render_junit
-        return render_junit(report)
-    if fmt == "html":
-        from derive.report.html import render_html
-        return render_html(report)
     import shutil
-    from derive.report.table import render_table
+    from derive.report.formats import render
     colour = to_terminal and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sized = to_terminal and (sys.stdout.isatty() or os.environ.get("COLUMNS"))
     width = shutil.get_terminal_size().columns if sized else None       # a pipe: lines whole
-    return render_table(report, verbose=verbose, width=width, colour=colour)
+    return render(report, fmt, verbose=verbose, width=width, colour=colour)
 
 
 def _summary(report) -> str:

@@ -111,3 +111,10 @@ def test_every_command_has_help_and_is_in_the_readme():
     for name, command in main.commands.items():
         assert command.help, name
         assert f"derive {name}" in readme, name
+
+
+def test_the_cli_offers_exactly_the_report_formats_the_library_renders():
+    import cli
+    from derive.report.formats import FORMATS
+    assert cli.FORMATS == FORMATS
+    assert set(cli.FORMAT_OF_SUFFIX.values()) <= set(FORMATS)

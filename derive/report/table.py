@@ -1,7 +1,6 @@
 """Reports for people (a table) and for programs (JSON)."""
 from __future__ import annotations
 
-import json
 import re
 
 from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Report, Result
@@ -179,6 +178,3 @@ def _number(v, digits: int = 12) -> str:
         return "[" + "; ".join(", ".join(f"{x:.{digits}g}" for x in row) for row in v) + "]"
     return f"{v:.{digits}g}"
 
-
-def render_json(report: Report) -> str:
-    return json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
