@@ -26,7 +26,9 @@ from .decider import Decider, Decision
 from ..runtime.clock import BudgetSpent, TimeLimit, deadline
 from ..model.oracle import Oracle
 from ..errors import DeriveError, MeaningError
-from ..meaning.meaning import INSTANCES, Definition, InstanceMissing, Meaning, is_matrix
+from ..meaning.instances import INSTANCES, InstanceMissing
+from ..meaning.meaning import Definition, Meaning
+from ..meaning.values import is_matrix
 from ..notation.indices import definition_key
 from ..model.network import Network
 from ..model.spec import Spec
@@ -306,8 +308,8 @@ class Checker:
         start = time.perf_counter()
         try:
             with deadline(self.options.timeout):
-                gradient = (target.applyfunc(lambda p: self.meaning._partial(E, p, node)) if is_matrix(target)
-                            else self.meaning._partial(E, target, node))
+                gradient = (target.applyfunc(lambda p: self.meaning.partial(E, p, node)) if is_matrix(target)
+                            else self.meaning.partial(E, target, node))
         except DeriveError as e:
             return [self._error(e, st.head, st, time.perf_counter() - start)]
         except TimeLimit as e:

@@ -35,7 +35,8 @@ import sympy as sp
 
 from ..model import printing
 from ..model.oracle import Oracle
-from ..meaning.meaning import DefinedTerm, is_matrix, shape_text
+from ..meaning.derivatives import DefinedTerm
+from ..meaning.values import is_matrix, shape_text
 from ..model.network import LEAKY_SLOPE, Network
 from ..model.families import leaky, relu, sigmoid, softmax, step
 from .second_opinion import RTOL, Evaluator, agree

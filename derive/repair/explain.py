@@ -148,8 +148,8 @@ def _step(checker, st):
     target = checker.meaning.member_value(st.head)
     net, node = checker.workspace.net, st.head.parts[0].expr
     E = net["E",]
-    gradient = (target.applyfunc(lambda p: checker.meaning._partial(E, p, node)) if is_matrix(target)
-                else checker.meaning._partial(E, target, node))
+    gradient = (target.applyfunc(lambda p: checker.meaning.partial(E, p, node)) if is_matrix(target)
+                else checker.meaning.partial(E, target, node))
     return target - net.alpha * gradient
 
 

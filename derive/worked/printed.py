@@ -171,7 +171,7 @@ def _check(checker, st, numeric, bound, printed) -> list:
         return exact_interval(r)
 
     def quantity(node):
-        value = meaning.value(node, meaning._bind_sum_bounds(node, {}))
+        value = meaning.value(node, meaning.bind_sum_bounds(node, {}))
         at = bound.evaluate(value, derivatives)
         if is_matrix(at):
             return Grid([[exact_interval(at[i, j]) for j in range(at.shape[1])] for i in range(at.shape[0])])
@@ -362,8 +362,8 @@ def _step(checker, st):
     node = st.head.parts[0].expr
     E = net["E",]
     if is_matrix(target):
-        return target - net.alpha * target.applyfunc(lambda p: meaning._partial(E, p, node))
-    return target - net.alpha * meaning._partial(E, target, node)
+        return target - net.alpha * target.applyfunc(lambda p: meaning.partial(E, p, node))
+    return target - net.alpha * meaning.partial(E, target, node)
 
 
 def _result(checker, st, reference, member, verdict, start, detail, counterexample=None):
