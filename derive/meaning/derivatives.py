@@ -1,8 +1,9 @@
-"""Derivatives in a formula: \\frac{\\partial X}{\\partial Y} and \\nabla_a C.  A derivative is one
-symbol in a value (`derivative_symbol`, printed as the lecture's fraction); its two forms (normal
-and raw) come from the oracle and are kept, symbol by symbol, in `Partials.found` for the decision.
-A document's own error term delta_j^{(l)} is kept there too, as a `DefinedTerm`, and put back in
-(`inlined`) before anything is differentiated.
+"""Derivatives in a formula: \\frac{\\partial X}{\\partial Y}, \\nabla_a C, and the gradient step
+X - alpha dE/dX of an update rule.  A derivative is one symbol in a value (`derivative_symbol`,
+printed as the lecture's fraction); its two forms (normal and raw) come from the oracle and are
+kept, symbol by symbol, in `Partials.found` for the decision.  A document's own error term
+delta_j^{(l)} is kept there too, as a `DefinedTerm`, and put back in (`inlined`) before anything
+is differentiated.
 """
 from __future__ import annotations
 
@@ -60,6 +61,14 @@ class Partials:
         symbol = derivative_symbol(of, wrt)
         self.found[symbol] = derivative
         return symbol
+
+    def gradient_step(self, target: Value, node) -> Value:
+        """X - alpha dE/dX: one step of gradient descent for the weights or biases X (a scalar or a
+        matrix of them) that an update rule written at `node` assigns."""
+        E = self.net["E",]
+        gradient = (target.applyfunc(lambda p: self.partial(E, p, node)) if is_matrix(target)
+                    else self.partial(E, target, node))
+        return target - self.net.alpha * gradient
 
     def inlined(self, v: sp.Expr) -> sp.Expr:
         """v with the error terms a document defines replaced by their definitions."""

@@ -11,7 +11,7 @@ binds is a statement for every index: the column of its values (`part_value`).
                          E_i, \\alpha; matrices A^{(l)}/A1, Z^{(l)}/Z2, W^{(l)}/W3, b^{(l)}, T;
                          loss\\_l = dE/dZ^{(l)}; and whatever a document defines itself,
   evaluate.Evaluate      the operators, functions, sums and matrices of a tree,
-  derivatives.Partials   \\frac{\\partial X}{\\partial Y}, \\nabla,
+  derivatives.Partials   \\frac{\\partial X}{\\partial Y}, \\nabla, the gradient step,
   instances.Instances    statements for every index.
 """
 from __future__ import annotations
@@ -134,6 +134,10 @@ class Meaning:
     def partial(self, of: sp.Expr, wrt: sp.Expr, node) -> sp.Expr:
         """The symbol of d(of)/d(wrt), kept in `derivatives` with the oracle's forms."""
         return self.partials.partial(of, wrt, node)
+
+    def gradient_step(self, target: Value, node) -> Value:
+        """X - alpha dE/dX for the weights or biases X an update rule (written at `node`) assigns."""
+        return self.partials.gradient_step(target, node)
 
     # -- statements for every index ------------------------------------------------------------------
     def instances_for(self, written, domain: dict | None):

@@ -357,13 +357,8 @@ def _known(checker, bound) -> list:
 
 def _step(checker, st):
     """X - alpha dE/dX for the X an update rule assigns (a weight or bias)."""
-    meaning, net = checker.meaning, checker.workspace.net
-    target = meaning.member_value(st.head)
-    node = st.head.parts[0].expr
-    E = net["E",]
-    if is_matrix(target):
-        return target - net.alpha * target.applyfunc(lambda p: meaning.partial(E, p, node))
-    return target - net.alpha * meaning.partial(E, target, node)
+    target = checker.meaning.member_value(st.head)
+    return checker.meaning.gradient_step(target, st.head.parts[0].expr)
 
 
 def _result(checker, st, reference, member, verdict, start, detail, counterexample=None):
