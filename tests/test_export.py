@@ -20,7 +20,8 @@ from derive.export import typeset
 from derive.export.handout import derived_gradients
 from derive.model.lecture_form import join_terms
 from derive.export.outline import latex_headings, markdown_headings
-from derive.meaning.meaning import Meaning, derivative_symbol
+from derive.meaning.derivatives import derivative_symbol
+from derive.meaning.meaning import Meaning
 from derive.model.network import Network
 from derive.model.families import sigmoid
 from derive.model.spec import Spec

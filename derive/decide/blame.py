@@ -49,8 +49,8 @@ def error_term(checker, st: Statement, value) -> list[Result]:
         return []
     node = head
     E = net["E",]
-    oracle = (z.applyfunc(lambda q: checker.meaning._partial(E, q, node)) if is_matrix(z)
-              else checker.meaning._partial(E, z, node))
+    oracle = (z.applyfunc(lambda q: checker.meaning.partial(E, q, node)) if is_matrix(z)
+              else checker.meaning.partial(E, z, node))
     decision, seconds = checker._decide(oracle, value)
     if decision.verdict != REFUTED:      # proved, or undecided: a definition claims nothing, so no noise
         return []
@@ -101,7 +101,7 @@ def outvoted(checker, st: Statement, majority) -> bool:
     for key, symbol in net.symbols.items():
         if symbol == wrt or key[0] not in ("w", "b", "a", "z", "x"):
             continue
-        candidate = checker.meaning._partial(of, symbol, node)
+        candidate = checker.meaning.partial(of, symbol, node)
         decider.prepare([candidate, majority])
         if decider._numeric_agree([candidate], [majority]).all() and \
                 checker._decide(candidate, majority)[0].verdict == PROVED:
@@ -118,7 +118,7 @@ def depends_on(checker, st, *members) -> str:
                 key = definition_key(n) if isinstance(n, s.Sym) else None
                 definition = checker.definitions.get(key) if key else None
                 if key and definition is None:
-                    definition = checker.meaning._template(n)[0]
+                    definition = checker.meaning.names.template(n)[0]
                     key = definition.name if definition else None
                 if definition is not None and key != own and key not in used:
                     first = definition.member.parts[0]

@@ -26,7 +26,9 @@ from .decider import Decider, Decision
 from ..runtime.clock import BudgetSpent, TimeLimit, deadline
 from ..model.oracle import Oracle
 from ..errors import DeriveError, MeaningError
-from ..meaning.meaning import INSTANCES, Definition, InstanceMissing, Meaning, is_matrix
+from ..meaning.instances import INSTANCES, InstanceMissing
+from ..meaning.meaning import Definition, Meaning
+from ..meaning.values import is_matrix
 from ..notation.indices import definition_key
 from ..model.network import Network
 from ..model.spec import Spec
@@ -300,14 +302,11 @@ class Checker:
                    for e in entries):
             err = MeaningError("an update rule must assign weights or biases", expected="W^{(l)}, b^{(l)}, w or b")
             return [self._error(err, st.head, st, 0.0)]
-        net = self.workspace.net
         node = st.head.parts[0].expr
-        E = net["E",]
         start = time.perf_counter()
         try:
             with deadline(self.options.timeout):
-                gradient = (target.applyfunc(lambda p: self.meaning._partial(E, p, node)) if is_matrix(target)
-                            else self.meaning._partial(E, target, node))
+                step = self.meaning.gradient_step(target, node)
         except DeriveError as e:
             return [self._error(e, st.head, st, time.perf_counter() - start)]
         except TimeLimit as e:
@@ -316,7 +315,6 @@ class Checker:
         except Exception as e:
             verdict, detail = failure_detail(e, "the gradient step")
             return [self._result(st, st.head, st.head, verdict, time.perf_counter() - start, detail=detail)]
-        step = target - net.alpha * gradient
         out = []
         for k in range(1, len(st.members)):
             if values.get(k) is None:

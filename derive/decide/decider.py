@@ -15,7 +15,7 @@
    its z the family's atom (sigmoid(z) -> a, sigmoid(-z) -> 1 - a, e^{-z} -> (1 - a)/a; tanh(z) -> a;
    max(0, z) -> h z and 1[z > 0] -> h; e^{z_j} -> a_j S for a softmax), then the relations are
    applied (softmax outputs, and the targets of a cross-entropy over a softmax, sum to 1).  What is
-   left is a rational function of the leaves and the atoms, see the soundness argument (docs/soundness.md) per
+   left is a rational function of the leaves and the atoms, see the README's soundness argument per
    family; any function that could not be brought there is *opaque* (one more free atom).
 2. The difference is tested for 0 as a rational function (sparse polynomials over QQ), with every
    ReLU step reduced h^2 = h.  Zero: proved, once the numeric cross-check agrees (if it does not,
@@ -35,9 +35,9 @@ import sympy as sp
 
 from ..model import printing
 from ..model.oracle import Oracle
-from ..meaning.meaning import DefinedTerm, is_matrix, shape_text
-from ..model.network import Network
-from ..model.families import LEAKY_SLOPE
+from ..meaning.derivatives import DefinedTerm
+from ..meaning.values import is_matrix, shape_text
+from ..model.network import LEAKY_SLOPE, Network
 from ..model.families import leaky, relu, sigmoid, softmax, step
 from .second_opinion import RTOL, Evaluator, agree
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample

@@ -147,11 +147,7 @@ def _compare_terms(checker, member, ref_value, result) -> None:
 def _step(checker, st):
     """X - alpha dE/dX for the head X of an update rule."""
     target = checker.meaning.member_value(st.head)
-    net, node = checker.workspace.net, st.head.parts[0].expr
-    E = net["E",]
-    gradient = (target.applyfunc(lambda p: checker.meaning._partial(E, p, node)) if is_matrix(target)
-                else checker.meaning._partial(E, target, node))
-    return target - net.alpha * gradient
+    return checker.meaning.gradient_step(target, st.head.parts[0].expr)
 
 
 def _assigns(st) -> bool:

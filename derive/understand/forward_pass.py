@@ -285,7 +285,7 @@ def _batch(statements) -> int | None:
 
 def _value(meaning: Meaning, expr, env: dict):
     try:
-        return meaning.value(expr, meaning._bind_sum_bounds(expr, env))
+        return meaning.value(expr, meaning.bind_sum_bounds(expr, env))
     except DeriveError:
         return None
 

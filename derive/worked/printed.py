@@ -171,7 +171,7 @@ def _check(checker, st, numeric, bound, printed) -> list:
         return exact_interval(r)
 
     def quantity(node):
-        value = meaning.value(node, meaning._bind_sum_bounds(node, {}))
+        value = meaning.value(node, meaning.bind_sum_bounds(node, {}))
         at = bound.evaluate(value, derivatives)
         if is_matrix(at):
             return Grid([[exact_interval(at[i, j]) for j in range(at.shape[1])] for i in range(at.shape[0])])
@@ -357,13 +357,8 @@ def _known(checker, bound) -> list:
 
 def _step(checker, st):
     """X - alpha dE/dX for the X an update rule assigns (a weight or bias)."""
-    meaning, net = checker.meaning, checker.workspace.net
-    target = meaning.member_value(st.head)
-    node = st.head.parts[0].expr
-    E = net["E",]
-    if is_matrix(target):
-        return target - net.alpha * target.applyfunc(lambda p: meaning._partial(E, p, node))
-    return target - net.alpha * meaning._partial(E, target, node)
+    target = checker.meaning.member_value(st.head)
+    return checker.meaning.gradient_step(target, st.head.parts[0].expr)
 
 
 def _result(checker, st, reference, member, verdict, start, detail, counterexample=None):
