@@ -37,7 +37,8 @@ from ..model import printing
 from ..model.oracle import Oracle
 from ..meaning.derivatives import DefinedTerm
 from ..meaning.values import is_matrix, shape_text
-from ..model.network import LEAKY_SLOPE, Network
+from ..model.network import Network
+from ..model.families import LEAKY_SLOPE
 from ..model.families import leaky, relu, sigmoid, softmax, step
 from .second_opinion import RTOL, Evaluator, agree
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample

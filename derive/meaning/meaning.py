@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import DeriveError, locate
-from ..model import printing
 from ..model.network import Network
 from ..model.oracle import Oracle
 from ..notation import syntax as s
