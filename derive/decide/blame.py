@@ -14,7 +14,7 @@ import sympy as sp
 from ..notation import syntax as s
 from ..notation.statements import Statement
 from ..errors import DeriveError
-from ..meaning.meaning import is_matrix
+from ..meaning.values import is_matrix
 from ..notation.indices import definition_key
 from ..notation.syntax import walk
 from ..results import PROVED, REFUTED, Result

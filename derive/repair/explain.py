@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..model.lecture_form import lecture_latex, lecture_names, lecture_terms, print_terms
 from ..model import printing
-from ..meaning.meaning import is_matrix
+from ..meaning.values import is_matrix
 from ..runtime.clock import TimeLimit
 from ..errors import DeriveError
 from .search import BUDGET, SHOWN, repairs

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..notation import syntax as s
-from ..meaning.meaning import is_matrix
+from ..meaning.values import is_matrix
 from ..model.lecture_form import lecture_latex, rank
 
 SIMPLE = 24            # a missing factor is printed only when it is this simple (count_ops)

@@ -28,7 +28,7 @@ import sympy as sp
 from ..notation import syntax as s
 from ..runtime.clock import TimeLimit, deadline
 from ..errors import DeriveError
-from ..meaning.meaning import is_matrix
+from ..meaning.values import is_matrix
 from ..notation.parse import parse
 from .factors import MissingFactors
 from ..results import PROVED

@@ -16,7 +16,7 @@ import sympy as sp
 from ..notation import syntax as s
 from ..errors import MeaningError
 from ..model.families import forward
-from ..meaning.meaning import is_matrix
+from ..meaning.values import is_matrix
 from .intervals import DIGITS
 from ..notation.literals import is_literal, literal_text
 

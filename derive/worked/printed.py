@@ -25,7 +25,7 @@ from .bindings import Bindings, Unbound
 from ..notation.statements import BINDING, DEFINITION, EXPRESSION, UPDATE
 from ..decide.decider import Decision
 from ..errors import DeriveError
-from ..meaning.meaning import is_matrix
+from ..meaning.values import is_matrix
 from .intervals import Arithmetic, Grid, decimal_of, differing_digits, each, exact_interval, half_unit, hull, long_text, meets, midpoint, printed_interval, significant_digits, width
 from ..notation.literals import has_decimal, is_literal, is_numbers_only, literal_text
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample

@@ -21,7 +21,8 @@ import sympy as sp
 
 from .bindings import Binding, Bindings
 from ..errors import DeriveError
-from ..meaning.meaning import Meaning, is_matrix
+from ..meaning.meaning import Meaning
+from ..meaning.values import is_matrix
 from ..model.network import Network, quantity_name
 from .intervals import rounded
 from ..notation.parse import parse
