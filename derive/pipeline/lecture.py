@@ -54,7 +54,7 @@ class Lecture:
     statements: list[Statement] = field(default_factory=list)
     spec: Spec = field(default_factory=Spec)
     results: list[Result] = field(default_factory=list)     # the places that could not be read
-    problems: int = 0                   # of them, those the source reports itself (not spans)
+    problems: int = 0                   # unreadable places the source reports itself (not spans)
     unread: list[Unread] = field(default_factory=list)      # blocks derive does not read
     errors: list[DeriveError] = field(default_factory=list)     # the network could not be read as stated
     conflicts: list[DeriveError] = field(default_factory=list)  # the forward pass contradicts what is stated
