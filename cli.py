@@ -4,7 +4,6 @@ from __future__ import annotations
 import gc
 import math
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -19,25 +18,18 @@ MAX_SECONDS = 1_000_000        # --timeout and --budget: finite, positive, and a
 def _load_spec(value: str | None, bounds=None):
     """--model: a TOML file with a [model] table, or layer sizes such as 2-3-1 (within the bounds)."""
     from derive.runtime.bounds import Bounds, check_network
-    from derive.sources.files import read_input
     from derive.errors import DeriveError
-    from derive.model.spec import Spec
+    from derive.model.spec import MODEL_FORMS, Spec
     if value is None:
         return None
     bounds = bounds or Bounds()
     try:
-        if Path(value).exists() and not re.fullmatch(r"[0-9]+([-,][0-9]+)+", value):
-            import tomllib
-            data = tomllib.loads(read_input(value, bounds))
-            spec = Spec.from_mapping(data.get("model", data))
-        else:
-            if len(value) > 200:
-                raise ValueError("too long for layer sizes")
-            spec = Spec(layers=tuple(int(n) for n in value.replace(",", "-").split("-")))
+        spec = Spec.parse(value, bounds)
         check_network(spec.layers, bounds, "--model")
         return spec
     except (ValueError, DeriveError, OSError, RecursionError) as e:
-        reason = (e.message + (f" ({e.expected})" if e.expected else "") if isinstance(e, DeriveError)
+        shown = isinstance(e, DeriveError) and e.expected and e.expected != MODEL_FORMS     # the API's forms
+        reason = (e.message + (f" ({e.expected})" if shown else "") if isinstance(e, DeriveError)
                   else " ".join(str(e).split())[:200])
         raise click.BadParameter(f"{value[:80]!r}: {reason}; expected a TOML file with a [model] table, "
                                  "or layer sizes such as 2-2-2", param_hint="--model") from None

@@ -47,9 +47,8 @@ WORKSPACES: dict = {}
 
 def check(path: Path):
     """The results of checking one document (serially, sharing the oracle between runs)."""
-    tasks, finish = prepare_document(path, Options(timeout=5.0), WORKSPACES, str(path))
-    results, _, _ = finish([task() for task in tasks])
-    return results
+    plan = prepare_document(path, Options(timeout=5.0), WORKSPACES, str(path))
+    return plan.finish([task() for task in plan.tasks]).results
 
 
 def offsets(text: str):

@@ -16,13 +16,12 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import tomllib
 from dataclasses import dataclass, fields
 from html import escape
 from pathlib import Path
 
 from .decide.checker import Options
-from .errors import DeriveError, ModelError
+from .errors import DeriveError
 from .model.spec import Spec
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Report
 from .pipeline.run import check_paths
@@ -108,7 +107,7 @@ def check(path_or_text, model=None, timeout: float = 5.0) -> CheckReport:
     that is one line without math, naming no file, is taken for a mistyped path: DeriveError.
     `model`: a Spec, layer sizes (`"2-3-1"`, `[2, 3, 1]`), a mapping like a [model] table, or a
     TOML file with one; `timeout`: seconds per claim."""
-    options = Options(timeout=timeout, spec=spec_of(model))
+    options = Options(timeout=timeout, spec=Spec.parse(model))
     if isinstance(path_or_text, os.PathLike) or (isinstance(path_or_text, str) and _is_path(path_or_text)):
         path = os.fspath(path_or_text)
         if not Path(path).exists():
@@ -130,7 +129,8 @@ def prove(claim: str, model=None, timeout: float = 5.0) -> Proof:
     in display math in a lecture (an update rule `W = W - \\alpha ...` is read as one)."""
     if not isinstance(claim, str) or "$" in claim:
         raise DeriveError("a claim is LaTeX math without $ delimiters", expected="X = Y")
-    report = _check_text(f"$$\n{claim}\n$$\n", ".md", CLAIM_NAME, Options(timeout=timeout, spec=spec_of(model)))
+    options = Options(timeout=timeout, spec=Spec.parse(model))
+    report = _check_text(f"$$\n{claim}\n$$\n", ".md", CLAIM_NAME, options)
     if not report.results:
         raise DeriveError(f"{claim!r} claims nothing", expected="X = Y (= Z ...)")
     for r in report.results:                     # lines of the claim itself, not of the $$ around it
@@ -138,26 +138,6 @@ def prove(claim: str, model=None, timeout: float = 5.0) -> Proof:
         r.detail = re.sub(re.escape(CLAIM_NAME) + r":(\d+)", lambda m: f"{CLAIM_NAME}:{max(1, int(m.group(1)) - 1)}",
                           r.detail)
     return _as(Proof, report, source=CLAIM_NAME)
-
-
-def spec_of(model) -> Spec | None:
-    """The network a `model=` argument names (see `check`)."""
-    if model is None or isinstance(model, Spec):
-        return model
-    if isinstance(model, dict):
-        return Spec.from_mapping(model.get("model", model))
-    if isinstance(model, (list, tuple)):
-        return Spec(layers=tuple(model))
-    if isinstance(model, os.PathLike) or (isinstance(model, str) and Path(model).is_file()):
-        try:
-            data = tomllib.loads(Path(model).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            raise ModelError(f"cannot read the model file {os.fspath(model)!r}: {e}") from None
-        return Spec.from_mapping(data.get("model", data))
-    if isinstance(model, str) and re.fullmatch(r"\s*\d+(\s*[-,]\s*\d+)+\s*", model):
-        return Spec(layers=tuple(int(n) for n in re.split(r"[-,]", model)))
-    raise ModelError(f"unknown model {model!r}",
-                     expected="a Spec, layer sizes such as '2-3-1' or [2, 3, 1], a mapping, or a TOML file")
 
 
 def _is_path(text: str) -> bool:
@@ -190,4 +170,4 @@ def _as(cls, report: Report, **extra):
     return cls(**{f.name: getattr(report, f.name) for f in fields(Report)}, **extra)
 
 
-__all__ = ["CheckReport", "Proof", "check", "prove", "spec_of"]
+__all__ = ["CheckReport", "Proof", "check", "prove"]

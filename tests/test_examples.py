@@ -279,6 +279,76 @@ def test_the_writer_takes_the_values_a_document_binds():
     assert "0.40 - 0.5 \\times 0.082167041 = 0.35891648" in result.output
 
 
+# The published example again, written in Mazur's own names (a glossary, glossary.py) and in
+# Nielsen's notation (a convention, conventions.py): `derive example` reads them as `derive check` does.
+MAZUR_NAMES = r"""# One step, in Mazur's names
+
+$$net_{h1} = w_1 * i_1 + w_2 * i_2 + b_1 * 1$$
+
+$$net_{h2} = w_3 * i_1 + w_4 * i_2 + b_2 * 1$$
+
+$$out_{h1} = \frac{1}{1 + e^{-net_{h1}}}$$
+
+$$out_{h2} = \frac{1}{1 + e^{-net_{h2}}}$$
+
+$$net_{o1} = w_5 * out_{h1} + w_6 * out_{h2} + b_3 * 1$$
+
+$$net_{o2} = w_7 * out_{h1} + w_8 * out_{h2} + b_4 * 1$$
+
+$$out_{o1} = \frac{1}{1 + e^{-net_{o1}}}$$
+
+$$out_{o2} = \frac{1}{1 + e^{-net_{o2}}}$$
+
+$$E_{o1} = \frac{1}{2} (target_{o1} - out_{o1})^2$$
+
+$$E_{o2} = \frac{1}{2} (target_{o2} - out_{o2})^2$$
+
+$$E_{total} = E_{o1} + E_{o2}$$
+
+The numbers: $i_1 = 0.05$, $i_2 = 0.10$, $target_{o1} = 0.01$, $target_{o2} = 0.99$, $\eta = 0.5$,
+$w_1 = 0.15$, $w_2 = 0.20$, $w_3 = 0.25$, $w_4 = 0.30$, $b_1 = 0.35$, $b_2 = 0.35$,
+$w_5 = 0.40$, $w_6 = 0.45$, $w_7 = 0.50$, $w_8 = 0.55$, $b_3 = 0.60$, $b_4 = 0.60$.
+
+$$\frac{\partial E_{total}}{\partial w_5} = -(target_{o1} - out_{o1}) * out_{o1} (1 - out_{o1}) * out_{h1}$$
+"""
+NIELSEN = r"""---
+derive:
+  notation: nielsen
+---
+# One step, in Nielsen's notation
+
+$$z^l = w^l a^{l-1} + b^l$$
+
+$$a^l = \sigma(z^l)$$
+
+$$C = \frac{1}{2} \sum_j (y_j - a^L_j)^2$$
+
+The numbers: $x_1 = 0.05$, $x_2 = 0.10$, $y_1 = 0.01$, $y_2 = 0.99$, $\eta = 0.5$,
+$w^2_{11} = 0.15$, $w^2_{12} = 0.20$, $w^2_{21} = 0.25$, $w^2_{22} = 0.30$, $b^2_1 = 0.35$, $b^2_2 = 0.35$,
+$w^3_{11} = 0.40$, $w^3_{12} = 0.45$, $w^3_{21} = 0.50$, $w^3_{22} = 0.55$, $b^3_1 = 0.60$, $b^3_2 = 0.60$.
+
+$$\frac{\partial C}{\partial b^L_j} = (a^L_j - y_j) \sigma'(z^L_j)$$
+"""
+
+
+@pytest.mark.parametrize("text", [MAZUR_NAMES, NIELSEN], ids=["mazur", "nielsen"])
+def test_the_writer_reads_a_lecture_in_another_notation_as_check_does(tmp_path, text):
+    lecture = tmp_path / "lecture.md"
+    lecture.write_text(text, encoding="utf-8")
+    report = check(lecture)
+    assert not_proved(report) == [] and report.exit_code == 0
+    assert [b.split(": ", 1)[1] for b in report.bindings][-1].startswith("w_{11}^{(3)} = 0.40, w_{12}^{(3)} = 0.45")
+    out = tmp_path / "example.md"
+    result = CliRunner().invoke(main, ["example", str(lecture), "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    written = out.read_text(encoding="utf-8")
+    assert written.startswith("# One step of gradient descent, with numbers\n\nA 2-2-2 network (sigmoid units)")
+    assert "W^{(2)} = \\begin{pmatrix} 0.15 & 0.25 \\\\ 0.20 & 0.30 \\end{pmatrix}" in written
+    assert "t_1^{(3)} = 0.01, \\quad t_2^{(3)} = 0.99, \\quad \\alpha = 0.5" in written
+    assert "0.40 - 0.5 \\times 0.082167041 = 0.35891648" in written        # the published w_5^+
+    assert not_proved(check(out)) == []
+
+
 def test_the_writer_without_values_says_which_are_missing():
     result = CliRunner().invoke(main, ["example", "--value", "x_1=0.05"])
     assert result.exit_code == 2

@@ -3,9 +3,15 @@ file's [model] table or --model may give (layer sizes, activations, loss, W layo
 """
 from __future__ import annotations
 
+import os
+import re
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import DeriveError, ModelError
+from ..runtime.bounds import Bounds
+from ..sources.files import read_input
 from .families import ACTIVATION_FAMILIES, ACTIVATIONS, LOSS_ALIASES, LOSSES
 
 LAYOUTS = {
@@ -18,6 +24,39 @@ SETTINGS = ("layers", "activation", "activations", "loss", "layout", "batch")
 def _canonical(name, table) -> str:
     name = str(name).strip().lower()
     return LOSS_ALIASES.get(name, name) if name not in table else name
+
+
+SIZES = re.compile(r"\s*\d+(\s*[-,]\s*\d+)*\s*")       # 2-3-1, 2,3,1 (and 3, which is too few)
+MODEL_FORMS = "a Spec, layer sizes such as '2-3-1' or [2, 3, 1], a mapping, or a TOML file"
+
+
+def _is_model_file(text: str) -> bool:
+    """A string names a model file when it names something that exists and is not layer sizes."""
+    if SIZES.fullmatch(text):
+        return False
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):           # a name too long, a NUL in it: no file
+        return False
+
+
+def _model_table(data):
+    """The [model] table of a TOML file's (or a mapping's) data, or the data itself."""
+    table = data.get("model", data)
+    if not isinstance(table, dict):
+        raise ModelError(f"[model] must be a table of settings, got {table!r}"[:200], expected=", ".join(SETTINGS))
+    return table
+
+
+def _read_model_file(path, bounds: Bounds) -> dict:
+    """The data of a TOML file, read within `bounds` (never a FIFO or a device); a ModelError of that
+    file when it cannot be read or is not TOML."""
+    try:
+        return tomllib.loads(read_input(path, bounds))
+    except (DeriveError, ValueError, RecursionError) as e:     # ValueError: not TOML
+        reason = e.message if isinstance(e, DeriveError) else " ".join(str(e).split())[:200]
+        raise ModelError(reason or "nested too deeply to read", file=os.fspath(path),
+                         expected=getattr(e, "expected", None)) from None
 
 
 @dataclass(frozen=True)
@@ -76,6 +115,25 @@ class Spec:
         if isinstance(self.activation, tuple):
             return self.activation
         return (self.activation,) * (len(self.layers) - 1)
+
+    @classmethod
+    def parse(cls, value, bounds: Bounds | None = None) -> "Spec | None":
+        """The network a `--model` value or a `model=` argument names: None (none), a Spec, layer
+        sizes (`"2-3-1"`, `"2,3,1"`, `[2, 3, 1]`), a mapping like a [model] table (or holding one),
+        or the path of a TOML file with a [model] table, read within `bounds`.  ModelError when it
+        is none of these, or names a network that cannot be."""
+        if value is None or isinstance(value, Spec):
+            return value
+        if isinstance(value, dict):
+            return cls.from_mapping(_model_table(value))
+        if isinstance(value, (list, tuple)):
+            return cls(layers=tuple(value))
+        if isinstance(value, os.PathLike) or (isinstance(value, str) and _is_model_file(value)):
+            return cls.from_mapping(_model_table(_read_model_file(value, bounds or Bounds())))
+        if isinstance(value, str) and len(value) <= 200 and SIZES.fullmatch(value):
+            return cls(layers=tuple(int(n) for n in re.split(r"[-,]", value)))
+        shown = repr(value)
+        raise ModelError(f"unknown model {shown if len(shown) <= 80 else shown[:79] + '…'}", expected=MODEL_FORMS)
 
     @classmethod
     def from_mapping(cls, data: dict) -> "Spec":

@@ -7,12 +7,13 @@ from ..errors import DeriveError, FormulaFileError, ModelError
 from ..model.spec import Spec
 from ..notation.parse import parse
 from ..notation.statements import Assembler, Statement
-from ..results import error_result, ERROR, REFUTED, UNDECIDED, Formula, Result
+from ..results import ERROR, REFUTED, Formula, Result
 from ..runtime.bounds import check_network
 from ..runtime.parallel import Task, patience
 from ..sources.formula_files import FormulaFile, read_formula_file
 from ..decide.checker import Checker, Options, workspace_for
 from ..repair.explain import annotate
+from .plan import FilePart, FilePlan, failure, lost as lost_result
 
 
 def formula_file_spec(formula_file: FormulaFile) -> tuple[Spec | None, list[FormulaFileError]]:
@@ -29,29 +30,27 @@ def formula_file_spec(formula_file: FormulaFile) -> tuple[Spec | None, list[Form
         return None, problems
 
 
-def prepare_formula_file(path: Path, options: Options, workspaces: dict, display: str | None = None):
-    """Read a formula file; returns (tasks, finish) as `lecture.prepare_document` does: one task per
-    formula, and `finish` turning the tasks' outcomes into (results, {}, formulas)."""
+def prepare_formula_file(path: Path, options: Options, workspaces: dict, display: str | None = None) -> FilePlan:
+    """Read a formula file and plan its checking, as `document.prepare_document` does: one task per
+    formula, and `finish` turning the tasks' outcomes into the file's results and formulas."""
     display = display or str(path)
     try:
         formula_file = read_formula_file(path, display, options.bounds)
     except FormulaFileError as e:
-        failure = error_result(e, display)
-        return [], lambda outcomes: ([failure], {}, [])
+        return FilePlan.alone([failure(e, display)])
     spec, problems = formula_file_spec(formula_file)
-    problems = [error_result(p, display) for p in problems]
+    problems = [failure(p, display) for p in problems]
     spec = options.spec or spec or Spec()
     try:
         check_network(spec.layers, options.bounds, "the network of [model]")
     except ModelError as e:                     # no claim is judged in another network than its own
-        failure = error_result(e.located(display, 1, 1), display)
-        return [], lambda outcomes: (problems + [failure], {}, [])
+        return FilePlan.alone(problems + [failure(e.located(display, 1, 1), display)])
     checker = Checker(workspace_for(spec, workspaces), display, options)
     seen_ids = set()
     for entry in formula_file.entries:
         if entry.id in seen_ids:
-            problems.append(error_result(FormulaFileError(f"id {entry.id!r} is used twice", file=display,
-                                                           line=entry.line, col=1), display))
+            problems.append(failure(FormulaFileError(f"id {entry.id!r} is used twice", file=display,
+                                                      line=entry.line, col=1), display))
         seen_ids.add(entry.id)
     # Definitions are read first, since any formula may use them; the other formulas are read in
     # their own task, so that reading, like deciding, is spread over the workers.
@@ -76,18 +75,18 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
         return checker.workspace.decider, ([] if failure else checker.values_ahead(statement))
 
     def lost(entry, reason, undecided):
-        r = Result(file=display, line=entry.line, col=1, id=entry.id, claim=" ".join(entry.latex.split())[:400],
-                   verdict=UNDECIDED if undecided else ERROR, detail=reason, title=entry.title)
-        return [r], None
+        return [lost_result(display, entry.line, 1, entry.id, entry.latex, reason, undecided, title=entry.title)], None
 
     def finish(outcomes):
         results = list(problems)
         for found, _ in outcomes:
             results.extend(found)
-        return results, {}, [formula for _, formula in outcomes if formula is not None and formula.verdicts]
+        return FilePart(results, formulas=[formula for _, formula in outcomes
+                                           if formula is not None and formula.verdicts])
 
-    return [Task(lambda e=e: task(e), lambda e=e: ahead(e), lambda r, u, e=e: lost(e, r, u),
-                 patience=patience(e.latex.count("=") + 1, options.timeout)) for e in formula_file.entries], finish
+    return FilePlan([Task(lambda e=e: task(e), lambda e=e: ahead(e), lambda r, u, e=e: lost(e, r, u),
+                          patience=patience(e.latex.count("=") + 1, options.timeout))
+                     for e in formula_file.entries], finish)
 
 
 def _statement(entry, display: str) -> tuple[Statement | None, Result | None]:

@@ -22,6 +22,7 @@ from ..sources.scan import find_files
 from ..sources.notebooks import notebook_positions
 from .document import prepare_document
 from .formula_file import prepare_formula_file
+from .plan import FilePart, FilePlan
 from ..sources.formula_files import bundled_formulas
 from ..results import error_result
 
@@ -59,29 +60,28 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
                     _check_budget(bounds)
                     prepared.append(_prepare(path, display, options, workspaces, path in named, report))
                 _prepare_workspaces(workspaces, prepared, report)
-                tasks = [task for file_tasks, _ in prepared for task in file_tasks]
+                tasks = [task for plan in prepared for task in plan.tasks]
                 _check_budget(bounds)
                 outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead, lost=_lost,
                                         memory=bounds.memory)
         except BudgetSpent as e:                # what is left undone is reported, as undecided
             spent = f"the run's budget of {e.seconds:g} s was used up (--budget)"
             for path, display in files[len(prepared):]:
-                result = _failure(display, f"{display}: not read: {spent}", UNDECIDED)
-                prepared.append(([], lambda outcomes, r=result: ([r], {}, [])))
-            tasks = [task for file_tasks, _ in prepared for task in file_tasks]
+                prepared.append(FilePlan.alone([_failure(display, f"{display}: not read: {spent}", UNDECIDED)]))
+            tasks = [task for plan in prepared for task in plan.tasks]
             if outcomes is None:
                 outcomes = [task.lost(spent, True) for task in tasks]
-        for (file_tasks, finish), display in zip(prepared, [d for _, d in files]):
-            mine, outcomes = outcomes[:len(file_tasks)], outcomes[len(file_tasks):]
+        for plan, display in zip(prepared, [d for _, d in files]):
+            mine, outcomes = outcomes[:len(plan.tasks)], outcomes[len(plan.tasks):]
             try:
-                results, spans, formulas, *bound = finish(mine)
+                part = plan.finish(mine)
             except Exception as e:              # a bug in derive: this file's report, not the run, is lost
-                results, spans, formulas = [_failure(display, _bug("reporting this file", e))], {}, []
-            report.results.extend(results)
-            report.formulas.extend(formulas)
-            report.unread.extend(getattr(finish, "unread", ()))
-            report.bindings.extend(bound[0] if bound else [])
-            for state, n in spans.items():
+                part = FilePart([_failure(display, _bug("reporting this file", e))])
+            report.results.extend(part.results)
+            report.formulas.extend(part.formulas)
+            report.unread.extend(plan.unread)
+            report.bindings.extend(part.bindings)
+            for state, n in part.spans.items():
                 report.spans[state] = report.spans.get(state, 0) + n
         if progress:
             progress(len(files), len(files), "")
@@ -132,10 +132,10 @@ def _recursion_limit(limit: int):
         sys.setrecursionlimit(previous)
 
 
-def _prepare(path: Path, display: str, options: Options, workspaces: dict, named: bool, report: Report):
-    """(tasks, finish) for one file; whatever stops it being read is its one result."""
+def _prepare(path: Path, display: str, options: Options, workspaces: dict, named: bool, report: Report) -> FilePlan:
+    """The plan for one file; whatever stops it being read is its one result."""
     def alone(result):
-        return [], lambda outcomes: ([result], {"unreadable": 1} if path.suffix not in FORMULA_SUFFIXES else {}, [])
+        return FilePlan.alone([result], {"unreadable": 1} if path.suffix not in FORMULA_SUFFIXES else {})
     try:
         if path.suffix in FORMULA_SUFFIXES:
             return prepare_formula_file(path, options, workspaces, display)
@@ -144,7 +144,7 @@ def _prepare(path: Path, display: str, options: Options, workspaces: dict, named
         if named:                               # asked for by name: that it cannot be read is an error
             return alone(_failure(display, e.describe()))
         report.notes.append(f"{display}: skipped: {e.message}")
-        return [], lambda outcomes: ([], {}, [])
+        return FilePlan.alone([])
     except DeriveError as e:
         return alone(error_result(e.located(display), display))
     except TimeLimit as e:
@@ -173,8 +173,8 @@ def _prepare_workspaces(workspaces: dict, prepared, report: Report) -> None:
         except (Exception, TimeLimit) as e:     # the claims build what they need, or report why not
             report.notes.append(f"preparing the {ws.net.spec.describe()}: {failure_detail(e, 'skipped')[1]}")
     until = time.monotonic() + AHEAD_SECONDS
-    for file_tasks, _ in prepared:
-        for task in file_tasks:
+    for plan in prepared:
+        for task in plan.tasks:
             if getattr(task, "ahead", None) is None:
                 continue
             if time.monotonic() > until or clock.spent():   # the workers evaluate the rest, in parallel

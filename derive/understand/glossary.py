@@ -14,8 +14,9 @@ the first layer multiplies are the inputs (x), a name defined from one output an
 output's loss term (E_j, the leaf its target t_j) and a name defined from all of them the loss (E).
 Units are numbered in the order the document defines them, inputs in the order the first layer's
 sums use them.  A front matter `derive:` / `  names: {target_{o1}: t_1, ...}` names what cannot be
-inferred.  The glossary maps each such name to the quantity in derive's notation; the document's
-formulas are then read through it (their text, shown in reports, stays as written).
+inferred (read by `front_matter.py`).  The glossary maps each such name to the quantity in derive's
+notation; the document's formulas are then read through it (their text, shown in reports, stays
+as written).
 
 Nothing is guessed beyond this: a weight used by two units, a bias shared by some units of a layer
 but not all, or a sum whose inputs come from two layers make no glossary, and names left unmapped are
@@ -23,13 +24,10 @@ unknown names (unreadable, with the reason) rather than quantities of some other
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from ..notation import syntax as s
-from ..errors import DeriveError, ModelError
 from ..notation.syntax import walk
-from ..notation.parse import parse
 
 DERIVE_NAMES = ("a", "z", "w", "b", "x", "t", "E", "A", "W", "Z", "T")
 
@@ -230,55 +228,3 @@ def _source_and_weight(p, q, unit_of_output, count, layer):
 
 def _pair(j: int, i: int) -> str:
     return f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
-
-
-def front_matter_names(text: str) -> tuple[dict, str | None]:
-    """`names: {target_{o1}: t_1, ...}` and `notation: nielsen` from a front matter `derive:` block."""
-    m = re.match(r"\A---\s*\n(.*?)\n---\s*\n", text or "", re.S)
-    if not m:
-        return {}, None
-    names, notation = {}, None
-    for line in m.group(1).split("\n"):
-        kv = re.match(r"^\s+(names|notation)\s*:\s*(.+?)\s*$", line)
-        if not kv:
-            continue
-        if kv.group(1) == "notation":
-            notation = kv.group(2).strip("'\"").lower()
-            continue
-        body = kv.group(2).strip()
-        if not (body.startswith("{") and body.endswith("}")):
-            raise ModelError(f"front matter: cannot read names {body!r}", expected="{name: quantity, ...}")
-        for entry in _split(body[1:-1]):
-            if not entry.strip():
-                continue
-            spelled, _, meant = entry.partition(": ")
-            try:
-                left, right = _one_name(parse(spelled.strip())), _one_name(parse(meant.strip()))
-            except DeriveError:
-                left = right = None
-            if left is None or right is None:
-                raise ModelError(f"front matter: cannot read the name entry {entry.strip()!r}",
-                                 expected="name: quantity, as in target_{o1}: t_1")
-            names[_key(left)] = _key(right)
-    return names, notation
-
-
-def _one_name(pieces):
-    if len(pieces) == 1 and len(pieces[0].chains) == 1 and len(pieces[0].chains[0]) == 1:
-        member = pieces[0].chains[0][0]
-        if len(member.parts) == 1 and isinstance(member.parts[0].expr, s.Sym):
-            return member.parts[0].expr
-    return None
-
-
-def _split(text: str) -> list[str]:
-    out, depth, current = [], 0, ""
-    for ch in text:
-        depth += ch in "{(" 
-        depth -= ch in "})"
-        if ch == "," and depth == 0:
-            out.append(current)
-            current = ""
-        else:
-            current += ch
-    return out + [current]

@@ -1,0 +1,179 @@
+"""A lecture document read: its statements in derive's notation and the network it defines.
+
+`read_lecture` is the one reading of a document, shared by `derive check` (`document.py`, which then
+checks every statement) and `derive example` (`example.py`, which takes the network and the values
+its bindings give):
+
+1. the math spans (Markdown, LaTeX, notebooks) with their positions (`sources.documents`);
+2. each span parsed, the pieces linked into statements across blocks (`=` and `+` leads);
+3. the front matter (`understand.front_matter`): the network it states, its notation, its names;
+4. the statements rewritten into derive's spelling: the document's convention
+   (`understand.conventions`: Nielsen's a^l_j, Ng's a^{[l]}), then its own names
+   (`understand.glossary`: Mazur's net_{h1}, out_{o1});
+5. the network: sizes and layout inferred from the units the statements name (`understand.infer`),
+   or as the front matter or --model state them; each layer's activation, the loss and the
+   mini-batch from its forward pass (`understand.forward_pass`), which must not contradict them.
+
+What cannot be read is kept, not raised: results at their places for the spans, errors for the
+network (which then falls back to the stated or the lecture's), so that the rest is still read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..decide.checker import Options, failure_detail
+from ..errors import DeriveError, ModelError, locate
+from ..model.spec import Spec
+from ..notation.limits import check_layers_named
+from ..notation.parse import parse
+from ..notation.statements import Assembler, Statement
+from ..results import ERROR, Result, Unread
+from ..runtime.bounds import check_network
+from ..sources.documents import read_document
+from ..sources.files import NotRegular, read_input
+from ..sources.spans import Span
+from ..understand.conventions import Convention, apply as apply_convention, choose
+from ..understand.forward_pass import read_model
+from ..understand.front_matter import read_front_matter
+from ..understand.glossary import Glossary, read_glossary
+from ..understand.infer import infer_spec
+from .plan import failure
+
+
+@dataclass
+class Lecture:
+    """A document read.  `states` holds each span's state as far as reading tells it (skipped,
+    unreadable; None until its claims are checked); `closed` says no claim is to be checked (the
+    file could not be read, or its network is past a bound)."""
+
+    display: str
+    text: str = ""
+    spans: list[Span] = field(default_factory=list)
+    states: list[str | None] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    spec: Spec = field(default_factory=Spec)
+    results: list[Result] = field(default_factory=list)     # the places that could not be read
+    problems: int = 0                   # unreadable places the source reports itself (not spans)
+    unread: list[Unread] = field(default_factory=list)      # blocks derive does not read
+    errors: list[DeriveError] = field(default_factory=list)     # the network could not be read as stated
+    conflicts: list[DeriveError] = field(default_factory=list)  # the forward pass contradicts what is stated
+    unreadable: DeriveError | None = None   # why the file could not be read at all
+    closed: bool = False
+
+
+def read_lecture(path: Path, options: Options, display: str | None = None) -> Lecture:
+    """Read a document (see the module's docstring); NotRegular when `path` is not a regular file."""
+    display = display or str(path)
+    try:
+        text = read_input(path, options.bounds, display)
+        spans, problems = read_document(path, text)
+    except NotRegular:
+        raise                                   # the run notes it (in a folder) or reports it (named)
+    except (DeriveError, OSError) as e:
+        err = e if isinstance(e, DeriveError) else DeriveError(f"cannot read the file: {e}", file=display)
+        return Lecture(display, unreadable=err, closed=True)
+    lecture = Lecture(display, text, [_renamed(sp, display) for sp in spans], problems=len(problems))
+    lecture.results = [failure(p.error(), display) for p in problems[:options.bounds.errors]]
+    unreadable = _read_statements(lecture, options.bounds.errors)
+    stated, convention, glossary = _read_notation(lecture, options.spec)
+    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias)
+    return lecture
+
+
+def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
+    """Parse every span and link the pieces into statements; returns the text and line of the spans
+    that could not be parsed.  Past `most` unreadable places, the rest of the file is not read."""
+    display, spans, results = lecture.display, lecture.spans, lecture.results
+    states: list[str | None] = [None] * len(spans)
+    assembler = Assembler()
+    unreadable: list[tuple[str, int]] = []
+    for k, sp in enumerate(spans):
+        if sp.skipped:
+            states[k] = "skipped"
+            if sp.note:                         # a block derive does not read: listed, not dropped
+                lecture.unread.append(Unread(display, sp.line, sp.note, sp.cell))
+            continue
+        if len(results) >= most:
+            states[k:] = ["skipped" if later.skipped else "unreadable" for later in spans[k:]]
+            break
+        try:
+            for piece in parse(sp.text, sp):
+                assembler.add(piece, display=sp.display)
+        except DeriveError as e:
+            wrong = failure(locate(e, sp, getattr(e, "offset", 0)), display)
+            results.append(wrong)
+            states[k] = "unreadable"
+            unreadable.append((sp.text, sp.line))
+            assembler.broken(sp.text, sp.display, where=wrong.line)
+        except Exception as e:                  # a bug in derive: this span fails alone
+            detail = f"{display}:{sp.line}:{sp.col}: {failure_detail(e, 'reading this formula')[1]}"
+            results.append(Result(file=display, line=sp.line, col=sp.col, id=None, claim="", verdict=ERROR,
+                                  detail=detail, cell=sp.cell))
+            states[k] = "unreadable"
+            assembler.broken(sp.text, sp.display, where=sp.line)
+    if lecture.problems + states.count("unreadable") > most:
+        last = results[-1]
+        results.append(Result(file=display, line=last.line, col=last.col, id=None, claim="", verdict=ERROR,
+                              cell=last.cell,
+                              detail=f"{display}: more than {most:,} unreadable places: past the bound of {most:,}; "
+                                     f"the rest of this file is not read (--limit errors=N)"))
+    for st in assembler.statements:             # an equation labelled in a book names its claims
+        st.label = st.label or getattr(st.head.parts[0].source, "label", "") or None
+    lecture.states, lecture.statements = states, assembler.statements
+    return unreadable
+
+
+def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Glossary]:
+    """Rewrite the statements into derive's spelling (the document's convention, then its own names);
+    returns the network stated (`given`, else the front matter's), the convention and the glossary."""
+    statements = lecture.statements
+    front = read_front_matter(lecture.text)
+    try:
+        if front.names_error is not None:
+            raise front.names_error
+        names, convention = front.names, choose(statements, front.notation)
+    except ModelError as e:
+        lecture.errors.append(e)
+        names, convention = {}, choose(statements, None)
+    apply_convention(convention, statements)
+    glossary = read_glossary(statements, names)
+    glossary.apply(statements)                  # the document's own names, read as derive's
+    if given is not None:
+        return given, convention, glossary
+    if front.spec_error is not None:
+        lecture.errors.append(front.spec_error)
+    return front.spec, convention, glossary
+
+
+def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vectors: str,
+                  shared_bias: tuple) -> None:
+    """The network the document defines, within the bounds; past them the lecture is closed (no claim
+    is judged in another network than its own)."""
+    statements = lecture.statements
+    try:
+        check_layers_named(statements, bounds)
+        if stated is not None:                  # bounds first: reading the model builds networks
+            check_network(stated.layers, bounds, "the network")
+        inferred = replace(infer_spec(statements), vectors=vectors)
+        if stated is None:
+            check_network(inferred.layers, bounds, "the network")
+        if stated is not None:
+            stated = replace(stated, vectors=vectors)
+        spec, conflicts = read_model(statements, inferred, stated, unreadable)
+        if shared_bias or vectors != spec.vectors:
+            spec = replace(spec, shared_bias=shared_bias, vectors=vectors)
+        check_network(spec.layers, bounds, "the network")
+        lecture.spec, lecture.conflicts = spec, conflicts
+    except ModelError as e:
+        lecture.errors.append(e)
+        lecture.closed = "past the bound" in e.message
+        lecture.spec = stated or Spec()
+    except Exception as e:                      # a bug in derive: an error (exit 2), never a silent model
+        lecture.errors.append(ModelError(f"internal error while reading the network from the document "
+                                         f"({type(e).__name__}: {e}); please report it"))
+        lecture.spec = stated or Spec()
+
+
+def _renamed(span: Span, display: str) -> Span:
+    return span if span.file == display else replace(span, file=display)
