@@ -103,7 +103,7 @@ def outvoted(checker, st: Statement, majority) -> bool:
             continue
         candidate = checker.meaning._partial(of, symbol, node)
         decider.prepare([candidate, majority])
-        if decider._numeric_agree([candidate], [majority]).all() and \
+        if decider.numeric_agree([candidate], [majority]).all() and \
                 checker._decide(candidate, majority)[0].verdict == PROVED:
             return True
     return False
