@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from cli import main
 from derive.runtime.bounds import Bounds, check_network, parse_limit
 from derive.errors import cut_line
-from derive.decide.checker import Options
+from derive.pipeline.options import Options
 from derive.errors import DeriveError
 from derive.notation.parse import parse
 from derive.results import ERROR, PROVED, UNDECIDED

@@ -7,7 +7,7 @@ is the gradient step X - alpha dE/dX.  A definition of a name the model already 
 (A1, W3, loss\\_3, z_1^{(2)}, ...) is a claim; a definition of a new name is not, but a second
 definition of the same name is checked against the first.
 
-Every claim is decided within `Options.timeout` seconds; past it the claim is undecided.  What
+Every claim is decided within the checker's `timeout` seconds; past it the claim is undecided.  What
 claims share (the oracle, the seeded points) is built before any claim's deadline starts
 (`Workspace.warm`, under the run's budget).  Whatever goes wrong inside derive while a claim is
 checked is an error result at the claim, saying it is a bug in derive; running out of the memory
@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from . import blame
 from ..notation import syntax as s
-from ..runtime.bounds import Bounds
 from ..notation.statements import BINDING, CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
 from .decider import Decider, Decision
 from ..runtime.clock import BudgetSpent, TimeLimit, deadline
@@ -33,13 +32,6 @@ from ..model.spec import Spec
 from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Formula, Result
 from ..notation.indices import layer_letter
 from ..notation.indices import describe, instance_text
-
-
-@dataclass
-class Options:
-    timeout: float = 5.0
-    spec: Spec | None = None
-    bounds: Bounds = field(default_factory=Bounds)
 
 
 WARM_PARAMETERS = 1_000       # networks up to this many weights and biases get every dE_i/dp up front
@@ -104,7 +96,7 @@ class Checker:
 
     workspace: Workspace
     file: str
-    options: Options = field(default_factory=Options)
+    timeout: float                      # seconds per claim (--timeout)
     definitions: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -203,7 +195,7 @@ class Checker:
         self._for_every_index(st)
         for member in st.members:
             try:
-                with deadline(self.options.timeout):
+                with deadline(self.timeout):
                     out.append(self.meaning.member_value(member, domain=self._layers(st)))
             except BudgetSpent:
                 break
@@ -215,7 +207,7 @@ class Checker:
     def _value(self, member: s.Member, errors: list, st: Statement):
         start = time.perf_counter()
         try:
-            with deadline(self.options.timeout):
+            with deadline(self.timeout):
                 return self.meaning.member_value(member, domain=self._domain(st, member))
         except InstanceMissing as e:            # the statement is false as stated for that instance
             errors.append(self._result(st, st.head, member, REFUTED, time.perf_counter() - start,
@@ -224,7 +216,7 @@ class Checker:
             errors.append(self._error(e, member, st, time.perf_counter() - start))
         except TimeLimit as e:
             errors.append(self._result(st, member, member, UNDECIDED, time.perf_counter() - start,
-                                       detail=time_out_detail(e, self.options.timeout, "this member could not be read")))
+                                       detail=time_out_detail(e, self.timeout, "this member could not be read")))
         except Exception as e:                  # a bug in derive: say so, never pass, never crash the run
             verdict, detail = failure_detail(e, "reading this member")
             errors.append(self._result(st, member, member, verdict, time.perf_counter() - start, detail=detail))
@@ -251,10 +243,10 @@ class Checker:
     def _decide(self, lhs, rhs) -> tuple[Decision, float]:
         start = time.perf_counter()
         try:
-            with deadline(self.options.timeout):
+            with deadline(self.timeout):
                 decision = self.workspace.decider.decide(lhs, rhs)
         except TimeLimit as e:
-            decision = Decision(UNDECIDED, time_out_detail(e, self.options.timeout, "no decision"))
+            decision = Decision(UNDECIDED, time_out_detail(e, self.timeout, "no decision"))
         except Exception as e:                  # a bug in derive: say so, never pass, never crash the run
             decision = Decision(*failure_detail(e, "deciding"))
         return decision, time.perf_counter() - start
@@ -266,7 +258,7 @@ class Checker:
         if reference is None:
             return []
         try:                                    # numeric values in one batch: an optimization only
-            with deadline(self.options.timeout):
+            with deadline(self.timeout):
                 self.workspace.decider.prepare([values[k] for k in ok])
         except (Exception, TimeLimit):          # each decision below evaluates (and reports) on its own
             pass
@@ -305,14 +297,14 @@ class Checker:
         E = net["E",]
         start = time.perf_counter()
         try:
-            with deadline(self.options.timeout):
+            with deadline(self.timeout):
                 gradient = (target.applyfunc(lambda p: self.meaning._partial(E, p, node)) if is_matrix(target)
                             else self.meaning._partial(E, target, node))
         except DeriveError as e:
             return [self._error(e, st.head, st, time.perf_counter() - start)]
         except TimeLimit as e:
             return [self._result(st, st.head, st.head, UNDECIDED, time.perf_counter() - start,
-                                 detail=time_out_detail(e, self.options.timeout, "no gradient step"))]
+                                 detail=time_out_detail(e, self.timeout, "no gradient step"))]
         except Exception as e:
             verdict, detail = failure_detail(e, "the gradient step")
             return [self._result(st, st.head, st.head, verdict, time.perf_counter() - start, detail=detail)]
@@ -391,7 +383,7 @@ def workspace_for(spec: Spec, cache: dict) -> Workspace:
     return cache[spec]
 
 
-__all__ = ["Checker", "Options", "Workspace", "deadline", "TimeLimit", "BudgetSpent", "failure_detail",
+__all__ = ["Checker", "Workspace", "deadline", "TimeLimit", "BudgetSpent", "failure_detail",
            "time_out_detail", "workspace_for"]
 def _failing(detail: str, labels: list[str]) -> tuple[list[str], int, int]:
     """The instances a refutation names ("the sides differ for l = 2, j = 1; l = 3, j = 2"), and where."""

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from ..notation import syntax as s
 from ..notation.statements import BINDING, EXPRESSION, Assembler, classify
-from ..decide.checker import Checker, Options, failure_detail, workspace_for
+from ..decide.checker import Checker, failure_detail, workspace_for
+from .options import Options
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
 from ..runtime.bounds import check_network
@@ -140,7 +141,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
                                      display))
         spec, conflicts = stated or Spec(), []
     results.extend(_error(e.located(display, 1, 1), display) for e in conflicts)
-    checker = Checker(workspace_for(spec, workspaces), display, options)
+    checker = Checker(workspace_for(spec, workspaces), display, options.timeout)
     for st in statements:
         st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
     checker.collect_definitions(statements)
@@ -163,7 +164,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
                 try:                            # a refinement, within the claim's own time bound
-                    with deadline(checker.options.timeout):
+                    with deadline(checker.timeout):
                         annotate(checker, st, r, member)
                         if not r.repairs and not r.extra_terms:
                             _pinpoint(checker, st, r, member)
@@ -232,7 +233,7 @@ def _lone(checker: Checker, st) -> list[Result]:
     sum binds) that mean nothing in the concrete network, so only a concrete quantity the network
     does not have (w_{31}^{(2)} in a 2-2-2 network, layer 4) makes it unreadable."""
     try:
-        with deadline(checker.options.timeout):
+        with deadline(checker.timeout):
             checker.meaning.member_value(st.head)
     except NotInNetwork as e:
         return [checker._error(e, st.head, st, 0.0)]

@@ -11,7 +11,8 @@ from ..results import error_result, ERROR, REFUTED, UNDECIDED, Formula, Result
 from ..runtime.bounds import check_network
 from ..runtime.parallel import Task, patience
 from ..sources.formula_files import FormulaFile, read_formula_file
-from ..decide.checker import Checker, Options, workspace_for
+from ..decide.checker import Checker, workspace_for
+from .options import Options
 from ..repair.explain import annotate
 
 
@@ -46,7 +47,7 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
     except ModelError as e:                     # no claim is judged in another network than its own
         failure = error_result(e.located(display, 1, 1), display)
         return [], lambda outcomes: (problems + [failure], {}, [])
-    checker = Checker(workspace_for(spec, workspaces), display, options)
+    checker = Checker(workspace_for(spec, workspaces), display, options.timeout)
     seen_ids = set()
     for entry in formula_file.entries:
         if entry.id in seen_ids:

@@ -68,7 +68,7 @@ def check_numbers(checker, statements) -> list[str]:
             continue
         start = time.perf_counter()
         try:
-            with deadline(checker.options.timeout):
+            with deadline(checker.timeout):
                 numeric = _without_formulas(checker, st, numeric, bound)
                 if not numeric:
                     continue
@@ -78,7 +78,7 @@ def check_numbers(checker, statements) -> list[str]:
             st.extra["numeric_members"] = set(numeric)
             st.extra["numeric"] = [checker._result(st, st.head, st.members[k], UNDECIDED,
                                                    time.perf_counter() - start,
-                                                   detail=f"no decision within {checker.options.timeout:g} s")
+                                                   detail=f"no decision within {checker.timeout:g} s")
                                    for k in numeric]
         except Exception as e:          # a bug in derive: the numbers are undecided, never passed
             st.extra["numeric_members"] = set(numeric)
