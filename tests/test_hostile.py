@@ -239,7 +239,7 @@ def test_preparation_is_not_charged_to_the_first_claim_of_a_short_file(formula_f
     """Issue 13, item 4: the oracle is built before any claim's deadline starts, whatever the number
     of formulas, so that a tight per-claim bound does not turn a correct claim undecided."""
     import importlib
-    check_module = importlib.import_module("derive.decide.checker")
+    check_module = importlib.import_module("derive.decide.workspace")
     from conftest import entry
     real = check_module.Workspace.warm
     calls = []

@@ -21,7 +21,9 @@ from pathlib import Path
 
 from ..notation import syntax as s
 from ..notation.statements import BINDING, EXPRESSION, Assembler, classify
-from ..decide.checker import Checker, failure_detail, workspace_for
+from ..decide.checker import Checker
+from ..decide.claim_result import failure_detail
+from ..decide.workspace import workspace_for
 from .options import Options
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
@@ -236,7 +238,7 @@ def _lone(checker: Checker, st) -> list[Result]:
         with deadline(checker.timeout):
             checker.meaning.member_value(st.head)
     except NotInNetwork as e:
-        return [checker._error(e, st.head, st, 0.0)]
+        return [checker.error(e, st.head, st, 0.0)]
     except (DeriveError, TimeLimit):
         pass
     return []

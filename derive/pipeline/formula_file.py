@@ -11,7 +11,8 @@ from ..results import error_result, ERROR, REFUTED, UNDECIDED, Formula, Result
 from ..runtime.bounds import check_network
 from ..runtime.parallel import Task, patience
 from ..sources.formula_files import FormulaFile, read_formula_file
-from ..decide.checker import Checker, workspace_for
+from ..decide.checker import Checker
+from ..decide.workspace import workspace_for
 from .options import Options
 from ..repair.explain import annotate
 
