@@ -75,7 +75,7 @@ def claim_options(command):
 
 
 def _options(timeout, budget, limits, model):
-    from derive.decide.checker import Options
+    from derive.pipeline.options import Options
     bounds = limits.with_limits(budget=budget) if budget else limits
     return Options(timeout=timeout, spec=_load_spec(model, bounds), bounds=bounds)
 

@@ -65,7 +65,7 @@ def naive(claims):
 def derive_decision(claims):
     """derive on the twelve claims: the oracle for the network (computed once per network and shared
     by every claim about it), then the decision proper (numeric cross-check and exact check)."""
-    from derive.decide.checker import Workspace
+    from derive.decide.workspace import Workspace
     from derive.model.spec import Spec
     start = time.perf_counter()
     ws = Workspace(Spec())
@@ -80,7 +80,7 @@ def derive_decision(claims):
 def warm_up():
     """First use of SymPy's diff, expand, simplify and lambdify, on another network (3-3-3), so that
     one-time start-up costs are charged to neither side and no measured expression is cached."""
-    from derive.decide.checker import Workspace
+    from derive.decide.workspace import Workspace
     from derive.model.spec import Spec
     ws = Workspace(Spec(layers=(3, 3, 3)))
     net = ws.net

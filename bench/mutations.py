@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DERIVE_WORKERS", "1")
 
-from derive.decide.checker import Options  # noqa: E402
+from derive.pipeline.options import Options  # noqa: E402
 from derive.pipeline.run import check_paths  # noqa: E402
 
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from derive.notation import syntax as s                      # noqa: E402
-from derive.decide.checker import Options                    # noqa: E402
+from derive.pipeline.options import Options                    # noqa: E402
 from derive.sources.documents import read_document          # noqa: E402
 from derive.errors import DeriveError               # noqa: E402
 from derive.pipeline.document import prepare_document         # noqa: E402

@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 from html import escape
 from pathlib import Path
 
-from .decide.checker import Options
+from .pipeline.options import Options
 from .errors import DeriveError
 from .model.spec import Spec
 from .results import ERROR, PROVED, REFUTED, UNDECIDED, Report

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from derive.decide.checker import Options
+from derive.pipeline.options import Options
 from derive.results import PROVED, REFUTED
 from derive.pipeline.run import check_paths
 

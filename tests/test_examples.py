@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from derive.decide.checker import Options
+from derive.pipeline.options import Options
 from derive.worked.intervals import differing_digits, half_unit, rounded
 from derive.pipeline.run import check_paths
 

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from cli import main
 from derive.runtime.bounds import Bounds, check_network, parse_limit
 from derive.errors import cut_line
-from derive.decide.checker import Options
+from derive.pipeline.options import Options
 from derive.errors import DeriveError
 from derive.notation.parse import parse
 from derive.results import ERROR, PROVED, UNDECIDED
@@ -239,7 +239,7 @@ def test_preparation_is_not_charged_to_the_first_claim_of_a_short_file(formula_f
     """Issue 13, item 4: the oracle is built before any claim's deadline starts, whatever the number
     of formulas, so that a tight per-claim bound does not turn a correct claim undecided."""
     import importlib
-    check_module = importlib.import_module("derive.decide.checker")
+    check_module = importlib.import_module("derive.decide.workspace")
     from conftest import entry
     real = check_module.Workspace.warm
     calls = []

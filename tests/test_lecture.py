@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from derive.decide.checker import Options
+from derive.pipeline.options import Options
 from derive.sources.documents import read_document
 from derive.model.spec import Spec
 from derive.pipeline.run import check_paths

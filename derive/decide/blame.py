@@ -51,23 +51,23 @@ def error_term(checker, st: Statement, value) -> list[Result]:
     E = net["E",]
     oracle = (z.applyfunc(lambda q: checker.meaning.partial(E, q, node)) if is_matrix(z)
               else checker.meaning.partial(E, z, node))
-    decision, seconds = checker._decide(oracle, value)
+    decision, seconds = checker.decide(oracle, value)
     if decision.verdict != REFUTED:      # proved, or undecided: a definition claims nothing, so no noise
         return []
-    negative, _ = checker._decide(-oracle, value)
+    negative, _ = checker.decide(-oracle, value)
     if negative.verdict != REFUTED:
         return []
     decision.detail = (f"{_compact(st.head.text)} names the error term \u2202E/\u2202z of layer {layer}, "
                        "but this definition is not it (nor its negative): " + decision.detail)
     z_text = (f"z_{{{head.sub}}}" if head.sub else "Z") + f"^{{({layer})}}"
     reference = s.Member([s.Part(s.Sym("dE/dz"), f"\\frac{{\\partial E}}{{\\partial {z_text}}}", None)])
-    return [checker._result(st, reference, st.members[1], decision.verdict, seconds, decision)]
+    return [checker.result(st, reference, st.members[1], decision.verdict, seconds, decision)]
 
 def _recursion(checker, st: Statement, head: s.Sym, value):
     """The column of z_j^{(l)} that a definition over the layers (delta_j^{(l)} = ... for the layers it
     applies to) is about, instance by instance; None when the head's layer is a number."""
     letter = layer_letter(head.layer)
-    found = checker.meaning.instances_for(st.members[1].parts[0].expr, checker._layers(st)) if len(st.members[1].parts) == 1 else None
+    found = checker.meaning.instances_for(st.members[1].parts[0].expr, checker.layers(st)) if len(st.members[1].parts) == 1 else None
     if letter is None or found is None or not is_matrix(value) or checker.workspace.net.m != 1:
         return None
     letters, instances, _ = found
@@ -103,8 +103,8 @@ def outvoted(checker, st: Statement, majority) -> bool:
             continue
         candidate = checker.meaning.partial(of, symbol, node)
         decider.prepare([candidate, majority])
-        if decider._numeric_agree([candidate], [majority]).all() and \
-                checker._decide(candidate, majority)[0].verdict == PROVED:
+        if decider.numeric_agree([candidate], [majority]).all() and \
+                checker.decide(candidate, majority)[0].verdict == PROVED:
             return True
     return False
 

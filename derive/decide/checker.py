@@ -7,11 +7,16 @@ is the gradient step X - alpha dE/dX.  A definition of a name the model already 
 (A1, W3, loss\\_3, z_1^{(2)}, ...) is a claim; a definition of a new name is not, but a second
 definition of the same name is checked against the first.
 
-Every claim is decided within `Options.timeout` seconds; past it the claim is undecided.  What
+Every claim is decided within the checker's `timeout` seconds; past it the claim is undecided.  What
 claims share (the oracle, the seeded points) is built before any claim's deadline starts
 (`Workspace.warm`, under the run's budget).  Whatever goes wrong inside derive while a claim is
 checked is an error result at the claim, saying it is a bug in derive; running out of the memory
 bound or the run's budget is an undecided result that names the bound.
+
+The workspace a checker works in is workspace.py, which statements are claims definitions.py, the
+words of a Result claim_result.py, the blame of a definition or a chain's head blame.py.  Other
+stages call `collect_definitions`, `results`, `values_ahead`, `formula`, and for the results they
+make themselves `result`, `error` and `decide`.
 """
 from __future__ import annotations
 
@@ -20,84 +25,17 @@ from dataclasses import dataclass, field
 
 from . import blame
 from ..notation import syntax as s
-from ..runtime.bounds import Bounds
 from ..notation.statements import BINDING, CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
-from .decider import Decider, Decision
+from .claim_result import (by_symmetry, claim_result, failure_detail, instances_said, member_error, repeats,
+                           statement_formula, time_out_detail)
+from .decider import Decision
+from .definitions import collect_definitions
 from ..runtime.clock import BudgetSpent, TimeLimit, deadline
-from ..model.oracle import Oracle
 from ..errors import DeriveError, MeaningError
 from ..meaning.instances import INSTANCES, InstanceMissing
-from ..meaning.meaning import Definition, Meaning
 from ..meaning.values import is_matrix
-from ..notation.indices import definition_key
-from ..model.network import Network
-from ..model.spec import Spec
-from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Formula, Result
-from ..notation.indices import layer_letter
-from ..notation.indices import describe, instance_text
-
-
-@dataclass
-class Options:
-    timeout: float = 5.0
-    spec: Spec | None = None
-    bounds: Bounds = field(default_factory=Bounds)
-
-
-WARM_PARAMETERS = 1_000       # networks up to this many weights and biases get every dE_i/dp up front
-
-
-def time_out_detail(e: TimeLimit, timeout: float, what: str) -> str:
-    """Why a claim is undecided for lack of time: its own deadline, or the run's budget."""
-    if isinstance(e, BudgetSpent):
-        return f"{what}: the run's budget of {e.seconds:g} s was used up (--budget)"
-    return f"{what} within {timeout:g} s (--timeout)"
-
-
-def failure_detail(e: BaseException, what: str) -> tuple[str, str]:
-    """(verdict, detail) for an exception met while checking a claim: the memory bound is
-    undecided; anything else is an error, and a bug in derive."""
-    if isinstance(e, MemoryError):
-        return UNDECIDED, f"{what}: past the memory bound (--limit memory=BYTES)"
-    if isinstance(e, OverflowError):
-        return UNDECIDED, (f"{what}: a value past the range of floating-point numbers (OverflowError: "
-                           f"{' '.join(str(e).split())[:120]})")
-    if isinstance(e, RecursionError):
-        return ERROR, (f"{what}: nested too deeply for derive (RecursionError); this is a bug in derive: the "
-                       "nesting bound (--limit depth=N) should have stopped it; please report it")
-    text = " ".join(str(e).split())
-    text = text if len(text) <= 200 else text[:199] + "…"
-    return ERROR, f"{what}: internal error ({type(e).__name__}: {text}); this is a bug in derive, please report it"
-
-
-class Workspace:
-    """One network with its oracle and decider, shared by every file checked against it."""
-
-    def __init__(self, spec: Spec):
-        self.net = Network(spec)
-        self.oracle = Oracle(self.net)
-        self.derivatives: dict = {}
-        self.stacks: dict = {}             # statements for every index: entry labels (j = 1, ...)
-        self._decider = None
-
-    @property
-    def decider(self) -> Decider:
-        if self._decider is None:
-            self._decider = Decider(self.net, self.derivatives, self.oracle)
-            self._decider.stacks = self.stacks
-        return self._decider
-
-    def warm(self) -> None:
-        """What nearly every claim needs: the seeded points and the error terms of E (one level each,
-        in reverse mode; the derivatives claims ask for are built from them as they are asked)."""
-        self.decider.evaluator
-        self.oracle.prepare()
-
-    def meaning(self, definitions: dict) -> Meaning:
-        m = Meaning(self.net, self.oracle, definitions)
-        m.derivatives = self.derivatives
-        m.stacks = self.stacks
-        return m
+from ..results import PROVED, REFUTED, UNDECIDED, Formula, Result
+from .workspace import Workspace
 
 
 @dataclass
@@ -106,7 +44,7 @@ class Checker:
 
     workspace: Workspace
     file: str
-    options: Options = field(default_factory=Options)
+    timeout: float                      # seconds per claim (--timeout)
     definitions: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -119,26 +57,7 @@ class Checker:
 
     def collect_definitions(self, statements: list[Statement]) -> None:
         """Register the first definition of each new name; mark the restatements with it."""
-        for st in statements:
-            if st.kind != DEFINITION:
-                continue
-            head = st.head.parts[0].expr
-            if not isinstance(head, s.Sym) or self.knows(head):
-                st.kind = CHAIN
-                continue
-            key = definition_key(head)
-            if key not in self.definitions and self._over_layers(head):
-                st.kind = CHAIN                 # delta^L_j = ... after delta^l_j := dC/dz^l_j: a claim
-                continue
-            if key in self.definitions:
-                st.extra["first"] = self.definitions[key]
-            else:
-                self.definitions[key] = Definition(key, st.members[1], head)
-
-    def _over_layers(self, head: s.Sym) -> bool:
-        """Is there a definition of this name for every layer already (delta^l_j \\equiv ...)?"""
-        return any(d.head is not None and d.head.name == head.name and layer_letter(d.head.layer)
-                   for d in self.definitions.values())
+        collect_definitions(statements, self.definitions, self.knows)
 
     # -- claims -----------------------------------------------------------------------------------
     def results(self, st: Statement) -> list[Result]:
@@ -148,7 +67,7 @@ class Checker:
             return list(st.extra.get("numeric", []))
         numeric = list(st.extra.get("numeric", []))
         skip = st.extra.get("numeric_members", ())
-        return [r for r in self._results(st, skip) if not _repeats(r, numeric)] + numeric
+        return [r for r in self._results(st, skip) if not repeats(r, numeric)] + numeric
 
     def _results(self, st: Statement, skip) -> list[Result]:
         values, errors = {}, []
@@ -173,7 +92,7 @@ class Checker:
                 values[k] = self._value(member, errors, st)
         self.meaning.representative = False
         if every:
-            return errors + [self._by_symmetry(r, every) for r in self._chain(st, values, 0)]
+            return errors + [by_symmetry(r, every) for r in self._chain(st, values, 0)]
         if st.kind == UPDATE:
             return errors + self._update(st, values)
         reference = 1 if st.kind == DEFINITION and "first" not in st.extra else 0
@@ -189,24 +108,14 @@ class Checker:
         self.meaning.representative = bool(letters)
         return letters
 
-    def _by_symmetry(self, result: Result, every: tuple[list[str], int]) -> Result:
-        letters, count = every
-        if result.verdict == PROVED:
-            result.detail = (f"for every {', '.join(letters)} ({count:,} instances): proved at the first and "
-                             "the last instance, and so "
-                             "at every one (relabelling the units of a layer maps the network, its loss and this "
-                             "statement to themselves, so every instance is the same identity with the "
-                             "quantities renamed); " + result.detail)
-        return result
-
     def values_ahead(self, st: Statement) -> list:
         """The values of a statement's members that can be read now (errors are left for `results`)."""
         out = []
         self._for_every_index(st)
         for member in st.members:
             try:
-                with deadline(self.options.timeout):
-                    out.append(self.meaning.member_value(member, domain=self._layers(st)))
+                with deadline(self.timeout):
+                    out.append(self.meaning.member_value(member, domain=self.layers(st)))
             except BudgetSpent:
                 break
             except (Exception, TimeLimit):      # reported when the claim itself reads the member
@@ -217,25 +126,25 @@ class Checker:
     def _value(self, member: s.Member, errors: list, st: Statement):
         start = time.perf_counter()
         try:
-            with deadline(self.options.timeout):
+            with deadline(self.timeout):
                 return self.meaning.member_value(member, domain=self._domain(st, member))
         except InstanceMissing as e:            # the statement is false as stated for that instance
-            errors.append(self._result(st, st.head, member, REFUTED, time.perf_counter() - start,
-                                       detail=e.message))
+            errors.append(self.result(st, st.head, member, REFUTED, time.perf_counter() - start,
+                                      detail=e.message))
         except DeriveError as e:
-            errors.append(self._error(e, member, st, time.perf_counter() - start))
+            errors.append(self.error(e, member, st, time.perf_counter() - start))
         except TimeLimit as e:
-            errors.append(self._result(st, member, member, UNDECIDED, time.perf_counter() - start,
-                                       detail=time_out_detail(e, self.options.timeout, "this member could not be read")))
+            errors.append(self.result(st, member, member, UNDECIDED, time.perf_counter() - start,
+                                      detail=time_out_detail(e, self.timeout, "this member could not be read")))
         except Exception as e:                  # a bug in derive: say so, never pass, never crash the run
             verdict, detail = failure_detail(e, "reading this member")
-            errors.append(self._result(st, member, member, verdict, time.perf_counter() - start, detail=detail))
+            errors.append(self.result(st, member, member, verdict, time.perf_counter() - start, detail=detail))
         return None
 
     def _domain(self, st: Statement, member: s.Member) -> dict:
         """What a member of an index statement is evaluated over: the layers of the statement and, for
         members after the head, the head's own instances."""
-        domain = self._layers(st)
+        domain = self.layers(st)
         head = st.head if "first" not in st.extra else None
         if head is not None and member is not head and len(head.parts) == 1:
             found = self.meaning.instances_for(head.parts[0].expr, domain)
@@ -243,20 +152,22 @@ class Checker:
                 domain = {**domain, INSTANCES: found}
         return domain
 
-    def _layers(self, st: Statement) -> dict:
+    def layers(self, st: Statement) -> dict:
         """The layers a statement over a layer letter holds for (the same for every member)."""
         if "layers" not in st.extra:
             members = list(st.members) + ([st.extra["first"].member] if "first" in st.extra else [])
             st.extra["layers"] = self.meaning.statement_layers(members)
         return st.extra["layers"]
 
-    def _decide(self, lhs, rhs) -> tuple[Decision, float]:
+    def decide(self, lhs, rhs) -> tuple[Decision, float]:
+        """The decision on lhs = rhs within the timeout, and the seconds it took; a bug in derive met
+        on the way is an error decision that says so."""
         start = time.perf_counter()
         try:
-            with deadline(self.options.timeout):
+            with deadline(self.timeout):
                 decision = self.workspace.decider.decide(lhs, rhs)
         except TimeLimit as e:
-            decision = Decision(UNDECIDED, time_out_detail(e, self.options.timeout, "no decision"))
+            decision = Decision(UNDECIDED, time_out_detail(e, self.timeout, "no decision"))
         except Exception as e:                  # a bug in derive: say so, never pass, never crash the run
             decision = Decision(*failure_detail(e, "deciding"))
         return decision, time.perf_counter() - start
@@ -268,24 +179,24 @@ class Checker:
         if reference is None:
             return []
         try:                                    # numeric values in one batch: an optimization only
-            with deadline(self.options.timeout):
+            with deadline(self.timeout):
                 self.workspace.decider.prepare([values[k] for k in ok])
         except (Exception, TimeLimit):          # each decision below evaluates (and reports) on its own
             pass
-        decisions = {k: self._decide(values[reference], values[k]) for k in ok if k != reference}
+        decisions = {k: self.decide(values[reference], values[k]) for k in ok if k != reference}
         failed = [k for k, (d, _) in decisions.items() if d.verdict != PROVED]
         if failed and len(failed) * 2 > len(ok) and reference == 0:
             alternative = failed[0]
             agreeing = [k for k in failed if k == alternative
-                        or self._decide(values[alternative], values[k])[0].verdict == PROVED]
+                        or self.decide(values[alternative], values[k])[0].verdict == PROVED]
             if len(agreeing) > len(ok) - len(failed) and blame.outvoted(self, st, values[alternative]):
                 reference = alternative
-                decisions = {k: self._decide(values[reference], values[k]) for k in ok if k != reference}
+                decisions = {k: self.decide(values[reference], values[k]) for k in ok if k != reference}
         out = []
         for k in sorted(decisions):
             decision, seconds = decisions[k]
-            out.append(self._result(st, self._member(st, reference), self._member(st, k), decision.verdict,
-                                    seconds, decision))
+            out.append(self.result(st, self._member(st, reference), self._member(st, k), decision.verdict,
+                                   seconds, decision))
         return out
 
     def _member(self, st: Statement, k: int) -> s.Member:
@@ -301,114 +212,49 @@ class Checker:
         if not all(e in self.workspace.net.quantities and self.workspace.net.quantities[e][0] in ("w", "b")
                    for e in entries):
             err = MeaningError("an update rule must assign weights or biases", expected="W^{(l)}, b^{(l)}, w or b")
-            return [self._error(err, st.head, st, 0.0)]
+            return [self.error(err, st.head, st, 0.0)]
         node = st.head.parts[0].expr
         start = time.perf_counter()
         try:
-            with deadline(self.options.timeout):
+            with deadline(self.timeout):
                 step = self.meaning.gradient_step(target, node)
         except DeriveError as e:
-            return [self._error(e, st.head, st, time.perf_counter() - start)]
+            return [self.error(e, st.head, st, time.perf_counter() - start)]
         except TimeLimit as e:
-            return [self._result(st, st.head, st.head, UNDECIDED, time.perf_counter() - start,
-                                 detail=time_out_detail(e, self.options.timeout, "no gradient step"))]
+            return [self.result(st, st.head, st.head, UNDECIDED, time.perf_counter() - start,
+                                detail=time_out_detail(e, self.timeout, "no gradient step"))]
         except Exception as e:
             verdict, detail = failure_detail(e, "the gradient step")
-            return [self._result(st, st.head, st.head, verdict, time.perf_counter() - start, detail=detail)]
+            return [self.result(st, st.head, st.head, verdict, time.perf_counter() - start, detail=detail)]
         out = []
         for k in range(1, len(st.members)):
             if values.get(k) is None:
                 continue
-            decision, seconds = self._decide(step, values[k])
+            decision, seconds = self.decide(step, values[k])
             decision.detail = "update rule, checked against X - \u03b1 \u2202E/\u2202X: " + decision.detail
-            out.append(self._result(st, st.head, st.members[k], decision.verdict, seconds, decision))
+            out.append(self.result(st, st.head, st.members[k], decision.verdict, seconds, decision))
         return out
 
     def formula(self, st: Statement, results: list[Result]) -> Formula:
-        part = st.head.parts[0]
-        line = part.source.position(part.start)[0] if part.source else 1
-        return Formula(file=self.file, line=line, id=st.id, title=st.title, kind=st.kind,
-                       members=[_compact(m.text) for m in st.members], label=st.label,
-                       verdicts=[r.verdict for r in results], cell=getattr(part.source, "cell", None))
+        """The statement as one formula of the report, with the verdicts of its claims."""
+        return statement_formula(self.file, st, results)
 
     # -- results ------------------------------------------------------------------------------------
-    def _result(self, st, reference, member, verdict, seconds, decision=None, detail=""):
-        """A claim `reference = member`, reported at the member (the one found wrong when refuted)."""
-        part = member.parts[0]
-        line, col = part.source.position(part.start) if part.source else (1, 1)
-        lhs, rhs = _compact(reference.text), _compact(member.text)
+    def result(self, st: Statement, reference: s.Member, member: s.Member, verdict: str, seconds: float,
+               decision: Decision | None = None, detail: str = "") -> Result:
+        """A claim `reference = member`, reported at the member (the one found wrong when refuted),
+        with the instances an index statement was checked over and the definitions a refuted one uses."""
         detail = decision.detail if decision else detail
-        detail = self._instances(reference, member, detail, verdict, self._layers(st))
-        if verdict == REFUTED:
-            detail += blame.depends_on(self, st, reference, member)
-        return Result(file=self.file, line=line, col=col, id=st.id, claim=f"{lhs} = {rhs}",
-                      verdict=verdict, detail=detail,
-                      counterexample=decision.counterexample if decision else None, seconds=seconds,
-                      title=st.title or st.label, cell=getattr(part.source, "cell", None), lhs=lhs, rhs=rhs,
-                      wrong="rhs" if verdict == REFUTED else None)
-
-    def _instances(self, reference, member, detail: str, verdict: str, layers=None) -> str:
-        """An index statement says over which values it was checked and, refuted, the first instance
-        that fails (in place of the entries of the column of instances)."""
-        found = None
+        layers, found = self.layers(st), None
         for m in (reference, member):
             for part in m.parts:
                 found = found or self.meaning.instances_for(part.expr, layers)
-        if found is None:
-            return detail
-        letters, instances, layer = found
-        failing, start, end = _failing(detail, [instance_text(b, letters) for b in instances])
-        if failing:
-            said = (f"the first failing instance is {failing[0]} ({len(failing)} of {len(instances)} "
-                    f"instance{'s' if len(instances) != 1 else ''} differ)")
-            detail = detail[:start] + said + detail[end:]
-        return detail + "; " + ("proved " if verdict == PROVED else "checked ") + describe(letters, instances, layer)
+        detail = instances_said(found, detail, verdict)
+        if verdict == REFUTED:
+            detail += blame.depends_on(self, st, reference, member)
+        return claim_result(self.file, st, reference, member, verdict, seconds, detail,
+                            decision.counterexample if decision else None)
 
-    def _error(self, e: DeriveError, member: s.Member, st: Statement, seconds: float) -> Result:
-        part = member.parts[0]
-        if e.line is None and part.source is not None:
-            line, col = part.source.position(part.start)
-            e.located(part.source.file, line, col, part.source.line_text(line))
-        return Result(file=self.file, line=e.line or 1, col=e.col or 1, id=st.id, claim=_compact(member.text),
-                      verdict=ERROR, detail=e.describe(), seconds=seconds, title=st.title,
-                      cell=getattr(e, "cell", None))
-
-
-def _repeats(r: Result, numeric: list[Result]) -> bool:
-    """An error already reported by the numeric check (the same member's)."""
-    return r.verdict == ERROR and any(n.verdict == ERROR and (n.line, n.col) == (r.line, r.col) for n in numeric)
-
-
-def _compact(text: str) -> str:
-    return " ".join(text.split())
-
-
-def workspace_for(spec: Spec, cache: dict) -> Workspace:
-    if spec not in cache:
-        cache[spec] = Workspace(spec)
-    return cache[spec]
-
-
-__all__ = ["Checker", "Options", "Workspace", "deadline", "TimeLimit", "BudgetSpent", "failure_detail",
-           "time_out_detail", "workspace_for"]
-def _failing(detail: str, labels: list[str]) -> tuple[list[str], int, int]:
-    """The instances a refutation names ("the sides differ for l = 2, j = 1; l = 3, j = 2"), and where."""
-    prefix = "the sides differ for "
-    start = detail.find(prefix)
-    if start < 0:
-        return [], 0, 0
-    pos, found = start + len(prefix), []
-    while True:
-        matches = [lab for lab in labels if detail.startswith(lab, pos)
-                   and (pos + len(lab) == len(detail) or detail[pos + len(lab)] == ";")]
-        if not matches:
-            break
-        label = max(matches, key=len)
-        found.append(label)
-        pos += len(label)
-        if not detail.startswith("; ", pos) or not any(detail.startswith(lab, pos + 2) for lab in labels):
-            break
-        pos += 2
-    return found, start, pos
-
-
+    def error(self, e: DeriveError, member: s.Member, st: Statement, seconds: float) -> Result:
+        """A member that could not be read, reported at its position."""
+        return member_error(self.file, e, member, st, seconds)

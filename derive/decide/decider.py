@@ -24,26 +24,28 @@
    confirmed with 50-digit arithmetic.
    Not zero but opaque: a confirmed counterexample refutes; otherwise SymPy's simplify is tried on
    the exp form within the time bound, and failing that the claim is undecided.
+
+This module holds the rule and the words of each verdict (which entries or instances differ, which
+ReLU units are active); the node values, the level form and the zero test are in normal_form.py, the
+search and 50-digit confirmation of a counterexample in counterexample.py, the seeded points in
+second_opinion.py.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 import sympy as sp
 
 from ..model import printing
 from ..model.oracle import Oracle
-from ..meaning.derivatives import DefinedTerm
 from ..meaning.values import is_matrix, shape_text
 from ..model.network import Network
-from ..model.families import LEAKY_SLOPE
-from ..model.families import leaky, relu, sigmoid, softmax, step
+from .counterexample import find_counterexample, shape_counterexample
+from .normal_form import NormalForm, domains, opaque, simplifies_to_zero
 from .second_opinion import RTOL, Evaluator, agree
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
-
-EXTRA_POINT_SEEDS = (1, 2, 3)
 
 
 @dataclass
@@ -57,180 +59,30 @@ class Decision:
 
 
 class Decider:
-    """Decides claims in one network; caches normal forms and numeric values."""
+    """Decides claims in one network; caches decisions and numeric values (the normal forms are
+    cached by its NormalForm)."""
 
     def __init__(self, net: Network, derivatives: dict, oracle: Oracle | None = None):
         self.net = net
         self.derivatives = derivatives
         self.oracle = oracle or Oracle(net)
-        self._normal: dict = {}
-        self._level: dict = {}
-        self._terms: dict = {}
+        self.forms = NormalForm(net, derivatives, self.oracle)
         self._numeric: dict = {}
         self._decided: dict = {}
-        self._expansions = net.expansions
         self.stacks: dict = {}          # statements for every index: entry labels (set by the workspace)
 
     @cached_property
     def evaluator(self) -> Evaluator:
         return Evaluator(self.net, self.derivatives)
 
-    # -- normal form ----------------------------------------------------------------------------------
     def normal(self, expr: sp.Expr) -> sp.Expr:
-        """The expression in leaves and free atoms (opaque functions left where unavoidable), with the
-        relations between atoms applied (softmax outputs, cross-entropy targets sum to 1)."""
-        if expr not in self._normal:
-            known = {}
-            for q in expr.free_symbols:
-                d = self.derivatives.get(q)
-                if d is not None:
-                    known[q] = self.normal(d.value) if isinstance(d, DefinedTerm) else d.normal
-            self._normal[expr] = self._finish(expr.xreplace(known) if known else expr)
-        return self._normal[expr]
-
-    def _finish(self, e: sp.Expr) -> sp.Expr:
-        e = e.xreplace(self._expansions)
-        if e.has(*REWRITTEN):
-            e = self._rewrite(e)
-        return e.xreplace(self.net.relations) if self.net.relations else e
-
-    # -- the level a claim is written at ------------------------------------------------------------
-    def level(self, expr: sp.Expr) -> sp.Expr:
-        """The expression with the oracle's error terms as atoms: derivative symbols in their level
-        form, a document's proved error terms as the oracle's atoms (others by their definitions)."""
-        if expr not in self._level:
-            known = {}
-            for q in expr.free_symbols:
-                d = self.derivatives.get(q)
-                if isinstance(d, DefinedTerm):
-                    atom = self.proved_term(q)
-                    known[q] = atom if atom is not None else self.level(d.value)
-                elif d is not None:
-                    known[q] = d.level
-            self._level[expr] = self._finish(expr.xreplace(known) if known else expr)
-        return self._level[expr]
-
-    def proved_term(self, symbol: sp.Symbol):
-        """The oracle's atom (or its negative) that a document's error term was proved equal to, else
-        None.  Proved at its own level, once: its definition uses the next layer's terms."""
-        if symbol not in self._terms:
-            self._terms[symbol] = None              # a definition never leans on itself
-            d = self.derivatives[symbol]
-            key = self.net.quantities[d.z]
-            atom = self.oracle.error_term(("E",), key[1], key[2], tuple(key[3:]))
-            value = self.level(d.value)
-            for sign in (1, -1):
-                if self._unfolds_to_zero(value, sign * self._finish(atom)) is not None:
-                    self._terms[symbol] = sign * atom
-                    break
-        return self._terms[symbol]
-
-    def _unfolds_to_zero(self, a: sp.Expr, b: sp.Expr):
-        """Is a - b 0 with the error-term atoms free, unfolding the lowest layer's atoms one level at
-        a time until it is or no atom is left?  The layers of the atoms the sides still had at the
-        zero (a set, empty in node values), or None when a - b is not 0."""
-        levels, layer_of = self.oracle.levels, self.oracle.layer_of
-        while True:
-            atoms = [q for q in a.free_symbols | b.free_symbols if q in levels]
-            if self.is_zero(a - b):
-                return frozenset(layer_of[q] for q in atoms)
-            if not atoms:
-                return None
-            low = min(layer_of[q] for q in atoms)
-            unfold = {q: levels[q] for q in atoms if layer_of[q] == low}
-            a, b = self._finish(a.xreplace(unfold)), self._finish(b.xreplace(unfold))
-
-    def _level_proof(self, left, right):
-        """The layers of the error terms the claim was proved with as atoms, or None (not proved so)."""
-        layers = set()
-        for l, r in zip(left, right):
-            found = self._unfolds_to_zero(self.level(l), self.level(r))
-            if found is None:
-                return None
-            layers |= found
-        return layers
-
-    def _rewrite(self, e: sp.Expr) -> sp.Expr:
-        if not e.args:
-            return e
-        args = [self._rewrite(a) for a in e.args]
-        if isinstance(e, REWRITTEN):
-            return self._unit_function(e.func, args)
-        return e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
-
-    def _unit_multiple(self, arg: sp.Expr):
-        """(layer, unit, example, c) when arg == c * z_j^{(l)} for a whole number c, else None."""
-        arg = sp.expand(arg)
-        for bias in arg.free_symbols & self.net.unit_of_bias.keys():
-            c = arg.coeff(bias)
-            if not (c.is_Integer and c != 0):
-                continue
-            for l, j, n, z in self.net.unit_of_bias[bias]:
-                if sp.expand(arg - c * z) == 0:
-                    return l, j, n, int(c)
-        return None
-
-    def _unit_function(self, func, args):
-        """A function of a unit's z in node values where the unit's family allows it."""
-        found = self._unit_multiple(args[0]) if func is not softmax else None
-        if not found:
-            return func(*args)
-        l, j, n, c = found
-        net = self.net
-        act = net.activation(l)
-        key = ("a", l, j) + net.ex(n)
-        a = net[key]
-        if func is sigmoid and act == "sigmoid" and c in (1, -1):
-            return a if c == 1 else 1 - a
-        if func is sp.tanh and act == "tanh" and c in (1, -1):
-            return c * a
-        if func is sp.exp:
-            if act == "sigmoid":
-                return (a / (1 - a)) ** c
-            if act == "tanh" and c % 2 == 0:
-                return ((1 + a) / (1 - a)) ** (c // 2)
-            if act == "softmax":
-                return (a * net["S", l, *net.ex(n)]) ** c
-        if func is relu and act == "relu" and c == 1:
-            return self._expansions[a]
-        if func is leaky and act == "leaky-relu" and c == 1 and args[1] == LEAKY_SLOPE:
-            return self._expansions[a]
-        if func is step and act in ("relu", "leaky-relu") and c == 1:
-            return net["h", l, j, *net.ex(n)]
-        return func(*args)
-
-    @staticmethod
-    def opaque(e: sp.Expr) -> bool:
-        return any(f.free_symbols for f in e.atoms(*REWRITTEN))
+        """The expression in node values (normal_form.py)."""
+        return self.forms.normal(expr)
 
     def is_zero(self, d: sp.Expr) -> bool:
-        """Is the difference 0 as a rational function of the symbols in it (leaves, node values,
-        error-term atoms), with each ReLU step h reduced by h^2 = h?  Any function left (log a, exp
-        of something not a unit's z) is one more free atom: a zero is then a zero whatever its
-        value.  Sparse polynomial arithmetic over just the symbols the difference has (exact,
-        several times faster than expand)."""
-        if d == 0:
-            return True
-        atoms = [f for f in d.atoms(sp.Function) if f.free_symbols]
-        if atoms:
-            d = d.xreplace({f: sp.Dummy(f"atom{k}") for k, f in enumerate(atoms)})
-        gens = tuple(sorted(d.free_symbols, key=str))
-        if not gens:
-            return sp.expand(d) == 0
-        for domain in _domains(gens):
-            try:
-                value = domain.from_expr(d)
-            except (ValueError, TypeError, ZeroDivisionError, sp.PolynomialError):
-                continue
-            if value == 0:
-                return True
-            steps = set(self.net.steps)
-            if not steps & set(gens):
-                return False
-            numerator = value.numer if type(value).__name__ == "FracElement" else value
-            return _reduce_steps(numerator, [k for k, g in enumerate(gens) if g in steps]) == 0
-        numerator, _ = sp.fraction(sp.together(d))
-        return sp.expand(numerator) == 0
+        """Is the difference 0 as a rational function, ReLU steps reduced (normal_form.py)?"""
+        return self.forms.is_zero(d)
+
 
     # -- the decision --------------------------------------------------------------------------------
     def decide(self, lhs, rhs) -> Decision:
@@ -261,9 +113,9 @@ class Decider:
         right = list(rhs) if is_matrix(rhs) else [rhs]
         if _shape(lhs) != _shape(rhs):
             detail = f"the left side is {shape_text(lhs)}, the right side {shape_text(rhs)}"
-            return Decision(REFUTED, detail, self._shape_counterexample(lhs, rhs))
-        numeric_ok = self._numeric_agree(left, right)
-        layers = self._level_proof(left, right) if numeric_ok.all() else None
+            return Decision(REFUTED, detail, shape_counterexample(self.evaluator, lhs, rhs))
+        numeric_ok = self.numeric_agree(left, right)
+        layers = self.forms.level_proof(left, right) if numeric_ok.all() else None
         if layers is not None:
             if not numeric_ok.all():
                 k = int(np.argmin(numeric_ok))
@@ -279,7 +131,8 @@ class Decider:
             # a big difference (deep linear or ReLU layers) that the numbers already separate: a point
             # confirmed in 50 digits refutes without the (costly) exact expansion
             entries = self._numeric_entries(left, right)
-            counterexample = self._counterexample(lhs, rhs, left, right, diffs, entries, numeric_ok)
+            counterexample = find_counterexample(self.evaluator, lhs, rhs, numeric_ok,
+                                                 lambda: self._difference(diffs, lhs))
             if counterexample is not None:
                 pattern = self._pattern([diffs[k] for k in entries], counterexample, analyse=False)
                 return Decision(REFUTED, "a point where the sides differ (confirmed to 50 digits); "
@@ -293,16 +146,17 @@ class Decider:
                                 "please report it")
             return Decision(PROVED, f"exact: the difference expands to 0; numeric: {len(numeric_ok)} "
                             f"points agree within {RTOL:g}")
-        opaque = any(self.opaque(diffs[k]) for k in nonzero)
-        counterexample = self._counterexample(lhs, rhs, left, right, diffs, nonzero, numeric_ok)
+        any_opaque = any(opaque(diffs[k]) for k in nonzero)
+        counterexample = find_counterexample(self.evaluator, lhs, rhs, numeric_ok,
+                                             lambda: self._difference(diffs, lhs))
         if counterexample is not None:
-            how = "exact: the difference is not 0" if not opaque else "a point where the sides differ"
+            how = "exact: the difference is not 0" if not any_opaque else "a point where the sides differ"
             pattern = self._pattern([diffs[k] for k in nonzero], counterexample)
             return Decision(REFUTED, f"{how}; {self._where(lhs, nonzero, rhs)}{pattern}", counterexample)
-        if not opaque:
+        if not any_opaque:
             return Decision(UNDECIDED, "the exact difference is not 0, but no point separating the "
                             "sides was found (the difference is too small to show numerically)")
-        if self._simplifies_to_zero([diffs[k] for k in nonzero]) and numeric_ok.all():
+        if simplifies_to_zero(self.net, [diffs[k] for k in nonzero]) and numeric_ok.all():
             return Decision(PROVED, "simplify: the difference in exp form simplifies to 0; numeric: "
                             f"{len(numeric_ok)} points agree within {RTOL:g}")
         return Decision(UNDECIDED, "the sides agree at every point tried, but the difference could not "
@@ -346,7 +200,8 @@ class Decider:
             for e, row in zip(todo, self.evaluator.evaluate(todo)):
                 self._numeric[e] = row
 
-    def _numeric_agree(self, left, right) -> np.ndarray:
+    def numeric_agree(self, left, right) -> np.ndarray:
+        """At which seeded points every entry of the sides agrees (the second opinion)."""
         self.prepare(left + right)
         lvals = np.array([self._numeric[e] for e in left])
         rvals = np.array([self._numeric[e] for e in right])
@@ -357,26 +212,6 @@ class Decider:
         lvals = np.array([self._numeric[e] for e in left])
         rvals = np.array([self._numeric[e] for e in right])
         return [k for k, row in enumerate(agree(lvals, rvals)) if not row.all()]
-
-    def _counterexample(self, lhs, rhs, left, right, diffs, nonzero, numeric_ok):
-        candidates = [k for k in range(len(numeric_ok)) if not numeric_ok[k]]
-        candidates += [k for k in range(len(numeric_ok)) if numeric_ok[k]]
-        for k in candidates:
-            exact = self.evaluator.exact_point(left + right, k)
-            n = len(left)
-            l_vals, r_vals = exact[:n], exact[n:]
-            if any(abs(a - b) > 1e-30 * max(1, abs(a), abs(b)) for a, b in zip(l_vals, r_vals)):
-                found = Counterexample(point=self.evaluator.point(k), lhs=_shaped(lhs, l_vals),
-                                       rhs=_shaped(rhs, r_vals), difference=self._difference(diffs, lhs))
-                found.index = k
-                return found
-        return None
-
-    def _shape_counterexample(self, lhs, rhs):
-        values = self.evaluator.exact_point(_flat(lhs) + _flat(rhs), 0)
-        n = len(_flat(lhs))
-        return Counterexample(point=self.evaluator.point(0), lhs=_shaped(lhs, values[:n]),
-                              rhs=_shaped(rhs, values[n:]), difference="(the shapes differ)")
 
     def _difference(self, diffs, lhs) -> str:
         shown = [self._tidy(d) for d in diffs]
@@ -391,7 +226,7 @@ class Decider:
         if _large(d):
             return "(a long expression in the leaves and node values; not shown)"
         terms = None
-        for domain in _domains(tuple(sorted(d.free_symbols, key=str)) or (sp.Dummy(),)):
+        for domain in domains(tuple(sorted(d.free_symbols, key=str)) or (sp.Dummy(),)):
             try:
                 value = domain.from_expr(d)
             except (ValueError, TypeError, ZeroDivisionError, sp.PolynomialError):
@@ -410,56 +245,9 @@ class Decider:
             d = sp.factor(d)
         return printing.text(d, self.net.display)
 
-    def _simplifies_to_zero(self, diffs) -> bool:
-        back, net = {}, self.net
-        for key, symbol in net.symbols.items():
-            if key[0] == "a":
-                back[symbol] = net.compose(key).rewrite(sp.exp)
-            elif key[0] == "h":
-                back[symbol] = step(net.compose(("z",) + key[1:]))
-            elif key[0] == "S":
-                back[symbol] = sp.Add(*[sp.exp(net.compose(("z", key[1], k) + key[2:])) for k in net.units(key[1])])
-        for d in diffs:
-            full = d.xreplace(back).rewrite(sp.exp)
-            if sp.simplify(full) != 0:
-                return False
-        return True
-
-
-REWRITTEN = (sigmoid, sp.exp, sp.tanh, relu, leaky, step, softmax)
-
-
-@lru_cache(maxsize=4096)
-def _domains(gens):
-    from sympy.polys.domains import QQ
-    from sympy.polys.fields import field
-    from sympy.polys.rings import ring
-    return ring(gens, QQ)[0], field(gens, QQ)[0]
-
-
-def _reduce_steps(numerator, indices) -> int:
-    """The number of non-zero terms left when every step h in the polynomial is reduced h^k -> h."""
-    terms: dict = {}
-    for monomial, coefficient in numerator.terms():
-        reduced = tuple(min(e, 1) if k in indices else e for k, e in enumerate(monomial))
-        terms[reduced] = terms.get(reduced, 0) + coefficient
-    return sum(1 for c in terms.values() if c != 0)
-
 
 def _shape(v):
     return v.shape if is_matrix(v) else None
-
-
-def _flat(v):
-    return list(v) if is_matrix(v) else [v]
-
-
-def _shaped(v, values):
-    floats = [float(x) for x in values]
-    if not is_matrix(v):
-        return floats[0]
-    cols = v.shape[1]
-    return [floats[r * cols:(r + 1) * cols] for r in range(v.shape[0])]
 
 
 MAX_SHOWN_TERMS = 60

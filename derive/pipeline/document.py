@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..decide.checker import Checker, Options, workspace_for
+from ..decide.checker import Checker
+from ..decide.workspace import workspace_for
+from .options import Options
 from ..errors import DeriveError, NotInNetwork
 from ..notation import syntax as s
 from ..notation.statements import BINDING, EXPRESSION, classify
@@ -47,7 +49,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     results.extend(failure(e.located(display, 1, 1), display) for e in lecture.conflicts)
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
-    checker = Checker(workspace_for(lecture.spec, workspaces), display, options)
+    checker = Checker(workspace_for(lecture.spec, workspaces), display, options.timeout)
     for st in statements:
         st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
     checker.collect_definitions(statements)
@@ -70,7 +72,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
             if r.verdict == REFUTED and member is not None:
                 try:                            # a refinement, within the claim's own time bound
-                    with deadline(checker.options.timeout):
+                    with deadline(checker.timeout):
                         annotate(checker, st, r, member)
                         if not r.repairs and not r.extra_terms:
                             _pinpoint(checker, st, r, member)
@@ -132,10 +134,10 @@ def _lone(checker: Checker, st) -> list[Result]:
     sum binds) that mean nothing in the concrete network, so only a concrete quantity the network
     does not have (w_{31}^{(2)} in a 2-2-2 network, layer 4) makes it unreadable."""
     try:
-        with deadline(checker.options.timeout):
+        with deadline(checker.timeout):
             checker.meaning.member_value(st.head)
     except NotInNetwork as e:
-        return [checker._error(e, st.head, st, 0.0)]
+        return [checker.error(e, st.head, st, 0.0)]
     except (DeriveError, TimeLimit):
         pass
     return []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..decide.checker import Options
+from .options import Options
 from ..errors import DeriveError
 from ..meaning.meaning import Meaning
 from ..model.network import Network

@@ -11,7 +11,9 @@ from ..results import ERROR, REFUTED, Formula, Result
 from ..runtime.bounds import check_network
 from ..runtime.parallel import Task, patience
 from ..sources.formula_files import FormulaFile, read_formula_file
-from ..decide.checker import Checker, Options, workspace_for
+from ..decide.checker import Checker
+from ..decide.workspace import workspace_for
+from .options import Options
 from ..repair.explain import annotate
 from .plan import FilePart, FilePlan, failure, lost as lost_result
 
@@ -45,7 +47,7 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
         check_network(spec.layers, options.bounds, "the network of [model]")
     except ModelError as e:                     # no claim is judged in another network than its own
         return FilePlan.alone(problems + [failure(e.located(display, 1, 1), display)])
-    checker = Checker(workspace_for(spec, workspaces), display, options)
+    checker = Checker(workspace_for(spec, workspaces), display, options.timeout)
     seen_ids = set()
     for entry in formula_file.entries:
         if entry.id in seen_ids:

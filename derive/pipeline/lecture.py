@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..decide.checker import Options, failure_detail
+from ..decide.claim_result import failure_detail
+from .options import Options
 from ..errors import DeriveError, ModelError, locate
 from ..model.spec import Spec
 from ..notation.limits import check_layers_named

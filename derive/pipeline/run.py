@@ -10,7 +10,8 @@ from pathlib import Path
 from ..runtime import clock
 from ..runtime.bounds import active
 from ..sources.files import NotRegular
-from ..decide.checker import Options, failure_detail, time_out_detail
+from ..decide.claim_result import failure_detail, time_out_detail
+from .options import Options
 from ..runtime.clock import BudgetSpent, TimeLimit, deadline
 from ..runtime.parallel import memory_bound, parallel_map
 from ..errors import DeriveError

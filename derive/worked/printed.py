@@ -29,7 +29,7 @@ from ..meaning.values import is_matrix
 from .intervals import Arithmetic, Grid, decimal_of, differing_digits, each, exact_interval, half_unit, hull, long_text, meets, midpoint, printed_interval, significant_digits, width
 from ..notation.literals import has_decimal, is_literal, is_numbers_only, literal_text
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
-from ..decide.checker import TimeLimit, deadline
+from ..runtime.clock import TimeLimit, deadline
 
 KNOWN = "known"
 MISCOPY = 20            # a number this many half units from a known value, but not one, is miscopied
@@ -57,18 +57,18 @@ def check_numbers(checker, statements) -> list[str]:
                         summary.append(where + said)
                 st.extra["numeric"] = []
             except DeriveError as e:
-                st.extra["numeric"] = [checker._error(e, getattr(e, "member", st.head), st, 0.0)]
+                st.extra["numeric"] = [checker.error(e, getattr(e, "member", st.head), st, 0.0)]
             except Exception as e:      # a bug in derive: said, never a traceback
-                st.extra["numeric"] = [checker._result(st, st.head, st.members[-1], UNDECIDED, 0.0,
-                                                       detail=f"internal error while reading this binding "
-                                                              f"({type(e).__name__}: {e}); please report it")]
+                st.extra["numeric"] = [checker.result(st, st.head, st.members[-1], UNDECIDED, 0.0,
+                                                      detail=f"internal error while reading this binding "
+                                                             f"({type(e).__name__}: {e}); please report it")]
             continue
         numeric = [k for k, m in enumerate(st.members) if _numeric(m, bound)]
         if not numeric or (st.kind == DEFINITION and 1 in numeric and "first" not in st.extra):
             continue
         start = time.perf_counter()
         try:
-            with deadline(checker.options.timeout):
+            with deadline(checker.timeout):
                 numeric = _without_formulas(checker, st, numeric, bound)
                 if not numeric:
                     continue
@@ -76,16 +76,16 @@ def check_numbers(checker, statements) -> list[str]:
                 st.extra["numeric"] = _check(checker, st, numeric, bound, printed)
         except TimeLimit:
             st.extra["numeric_members"] = set(numeric)
-            st.extra["numeric"] = [checker._result(st, st.head, st.members[k], UNDECIDED,
-                                                   time.perf_counter() - start,
-                                                   detail=f"no decision within {checker.options.timeout:g} s")
+            st.extra["numeric"] = [checker.result(st, st.head, st.members[k], UNDECIDED,
+                                                  time.perf_counter() - start,
+                                                  detail=f"no decision within {checker.timeout:g} s")
                                    for k in numeric]
         except Exception as e:          # a bug in derive: the numbers are undecided, never passed
             st.extra["numeric_members"] = set(numeric)
-            st.extra["numeric"] = [checker._result(st, st.head, st.members[k], UNDECIDED,
-                                                   time.perf_counter() - start,
-                                                   detail=f"internal error while checking numbers "
-                                                          f"({type(e).__name__}: {e}); please report it")
+            st.extra["numeric"] = [checker.result(st, st.head, st.members[k], UNDECIDED,
+                                                  time.perf_counter() - start,
+                                                  detail=f"internal error while checking numbers "
+                                                         f"({type(e).__name__}: {e}); please report it")
                                    for k in numeric]
     return summary
 
@@ -110,7 +110,7 @@ def _without_formulas(checker, st, numeric, bound) -> list[int]:
             except DeriveError:
                 keep.append(k)
                 continue
-            if checker._decide(reference, value)[0].verdict == PROVED:
+            if checker.decide(reference, value)[0].verdict == PROVED:
                 continue
             try:
                 bound.evaluate(value, checker.workspace.derivatives)
@@ -228,7 +228,7 @@ def _check(checker, st, numeric, bound, printed) -> list:
             before = None
             continue
         except DeriveError as e:
-            out.append(checker._error(e, member, st, 0.0))
+            out.append(checker.error(e, member, st, 0.0))
             before = None
             continue
         if references is None:          # numbers only: the first of them is what the rest must equal
@@ -363,7 +363,7 @@ def _step(checker, st):
 
 def _result(checker, st, reference, member, verdict, start, detail, counterexample=None):
     decision = Decision(verdict, detail, counterexample)
-    return checker._result(st, reference, member, verdict, time.perf_counter() - start, decision)
+    return checker.result(st, reference, member, verdict, time.perf_counter() - start, decision)
 
 
 __all__ = ["check_numbers"]
