@@ -1,10 +1,11 @@
 """What is wrong with a refuted claim, in the lecture's terms.
 
-For a refuted member: its repairs (`repair`), or else the member it should be, printed as
-`derive export --derived` prints the oracle's gradients (a sum over paths of products
-(a - t) a (1 - a) w ..., factors from the output back), and which of its terms differ from the
-written member's; the difference of the sides with the lecture's factors ((1 - a), not (a - 1));
-the names whose values at the counterexample matter (those in the difference).
+`annotate` gives a refuted result what a lecturer reads under it: its repairs (`search`), or else
+the member it should be, printed as `derive export --derived` prints the oracle's gradients (a sum
+over paths of products (a - t) a (1 - a) w ..., factors from the output back), and which of its
+terms differ from the written member's; the difference of the sides with the lecture's factors
+((1 - a), not (a - 1)); the names whose values at the counterexample matter (those in the
+difference).  An update rule is compared with one gradient step X - alpha dE/dX (`_step`).
 """
 from __future__ import annotations
 
@@ -16,9 +17,8 @@ from ..meaning.values import is_matrix
 from ..runtime.clock import TimeLimit
 from ..errors import DeriveError
 from .search import BUDGET, SHOWN, repairs
-from ..notation.statements import UPDATE
-from .search import Search
-from ..notation.statements import CHAIN
+from ..notation.statements import CHAIN, UPDATE
+from .written import Written
 from ..notation.syntax import walk
 from ..notation import syntax as s
 
@@ -69,7 +69,7 @@ def relevant_names(net, decider, lhs, rhs) -> list[str]:
     return [printing.display_name(s, net.display) for s in leaves]
 
 
-# -- a refuted result, explained (the repair search, the expected member, the terms that differ) -------------------------------------------------------------------
+# -- a refuted result, explained (the repair search, the expected member, the terms that differ) ----
 def annotate(checker, st, result, member) -> None:
     """Give a refuted result its repairs (and move it to the first one), or else the member it
     should be and the terms that differ; and the difference and the names that matter, in the
@@ -129,19 +129,21 @@ def _compare_terms(checker, member, ref_value, result) -> None:
     """The terms expected and not written, and written and not expected; the result is moved to
     the first term written that is not expected (the wrong part of a member continued over rows)."""
     try:
-        search = Search(checker, member, ref_value)
-        written = [(search._text(k, node), sign, checker.meaning.value(node, {})) for k, node, sign in search.terms]
-        missing, extra = differing_terms(checker.workspace.net, checker.workspace.decider, ref_value, written)
+        net, decider = checker.workspace.net, checker.workspace.decider
+        as_written = Written(checker.meaning, decider, net, member, ref_value)
+        written = [(as_written.text(k, node), sign, checker.meaning.value(node, {}))
+                   for k, node, sign in as_written.terms]
+        missing, extra = differing_terms(net, decider, ref_value, written)
     except (DeriveError, ArithmeticError, TypeError, ValueError):
         return
     result.missing_terms, result.extra_terms = missing, extra
-    wrong = [(k, node) for (k, node, _), (text, sign, _) in zip(search.terms, written)
+    wrong = [(k, node) for (k, node, _), (text, sign, _) in zip(as_written.terms, written)
              if ("-" if sign < 0 else "") + text in extra]
     if wrong and len(member.parts) > 1:
         k, node = wrong[0]
         source = member.parts[k].source
         if source is not None:
-            result.line, result.col = source.position(search.bases[k] + search._span(k, node)[0])
+            result.line, result.col = source.position(as_written.bases[k] + as_written.span(k, node)[0])
 
 
 def _step(checker, st):

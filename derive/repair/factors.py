@@ -1,11 +1,11 @@
 """What a term lacks: the missing or wrong factor of a refuted member, and a missing term.
 
-Part of the repair search (`repair.Search` mixes this in).  What a term of the member should be is
-the expected value less the other terms, in node values; divided by what the term is, it gives the
-factor missing from it (`a (1 - a)`, `\\frac{1}{2}`, a weight), when that is a factor a lecturer
-writes, printed in the lecture's notation and put where the chain rule has it; multiplied into one
-of the term's factors, the factor it should have been (`a (1 - a)` for `1 - a^2`).  The edits are
-only candidates: `Search` decides each like any claim.
+A kind of edit of the repair search, found by division rather than by trying each name: what a
+term of the member should be is the expected value less the other terms, in node values; divided
+by what the term is, it gives the factor missing from it (`a (1 - a)`, `\\frac{1}{2}`, a weight),
+when that is a factor a lecturer writes, printed in the lecture's notation and put where the chain
+rule has it; multiplied into one of the term's factors, the factor it should have been (`a (1 - a)`
+for `1 - a^2`).  The edits are only candidates: `search.Search` decides each like any claim.
 """
 from __future__ import annotations
 
@@ -14,88 +14,88 @@ import sympy as sp
 from ..notation import syntax as s
 from ..meaning.values import is_matrix
 from ..model.lecture_form import lecture_latex, rank
+from .written import Edit, Written
 
 SIMPLE = 24            # a missing factor is printed only when it is this simple (count_ops)
 
 
-class MissingFactors:
-    """Edits that add or replace a factor, or add a term (needs Search's _span, _normal...)."""
-
-    def _sites(self):
-        """(terms, expected, written): the whole member, or each entry of a member that is one matrix."""
-        expected, written = self._normal(self.reference), self._normal_member()
-        if expected is None or written is None:
-            return
-        yield self.terms, expected, written
-        parts = self.member.parts
-        if len(parts) == 1 and isinstance(parts[0].expr, s.Matrix) and is_matrix(expected):
-            rows = parts[0].expr.rows
-            if (len(rows), len(rows[0])) == expected.shape:
-                for r, row in enumerate(rows):
-                    for c, entry in enumerate(row):
-                        value = self._normal_node(entry)
-                        if value is not None and sp.expand(value - expected[r, c]) != 0:
-                            yield [(0, node, sign) for node, sign in s.terms(entry, 1)], expected[r, c], value
-
-    def _missing(self):
-        """A factor missing or wrong, or a term missing: what the term should be, divided by what it is."""
-        for terms, expected, written in self._sites():
-            for k, node, sign in terms:
-                value = self._normal_node(node, matrices=True)
-                if value is None:
-                    continue
-                should = _expand(sign * (expected - written) + value)
-                if _zero(should):                   # the term is 0: its last factor, the local derivative
-                    factors = s.factors(node, ("times", "juxt"))
-                    if len(factors) > 1:
-                        a, b = self._span(k, factors[-1])
-                        yield self.Edit(k, a, b, "0", "wrong factor", f"`{self.texts[k][a:b]}` should be `0`")
-                    continue
-                q = _ratio(should, value)
-                if q is None or q == 1 or q == -1:
-                    continue
-                if _simple(q):
-                    yield from self._insert(k, node, q, lecture_latex, rank)
-                if is_matrix(value):
-                    continue
-                for f in s.factors(node, ("times", "juxt")):
-                    fv = self._normal_node(f)
-                    if fv is None:
-                        continue
-                    better = sp.factor(sp.cancel(fv * q))
-                    if _simple(better) and not better.is_Number:      # `x` should be 1: an extra factor
-                        a, b = self._span(k, f)
-                        old, new = self.texts[k][a:b], _factor_text(self.net, better, lecture_latex)
-                        yield self.Edit(k, a, b, new, "wrong factor", f"`{old}` should be `{new}`")
-            if is_matrix(expected):
+def missing(w: Written):
+    """A factor missing or wrong, or a term missing: what the term should be, divided by what it is."""
+    for terms, expected, written in _sites(w):
+        for k, node, sign in terms:
+            value = w.normal_node(node, matrices=True)
+            if value is None:
                 continue
-            missing = sp.expand(expected - written)
-            if missing != 0 and sp.count_ops(missing) <= 4 * SIMPLE and terms and _simple(sp.factor(missing), 4):
-                k, node, _ = terms[-1]
-                a, b = self._span(k, node)
-                old = self.texts[k][a:b]
-                printed = lecture_latex(self.net, sp.factor(missing))
-                joined = f"{old} - {printed[1:].lstrip()}" if printed.startswith("-") else f"{old} + {printed}"
-                yield self.Edit(k, a, b, joined, "missing term", f"a term `{printed}` is missing after `{old}`")
+            should = _expand(sign * (expected - written) + value)
+            if _zero(should):                   # the term is 0: its last factor, the local derivative
+                factors = s.factors(node, ("times", "juxt"))
+                if len(factors) > 1:
+                    a, b = w.span(k, factors[-1])
+                    yield Edit(k, a, b, "0", "wrong factor", f"`{w.texts[k][a:b]}` should be `0`")
+                continue
+            q = _ratio(should, value)
+            if q is None or q == 1 or q == -1:
+                continue
+            if _simple(q):
+                yield from _insert(w, k, node, q)
+            if is_matrix(value):
+                continue
+            for f in s.factors(node, ("times", "juxt")):
+                fv = w.normal_node(f)
+                if fv is None:
+                    continue
+                better = sp.factor(sp.cancel(fv * q))
+                if _simple(better) and not better.is_Number:      # `x` should be 1: an extra factor
+                    a, b = w.span(k, f)
+                    old, new = w.texts[k][a:b], _factor_text(w.net, better)
+                    yield Edit(k, a, b, new, "wrong factor", f"`{old}` should be `{new}`")
+        if is_matrix(expected):
+            continue
+        lacking = sp.expand(expected - written)
+        if lacking != 0 and sp.count_ops(lacking) <= 4 * SIMPLE and terms and _simple(sp.factor(lacking), 4):
+            k, node, _ = terms[-1]
+            a, b = w.span(k, node)
+            old = w.texts[k][a:b]
+            printed = lecture_latex(w.net, sp.factor(lacking))
+            joined = f"{old} - {printed[1:].lstrip()}" if printed.startswith("-") else f"{old} + {printed}"
+            yield Edit(k, a, b, joined, "missing term", f"a term `{printed}` is missing after `{old}`")
 
-    def _insert(self, k, node, q, lecture_latex, rank):
-        """Edits putting the factor q into the product `node`, where the chain rule has it."""
-        glue = " \\times " if isinstance(node, s.BinOp) and node.op == "times" else " "
-        factors = s.factors(node, ("times", "juxt"))
-        keyed = [rank(self.net, self._normal_node(f)) for f in factors]
-        wanted = rank(self.net, q)
-        at = next((j for j, key in enumerate(keyed) if key < wanted), len(factors))
-        printed = _factor_text(self.net, q, lecture_latex)
-        if at < len(factors):
-            a, b = self._span(k, factors[at])
-            old = self.texts[k][a:b]
-            yield self.Edit(k, a, b, f"{printed}{glue}{old}", "missing factor",
-                       f"a factor `{printed}` is missing before `{old}`")
-        else:
-            a, b = self._span(k, factors[-1])
-            old = self.texts[k][a:b]
-            yield self.Edit(k, a, b, f"{old}{glue}{printed}", "missing factor",
-                       f"a factor `{printed}` is missing after `{old}`")
+
+def _sites(w: Written):
+    """(terms, expected, written): the whole member, or each entry of a member that is one matrix."""
+    expected, written = w.normal(w.reference), w.normal_member()
+    if expected is None or written is None:
+        return
+    yield w.terms, expected, written
+    parts = w.member.parts
+    if len(parts) == 1 and isinstance(parts[0].expr, s.Matrix) and is_matrix(expected):
+        rows = parts[0].expr.rows
+        if (len(rows), len(rows[0])) == expected.shape:
+            for r, row in enumerate(rows):
+                for c, entry in enumerate(row):
+                    value = w.normal_node(entry)
+                    if value is not None and sp.expand(value - expected[r, c]) != 0:
+                        yield [(0, node, sign) for node, sign in s.terms(entry, 1)], expected[r, c], value
+
+
+def _insert(w: Written, k, node, q):
+    """Edits putting the factor q into the product `node`, where the chain rule has it."""
+    glue = " \\times " if isinstance(node, s.BinOp) and node.op == "times" else " "
+    factors = s.factors(node, ("times", "juxt"))
+    keyed = [rank(w.net, w.normal_node(f)) for f in factors]
+    wanted = rank(w.net, q)
+    at = next((j for j, key in enumerate(keyed) if key < wanted), len(factors))
+    printed = _factor_text(w.net, q)
+    if at < len(factors):
+        a, b = w.span(k, factors[at])
+        old = w.texts[k][a:b]
+        yield Edit(k, a, b, f"{printed}{glue}{old}", "missing factor",
+                   f"a factor `{printed}` is missing before `{old}`")
+    else:
+        a, b = w.span(k, factors[-1])
+        old = w.texts[k][a:b]
+        yield Edit(k, a, b, f"{old}{glue}{printed}", "missing factor",
+                   f"a factor `{printed}` is missing after `{old}`")
 
 
 def _expand(v):
@@ -127,7 +127,7 @@ def _ratio(should, value):
     return q
 
 
-def _factor_text(net, q, lecture_latex) -> str:
+def _factor_text(net, q) -> str:
     """A factor's LaTeX, bracketed when it is a sum or begins with a sign."""
     printed = lecture_latex(net, q)
     return f"({printed})" if sp.factor(q).is_Add or printed.startswith("-") else printed
