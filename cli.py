@@ -17,9 +17,9 @@ MAX_SECONDS = 1_000_000        # --timeout and --budget: finite, positive, and a
 
 def _load_spec(value: str | None, bounds=None):
     """--model: a TOML file with a [model] table, or layer sizes such as 2-3-1 (within the bounds)."""
-    from derive.runtime.bounds import Bounds, check_network
     from derive.errors import DeriveError
     from derive.model.spec import MODEL_FORMS, Spec
+    from derive.runtime.bounds import Bounds, check_network
     if value is None:
         return None
     bounds = bounds or Bounds()
@@ -133,6 +133,7 @@ def _write(output: str, text: str) -> None:
 def _run(paths, options, progress, exclude=()):
     """check_paths, stopped at once (every worker too) by Ctrl-C (exit 130) or SIGTERM (exit 143)."""
     import signal
+
     from derive.pipeline.run import check_paths
 
     def terminate(signum, frame):
@@ -228,6 +229,7 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
     """Settings from [tool.derive] in pyproject.toml, where the command line gives none, and the
     report format: --format, else the output file's extension, else the table's, else table."""
     from click.core import ParameterSource
+
     from derive.project.config import ConfigError, load_config
 
     def given(name):
@@ -262,6 +264,7 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
 
 def _render(report, fmt: str, verbose: bool = False, to_terminal: bool = False) -> str:
     import shutil
+
     from derive.report.formats import render
     colour = to_terminal and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sized = to_terminal and (sys.stdout.isatty() or os.environ.get("COLUMNS"))
@@ -406,10 +409,10 @@ def example(path, values_file, pairs, places, significant, model, output):
         derive example lecture.md --value 'alpha=0.1'
     """
     from derive.errors import DeriveError
-    from derive.worked.write import add_values, read_values_file, write_example
-    from derive.pipeline.example import document_network
     from derive.model.network import Network
     from derive.model.spec import Spec
+    from derive.pipeline.example import document_network
+    from derive.worked.write import add_values, read_values_file, write_example
     spec = _load_spec(model)
     _check_output(output, [str(path)] if path is not None else [])
     try:

@@ -34,8 +34,8 @@ def end_to_end(args, runs):
 
 def twelve_gradient_claims():
     """(parameter key, last member of its bundled chain): the a(1-a) forms."""
-    from derive.sources.formula_files import read_formula_file
     from derive.notation.parse import parse
+    from derive.sources.formula_files import read_formula_file
     out = []
     for name, layer in (("hidden_layer.toml", 2), ("output_layer.toml", 3)):
         for entry in read_formula_file(ROOT / "formulas" / name).entries:

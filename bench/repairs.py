@@ -31,13 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from derive.notation import syntax as s                      # noqa: E402
-from derive.pipeline.options import Options                    # noqa: E402
-from derive.sources.documents import read_document          # noqa: E402
-from derive.errors import DeriveError               # noqa: E402
-from derive.pipeline.document import prepare_document         # noqa: E402
+from derive.errors import DeriveError  # noqa: E402
+from derive.notation import syntax as s  # noqa: E402
+from derive.notation.parse import parse  # noqa: E402
 from derive.notation.syntax import walk
-from derive.notation.parse import parse                      # noqa: E402
+from derive.pipeline.document import prepare_document  # noqa: E402
+from derive.pipeline.options import Options  # noqa: E402
+from derive.sources.documents import read_document  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "lecture" / "backprop_hidden_layer.md"
 FIXTURES = [ROOT / "tests" / "fixtures" / "output_layer_lecture.md",

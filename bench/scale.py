@@ -127,10 +127,11 @@ def naive(path: str, layers, cap: float) -> dict:
     start = time.perf_counter()
     sys.path.insert(0, str(ROOT))
     import sympy as sp
+
     from derive.meaning.meaning import Definition, Meaning
-    from derive.notation.indices import definition_key
     from derive.model.network import Network
     from derive.model.spec import Spec
+    from derive.notation.indices import definition_key
     from derive.notation.parse import parse
     net = Network(Spec(layers=tuple(layers)))
     definitions: dict = {}

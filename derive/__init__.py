@@ -11,10 +11,10 @@ From Python (a notebook): `derive.check(path_or_text, model=...)` and `derive.pr
 """
 from ._version import __version__
 from .api import CheckReport, Proof, check, prove
-from .pipeline.options import Options
 from .errors import DeriveError
 from .model.network import Network
 from .model.spec import Spec
+from .pipeline.options import Options
 from .pipeline.run import check_paths
 from .results import Report, Result
 

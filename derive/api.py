@@ -20,13 +20,13 @@ from dataclasses import dataclass, fields
 from html import escape
 from pathlib import Path
 
-from .pipeline.options import Options
 from .errors import DeriveError
 from .model.spec import Spec
-from .results import ERROR, PROVED, REFUTED, UNDECIDED, Report
+from .pipeline.options import Options
 from .pipeline.run import check_paths
-from .report.table import render_table
 from .report.html import render_html
+from .report.table import render_table
+from .results import ERROR, PROVED, REFUTED, UNDECIDED, Report
 
 TEXT_NAME = "<text>"
 CLAIM_NAME = "<claim>"

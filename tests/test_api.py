@@ -9,13 +9,12 @@ import sys
 from html import unescape
 
 import pytest
+from conftest import ROOT
 
 import derive
 from derive import CheckReport, DeriveError, Proof, Spec
 from derive.errors import ModelError
 from derive.results import PROVED, REFUTED
-
-from conftest import ROOT
 
 B1 = r"\frac{\partial E}{\partial b_1^{(3)}}"
 RIGHT = B1 + r" = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})"
@@ -146,6 +145,7 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout == "ok\n", done.stderr
     from click.testing import CliRunner
+
     from cli import main
     result = CliRunner().invoke(main, ["check", str(ROOT / "formulas" / "network.toml")])
     assert result.exit_code == 0 and "20 claims: 20 proved" in result.output

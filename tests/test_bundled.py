@@ -3,12 +3,11 @@ counterexample that really separates the sides; every equivalent rewrite is prov
 import re
 
 import pytest
+from conftest import FORMULAS, Net, as_floats, bundled_text
 
 from derive.pipeline.options import Options
-from derive.results import PROVED, REFUTED
 from derive.pipeline.run import check_paths
-
-from conftest import FORMULAS, Net, as_floats, bundled_text
+from derive.results import PROVED, REFUTED
 
 BUNDLED_CLAIMS = 100
 
@@ -155,8 +154,9 @@ def test_equivalent_rewrite_is_proved(tmp_path, kind, old, new):
 
 
 def test_a_claim_past_the_time_bound_is_undecided_and_the_run_goes_on(tmp_path):
-    import derive.decide.decider as decide_module
     import time as time_module
+
+    import derive.decide.decider as decide_module
     original = decide_module.Decider.decide
 
     def slow(self, lhs, rhs):

@@ -3,10 +3,9 @@ import json
 import re
 
 from click.testing import CliRunner
+from conftest import ROOT, entry
 
 from cli import main
-
-from conftest import ROOT, entry
 
 GOOD = entry(r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})", id="b1")
 WRONG = entry(r"\frac{\partial E}{\partial b_1^{(3)}}" "\n" r"  = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)}", id="b1.wrong")
@@ -83,8 +82,9 @@ def test_usage_error_exits_2():
 
 
 def test_timeout_option_makes_claims_undecided_not_passed(formula_file, monkeypatch):
-    import derive.decide.decider as decide_module
     import time
+
+    import derive.decide.decider as decide_module
     original = decide_module.Decider.decide
     monkeypatch.setattr(decide_module.Decider, "decide", lambda self, l, r: (time.sleep(0.4), original(self, l, r))[1])
     result = run("check", str(formula_file(GOOD)), "--timeout", "0.1")

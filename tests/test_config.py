@@ -6,9 +6,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import entry
 
 from cli import main
-from conftest import entry
 from derive.project.config import ConfigError, load_config
 
 GOOD = entry(r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})", id="b1")

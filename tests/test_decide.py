@@ -75,8 +75,9 @@ def test_shape_mismatch_between_sides_is_refuted(decide):
 
 def test_an_internal_error_is_an_error_at_the_claim_never_a_crash_or_a_pass(formula_file, monkeypatch):
     from conftest import entry
-    from derive.pipeline.run import check_paths
+
     import derive.decide.decider as module
+    from derive.pipeline.run import check_paths
 
     def broken(self, lhs, rhs):
         raise KeyError("no numeric value")

@@ -5,13 +5,13 @@ import json
 
 import pytest
 
+from derive.errors import DocumentError
 from derive.sources.documents import DOCUMENT_SUFFIXES, read_document
-from derive.sources.scan import find_files
-from derive.sources.spans import Problem, Span
-from derive.sources.notebooks import read_notebook
 from derive.sources.latex import read_latex
 from derive.sources.markdown import read_markdown
-from derive.errors import DocumentError
+from derive.sources.notebooks import read_notebook
+from derive.sources.scan import find_files
+from derive.sources.spans import Problem, Span
 
 
 def texts(spans):

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from cli import main
 from derive.pipeline.options import Options
-from derive.worked.intervals import differing_digits, half_unit, rounded
 from derive.pipeline.run import check_paths
+from derive.worked.intervals import differing_digits, half_unit, rounded
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 SEED = EXAMPLES / "two_two_two.md"

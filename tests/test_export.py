@@ -11,25 +11,24 @@ from pathlib import Path
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from conftest import ROOT, entry, require_tool
 
 from cli import main
 from derive import __version__
 from derive.decide.decider import Decider
-from derive.model.oracle import Oracle
 from derive.export import typeset
 from derive.export.handout import derived_gradients
-from derive.model.lecture_form import join_terms
 from derive.export.outline import latex_headings, markdown_headings
 from derive.meaning.derivatives import derivative_symbol
 from derive.meaning.meaning import Meaning
-from derive.model.network import Network
 from derive.model.families import sigmoid
+from derive.model.lecture_form import join_terms
+from derive.model.network import Network
+from derive.model.oracle import Oracle
+from derive.model.printing import latex
 from derive.model.spec import Spec
 from derive.notation.parse import parse
-from derive.model.printing import latex
 from derive.results import PROVED
-
-from conftest import ROOT, entry, require_tool
 
 NET = Network()
 GOOD = entry(r"\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})", id="b1")
@@ -528,8 +527,8 @@ def test_export_of_a_hostile_document_is_inert_when_compiled(formula_file, tmp_p
         shown = pdf_text(tex.with_suffix(".pdf"))
         assert "SECRETTOKEN" not in shown and (not hostname or hostname not in shown.split())
         assert "input{/etc/hostname}" in shown.replace("\\", "")    # the title shown as text, not run
-    from derive.report.html import render_html
     from derive.pipeline.run import check_paths
+    from derive.report.html import render_html
     page = render_html(check_paths(list(map(str, files))))
     assert "\\input{/etc/hostname}" in page and "<script" not in page.lower()
 
@@ -579,7 +578,8 @@ def test_notebook_handout_files_each_formula_under_its_cells_heading(tmp_path):
 
 
 # -- inert, whatever the input: text and math from random soup -------------------------------------------
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 SOUP = st.lists(st.sampled_from([
     "\\input", "\\write18", "\\openout", "\\read", "\\catcode", "\\csname", "\\endcsname", "\\def", "\\let",

@@ -19,17 +19,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 
 from cli import main
-from derive.runtime.bounds import Bounds, check_network, parse_limit
-from derive.errors import cut_line
-from derive.pipeline.options import Options
-from derive.errors import DeriveError
+from derive.errors import DeriveError, cut_line
 from derive.notation.parse import parse
-from derive.results import ERROR, PROVED, UNDECIDED
+from derive.pipeline.options import Options
 from derive.pipeline.run import check_paths
-
-from conftest import ROOT
+from derive.results import ERROR, PROVED, UNDECIDED
+from derive.runtime.bounds import Bounds, check_network, parse_limit
 
 CORPUS = ROOT / "tests" / "hostile"
 LECTURE = ROOT / "tests" / "fixtures" / "output_layer_lecture.md"
@@ -256,8 +254,9 @@ def test_preparation_is_not_charged_to_the_first_claim_of_a_short_file(formula_f
 
 # -- workers: memory, deaths, bugs -------------------------------------------------------------------
 def test_past_the_memory_bound_a_claim_is_undecided_and_the_rest_is_checked(formula_file, monkeypatch):
-    import derive.decide.decider as decide_module
     from conftest import entry
+
+    import derive.decide.decider as decide_module
     real = decide_module.Decider.decide
 
     def greedy(self, lhs, rhs):
@@ -272,8 +271,9 @@ def test_past_the_memory_bound_a_claim_is_undecided_and_the_rest_is_checked(form
 
 
 def test_a_worker_that_dies_loses_only_its_claim(formula_file, monkeypatch):
-    import derive.decide.decider as decide_module
     from conftest import entry
+
+    import derive.decide.decider as decide_module
     real = decide_module.Decider.decide
 
     def deadly(self, lhs, rhs):
@@ -290,9 +290,10 @@ def test_a_worker_that_dies_loses_only_its_claim(formula_file, monkeypatch):
 
 
 def test_a_worker_stuck_where_no_alarm_reaches_it_is_stopped_and_the_rest_checked(formula_file, monkeypatch):
+    from conftest import entry
+
     import derive.decide.decider as decide_module
     import derive.runtime.parallel as parallel
-    from conftest import entry
     real = decide_module.Decider.decide
 
     def stuck(self, lhs, rhs):

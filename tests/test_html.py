@@ -8,7 +8,6 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
-
 from conftest import require_tool
 
 from derive.report.html import latex_to_mathml, render_html

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 
 from cli import main
-from conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "repo"
 INSTALL = "git+https://example.org/derive@v0.1.0"

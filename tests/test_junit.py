@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from derive.report.junit import failure_text, render_junit, case_name
+from derive.report.junit import case_name, failure_text, render_junit
 from derive.results import Counterexample, Report, Result
 
 DERIVATIVE = r"\frac{\partial E}{\partial w_{11}^{(2)}}"

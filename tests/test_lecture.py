@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from derive.pipeline.options import Options
-from derive.sources.documents import read_document
 from derive.model.spec import Spec
+from derive.pipeline.options import Options
 from derive.pipeline.run import check_paths
+from derive.sources.documents import read_document
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LECTURE = FIXTURES / "output_layer_lecture.md"

@@ -248,6 +248,7 @@ def test_a_refuted_index_statement_shows_its_first_failing_instance_not_the_colu
                        "$$\\delta^l_j \\equiv \\frac{\\partial C}{\\partial z^l_j}$$\n\n"
                        "$$\\frac{\\partial C}{\\partial w^l_{jk}} = a^{l-1}_j \\delta^l_j$$\n", encoding="utf-8")
     from click.testing import CliRunner
+
     from cli import main
     result = CliRunner().invoke(main, ["check", str(lecture)], env={"COLUMNS": "200"})
     assert result.exit_code == 1, result.output

@@ -2,15 +2,14 @@
 import numpy as np
 import pytest
 import sympy as sp
-
-from derive.model.oracle import Oracle
-from derive.model.network import Network
-from derive.model.families import sigmoid
-from derive.model.spec import Spec
-from derive.decide.second_opinion import forward
-from derive.model.printing import display_name
-
 from conftest import Net
+
+from derive.decide.second_opinion import forward
+from derive.model.families import sigmoid
+from derive.model.network import Network
+from derive.model.oracle import Oracle
+from derive.model.printing import display_name
+from derive.model.spec import Spec
 
 
 def random_point(net, seed):

@@ -1,8 +1,8 @@
 """The LaTeX reader: what each construct of the lecture's notation becomes, and its errors."""
 import pytest
 
-from derive.notation import syntax as s
 from derive.errors import NotationError
+from derive.notation import syntax as s
 from derive.notation.parse import parse
 
 

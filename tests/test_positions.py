@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from conftest import entry
 
 from cli import main
-from conftest import entry
-from derive.sources.notebooks import read_notebook
-from derive.sources.notebooks import notebook_positions
+from derive.sources.notebooks import notebook_positions, read_notebook
 
 
 def raw_char(text: str, line: int, col: int) -> str:

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from derive.report.table import render_table
 from derive.pipeline.run import check_paths
+from derive.report.table import render_table
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "hidden_layer_repairs.md"
 CLAIMS = 14

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from cli import main
 from test_export import compile_tex
 from test_html import run_chromium
 from test_lecture import LECTURE, mutated_lecture
+
+from cli import main
 
 SHARED_LECTURE = Path(__file__).resolve().parents[2] / "shared" / "lecture" / "backprop_hidden_layer.md"
 needs_shared = pytest.mark.skipif(not SHARED_LECTURE.exists(), reason="../shared is not beside this checkout")

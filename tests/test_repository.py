@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 
 from cli import main
-from conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "repo"
 CHECKED = ["book/loss.md", "docs/index.md", "formulas/update.toml", "lectures/output_bias.tex",

@@ -73,8 +73,8 @@ BUDGET = 30.0
 
 
 def check_folder(folder):
-    from derive.runtime.bounds import Bounds
     from derive.pipeline.options import Options
+    from derive.runtime.bounds import Bounds
     report = check_paths([str(folder)], Options(timeout=1.0, bounds=Bounds(budget=BUDGET)))
     assert all(r.verdict in ("proved", "refuted", "undecided", "error") for r in report.results)
     assert report.exit_code in (0, 1, 2)

@@ -10,10 +10,10 @@ import sympy as sp
 from click.testing import CliRunner
 
 from cli import main
-from derive.model.oracle import Oracle
-from derive.model.network import Network
-from derive.model.spec import Spec
 from derive.decide.second_opinion import Evaluator
+from derive.model.network import Network
+from derive.model.oracle import Oracle
+from derive.model.spec import Spec
 
 FORWARD = r"""# A 3-4-2 network
 

@@ -11,14 +11,13 @@ import re
 
 import sympy as sp
 
-from ..notation import syntax as s
-from ..notation.statements import Statement
 from ..errors import DeriveError
 from ..meaning.values import is_matrix
-from ..notation.indices import definition_key
+from ..notation import syntax as s
+from ..notation.indices import definition_key, layer_letter
+from ..notation.statements import Statement
 from ..notation.syntax import walk
 from ..results import PROVED, REFUTED, Result
-from ..notation.indices import layer_letter
 
 
 def error_term(checker, st: Statement, value) -> list[Result]:
@@ -62,6 +61,7 @@ def error_term(checker, st: Statement, value) -> list[Result]:
     z_text = (f"z_{{{head.sub}}}" if head.sub else "Z") + f"^{{({layer})}}"
     reference = s.Member([s.Part(s.Sym("dE/dz"), f"\\frac{{\\partial E}}{{\\partial {z_text}}}", None)])
     return [checker.result(st, reference, st.members[1], decision.verdict, seconds, decision)]
+
 
 def _recursion(checker, st: Statement, head: s.Sym, value):
     """The column of z_j^{(l)} that a definition over the layers (delta_j^{(l)} = ... for the layers it
@@ -107,6 +107,7 @@ def outvoted(checker, st: Statement, majority) -> bool:
                 checker.decide(candidate, majority)[0].verdict == PROVED:
             return True
     return False
+
 
 def depends_on(checker, st, *members) -> str:
     """'; it uses delta_1^{(2)} as defined at line 34': the definitions a refuted claim relies on."""

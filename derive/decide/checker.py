@@ -23,18 +23,26 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from . import blame
-from ..notation import syntax as s
-from ..notation.statements import BINDING, CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
-from .claim_result import (by_symmetry, claim_result, failure_detail, instances_said, member_error, repeats,
-                           statement_formula, time_out_detail)
-from .decider import Decision
-from .definitions import collect_definitions
-from ..runtime.clock import BudgetSpent, TimeLimit, deadline
 from ..errors import DeriveError, MeaningError
 from ..meaning.instances import INSTANCES, InstanceMissing
 from ..meaning.values import is_matrix
+from ..notation import syntax as s
+from ..notation.statements import BINDING, CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
 from ..results import PROVED, REFUTED, UNDECIDED, Formula, Result
+from ..runtime.clock import BudgetSpent, TimeLimit, deadline
+from . import blame
+from .claim_result import (
+    by_symmetry,
+    claim_result,
+    failure_detail,
+    instances_said,
+    member_error,
+    repeats,
+    statement_formula,
+    time_out_detail,
+)
+from .decider import Decision
+from .definitions import collect_definitions
 from .workspace import Workspace
 
 

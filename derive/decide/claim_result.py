@@ -10,11 +10,11 @@
 """
 from __future__ import annotations
 
-from ..runtime.clock import BudgetSpent, TimeLimit
 from ..errors import DeriveError
+from ..notation.indices import describe, instance_text
 from ..notation.statements import Statement
 from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Counterexample, Formula, Result
-from ..notation.indices import describe, instance_text
+from ..runtime.clock import BudgetSpent, TimeLimit
 
 
 def time_out_detail(e: TimeLimit, timeout: float, what: str) -> str:

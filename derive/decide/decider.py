@@ -38,14 +38,14 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from ..model import printing
-from ..model.oracle import Oracle
 from ..meaning.values import is_matrix, shape_text
+from ..model import printing
 from ..model.network import Network
+from ..model.oracle import Oracle
+from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
 from .counterexample import find_counterexample, shape_counterexample
 from .normal_form import NormalForm, domains, opaque, simplifies_to_zero
 from .second_opinion import RTOL, Evaluator, agree
-from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
 
 
 @dataclass
@@ -82,7 +82,6 @@ class Decider:
     def is_zero(self, d: sp.Expr) -> bool:
         """Is the difference 0 as a rational function, ReLU steps reduced (normal_form.py)?"""
         return self.forms.is_zero(d)
-
 
     # -- the decision --------------------------------------------------------------------------------
     def decide(self, lhs, rhs) -> Decision:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..notation import syntax as s
-from ..notation.statements import CHAIN, DEFINITION, Statement
 from ..meaning.meaning import Definition
+from ..notation import syntax as s
 from ..notation.indices import definition_key, layer_letter
+from ..notation.statements import CHAIN, DEFINITION, Statement
 
 
 def collect_definitions(statements: list[Statement], definitions: dict, knows: Callable[[s.Sym], bool]) -> None:

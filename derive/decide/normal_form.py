@@ -22,11 +22,10 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..model.oracle import Oracle
 from ..meaning.derivatives import DefinedTerm
+from ..model.families import LEAKY_SLOPE, leaky, relu, sigmoid, softmax, step
 from ..model.network import Network
-from ..model.families import LEAKY_SLOPE
-from ..model.families import leaky, relu, sigmoid, softmax, step
+from ..model.oracle import Oracle
 
 REWRITTEN = (sigmoid, sp.exp, sp.tanh, relu, leaky, step, softmax)
 

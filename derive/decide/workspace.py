@@ -6,9 +6,9 @@ A run keeps one Workspace per network (`workspace_for`), shared by every file ch
 """
 from __future__ import annotations
 
-from ..model.oracle import Oracle
 from ..meaning.meaning import Meaning
 from ..model.network import Network
+from ..model.oracle import Oracle
 from ..model.spec import Spec
 from .decider import Decider
 

@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .._version import __version__
-from ..model.lecture_form import join_terms, lecture_form, lecture_names
-from ..model.oracle import Oracle
-from ..model.network import Network
-from ..model.spec import Spec
 from ..decide.second_opinion import POINTS, RTOL, SEED
+from ..model.lecture_form import join_terms, lecture_form, lecture_names
+from ..model.network import Network
+from ..model.oracle import Oracle
+from ..model.printing import latex
+from ..model.spec import Spec
+from ..results import ERROR, PROVED, Formula, Report
 from . import typeset
 from .outline import outline
-from ..model.printing import latex
-from ..results import ERROR, PROVED, Formula, Report
 
 FORMATS = ("tex", "md")
 WIDE = 90                       # the widest display row, in units of `width` (the line is ~100)

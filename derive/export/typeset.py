@@ -26,7 +26,6 @@ import subprocess
 import unicodedata
 from functools import lru_cache
 
-
 ENGINES = ("xelatex", "pdflatex", "ascii")
 CJK_FONT = "Noto Serif CJK KR"
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import MeaningError, ShapeError
-from ..model.families import leaky, relu, sigmoid, step
+from ..model.families import forward, leaky, relu, sigmoid, step
 from ..model.network import Network
-from ..model.families import forward
 from ..notation import syntax as s
 from .derivatives import Partials
 from .names import Names

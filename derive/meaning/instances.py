@@ -17,8 +17,15 @@ import sympy as sp
 from ..errors import DeriveError, MeaningError, NotInNetwork
 from ..model.network import Network
 from ..notation import syntax as s
-from ..notation.indices import SUM_BOUNDS, bind_layers, definition_key, free_indices, index_letters, \
-    layer_letters, layers_for
+from ..notation.indices import (
+    SUM_BOUNDS,
+    bind_layers,
+    definition_key,
+    free_indices,
+    index_letters,
+    layer_letters,
+    layers_for,
+)
 from ..notation.syntax import walk
 from .names import LEARNING_RATES, Names
 from .ranges import bind_sum_bounds, index_range

@@ -96,6 +96,7 @@ def compose(net, key: tuple, cut: tuple | None = None, _memo: dict | None = None
     memo[key] = out
     return out
 
+
 def depends(net, key: tuple, cut: tuple) -> bool:
     """Does quantity `key` change when `cut` does (is cut upstream of it)?"""
     memo = net.dependence
@@ -129,6 +130,7 @@ def depends(net, key: tuple, cut: tuple) -> bool:
         out = False
     memo[key, cut] = out
     return out
+
 
 def node_map(net, cut: tuple | None, memo: dict) -> dict[sp.Expr, sp.Symbol]:
     """Composed unit outputs -> node values (sigmoid(composed z) -> a, step(composed z) -> h,

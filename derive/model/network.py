@@ -27,8 +27,8 @@ from functools import cached_property
 
 import sympy as sp
 
-from .families import ACTIVATION_FAMILIES, loss_term
 from . import composition
+from .families import ACTIVATION_FAMILIES, loss_term
 from .spec import Spec
 
 

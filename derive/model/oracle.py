@@ -29,9 +29,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .families import forward
+from .families import forward, leaky, relu, sigmoid, softmax, step
 from .network import Network
-from .families import leaky, relu, sigmoid, softmax, step
 from .printing import display_name
 
 UNIT_FUNCTIONS = (sigmoid, sp.tanh, relu, step, leaky, softmax)

@@ -5,8 +5,8 @@ import re
 
 from lark import Token, Transformer, v_args
 
-from . import syntax as s
 from ..errors import NotationError
+from . import syntax as s
 
 
 def _pos(x) -> tuple[int, int]:

@@ -6,9 +6,9 @@ import math
 from dataclasses import fields as dc_fields
 from fractions import Fraction
 
-from . import syntax as s
 from ..errors import ModelError, NotationError
 from ..runtime.bounds import Bounds, option
+from . import syntax as s
 from .syntax import walk
 
 

@@ -15,9 +15,9 @@ from importlib import resources
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import syntax as s
-from ..errors import locate, DeriveError, NotationError
+from ..errors import DeriveError, NotationError, locate
 from ..runtime.bounds import current
+from . import syntax as s
 from .build import Build, error_at
 from .limits import check_numbers
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import syntax as s
 from ..errors import NotationError
+from . import syntax as s
 from .literals import is_numbers_only
 from .syntax import walk
 

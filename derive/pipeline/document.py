@@ -16,7 +16,6 @@ from pathlib import Path
 
 from ..decide.checker import Checker
 from ..decide.workspace import workspace_for
-from .options import Options
 from ..errors import DeriveError, NotInNetwork
 from ..notation import syntax as s
 from ..notation.statements import BINDING, EXPRESSION, classify
@@ -26,7 +25,9 @@ from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
 from ..worked.printed import check_numbers
 from .lecture import read_lecture
-from .plan import FilePart, FilePlan, failure, lost as lost_result
+from .options import Options
+from .plan import FilePart, FilePlan, failure
+from .plan import lost as lost_result
 
 STATES = ("proved", "refuted", "undecided", "unreadable", "bound", "no claim", "skipped")
 SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved"}

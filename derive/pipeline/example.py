@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .options import Options
 from ..errors import DeriveError
 from ..meaning.meaning import Meaning
 from ..model.network import Network
@@ -14,6 +13,7 @@ from ..worked.bindings import Bindings
 from ..worked.write import add_values, read_toml
 from .formula_file import formula_file_spec
 from .lecture import read_lecture
+from .options import Options
 
 
 def document_network(path: Path, spec: Spec | None = None) -> tuple[Network, Bindings]:

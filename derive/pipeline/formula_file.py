@@ -3,19 +3,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..decide.checker import Checker
+from ..decide.workspace import workspace_for
 from ..errors import DeriveError, FormulaFileError, ModelError
 from ..model.spec import Spec
 from ..notation.parse import parse
 from ..notation.statements import Assembler, Statement
+from ..repair.explain import annotate
 from ..results import ERROR, REFUTED, Formula, Result
 from ..runtime.bounds import check_network
 from ..runtime.parallel import Task, patience
 from ..sources.formula_files import FormulaFile, read_formula_file
-from ..decide.checker import Checker
-from ..decide.workspace import workspace_for
 from .options import Options
-from ..repair.explain import annotate
-from .plan import FilePart, FilePlan, failure, lost as lost_result
+from .plan import FilePart, FilePlan, failure
+from .plan import lost as lost_result
 
 
 def formula_file_spec(formula_file: FormulaFile) -> tuple[Spec | None, list[FormulaFileError]]:

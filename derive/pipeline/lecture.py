@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..decide.claim_result import failure_detail
-from .options import Options
 from ..errors import DeriveError, ModelError, locate
 from ..model.spec import Spec
 from ..notation.limits import check_layers_named
@@ -34,11 +33,13 @@ from ..runtime.bounds import check_network
 from ..sources.documents import read_document
 from ..sources.files import NotRegular, read_input
 from ..sources.spans import Span
-from ..understand.conventions import Convention, apply as apply_convention, choose
+from ..understand.conventions import Convention, choose
+from ..understand.conventions import apply as apply_convention
 from ..understand.forward_pass import read_model
 from ..understand.front_matter import read_front_matter
 from ..understand.glossary import Glossary, read_glossary
 from ..understand.infer import infer_spec
+from .options import Options
 from .plan import failure
 
 

@@ -7,25 +7,24 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..runtime import clock
-from ..runtime.bounds import active
-from ..sources.files import NotRegular
 from ..decide.claim_result import failure_detail, time_out_detail
-from .options import Options
-from ..runtime.clock import BudgetSpent, TimeLimit, deadline
-from ..runtime.parallel import memory_bound, parallel_map
 from ..errors import DeriveError
 from ..model.spec import Spec
-from ..sources.formula_files import FORMULA_SUFFIXES
-from ..results import ERROR, UNDECIDED, Report, Result
+from ..results import ERROR, UNDECIDED, Report, Result, error_result
+from ..runtime import clock
+from ..runtime.bounds import active
+from ..runtime.clock import BudgetSpent, TimeLimit, deadline
+from ..runtime.parallel import memory_bound, parallel_map
 from ..sources.documents import DOCUMENT_SUFFIXES
-from ..sources.scan import find_files
+from ..sources.files import NotRegular
+from ..sources.formula_files import FORMULA_SUFFIXES, bundled_formulas
 from ..sources.notebooks import notebook_positions
+from ..sources.scan import find_files
 from .document import prepare_document
 from .formula_file import prepare_formula_file
+from .options import Options
 from .plan import FilePart, FilePlan
-from ..sources.formula_files import bundled_formulas
-from ..results import error_result
+
 
 def expand_paths(paths, exclude=()) -> list[tuple[Path, str]]:
     """Formula files and documents named by `paths` (folders searched, see `scan`: only TOML files

@@ -22,10 +22,10 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import DeriveError
-from .config import load_config
 from ..sources.documents import DOCUMENT_SUFFIXES, read_document
 from ..sources.formula_files import FORMULA_SUFFIXES
 from ..sources.scan import find_files
+from .config import load_config
 
 WORKFLOW = Path(".github/workflows/derive.yml")
 PRE_COMMIT = Path(".pre-commit-config.yaml")

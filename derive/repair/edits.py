@@ -18,9 +18,9 @@ import re
 
 import sympy as sp
 
-from ..notation import syntax as s
 from ..errors import DeriveError
 from ..meaning.meaning import is_matrix
+from ..notation import syntax as s
 from .written import Edit, Written
 
 SUB = re.compile(r"_\s*(\{\s*([^{}]*?)\s*\}|([A-Za-z0-9]))")

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..model.lecture_form import lecture_latex, lecture_names, lecture_terms, print_terms
-from ..model import printing
-from ..meaning.values import is_matrix
-from ..runtime.clock import TimeLimit
 from ..errors import DeriveError
-from .search import BUDGET, SHOWN, repairs
-from ..notation.statements import CHAIN, UPDATE
-from .written import Written
-from ..notation.syntax import walk
+from ..meaning.values import is_matrix
+from ..model import printing
+from ..model.lecture_form import lecture_latex, lecture_names, lecture_terms, print_terms
 from ..notation import syntax as s
+from ..notation.statements import CHAIN, UPDATE
+from ..notation.syntax import walk
+from ..runtime.clock import TimeLimit
+from .search import BUDGET, SHOWN, repairs
+from .written import Written
 
 
 def expected_member(net, decider, reference) -> str:

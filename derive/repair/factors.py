@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..notation import syntax as s
 from ..meaning.values import is_matrix
 from ..model.lecture_form import lecture_latex, rank
+from ..notation import syntax as s
 from .written import Edit, Written
 
 SIMPLE = 24            # a missing factor is printed only when it is this simple (count_ops)

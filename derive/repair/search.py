@@ -28,12 +28,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..notation import syntax as s
-from ..runtime.clock import TimeLimit, deadline
 from ..errors import DeriveError
 from ..meaning.values import is_matrix
+from ..notation import syntax as s
 from ..notation.parse import parse
 from ..results import PROVED
+from ..runtime.clock import TimeLimit, deadline
 from . import edits, factors
 from .written import Edit, Written
 

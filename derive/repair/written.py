@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..notation import syntax as s
 from ..errors import DeriveError
 from ..meaning.meaning import is_matrix
 from ..model.lecture_form import lecture_terms as expected_terms
+from ..notation import syntax as s
 
 OPEN = re.compile(r"(\\left\s*\(|\\left\s*\[|\\left\s*\\\{|\\\{|\(|\[|\{)\s*$")
 CLOSE = re.compile(r"^\s*(\\right\s*\)|\\right\s*\]|\\right\s*\\\}|\\\}|\)|\]|\})")

@@ -9,9 +9,9 @@ Proved claims print nothing; a block derive does not read is a ::notice on its l
 """
 from __future__ import annotations
 
+from ..results import PROVED, Report, Result, Unread
 from .junit import failure_text
 from .table import shorthand
-from ..results import PROVED, Report, Result, Unread
 
 HEADING_WIDTH = 80
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from .table import shorthand
 from ..results import ERROR, REFUTED, UNDECIDED, Counterexample, Report, Result
-from .table import repair_lines
+from .table import repair_lines, shorthand
 
 SNIPPET_WIDTH = 120
 # "notes/a.md:cell 3:40:17: " at the start of an error's detail (the testcase has file and line).

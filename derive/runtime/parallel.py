@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 import pickle
-from contextlib import contextmanager
 import select
 import signal
 import struct
 import time
+from contextlib import contextmanager
 
 from . import clock
 

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from importlib import resources
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
+from ..errors import DeriveError, FormulaFileError
 from ..runtime.bounds import Bounds
 from .files import NotRegular, read_input
-from ..errors import DeriveError, FormulaFileError
 
 KINDS = ("chain", "update", "definition")
 KEYS = {"id", "title", "kind", "latex"}

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import re
 
-from .spans import (BEGIN, END, LATEX_MATH_ENVS, LATEX_VERBATIM_ENVS, Problem, Source, Span, find_closer,
-                    find_env_end, is_directive)
-
+from .spans import (
+    BEGIN,
+    END,
+    LATEX_MATH_ENVS,
+    LATEX_VERBATIM_ENVS,
+    Problem,
+    Source,
+    Span,
+    find_closer,
+    find_env_end,
+    is_directive,
+)
 
 _VERB = re.compile(r"\\verb\*?([^A-Za-z*\s])")
 _LATEX_DELIMITERS = {"$$": ("$$", True), "\\[": ("\\]", True),   # opener: (closer, display)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 
 from .fences import MATH, PROSE, Block, markdown_blocks
-from .spans import (BEGIN, LATEX_MATH_ENVS, Problem, Source, Span, find_closer, find_env_end,
-                    is_directive)
-
+from .spans import BEGIN, LATEX_MATH_ENVS, Problem, Source, Span, find_closer, find_env_end, is_directive
 
 _BACKTICKS = re.compile("`+")
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")

@@ -23,6 +23,7 @@ import pathspec
 from ..errors import DeriveError
 from ..runtime.bounds import current
 from .files import read_input
+
 SKIPPED_DIRS = {".git", "node_modules", "__pycache__", ".venv"}
 _FORMULA_HEADER = re.compile(r"^[ \t]*(\[\[[ \t]*formula[ \t]*\]\]|\[[ \t]*model[ \t]*\])", re.M)
 

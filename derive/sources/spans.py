@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from ..errors import DocumentError
 
-
 LATEX_MATH_ENVS = {
     "equation", "equation*", "align", "align*", "aligned", "gather", "gather*",
     "multline", "multline*", "eqnarray", "eqnarray*", "displaymath", "math",

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..notation import syntax as s
 from ..errors import ModelError
+from ..notation import syntax as s
 from ..notation.syntax import walk
 
 LAYERED = ("a", "z", "w", "b", "delta", "Delta")

@@ -21,15 +21,15 @@ from dataclasses import replace
 
 import sympy as sp
 
-from ..notation import syntax as s
 from ..errors import DeriveError, ModelError
-from ..notation.indices import bind_layers, layer_letter, layer_number, layers_for
-from ..model.families import ACTIVATIONS, LOSSES, forward, loss_term, step
 from ..meaning.meaning import Meaning
-from ..notation.syntax import walk
+from ..model.families import ACTIVATIONS, LOSSES, forward, loss_term, step
 from ..model.network import Network
 from ..model.spec import Spec
+from ..notation import syntax as s
+from ..notation.indices import bind_layers, layer_letter, layer_number, layers_for
 from ..notation.literals import has_decimal, is_numbers_only
+from ..notation.syntax import walk
 
 PROBES = 3
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..notation import syntax as s
 from ..errors import MeaningError
-from ..model.families import forward
 from ..meaning.values import is_matrix
-from .intervals import DIGITS
+from ..model.families import forward
+from ..notation import syntax as s
 from ..notation.literals import is_literal, literal_text
+from .intervals import DIGITS
 
 LEAF_KINDS = ("x", "w", "b", "t", "alpha")
 

@@ -11,13 +11,13 @@ bindings.  Nothing here decides with floats: the decision is whether intervals m
 """
 from __future__ import annotations
 
-from decimal import Decimal, ROUND_HALF_EVEN
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import mpmath
 import sympy as sp
 
-from ..notation import syntax as s
 from ..errors import MeaningError
+from ..notation import syntax as s
 from ..notation.literals import TRANSCENDENTAL, is_e
 
 iv = mpmath.iv

@@ -20,16 +20,31 @@ import time
 
 import sympy as sp
 
-from ..notation import syntax as s
-from .bindings import Bindings, Unbound
-from ..notation.statements import BINDING, DEFINITION, EXPRESSION, UPDATE
 from ..decide.decider import Decision
 from ..errors import DeriveError
 from ..meaning.values import is_matrix
-from .intervals import Arithmetic, Grid, decimal_of, differing_digits, each, exact_interval, half_unit, hull, long_text, meets, midpoint, printed_interval, significant_digits, width
+from ..notation import syntax as s
 from ..notation.literals import has_decimal, is_literal, is_numbers_only, literal_text
+from ..notation.statements import BINDING, DEFINITION, EXPRESSION, UPDATE
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
 from ..runtime.clock import TimeLimit, deadline
+from .bindings import Bindings, Unbound
+from .intervals import (
+    Arithmetic,
+    Grid,
+    decimal_of,
+    differing_digits,
+    each,
+    exact_interval,
+    half_unit,
+    hull,
+    long_text,
+    meets,
+    midpoint,
+    printed_interval,
+    significant_digits,
+    width,
+)
 
 KNOWN = "known"
 MISCOPY = 20            # a number this many half units from a known value, but not one, is miscopied

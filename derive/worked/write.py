@@ -19,13 +19,13 @@ from pathlib import Path
 
 import sympy as sp
 
-from .bindings import Binding, Bindings
 from ..errors import DeriveError
 from ..meaning.meaning import Meaning
 from ..meaning.values import is_matrix
 from ..model.network import Network, quantity_name
-from .intervals import rounded
 from ..notation.parse import parse
+from .bindings import Binding, Bindings
+from .intervals import rounded
 
 SUPPORTED_ACTIVATIONS = ("sigmoid", "tanh", "identity")
 SUPPORTED_LOSSES = ("half-sse", "sse", "mse")
