@@ -7,9 +7,8 @@
     pandas.DataFrame(report.to_records())           # one row per claim
     derive.prove(r"\\frac{\\partial E}{\\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) a_1^{(3)} (1 - a_1^{(3)})")
 
-`derive.check` (this function) takes the package attribute `check` from the module `derive.check`;
-the module is still what `from derive.check import Options` imports (Python finds it in
-sys.modules), so `derive.check.Options` is the one spelling that no longer works.
+`derive.check` is this function; no module of that name shadows it (the checker of statements is
+`derive.decide.checker`).
 """
 from __future__ import annotations
 

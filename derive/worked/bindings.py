@@ -42,6 +42,12 @@ class Bindings:
         self.net = net
         self.values: dict[sp.Symbol, Binding] = {}
         self._point = None
+        self.known = None           # (point, values a lecturer may print rounded), kept by worked.printed
+
+    def add(self, binding: Binding) -> None:
+        """Give a leaf its value (from outside the document: `derive example --values`)."""
+        self.values[binding.symbol] = binding
+        self._point = None
 
     def copy(self) -> "Bindings":
         other = Bindings(self.net)

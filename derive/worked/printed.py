@@ -351,9 +351,8 @@ def _known(checker, bound) -> list:
     at the bindings, 1 - a, a (1 - a), 1 - a^2 for every unit, and the oracle's dE/da, dE/dz and
     gradients (computed once per set of bindings)."""
     point = bound.point()
-    cached = getattr(bound, "_known", None)
-    if cached is not None and cached[0] is point:
-        return cached[1]
+    if bound.known is not None and bound.known[0] is point:
+        return bound.known[1]
     net, oracle = bound.net, checker.workspace.oracle
     values = [v for v in point.values() if v.is_number]
     for key, symbol in net.symbols.items():
@@ -366,7 +365,7 @@ def _known(checker, bound) -> list:
             except (Unbound, DeriveError, KeyError, TypeError, ValueError):
                 continue
     values = [sp.Float(v, 60) for v in values if getattr(v, "is_number", False)]
-    bound._known = (point, values)
+    bound.known = (point, values)
     return values
 
 

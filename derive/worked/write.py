@@ -69,8 +69,7 @@ def add_values(bound: Bindings, values: dict, origin: str) -> None:
                 exact = sp.Rational(text)
             except (TypeError, ValueError):
                 raise ExampleError(f"{origin}: {name}: {number!r} is not a number", expected="0.05") from None
-            bound.values[symbol] = Binding(symbol, exact, text, 0, net.display.get(symbol, str(symbol)))
-    bound._point = None
+            bound.add(Binding(symbol, exact, text, 0, net.display.get(symbol, str(symbol))))
 
 
 def read_values_file(path: Path) -> dict:
