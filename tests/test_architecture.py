@@ -143,6 +143,41 @@ def test_only_the_package_re_exports():
     assert not offenders, offenders
 
 
+def _defined(tree) -> set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def test_names_are_imported_from_the_module_that_defines_them():
+    """No module passes on a name it imported itself (an implicit re-export): each import names
+    the module where the name is defined, so moving code shows every user."""
+    known = modules()
+    trees = {m: ast.parse(p.read_text(encoding="utf-8")) for m, p in known.items()}
+    defined = {m: _defined(tree) for m, tree in trees.items()}
+    passed_on = []
+    for module, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            source = node.module or ""
+            if node.level:
+                package = module.split(".") if known[module].name == "__init__.py" else module.split(".")[:-1]
+                package = package[: len(package) - (node.level - 1)]
+                source = ".".join(package + ([source] if source else []))
+            if source not in known or source == "derive":
+                continue
+            for alias in node.names:
+                if f"{source}.{alias.name}" not in known and alias.name not in defined[source]:
+                    passed_on.append(f"{module} imports {alias.name} from {source}")
+    assert not passed_on, passed_on
+
+
 def test_the_library_never_imports_click():
     for module, path in modules().items():
         tree = ast.parse(path.read_text(encoding="utf-8"))

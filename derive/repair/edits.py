@@ -19,7 +19,7 @@ import re
 import sympy as sp
 
 from ..errors import DeriveError
-from ..meaning.meaning import is_matrix
+from ..meaning.values import is_matrix
 from ..notation import syntax as s
 from .written import Edit, Written
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import DeriveError
-from ..meaning.meaning import is_matrix
+from ..meaning.values import is_matrix
 from ..model.lecture_form import lecture_terms as expected_terms
 from ..notation import syntax as s
 
