@@ -37,10 +37,7 @@ class Workspace:
         self.oracle.prepare()
 
     def meaning(self, definitions: dict) -> Meaning:
-        m = Meaning(self.net, self.oracle, definitions)
-        m.derivatives = self.derivatives
-        m.stacks = self.stacks
-        return m
+        return Meaning(self.net, self.oracle, definitions, self.derivatives, self.stacks)
 
 
 def workspace_for(spec: Spec, cache: dict) -> Workspace:

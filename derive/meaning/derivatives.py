@@ -41,12 +41,13 @@ class Partials:
     value(node, env) -> the value of an expression; column(name, env) -> the column a name stands
     for in column-vector notation (or None)."""
 
-    def __init__(self, network: Network, oracle: Oracle, value: Callable, column: Callable):
+    def __init__(self, network: Network, oracle: Oracle, value: Callable, column: Callable,
+                 found: dict | None = None):
         self.net = network
         self.oracle = oracle
         self.value, self.column = value, column
         self.columns = network.spec.vectors == "column"
-        self.found: dict[sp.Symbol, Derivative | DefinedTerm] = {}
+        self.found: dict[sp.Symbol, Derivative | DefinedTerm] = {} if found is None else found
 
     def partial(self, of: sp.Expr, wrt: sp.Expr, node) -> sp.Expr:
         """The symbol of d(of)/d(wrt), wrt a quantity of the network; its forms kept in `found`."""

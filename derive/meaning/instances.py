@@ -47,13 +47,13 @@ class Instances:
 
     value(node, env) -> the value of an expression with its letters bound (one instance)."""
 
-    def __init__(self, network: Network, value: Callable, names: Names):
+    def __init__(self, network: Network, value: Callable, names: Names, stacks: dict | None = None):
         self.net = network
         self.value = value
         self.names = names
         self.instances: dict = {}          # a statement's expression -> (letters, [binding], layer letter)
         self._instances: dict = {}         # (expression, statement layers) -> the same
-        self.stacks: dict = {}             # value of a statement for every index -> "j = 1, i = 2" per entry
+        self.stacks: dict = {} if stacks is None else stacks   # value of a statement for every index -> "j = 1, ..."
 
     def stacked(self, written: s.Node, expr: s.Node, env: dict, layers: list[str], domain: dict,
                 representative: bool) -> Value:

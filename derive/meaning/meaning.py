@@ -49,7 +49,9 @@ class Meaning:
     """Evaluates members in one network; keeps the derivatives it met for the decision."""
 
     def __init__(self, network: Network, oracle: Oracle | None = None,
-                 definitions: dict[str, Definition] | None = None):
+                 definitions: dict[str, Definition] | None = None, derivatives: dict | None = None,
+                 stacks: dict | None = None):
+        """`derivatives` and `stacks`, when given, are shared with others (a workspace's files)."""
         self.net = network
         self.oracle = oracle or Oracle(network)
         self.definitions = definitions if definitions is not None else {}
@@ -57,27 +59,19 @@ class Meaning:
         self._values: dict = {}
         self._terms: dict = {}
         self.names = Names(network, self.definitions, self.member_value, self._term, self.partial)
-        self.partials = Partials(network, self.oracle, self.value, self.names.column)
+        self.partials = Partials(network, self.oracle, self.value, self.names.column, derivatives)
         self.evaluate = Evaluate(network, self.names, self.partials)
-        self.instances = Instances(network, self.evaluate.value, self.names)
+        self.instances = Instances(network, self.evaluate.value, self.names, stacks)
 
     @property
     def derivatives(self) -> dict:
         """Symbol -> the oracle's Derivative (or a DefinedTerm): every derivative met so far."""
         return self.partials.found
 
-    @derivatives.setter
-    def derivatives(self, found: dict) -> None:      # a workspace shares one between its files
-        self.partials.found = found
-
     @property
     def stacks(self) -> dict:
         """Value of a statement for every index -> the instance of each entry ("j = 1, i = 2")."""
         return self.instances.stacks
-
-    @stacks.setter
-    def stacks(self, stacks: dict) -> None:
-        self.instances.stacks = stacks
 
     # -- entry points ------------------------------------------------------------------------------
     def member_value(self, member: s.Member, outer: dict | None = None, domain: dict | None = None) -> Value:

@@ -149,9 +149,7 @@ def _reparse(text: str) -> s.Node | None:
     """The expression a part's text reads as on its own, or None if it is not one expression."""
     try:
         pieces = parse(text)
-    except DeriveError:
-        return None
-    except Exception:
+    except Exception:                           # a NotationError, or text the grammar cannot take
         return None
     if len(pieces) != 1 or pieces[0].lead is not None or pieces[0].label or len(pieces[0].chains) != 1:
         return None
