@@ -13,7 +13,7 @@ from html import escape
 
 from latex2mathml.converter import convert
 
-from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Counterexample, Report, Result
+from ..results import AGREES, ERROR, PROVED, REFUTED, UNDECIDED, Counterexample, Report, Result
 from .table import shorthand
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -33,7 +33,7 @@ TEXT_GROUP = re.compile(r"(\\(?:text|textrm|mbox)\s*\{)((?:[^{}\\]|\\.)*)(\})")
 TEXT_ESCAPE = re.compile(r"\\([_%&#$ ])")
 
 VERDICT_MARKS = {PROVED: ("\u2714", "proved"), REFUTED: ("\u2718", "refuted"),
-                 UNDECIDED: ("?", "undecided"), ERROR: ("!", "error")}
+                 UNDECIDED: ("?", "undecided"), ERROR: ("!", "error"), AGREES: ("\u2714", "agrees")}
 MEMBER_NAMES = {"lhs": "left-hand side", "rhs": "right-hand side"}
 
 CSS = """
