@@ -254,6 +254,15 @@ def _verdicts(step: list[Seen], ref: Reference, layout: str, rows: bool, activat
         by_line[where] = item
         if refuted is None:
             refuted = (where, [])
+    updated = {(s.kind[:-1], s.layer) for s in step if s.kind in ("W+", "b+")} | _updated(step)
+    if updated:                         # a parameter the step leaves as it was, though its gradient is not 0
+        for kind, layer in sorted(firsts - updated, key=str):
+            gradient = ref.array(("d" + kind, layer))
+            first = next(s for s in step if (s.kind, s.layer) == (kind, layer))
+            if gradient is not None and np.any(gradient != 0) and (first.block, first.line) not in by_line:
+                by_line[(first.block, first.line)] = (UNDECIDED, [
+                    f"`{first.name}` is never updated in the step that updates the other parameters, though "
+                    f"{symbol('d' + kind, layer)} is not 0 there (or its update leaves it unchanged)"], first)
     for where, item in by_line.items():
         verdict, texts, s = item[0], item[1], item[2]
         title = None
@@ -267,6 +276,15 @@ def _verdicts(step: list[Seen], ref: Reference, layout: str, rows: bool, activat
             if refuted is not None and where == refuted[0] and refuted[1]:
                 r.detail += f" (later lines that differ as a consequence: {', '.join(refuted[1][:6])})"
         out.append(r)
+    return out
+
+
+def _updated(step: list[Seen]) -> set:
+    """The parameters the step assigns a second time (updates)."""
+    seen, out = set(), set()
+    for s in step:
+        if s.kind in ("W", "b"):
+            (out if (s.kind, s.layer) in seen else seen).add((s.kind, s.layer))
     return out
 
 
