@@ -116,6 +116,19 @@ def test_ng_single_bugs(tmp_path, old, new, mistake):
     assert refuted[0]["mistake"] == mistake
 
 
+def test_nielsen_backprop_with_lists_and_columns(tmp_path):
+    text = (HERE / "nielsen_backprop.md").read_text()
+    code, data, _ = run(tmp_path, text)
+    found = code_results(data)
+    assert code == 0 and len(found) == 8 and all(r["verdict"] == AGREES for r in found)
+    assert not any("transposed" in n for n in data["notes"])       # the document's own column layout
+    bug = text.replace("delta = (activations[-1] - y)", "delta = (y - activations[-1])")
+    code, data, _ = run(tmp_path, bug)
+    refuted = [r for r in code_results(data) if r["verdict"] == REFUTED]
+    assert code == 1 and [r["line"] for r in refuted] == [line_of(bug, "delta = (y - activations[-1])")]
+    assert refuted[0]["mistake"] == "sign" and "it is `delta`" in refuted[0]["detail"]
+
+
 def test_notebook_class_with_cell_line_and_raw_line(tmp_path):
     text = (HERE / "network_class.ipynb").read_text()
     code, data, _ = run(tmp_path, text, "net.ipynb")

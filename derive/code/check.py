@@ -100,22 +100,20 @@ def _seen(outcome: Outcome, blocks: list[CodeBlock]) -> list[Seen]:
     shift = offset(names)
     out, last = [], {}
     for r in outcome.records:
-        parsed = parse(r["name"])
-        if parsed is None:
-            continue
-        kind, layer = parsed
+        kind, layer = parse(r["name"]) or (None, None)      # unnamed: kept, to find where a value came from
         value = np.array(r["data"], dtype=float).reshape(r["shape"])
         previous = last.get(r["name"])
         if previous is not None and previous.shape == value.shape and np.array_equal(previous, value):
             continue                            # the same value seen again (a global, after a call)
         last[r["name"]] = value
-        out.append(Seen(int(r["block"]), int(r["line"]), r["name"], kind,
-                        None if layer is None else layer + shift, value))
+        layer = None if layer is None else (-layer if layer < 0 else layer + shift)
+        out.append(Seen(int(r["block"]), int(r["line"]), r["name"], kind, layer, value))
     return out
 
 
 def _first_step(seen: list[Seen]) -> list[Seen]:
-    """The records up to the first forward value computed after a parameter was updated."""
+    """The records up to the first forward value computed after a parameter was updated; of a name
+    other than a parameter's, only its last value there (a gradient set to zeros, then filled in)."""
     started, updated, out = set(), False, []
     for s in seen:
         if s.kind in ("W", "b"):
@@ -125,7 +123,8 @@ def _first_step(seen: list[Seen]) -> list[Seen]:
         elif updated and (s.kind in ("Z", "out") or (s.kind == "A" and (s.layer or 0) >= 2)):
             break
         out.append(s)
-    return out
+    last = {s.name: k for k, s in enumerate(out)}
+    return [s for k, s in enumerate(out) if s.kind in ("W", "b", "X", "T", "lr", None) or last[s.name] == k]
 
 
 def _matrix(v: np.ndarray) -> np.ndarray:
@@ -139,9 +138,9 @@ def _point(step: list[Seen], layout: str, rows: bool) -> Point | None:
             W[s.layer] = s.value if layout == "source-major" else s.value.T
         elif s.kind == "b" and s.layer not in b:
             b[s.layer] = s.value.reshape(-1)
-        elif X is None and (s.kind == "X" or (s.kind == "A" and s.layer == 1)):
+        elif X is None and (s.kind == "X" or (s.kind == "A" and s.layer == 1)) and s.value.ndim:
             X = _oriented(s.value, rows)
-        elif T is None and s.kind == "T":
+        elif T is None and s.kind == "T" and s.value.ndim:
             T = _oriented(s.value, rows)
         elif alpha is None and s.kind == "lr" and s.value.ndim == 0:
             alpha = float(s.value)
@@ -180,6 +179,13 @@ def _lecture_value(s: Seen, layout: str, rows: bool, L: int) -> tuple[tuple, np.
     return None
 
 
+def _origin(step: list[Seen], s: Seen) -> Seen:
+    """The first record of the step that computed the same array as `s` (`nabla_b[-1] = delta`
+    copies `delta`, computed the line before): where a wrong value was made."""
+    return next((o for o in step if o.value.shape == s.value.shape and o.value.size > 1
+                 and np.array_equal(o.value, s.value)), s)
+
+
 def _compare(seen: list[Seen], spec: Spec, result, locate):
     step = _first_step(seen)
     best = None
@@ -202,13 +208,16 @@ def _compare(seen: list[Seen], spec: Spec, result, locate):
         return None
     _, layout, rows, point, activations = best
     ref = reference(point, activations, spec.loss)
-    return _verdicts(step, ref, layout, rows, activations, spec.loss, result, locate), _layout_note(layout, rows, ref)
+    return _verdicts(step, ref, layout, rows, activations, spec.loss, result, locate), _layout_note(layout, rows, ref,
+                                                                                         spec.vectors == "column")
 
 
-def _layout_note(layout: str, rows: bool, ref: Reference) -> str:
+def _layout_note(layout: str, rows: bool, ref: Reference, document_columns: bool = False) -> str:
     parts = ["your code uses the transposed layout of W (a row per target unit)" if layout == "target-major" else "",
              "its vectors are columns (a column per example)" if not rows else ""]
     model = f"compared in the {ref.spec.describe()}"
+    if document_columns and layout == "target-major" and not rows:     # Nielsen's own layout
+        parts = []
     return "; ".join([p for p in parts if p] + [model])
 
 
@@ -244,16 +253,20 @@ def _verdicts(step: list[Seen], ref: Reference, layout: str, rows: bool, activat
                                           "where derive's step is 0 and the code's may be 1"], s)
             continue
         mistake = diagnose(kind, layer or 0, value, ref, activations, loss, rows)
-        if refuted is not None and mistake is None:
+        if refuted is not None and (mistake is None or mistake[0] == refuted[2]):
             refuted[1].append(f"{s.name} (line {locate(s)})")
             continue
         should = SHOULD.get(kind, name).format(l=layer, p=(layer or 1) - 1)
         detail = (f"`{s.name}` should be {should if kind == 'E' else name + ': ' + should}; the code's {_short(value)}, "
                   f"derive's exact {_short(want)}")
-        item = (REFUTED, [detail], s, mistake)
+        origin = _origin(step, s)
+        if origin is not s:
+            where = (origin.block, origin.line)
+            detail += f" (it is `{origin.name}`, computed at line {locate(origin)})"
+        item = (REFUTED, [detail], origin, mistake)
         by_line[where] = item
         if refuted is None:
-            refuted = (where, [])
+            refuted = (where, [], mistake[0] if mistake else None)
     updated = {(s.kind[:-1], s.layer) for s in step if s.kind in ("W+", "b+")} | _updated(step)
     if updated:                         # a parameter the step leaves as it was, though its gradient is not 0
         for kind, layer in sorted(firsts - updated, key=str):

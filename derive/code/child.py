@@ -100,8 +100,16 @@ class Tracer:
             if hasattr(value, "__dict__") and not isinstance(value, (type, np.ndarray)) and name == "self":
                 for attr, inner in list(vars(value).items()):
                     out[f"self.{attr}"] = inner
+                    if isinstance(inner, (list, tuple)) and 0 < len(inner) <= 64:
+                        for k, item in enumerate(inner):
+                            if isinstance(item, np.ndarray):
+                                out[f"self.{attr}[{k}]"] = item
                 continue
             out[name] = value
+            if isinstance(value, (list, tuple)) and 0 < len(value) <= 64:   # Nielsen's weights, nabla_w
+                for k, inner in enumerate(value):
+                    if isinstance(inner, np.ndarray):
+                        out[f"{name}[{k}]"] = inner
         return out
 
     def changes(self, frame, line):
@@ -124,10 +132,11 @@ class Tracer:
         self.seen[key] = now
 
     def __call__(self, frame, event, arg):
-        if not frame.f_code.co_filename.startswith(BLOCK_PREFIX):
-            return None
-        if event == "call":
-            self.changes(frame, None)
+        code = frame.f_code
+        if not code.co_filename.startswith(BLOCK_PREFIX) or (code.co_name.startswith("<") and code.co_name != "<module>"):
+            return None                         # not the lecture's, or a comprehension's loop variables
+        if event == "call":                     # the arguments, at the function's first line
+            self.changes(frame, code.co_firstlineno if code.co_name != "<module>" else None)
             self.last_line[id(frame)] = None
             return self
         if event in ("line", "return"):

@@ -55,6 +55,8 @@ def diagnose(kind: str, layer: int, code: np.ndarray, ref, activations, loss: st
         return None
     name = symbol(kind, layer) if kind != "E" else "E"
     m = ref.spec.batch
+    if code.shape == want.shape and np.any(want != 0) and close(code, -want):
+        return "sign", f"the array is −{name}: the sign is reversed (a − t, not t − a; W − α∂E/∂W, not +)"
     if code.shape == want.T.shape and code.shape != want.shape and close(code, want.T) or \
             (code.shape == want.shape and want.shape[0] == want.shape[1] and close(code, want.T)):
         return "transposed", f"the array is the transpose of {name}: add or remove a `.T`"

@@ -33,6 +33,10 @@ SYMBOLS = {"A": "A^({l})", "Z": "Z^({l})", "W": "W^({l})", "b": "b^({l})", "delt
            "dW": "∂E/∂W^({l})", "db": "∂E/∂b^({l})"}
 
 
+LISTS = (("W", r"weights|Ws|W", 2), ("b", r"biases|bs|b", 2), ("dW", r"nabla_w|grads_w|dWs|nabla_W", 2),
+         ("db", r"nabla_b|grads_b|dbs", 2), ("A", r"activations|As|acts", 1), ("Z", r"zs|Zs", 2))
+
+
 def bare(name: str) -> str:
     return name[5:] if name.startswith("self.") else name
 
@@ -40,6 +44,10 @@ def bare(name: str) -> str:
 def parse(name: str) -> tuple[str, int | None] | None:
     """(kind, the code's layer number) for a name, or None; kinds as in PATTERNS, plus X, T, out, E, lr."""
     name = bare(name)
+    for kind, pattern, first in LISTS:                  # Nielsen's lists: weights[0] is W^(2)
+        m = re.fullmatch(rf"(?:{pattern})\[(\d+)\]", name)
+        if m:
+            return kind, -(int(m.group(1)) + first)     # negative: a layer already absolute
     for kind, pattern in PATTERNS:
         m = re.fullmatch(pattern, name)
         if m:
@@ -52,7 +60,7 @@ def parse(name: str) -> tuple[str, int | None] | None:
 
 def offset(names) -> int:
     """How much to add to the code's layer numbers to get the lecture's (input = layer 1)."""
-    weights = [k for kind, k in filter(None, map(parse, names)) if kind == "W"]
+    weights = [k for kind, k in filter(None, map(parse, names)) if kind == "W" and k >= 0]
     if weights:
         return 2 - min(weights)
     acts = [k for kind, k in filter(None, map(parse, names)) if kind in ("A", "Z")]
