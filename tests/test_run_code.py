@@ -129,6 +129,20 @@ def test_nielsen_backprop_with_lists_and_columns(tmp_path):
     assert refuted[0]["mistake"] == "sign" and "it is `delta`" in refuted[0]["detail"]
 
 
+def test_from_scratch_two_layer_net_with_dicts_and_its_own_a_and_z(tmp_path):
+    text = (HERE / "two_layer_net_scratch.md").read_text()
+    code, data, _ = run(tmp_path, text)
+    found = code_results(data)
+    assert code == 0 and len(found) == 8 and all(r["verdict"] == AGREES for r in found)
+    assert any("a names the weighted inputs" in n for n in data["notes"])
+    for old, new in [("da1 = sigmoid(a1) * (1 - sigmoid(a1)) * dz1", "da1 = a1 * (1 - a1) * dz1"),
+                     ("grads['W2'] = np.dot(z1.T, dy)", "grads['W2'] = np.dot(z1.T, dy) * batch_num")]:
+        bug = text.replace(old, new)
+        code, data, _ = run(tmp_path, bug)
+        refuted = [r for r in code_results(data) if r["verdict"] == REFUTED]
+        assert code == 1 and [r["line"] for r in refuted] == [line_of(bug, new)]
+
+
 def test_notebook_class_with_cell_line_and_raw_line(tmp_path):
     text = (HERE / "network_class.ipynb").read_text()
     code, data, _ = run(tmp_path, text, "net.ipynb")

@@ -14,7 +14,8 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -22,13 +23,13 @@ from ..model.spec import Spec
 from ..results import AGREES, REFUTED, UNDECIDED, Result
 from .blocks import CodeBlock, code_blocks
 from .diagnose import close, diagnose
-from .names import offset, parse, symbol
+from .names import bare, offset, parse, symbol
 from .reference import Point, Reference, reference
 from .sandbox import Limits, Outcome, run_blocks
 
 SHOULD = {"A": "A^({l}) = f(Z^({l})), the layer's activation",
           "Z": "Z^({l}) = A^({p}) W^({l}) + b^({l})",
-          "delta": "δ^({l}) = ∂E/∂Z^({l}) (per example)",
+          "delta": "δ^({l}) = ∂E/∂Z^({l}) (per example, or divided by m)",
           "dW": "∂E/∂W^({l}) = A^({p})ᵀ δ^({l}) (averaged over the m examples)",
           "db": "∂E/∂b^({l}) = δ^({l}) summed over the examples (averaged over m)",
           "W": "W^({l}) − α ∂E/∂W^({l}), one step from the W^({l}) the forward pass used",
@@ -114,12 +115,15 @@ def _seen(outcome: Outcome, blocks: list[CodeBlock]) -> list[Seen]:
 def _first_step(seen: list[Seen]) -> list[Seen]:
     """The records up to the first forward value computed after a parameter was updated; of a name
     other than a parameter's, only its last value there (a gradient set to zeros, then filled in)."""
-    started, updated, out = set(), False, []
+    started, updated, out = {}, False, []
     for s in seen:
         if s.kind in ("W", "b"):
-            if (s.kind, s.layer) in started:
+            before = started.get((s.kind, s.layer))
+            if before is not None and before.shape == s.value.shape and np.array_equal(before, s.value):
+                continue                        # the same parameter under another name (W1 = params['W1'])
+            if before is not None:
                 updated = True
-            started.add((s.kind, s.layer))
+            started[(s.kind, s.layer)] = s.value
         elif updated and (s.kind in ("Z", "out") or (s.kind == "A" and (s.layer or 0) >= 2)):
             break
         out.append(s)
@@ -179,6 +183,22 @@ def _lecture_value(s: Seen, layout: str, rows: bool, L: int) -> tuple[tuple, np.
     return None
 
 
+def _swapped(step: list[Seen]) -> list[Seen]:
+    """The records with a and z exchanged (a1 = x W1 + b1, z1 = sigmoid(a1): 'Deep Learning from
+    Scratch' calls the weighted input a); the input keeps its name."""
+    swap, shift, out = {"A": "Z", "Z": "A"}, offset([s.name for s in step]), []
+    for s in step:
+        name = bare(s.name)
+        if s.kind in swap and s.layer != 1:
+            s = replace(s, kind=swap[s.kind])
+        elif re.fullmatch(r"d[zZ]_?\d+", name):       # dz1: the gradient by the activations, not δ
+            s = replace(s, kind=None, layer=None)
+        elif re.fullmatch(r"d[aA]_?\d+", name):       # da1: by the weighted inputs, δ
+            s = replace(s, kind="delta", layer=int(re.sub(r"\D", "", name)) + shift)
+        out.append(s)
+    return out
+
+
 def _origin(step: list[Seen], s: Seen) -> Seen:
     """The first record of the step that computed the same array as `s` (`nabla_b[-1] = delta`
     copies `delta`, computed the line before): where a wrong value was made."""
@@ -187,29 +207,32 @@ def _origin(step: list[Seen], s: Seen) -> Seen:
 
 
 def _compare(seen: list[Seen], spec: Spec, result, locate):
-    step = _first_step(seen)
+    plain = _first_step(seen)
     best = None
-    for layout in ("source-major", "target-major"):
-        for rows in (True, False):
-            point = _point(step, layout, rows)
-            if point is None:
-                continue
-            L = len(point.W) + 1
-            activations = tuple(spec.activations[-(L - 1):]) if len(spec.layers) == L else (spec.activations[-1],) * (L - 1)
-            try:
-                ref = reference(point, activations, spec.loss, backward=False)
-            except (ValueError, KeyError, ArithmeticError):
-                continue
-            score = sum(1 for s in step if s.kind in ("A", "Z", "out") and (found := _lecture_value(s, layout, rows, L))
-                        and found[0] in ref.values and close(found[1], ref.array(found[0])))
-            if best is None or score > best[0]:
-                best = (score, layout, rows, point, activations)
+    for swap, layout, rows in [(w, lay, r) for w in (False, True) for lay in ("source-major", "target-major")
+                               for r in (True, False)]:
+        step = _swapped(plain) if swap else plain
+        point = _point(step, layout, rows)
+        if point is None:
+            continue
+        L = len(point.W) + 1
+        activations = tuple(spec.activations[-(L - 1):]) if len(spec.layers) == L else (spec.activations[-1],) * (L - 1)
+        try:
+            ref = reference(point, activations, spec.loss, backward=False)
+        except (ValueError, KeyError, ArithmeticError):
+            continue
+        score = sum(1 for s in step if s.kind in ("A", "Z", "out") and (found := _lecture_value(s, layout, rows, L))
+                    and found[0] in ref.values and close(found[1], ref.array(found[0])))
+        if best is None or score > best[0]:
+            best = (score, layout, rows, point, activations, step, swap)
     if best is None:
         return None
-    _, layout, rows, point, activations = best
+    _, layout, rows, point, activations, step, swap = best
     ref = reference(point, activations, spec.loss)
-    return _verdicts(step, ref, layout, rows, activations, spec.loss, result, locate), _layout_note(layout, rows, ref,
-                                                                                         spec.vectors == "column")
+    note = _layout_note(layout, rows, ref, spec.vectors == "column")
+    if swap:
+        note = "your code's a names the weighted inputs and z the activations (read as such); " + note
+    return _verdicts(step, ref, layout, rows, activations, spec.loss, result, locate), note
 
 
 def _layout_note(layout: str, rows: bool, ref: Reference, document_columns: bool = False) -> str:
@@ -245,7 +268,8 @@ def _verdicts(step: list[Seen], ref: Reference, layout: str, rows: bool, activat
         name = symbol(kind, layer) if kind not in ("E",) else "E"
         if value.shape != want.shape and value.size == want.size and 1 in want.shape:
             value = value.reshape(want.shape)
-        if close(value, want):
+        m = ref.spec.batch                      # an error term per example, or of the averaged E (δ/m)
+        if close(value, want) or (key[0] == "delta" and m > 1 and close(value, want / m)):
             by_line.setdefault(where, (AGREES, [], s))[1].append(f"`{s.name}` = {name}")
             continue
         if ref.kinks:
@@ -298,7 +322,7 @@ def _updated(step: list[Seen]) -> set:
     for s in step:
         if s.kind in ("W", "b"):
             (out if (s.kind, s.layer) in seen else seen).add((s.kind, s.layer))
-    return out
+    return out    # (_first_step keeps one record per value of a parameter)
 
 
 def _short(v: np.ndarray) -> str:

@@ -76,6 +76,17 @@ def recordable(value):
     return None
 
 
+def members(name, value) -> dict:
+    """The arrays a short list or dict holds, by index or key: weights[0] (Nielsen), params['W1']."""
+    out = {}
+    if isinstance(value, (list, tuple)) and 0 < len(value) <= 64:
+        out.update((f"{name}[{k}]", inner) for k, inner in enumerate(value) if isinstance(inner, np.ndarray))
+    elif isinstance(value, dict) and 0 < len(value) <= 64:
+        out.update((f"{name}[{key!r}]", inner) for key, inner in value.items()
+                   if isinstance(key, str) and isinstance(inner, np.ndarray))
+    return out
+
+
 def fingerprint(value):
     if isinstance(value, np.ndarray):
         return ("a", value.shape, value.tobytes())
@@ -100,16 +111,10 @@ class Tracer:
             if hasattr(value, "__dict__") and not isinstance(value, (type, np.ndarray)) and name == "self":
                 for attr, inner in list(vars(value).items()):
                     out[f"self.{attr}"] = inner
-                    if isinstance(inner, (list, tuple)) and 0 < len(inner) <= 64:
-                        for k, item in enumerate(inner):
-                            if isinstance(item, np.ndarray):
-                                out[f"self.{attr}[{k}]"] = item
+                    out.update(members(f"self.{attr}", inner))
                 continue
             out[name] = value
-            if isinstance(value, (list, tuple)) and 0 < len(value) <= 64:   # Nielsen's weights, nabla_w
-                for k, inner in enumerate(value):
-                    if isinstance(inner, np.ndarray):
-                        out[f"{name}[{k}]"] = inner
+            out.update(members(name, value))
         return out
 
     def changes(self, frame, line):

@@ -24,10 +24,11 @@ PATTERNS = (
     ("db", r"(?:db|dB|grad_b|gb|dE_db|nabla_b|d_b|b_grad)_?(\d+)"),
 )
 INPUT = r"X|x|inputs?|input_data|x_train|X_train"
-TARGET = r"T|t|Y|y|targets?|y_true|labels?|y_train|Y_train"
+TARGET = r"T|t|Y|y|targets?|target_data|y_true|labels?|y_train|Y_train"
 OUTPUT = r"y_hat|yhat|Y_hat|y_pred|output|out|prediction"
-LOSS = r"E|loss|cost|J|total_loss|total_error"
+LOSS = r"E|loss|cost|J|total_loss|total_error|loss_val|loss_value|error_val"
 RATE = r"lr|alpha|eta|learning_rate|learningRate|rate|step_size"
+GRADIENTS = r"grads?|gradients?|dparams|d_params|nabla"
 
 SYMBOLS = {"A": "A^({l})", "Z": "Z^({l})", "W": "W^({l})", "b": "b^({l})", "delta": "δ^({l})",
            "dW": "∂E/∂W^({l})", "db": "∂E/∂b^({l})"}
@@ -44,6 +45,12 @@ def bare(name: str) -> str:
 def parse(name: str) -> tuple[str, int | None] | None:
     """(kind, the code's layer number) for a name, or None; kinds as in PATTERNS, plus X, T, out, E, lr."""
     name = bare(name)
+    keyed = re.fullmatch(r"(\w+)\[['\"](\w+)['\"]\]", name)       # params['W1'], grads['W1']
+    if keyed:
+        inner = parse(keyed.group(2))
+        if inner and re.fullmatch(GRADIENTS, keyed.group(1)) and inner[0] in ("W", "b"):
+            return "d" + inner[0], inner[1]
+        return inner
     for kind, pattern, first in LISTS:                  # Nielsen's lists: weights[0] is W^(2)
         m = re.fullmatch(rf"(?:{pattern})\[(\d+)\]", name)
         if m:
