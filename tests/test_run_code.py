@@ -206,8 +206,13 @@ HOSTILE = {
 }
 
 
+NAMESPACES = pytest.mark.skipif(sandbox.bubblewrap() is None, reason="bubblewrap cannot make namespaces here")
+
+
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_code_is_stopped_and_reported(tmp_path, name):
+    if name == "passwd" and sandbox.bubblewrap() is None:
+        pytest.skip("without bubblewrap the files the user can read are readable (stated in the notes)")
     source, said = HOSTILE[name]
     marker = tmp_path / "marker"
     text = f"# x\n\n```python\n{source.format(marker=marker)}\n```\n"
@@ -217,6 +222,7 @@ def test_hostile_code_is_stopped_and_reported(tmp_path, name):
     assert "root:" not in report.results[0].detail and not marker.exists()
 
 
+@NAMESPACES
 def test_hostile_cell_leaves_the_math_checked(tmp_path):
     text = SEED.replace("rng = np.random.default_rng(7)", "print(open('/etc/passwd').read())\nrng = 1")
     code, data, _ = run(tmp_path, text)
@@ -232,8 +238,27 @@ def test_without_bubblewrap_the_missing_layer_is_stated(monkeypatch):
     assert {r.verdict for r in report.results} == {AGREES}
 
 
-@pytest.mark.skipif(sandbox.bubblewrap() is None, reason="bubblewrap cannot make namespaces here")
-def test_the_sandbox_sees_no_home_and_no_network():
-    outcome = sandbox.run_blocks(["import os\nnames = os.listdir('/')\n"])
-    assert not outcome.stopped and "work" not in os.listdir("/") or all("work" != n for n in [])
-    assert not any(e for e in outcome.errors)
+@NAMESPACES
+def test_the_sandbox_sees_no_home_no_network_and_only_numpy():
+    outcome = sandbox.run_blocks(["import os\nroot = len(os.listdir('/'))\nimport socket\n"
+                                  "socket.socket(socket.AF_INET).connect(('10.0.0.1', 80))\n",
+                                  "import scipy\n"])
+    assert not outcome.stopped
+    assert [e["block"] for e in outcome.errors] == [1, 2]
+    assert "Operation not permitted" in outcome.errors[0]["error"] or "unreachable" in outcome.errors[0]["error"]
+    assert outcome.errors[1]["error"].startswith("ModuleNotFoundError")
+    assert not os.path.exists("/tmp/work/job.json")                      # the job's folder was private
+
+
+def test_relu_exactly_at_its_kink_is_no_false_alarm(tmp_path):
+    text = SEED.replace("# Training", "---\nderive:\n  activations: [relu, sigmoid]\n---\n# Training")
+    text = text.replace("x = np.array([[0.05, 0.10]])", "x = np.array([[0.0, 0.0]])")
+    text = text.replace("b2 = rng.normal(size=(1, 2))", "b2 = np.zeros((1, 2))")
+    text = text.replace("    A2 = sigmoid(Z2)", "    A2 = np.maximum(Z2, 0)")
+    text = text.replace("loss_2 = (loss_3 @ W3.T) * A2 * (1 - A2)", "loss_2 = (loss_3 @ W3.T) * (Z2 >= 0)")
+    text = text.replace("$loss\\_2 = (loss\\_3 \\bullet W3^T) \\times (A2 \\times (1 - A2))$", "the hidden layer is ReLU")
+    code, data, _ = run(tmp_path, text)
+    verdicts = {r["line"]: r["verdict"] for r in code_results(data)}
+    assert REFUTED not in verdicts.values()
+    assert verdicts[line_of(text, "loss_2 =")] == UNDECIDED and code == 1
+    assert "exactly at 0" in next(r["detail"] for r in code_results(data) if r["verdict"] == UNDECIDED)
