@@ -262,3 +262,22 @@ def test_relu_exactly_at_its_kink_is_no_false_alarm(tmp_path):
     assert REFUTED not in verdicts.values()
     assert verdicts[line_of(text, "loss_2 =")] == UNDECIDED and code == 1
     assert "exactly at 0" in next(r["detail"] for r in code_results(data) if r["verdict"] == UNDECIDED)
+
+
+def test_code_results_in_every_report_format(tmp_path):
+    text = SEED.replace("loss_2 = (loss_3 @ W3.T)", "loss_2 = (loss_3 @ W3)")
+    path = tmp_path / "lecture.md"
+    path.write_text(text)
+    at = line_of(text, "loss_2 = (loss_3 @ W3)")
+    runner = CliRunner()
+    github = runner.invoke(cli.main, ["check", "--run-code", "--format", "github", str(path)]).stdout
+    errors = [line for line in github.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and f"line={at}," in errors[0] and "missing .T" not in errors[0]
+    assert "code: loss_2 = (loss_3 @ W3)" in errors[0] and "add `.T`" in errors[0]
+    junit = runner.invoke(cli.main, ["check", "--run-code", "--format", "junit", str(path)]).stdout
+    assert 'tests="13" failures="1" errors="0"' in junit
+    html = runner.invoke(cli.main, ["check", "--run-code", "--format", "html", str(path)]).stdout
+    assert "<code>loss_2 = (loss_3 @ W3) * A2 * (1 - A2)</code>" in html and 'data-verdict="agrees"' in html
+    table = runner.invoke(cli.main, ["check", "--run-code", str(path)])
+    assert table.exit_code == 1 and f"lecture.md:{at}:1" in table.stdout
+    assert "code lines: 8 agree with derive's exact values (--run-code)" in table.stdout

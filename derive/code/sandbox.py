@@ -135,6 +135,10 @@ def run_blocks(blocks: list[str], limits: Limits = Limits()) -> Outcome:
             _kill(child)
             _, err = child.communicate()
             stopped = f"stopped after {limits.wall_seconds:g} s of wall time"
+        except BaseException:                   # the run's budget, Ctrl-C: the child goes with it
+            _kill(child)
+            child.wait()
+            raise
         if not stopped and child.returncode != 0:
             stopped = _ended(child.returncode, limits, err)
         out = folder / "out.json"

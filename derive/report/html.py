@@ -338,7 +338,11 @@ def _card(result: Result, number: int = 0) -> str:
     if result.title:
         head.append(f'<span class="title">{escape(result.title)}</span>')
     head.append(_verdict_mark(result.verdict))
-    body = [_context(result)] + ([_claim_block(result)] if result.claim.strip() else [])
+    if result.code is not None:                 # a line of the lecture's code (--run-code): code, not math
+        claim = [f'<pre class="claim code"><code>{escape(result.code.get("source", ""))}</code></pre>']
+    else:
+        claim = [_claim_block(result)] if result.claim.strip() else []
+    body = [_context(result)] + claim
     body.append(_explanation(result))
     if result.verdict == REFUTED and result.wrong in MEMBER_NAMES:
         body.append(f'<div class="wrong-member">wrong member: {MEMBER_NAMES[result.wrong]}</div>')
