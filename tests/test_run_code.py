@@ -281,3 +281,12 @@ def test_code_results_in_every_report_format(tmp_path):
     table = runner.invoke(cli.main, ["check", "--run-code", str(path)])
     assert table.exit_code == 1 and f"lecture.md:{at}:1" in table.stdout
     assert "code lines: 8 agree with derive's exact values (--run-code)" in table.stdout
+
+
+def test_a_network_too_large_to_compare_exactly_is_undecided():
+    text = SEED.replace("W2 = rng.normal(size=(2, 2))", "W2 = rng.normal(size=(2, 600))").replace(
+        "b2 = rng.normal(size=(1, 2))", "b2 = rng.normal(size=(1, 600))").replace(
+        "W3 = rng.normal(size=(2, 2))", "W3 = rng.normal(size=(600, 2))")
+    report = check_code(text, ".md", "x.md", Spec())
+    assert [r.verdict for r in report.results] == [UNDECIDED]
+    assert report.results[0].line == line_of(text, "W2 = rng.normal") and "past the 1,000" in report.results[0].detail

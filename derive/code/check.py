@@ -27,6 +27,7 @@ from .names import bare, offset, parse, symbol
 from .reference import Point, Reference, reference
 from .sandbox import Limits, Outcome, run_blocks
 
+MAX_SIZE = 1_000       # parameters x examples: the exact gradients cost about 5 ms each (docs/code.md)
 SHOULD = {"A": "A^({l}) = f(Z^({l})), the layer's activation",
           "Z": "Z^({l}) = A^({p}) W^({l}) + b^({l})",
           "delta": "δ^({l}) = ∂E/∂Z^({l}) (per example, or divided by m)",
@@ -91,6 +92,7 @@ def check_code(text: str, suffix: str, display: str, spec: Spec, limits: Limits 
         return report
     found, note = compared
     report.results.extend(found)
+    note = note or ""
     if note:
         report.notes.append(f"{display}: code: {note}")
     return report
@@ -228,6 +230,12 @@ def _compare(seen: list[Seen], spec: Spec, result, locate):
     if best is None:
         return None
     _, layout, rows, point, activations, step, swap = best
+    size = sum(w.size + w.shape[1] for w in point.W.values()) * point.X.shape[0]
+    if size > MAX_SIZE:
+        first = next(s for s in step if s.kind == "W")
+        return [result(first.block, first.line, UNDECIDED,
+                       f"not compared: the code's network has {size:,} weights and biases times examples, past "
+                       f"the {MAX_SIZE:,} derive computes exactly here (a smaller network or batch is compared)")], ""
     ref = reference(point, activations, spec.loss)
     note = _layout_note(layout, rows, ref, spec.vectors == "column")
     if swap:
