@@ -187,9 +187,12 @@ def main():
 @click.option("-v", "--verbose", is_flag=True,
               help="Table: every claim (default: the claims that did not pass, and the summary), "
                    "and every value of a counterexample.")
+@click.option("--run-code", is_flag=True,
+              help="Also run the documents' Python code in a sandbox and compare its arrays with "
+                   "derive's exact values (docs/code.md); without it no code ever runs.")
 @claim_options
 @click.pass_context
-def check(ctx, paths, fmt, output, exclude, verbose, timeout, budget, limits, model):
+def check(ctx, paths, fmt, output, exclude, verbose, run_code, timeout, budget, limits, model):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
     With no PATHS, checks the paths of [tool.derive] in pyproject.toml when there is one, else
@@ -207,8 +210,10 @@ def check(ctx, paths, fmt, output, exclude, verbose, timeout, budget, limits, mo
         derive check lecture.md --format github
         derive check . --exclude drafts/ -o report.html
     """
-    paths, fmt, timeout, model, exclude = _with_config(ctx, paths, fmt, output, timeout, model, exclude)
+    paths, fmt, timeout, model, exclude, run_code = _with_config(ctx, paths, fmt, output, timeout, model, exclude,
+                                                                 run_code)
     options = _options(timeout, budget, limits, model)
+    options.run_code = run_code
     _check_output(output, paths)
     report = _run(paths, options, _progress_bar(paths), exclude=exclude)
     text = _render(report, fmt, verbose, to_terminal=output is None)
@@ -225,7 +230,7 @@ def check(ctx, paths, fmt, output, exclude, verbose, timeout, budget, limits, mo
 FORMAT_OF_SUFFIX = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "html"}
 
 
-def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
+def _with_config(ctx, paths, fmt, output, timeout, model, exclude, run_code=False):
     """Settings from [tool.derive] in pyproject.toml, where the command line gives none, and the
     report format: --format, else the output file's extension, else the table's, else table."""
     from click.core import ParameterSource
@@ -250,6 +255,7 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
         timeout = timeout if given("timeout") or config.timeout is None else config.timeout
         model = model if given("model") or config.model is None else config.model_arg()
         exclude = config.exclude + exclude
+        run_code = run_code or config.run_code
     implied = FORMAT_OF_SUFFIX.get(Path(output).suffix.lower()) if output else None
     if given("fmt"):
         if implied and implied != fmt:
@@ -259,7 +265,7 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude):
         fmt = implied
     elif config is not None and config.format:
         fmt = config.format
-    return paths, fmt, timeout, model, exclude
+    return paths, fmt, timeout, model, exclude, run_code
 
 
 def _render(report, fmt: str, verbose: bool = False, to_terminal: bool = False) -> str:

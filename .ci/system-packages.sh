@@ -6,6 +6,7 @@
 #   Noto CJK fonts        <- fonts-noto-cjk            (Hangul under xelatex, and in Chromium screenshots)
 #   pdftotext, pdftoppm   <- poppler-utils             (the tests read and render the compiled handout)
 #   chromium              <- chromium
+#   bwrap, libseccomp     <- bubblewrap libseccomp2  (the --run-code sandbox's namespaces and filter)
 # Runs `apt-get update` at most once.  Quiet and idempotent when everything is already present.
 set -euo pipefail
 
@@ -43,6 +44,8 @@ command -v xelatex >/dev/null 2>&1 || missing+=(texlive-xetex)
 have_cjk_font || missing+=(fonts-noto-cjk)
 { command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; } || missing+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+[ "$(dpkg-query -W -f='${Status}' libseccomp2 2>/dev/null || true)" = "install ok installed" ] || missing+=(libseccomp2)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"

@@ -100,13 +100,13 @@ class Proof(CheckReport):
         return f"<derive proof: {self.verdict}: {self.results[0].claim if self.results else ''}>"
 
 
-def check(path_or_text, model=None, timeout: float = 5.0) -> CheckReport:
+def check(path_or_text, model=None, timeout: float = 5.0, run_code: bool = False) -> CheckReport:
     """Check a lecture: `path_or_text` is a path (str or Path) to a file or folder that exists, or
     the text of a lecture (Markdown; LaTeX when it has \\documentclass or \\section).  A string
     that is one line without math, naming no file, is taken for a mistyped path: DeriveError.
     `model`: a Spec, layer sizes (`"2-3-1"`, `[2, 3, 1]`), a mapping like a [model] table, or a
-    TOML file with one; `timeout`: seconds per claim."""
-    options = Options(timeout=timeout, spec=Spec.parse(model))
+    TOML file with one; `timeout`: seconds per claim; `run_code`: as --run-code (docs/code.md)."""
+    options = Options(timeout=timeout, spec=Spec.parse(model), run_code=run_code)
     if isinstance(path_or_text, os.PathLike) or (isinstance(path_or_text, str) and _is_path(path_or_text)):
         path = os.fspath(path_or_text)
         if not Path(path).exists():

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PROVED, REFUTED, UNDECIDED, ERROR = "proved", "refuted", "undecided", "error"
-VERDICTS = (PROVED, REFUTED, UNDECIDED, ERROR)
+AGREES = "agrees"                  # a line of the lecture's code equals derive's exact value (--run-code)
+VERDICTS = (PROVED, REFUTED, UNDECIDED, ERROR, AGREES)
 
 
 @dataclass
@@ -53,10 +54,11 @@ class Result:
     difference_latex: str | None = None                  # left - right in the lecture's factors
     relevant: list = field(default_factory=list)         # names in the difference (of the point)
     context: dict = field(default_factory=dict)          # heading, prose before (documents)
+    code: dict | None = None       # a line of code (--run-code): its block, line in the block, source
 
     @property
     def passed(self) -> bool:
-        return self.verdict == PROVED
+        return self.verdict in (PROVED, AGREES)
 
     @property
     def file_line(self) -> int:
@@ -89,6 +91,8 @@ class Result:
             out["missing_terms"], out["extra_terms"] = list(self.missing_terms), list(self.extra_terms)
         if self.relevant:
             out["relevant"] = list(self.relevant)
+        if self.code is not None:
+            out["code"] = dict(self.code)
         return out
 
     def __repr__(self) -> str:
@@ -152,8 +156,11 @@ class Report:
         return sum(1 for r in self.results if r.verdict == verdict)
 
     def summary(self) -> dict[str, int]:
-        return {"proved": self.count(PROVED), "refuted": self.count(REFUTED),
-                "undecided": self.count(UNDECIDED), "errors": self.count(ERROR)}
+        out = {"proved": self.count(PROVED), "refuted": self.count(REFUTED),
+               "undecided": self.count(UNDECIDED), "errors": self.count(ERROR)}
+        if self.count(AGREES):                          # code lines (--run-code) only
+            out["agrees"] = self.count(AGREES)
+        return out
 
     @property
     def exit_code(self) -> int:

@@ -14,7 +14,7 @@ PACKAGE = ROOT / "derive"
 
 # Lowest first.  A top-level module (errors.py, results.py, api.py, ...) is its own stage.
 STAGES = ("_version", "errors", "results", "runtime", "sources", "project", "notation", "model",
-          "meaning", "understand", "decide", "worked", "repair", "pipeline", "report", "export",
+          "meaning", "understand", "decide", "worked", "repair", "code", "pipeline", "report", "export",
           "api", "__main__", "__init__")
 MAX_MODULE_LINES = 500
 MAX_CLASS_LINES = 250

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..code.check import check_code
 from ..decide.checker import Checker
 from ..decide.workspace import workspace_for
 from ..errors import DeriveError, NotInNetwork
@@ -42,11 +43,13 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
+    code = check_code(lecture.text, Path(path).suffix.lower(), display, lecture.spec) if options.run_code else None
     results = lecture.results + [failure(e.located(display, 1, 1), display) for e in lecture.errors]
+    results += code.results if code else []
     if lecture.closed:                          # no claim is judged in another network than its own
         counts = {"undecided": states.count(None), "unreadable": states.count("unreadable") + lecture.problems,
                   "skipped": states.count("skipped")}
-        return FilePlan.alone(results, {k: v for k, v in counts.items() if v})
+        return FilePlan.alone(results, {k: v for k, v in counts.items() if v}, code.notes if code else ())
     results.extend(failure(e.located(display, 1, 1), display) for e in lecture.conflicts)
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
@@ -108,7 +111,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         for state in states:
             counts[state or "no claim"] += 1
         counts["unreadable"] += lecture.problems
-        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, bound)
+        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, bound, code.notes if code else [])
 
     def lost(st, reason, undecided):
         """The outcome of a statement whose check failed (a bound, or a bug in derive)."""

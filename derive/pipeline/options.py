@@ -18,3 +18,4 @@ class Options:
     timeout: float = 5.0                # seconds per claim (--timeout)
     spec: Spec | None = None            # the network (--model); None: each file's own
     bounds: Bounds = field(default_factory=Bounds)
+    run_code: bool = False              # run the documents' Python code in the sandbox (--run-code)

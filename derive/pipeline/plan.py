@@ -24,6 +24,7 @@ class FilePart:
     spans: dict = field(default_factory=dict)        # span state -> how many spans of a document
     formulas: list = field(default_factory=list)     # the file's formulas, as the export prints them
     bindings: list = field(default_factory=list)     # the values its bindings give, one line each
+    notes: list = field(default_factory=list)        # what the run should say about this file
 
 
 @dataclass
@@ -35,9 +36,9 @@ class FilePlan:
     unread: list[Unread] = field(default_factory=list)   # blocks of a document derive does not read
 
     @classmethod
-    def alone(cls, results: list[Result], spans: dict | None = None) -> "FilePlan":
+    def alone(cls, results: list[Result], spans: dict | None = None, notes=()) -> "FilePlan":
         """A file none of whose claims is checked: its results are known already."""
-        return cls([], lambda outcomes: FilePart(list(results), dict(spans or {})))
+        return cls([], lambda outcomes: FilePart(list(results), dict(spans or {}), notes=list(notes)))
 
 
 def failure(error: DeriveError, display: str) -> Result:

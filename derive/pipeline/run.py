@@ -81,6 +81,7 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
             report.formulas.extend(part.formulas)
             report.unread.extend(plan.unread)
             report.bindings.extend(part.bindings)
+            report.notes.extend(part.notes)
             for state, n in part.spans.items():
                 report.spans[state] = report.spans.get(state, 0) + n
         if progress:

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import DeriveError
 from ..sources.scan import PatternError, exclusion
 
-KEYS = ("paths", "exclude", "timeout", "model", "format")
+KEYS = ("paths", "exclude", "timeout", "model", "format", "run-code")
 _TABLE = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*derive[ \t]*\]", re.M)
 
 
@@ -43,6 +43,7 @@ class Config:
     timeout: float | None = None
     model: str | None = None
     format: str | None = None
+    run_code: bool = False          # run-code = true: as --run-code
 
     def path_args(self) -> list[str]:
         """The table's paths (the repository itself when it names none), as the command line would
@@ -126,6 +127,10 @@ def load_config(start: Path | None = None, formats=None) -> Config | None:
         if not isinstance(table["model"], str) or not table["model"].strip():
             raise problem("model must be a string", 'model = "2-2-2" or a TOML file with a [model] table')
         config.model = table["model"]
+    if "run-code" in table:
+        if not isinstance(table["run-code"], bool):
+            raise problem(f"run-code must be true or false, not {table['run-code']!r}", "run-code = true")
+        config.run_code = table["run-code"]
     if "format" in table:
         if formats is not None and table["format"] not in formats:
             raise problem(f"unknown format {table['format']!r}", " or ".join(formats))

@@ -61,7 +61,7 @@ def summary(report: Report) -> str:
 def render_github(report: Report) -> str:
     """One ::error line per claim that did not pass, then the summary line (and, when some blocks
     were not read, a line listing them)."""
-    lines = [annotation(r) for r in report.results if r.verdict != PROVED]
+    lines = [annotation(r) for r in report.results if not r.passed]
     lines += [notice(u) for u in report.unread]
     lines.append(summary(report))
     if report.unread:

@@ -13,7 +13,7 @@ from html import escape
 
 from latex2mathml.converter import convert
 
-from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Counterexample, Report, Result
+from ..results import AGREES, ERROR, PROVED, REFUTED, UNDECIDED, Counterexample, Report, Result
 from .table import shorthand
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -33,7 +33,7 @@ TEXT_GROUP = re.compile(r"(\\(?:text|textrm|mbox)\s*\{)((?:[^{}\\]|\\.)*)(\})")
 TEXT_ESCAPE = re.compile(r"\\([_%&#$ ])")
 
 VERDICT_MARKS = {PROVED: ("\u2714", "proved"), REFUTED: ("\u2718", "refuted"),
-                 UNDECIDED: ("?", "undecided"), ERROR: ("!", "error")}
+                 UNDECIDED: ("?", "undecided"), ERROR: ("!", "error"), AGREES: ("\u2714", "agrees")}
 MEMBER_NAMES = {"lhs": "left-hand side", "rhs": "right-hand side"}
 
 CSS = """
@@ -338,7 +338,11 @@ def _card(result: Result, number: int = 0) -> str:
     if result.title:
         head.append(f'<span class="title">{escape(result.title)}</span>')
     head.append(_verdict_mark(result.verdict))
-    body = [_context(result)] + ([_claim_block(result)] if result.claim.strip() else [])
+    if result.code is not None:                 # a line of the lecture's code (--run-code): code, not math
+        claim = [f'<pre class="claim code"><code>{escape(result.code.get("source", ""))}</code></pre>']
+    else:
+        claim = [_claim_block(result)] if result.claim.strip() else []
+    body = [_context(result)] + claim
     body.append(_explanation(result))
     if result.verdict == REFUTED and result.wrong in MEMBER_NAMES:
         body.append(f'<div class="wrong-member">wrong member: {MEMBER_NAMES[result.wrong]}</div>')

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Report, Result
+from ..results import AGREES, ERROR, PROVED, REFUTED, UNDECIDED, Report, Result
 
 # Display-only shorthands for the claim column (never used to read anything).
 SHORTHAND = [
@@ -44,6 +44,8 @@ def summary_line(report: Report) -> str:
     files = len({r.file for r in report.results})
     line = (f"{total} claims: {s['proved']} proved, {s['refuted']} refuted, {s['undecided']} undecided, "
             f"{s['errors']} errors ({files} file{'s' if files != 1 else ''}, {report.seconds:.2f} s)")
+    if s.get("agrees"):
+        line += f"\ncode lines: {s['agrees']} agree with derive's exact values (--run-code)"
     if report.spans:
         states = ", ".join(f"{n} {state}" for state, n in report.spans.items())
         line += f"\nmath spans: {sum(report.spans.values())} ({states})"
@@ -52,7 +54,7 @@ def summary_line(report: Report) -> str:
     return line
 
 
-COLOURS = {PROVED: "32", REFUTED: "31;1", UNDECIDED: "33", ERROR: "35;1", "repair": "32;1", "dim": "2"}
+COLOURS = {PROVED: "32", AGREES: "32", REFUTED: "31;1", UNDECIDED: "33", ERROR: "35;1", "repair": "32;1", "dim": "2"}
 
 
 def _paint(text: str, what: str, colour: bool) -> str:
