@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..notation import syntax as s
 from ..notation.literals import is_literal, literal_text
-from .intervals import decimal_of, ends, midpoint
+from .intervals import decimal_of, midpoint
 
 
 @dataclass
@@ -106,7 +106,3 @@ def number_repair(part, node, value, exact=None, others=None) -> NumberRepair | 
     line, col = part.source.position(node.start)
     description = f"`{printed}` should be `{right}`" + (f" ({how})" if how else "")
     return NumberRepair(line, col, text, right, description, "wrong number", getattr(part.source, "cell", None))
-
-
-def interval_ends(value) -> tuple:
-    return ends(value)
