@@ -281,6 +281,8 @@ def _check(checker, st, numeric, bound, printed) -> list:
             detail = f"every entry of the {_shape(shape)} matrix"
         else:
             detail = verdicts[0][1]
+            if wrong and st.kind == UPDATE and not _lone(member, cells[0]):
+                detail += _update_slip(checker, st, bound, values[0], references[0])
         held = not wrong
         before = values if held and not all(_lone(member, c) for c in cells) else None
         if not held and used:
@@ -320,6 +322,24 @@ def _rounding(value, text: str) -> str:
     """The known value rounded to the places `text` prints."""
     places = len(text.split(".")[1]) if "." in text else 0
     return decimal_of(midpoint(exact_interval(value)), places)
+
+
+def _update_slip(checker, st, bound, mine, reference) -> str:
+    """The slip an update's arithmetic shows: the learning rate left out, or a step uphill."""
+    try:
+        w = bound.evaluate(checker.meaning.member_value(st.head), checker.workspace.derivatives)
+        alpha = bound.evaluate(bound.net.alpha, {})
+    except (Unbound, DeriveError):
+        return ""
+    if is_matrix(w) or not alpha:
+        return ""
+    step = sp.Float(midpoint(reference), 60)
+    gradient = (w - step) / alpha
+    if meets(mine, exact_interval(w - gradient)):
+        return " (the learning rate left out: this is the weight minus the gradient)"
+    if meets(mine, exact_interval(w + alpha * gradient)):
+        return " (a step uphill: the gradient added where the rule subtracts it)"
+    return ""
 
 
 def _repaired(result, repair) -> None:
