@@ -64,6 +64,8 @@ class Evaluate:
         if is_matrix(base):
             raise fail(ShapeError, f"a power of a {shape_text(base)} matrix", node,
                        "\\times for elementwise products, ^T for a transpose")
+        if isinstance(base, sp.Abs) and exponent.is_Integer and exponent % 2 == 0:
+            return base.args[0] ** exponent        # |x|^2 = x^2: every quantity is a real number
         return base ** exponent
 
     def _Call(self, node, env):

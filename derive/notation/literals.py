@@ -41,7 +41,7 @@ def _scientific(node) -> str | None:
 
 def is_numbers_only(node) -> bool:
     """Arithmetic of numbers alone (no named quantity, no derivative)."""
-    return all(isinstance(n, (s.Num, s.BinOp, s.Neg, s.Frac, s.Power, s.Call, s.Matrix)) or is_e(n)
+    return all(isinstance(n, (s.Num, s.BinOp, s.Neg, s.Frac, s.Power, s.Call, s.Matrix, s.Norm)) or is_e(n)
                for n in walk(node))
 
 

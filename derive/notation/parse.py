@@ -150,13 +150,16 @@ NORM_BAR = re.compile(r"(\\left|\\right|\\[bB]igg?[lr]?)?\s*(\\\||\\Vert(?![A-Za
 
 def pair_norms(text: str) -> str:
     """\\|v\\|: the same bar opens and closes a norm, which an LALR grammar cannot tell apart; the
-    bars are paired left to right and written as an opening and a closing mark of the same length."""
+    bars are paired left to right and written as an opening and a closing mark of the same length
+    (an opening mark where the bar starts, a closing one where it ends, so a norm's span is its text)."""
     if "\\|" not in text and "\\Vert" not in text and "\u2016" not in text:
         return text
     out, last, opening = [], 0, True
     for m in NORM_BAR.finditer(text):
-        out.append(text[last:m.start()])
-        out.append(("\u27e6" if opening else "\u27e7") + " " * (m.end() - m.start() - 1))
+        begin = m.start() if m.group(1) else m.start(2)     # a bare bar: the space before it is no part
+        out.append(text[last:begin])
+        pad = " " * (m.end() - begin - 1)          # a closing mark ends where the bar ends
+        out.append("\u27e6" + pad if opening else pad + "\u27e7")
         opening, last = not opening, m.end()
     return "".join(out) + text[last:]
 

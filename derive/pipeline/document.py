@@ -57,7 +57,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     for st in statements:
         st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
     checker.collect_definitions(statements)
-    bound = check_numbers(checker, statements)      # bindings and numbers, in reading order
+    bound = check_numbers(checker, statements, lecture.text)      # bindings and numbers, in reading order
     for st in statements:
         if st.kind == BINDING and not st.extra.get("numeric"):
             for k in {index[id(p.source)] for m in st.members for p in m.parts if id(p.source) in index}:
@@ -74,7 +74,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         for r in found:
             member = next((m for m in st.members if _pos(m.parts[0]) == (r.line, r.col)), None)
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
-            if r.verdict == REFUTED and member is not None:
+            if r.verdict == REFUTED and member is not None and not _numeric(st, member):
                 try:                            # a refinement, within the claim's own time bound
                     with deadline(checker.timeout):
                         annotate(checker, st, r, member)
@@ -127,6 +127,11 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     return FilePlan([Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u),
                           patience=patience(len(st.members), options.timeout)) for st in statements],
                     finish, lecture.unread)
+
+
+def _numeric(st, member) -> bool:
+    """A member checked as a number at the bindings: its repair is a number (worked.slips), never a factor."""
+    return st.kind == BINDING or any(st.members[k] is member for k in st.extra.get("numeric_members", ()))
 
 
 def _is_parameter(node: s.Sym) -> bool:

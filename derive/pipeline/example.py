@@ -17,8 +17,8 @@ from .options import Options
 
 
 def document_network(path: Path, spec: Spec | None = None) -> tuple[Network, Bindings]:
-    """The network a document or formula file defines, and the values its bindings give (the last
-    binding of each leaf).  A document is read as `derive check` reads it (`lecture.read_lecture`:
+    """The network a document or formula file defines, and the values its bindings give (the first
+    binding of each leaf, a front matter's `values:` among them).  A document is read as `derive check` reads it (`lecture.read_lecture`:
     in its own notation and names); a network it does not define readably is an error."""
     if path.suffix in FORMULA_SUFFIXES:
         found = read_formula_file(path, str(path))
@@ -34,10 +34,12 @@ def document_network(path: Path, spec: Spec | None = None) -> tuple[Network, Bin
     net = Network(lecture.spec)
     bound = Bindings(net)
     meaning = Meaning(net)
-    for st in lecture.statements:
-        if is_binding(st):
+    for st in lecture.statements:              # the values the example starts from: a later value
+        if is_binding(st):                      # of a leaf is its update (worked.steps), or another step's
             try:
-                bound.bind(meaning, st)
+                for b in bound.read(meaning, st):
+                    if not b.marked and b.symbol not in bound.values:
+                        bound.add(b)
             except DeriveError:
                 continue
     return net, bound

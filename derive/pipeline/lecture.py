@@ -75,12 +75,20 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     except (DeriveError, OSError) as e:
         err = e if isinstance(e, DeriveError) else DeriveError(f"cannot read the file: {e}", file=display)
         return Lecture(display, unreadable=err, closed=True)
+    spans = _front_values(text, display) + list(spans)
     lecture = Lecture(display, text, [_renamed(sp, display) for sp in spans], problems=len(problems))
     lecture.results = [failure(p.error(), display) for p in problems[:options.bounds.errors]]
     unreadable = _read_statements(lecture, options.bounds.errors)
     stated, convention, glossary = _read_notation(lecture, options.spec)
     _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias)
     return lecture
+
+
+def _front_values(text: str, display: str) -> list[Span]:
+    """The front matter's `values:` entries, each a binding span where it stands (front_matter.py)."""
+    lines = text.split("\n")
+    return [Span(display, line, col, entry, False, False, source_line=lines[line - 1], lines=(lines[line - 1],))
+            for line, col, entry in read_front_matter(text).values]
 
 
 def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:

@@ -9,6 +9,8 @@ difference).  An update rule is compared with one gradient step X - alpha dE/dX 
 """
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from ..errors import DeriveError
@@ -21,6 +23,8 @@ from ..notation.syntax import walk
 from ..runtime.clock import TimeLimit
 from .search import BUDGET, SHOWN, repairs
 from .written import Written
+
+UNNATURAL = re.compile(r"\d{7,}")        # a repair whose text holds a long rational is never shown
 
 
 def expected_member(net, decider, reference) -> str:
@@ -88,6 +92,7 @@ def annotate(checker, st, result, member) -> None:
         if reference is not None and len(st.members) == 2 and mine is not None:   # the other side may be wrong
             found += repairs(checker, reference, mine, BUDGET / 3, cheap_only=True)[:max(1, SHOWN - len(found))]
         net, decider = checker.workspace.net, checker.workspace.decider
+        found = [r for r in found if not UNNATURAL.search(r.new)]     # a factor nobody would write
         result.repairs = found
         if found:
             result.line, result.col, result.mistake = found[0].line, found[0].col, found[0].kind

@@ -16,7 +16,8 @@ network the document states (a `Spec`); `notation` names its convention (`conven
 lines right under `derive:`, up to the first line that is not one; a `names:` or `notation:` line is
 read on any indented line of the block.  What cannot be read is kept as an error, not raised, so
 that the rest of the document is still read: a bad `names:` entry loses the names and the notation,
-a bad setting the stated network.
+a bad setting the stated network.  `values: {w_1: 0.15, ...}` gives leaves values the document
+cannot print (drawn in a figure); each entry reads as a binding where it stands.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class FrontMatter:
     notation: str | None = None              # "nielsen", "ng", ... as written, lowercased
     spec_error: ModelError | None = None     # why `spec` is None though it states settings
     names_error: ModelError | None = None    # why `names` and `notation` are empty though it gives some
+    values: list = field(default_factory=list)      # `values: {w_1: 0.15, ...}`: (line, col, "w_1= 0.15")
 
 
 def read_front_matter(text: str) -> FrontMatter:
@@ -53,11 +55,14 @@ def read_front_matter(text: str) -> FrontMatter:
     found = FrontMatter()
     settings: dict = {}
     state = "before"                         # the `derive:` block: before, inside, after it
-    for line in m.group(1).split("\n"):
+    for number, line in enumerate(m.group(1).split("\n"), start=2):
         if state != "after" and re.match(r"^derive\s*:\s*$", line):
             state = "inside"
             continue
         kv = SETTING.match(line)
+        if kv and kv.group(1) == "values":
+            found.values.extend(_values(number, line, kv))
+            continue
         if kv and kv.group(1) in DOCUMENT_NAMES:
             if found.names_error is None:
                 try:
@@ -113,6 +118,25 @@ def _name_line(found: FrontMatter, key: str, value: str) -> None:
             raise ModelError(f"front matter: cannot read the name entry {entry.strip()!r}",
                              expected="name: quantity, as in target_{o1}: t_1")
         found.names[_key(left)] = _key(right)
+
+
+def _values(number: int, line: str, kv) -> list:
+    """`values: {w_1: 0.15, "b_1^{(2)}": 0.35}`: each entry as (line, col, text) where the text is
+    the entry with its colon written `=` and quotes blanked, the same length as printed, so that
+    it reads as a binding `w_1= 0.15` standing where the entry stands (values a figure gives)."""
+    body, start = kv.group(2), kv.start(2)
+    if body.startswith("{") and body.endswith("}"):
+        body, start = body[1:-1], start + 1
+    out, offset = [], start
+    for entry in _split(body):
+        text = entry.replace('"', " ").replace("'", " ")
+        lead = len(text) - len(text.lstrip())
+        text = text.strip()
+        if text:
+            name, colon, value = text.partition(":")
+            out.append((number, offset + lead + 1, name + "=" + value if colon else text))
+        offset += len(entry) + 1
+    return out
 
 
 def _key(node: s.Sym) -> s.Sym:

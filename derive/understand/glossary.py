@@ -72,9 +72,11 @@ def _definitions(statements):
     for st in statements:
         if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
             continue
-        head = st.head.parts[0].expr
+        head, value = st.head.parts[0].expr, st.members[1].parts[0].expr
+        if not any(isinstance(x, s.Sym) and x.name != "e" for x in walk(value)):
+            continue                    # numbers (net_{h1} = 0.15 * 0.05 + ... = 0.3775): no definition
         if isinstance(head, s.Sym):
-            yield _key(head), st.members[1].parts[0].expr
+            yield _key(head), value
 
 
 def _terms(expr) -> list:

@@ -9,7 +9,7 @@ rational (z of the first layer) and to 60 digits where a unit's function makes i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -30,6 +30,10 @@ class Binding:
     text: str           # as printed
     line: int
     spelled: str        # the leaf as the lecture writes it
+    target: object = None       # the member that names the leaf, and the printed value's member and
+    where: object = None        # node (a pmatrix entry), for a claim made at them (worked.steps)
+    cell: object = None
+    marked: bool = False        # written as an updated value: w_5^{+}, w_1'
 
     def describe(self) -> str:
         return f"{self.spelled} = {self.text}"
@@ -54,16 +58,31 @@ class Bindings:
         other.values = dict(self.values)
         return other
 
+    def remove(self, symbol) -> None:
+        """A leaf without a value from here on (a new step whose update of it was not given)."""
+        self.values.pop(symbol, None)
+        self._point = None
+
     def bind(self, meaning, statement) -> list[Binding]:
         """Read a binding statement; returns the bindings it made.  Raises MeaningError (with the
         offset of the offending member) when a name is no leaf or a value no number of its shape."""
+        made = self.read(meaning, statement)
+        for b in made:
+            self.values[b.symbol] = b
+        self._point = None
+        return made
+
+    def read(self, meaning, statement) -> list[Binding]:
+        """The bindings a statement gives, not yet in force (an updated value's mark, w_5^{+} or
+        w_1', is read off: the binding says which leaf it is and `marked`)."""
         value_member = statement.members[-1]
         node = value_member.parts[0].expr
         value = meaning.member_value(value_member)
         line = _line(value_member.parts[0])
         made = []
         for member in statement.members[:-1]:
-            target = meaning.member_value(member)
+            marked = _marked(member)
+            target = meaning.member_value(_unmarked(member) if marked else member)
             names = list(target) if is_matrix(target) else [target]
             if is_matrix(target) != is_matrix(value) or (is_matrix(target) and target.shape != value.shape):
                 raise _at(MeaningError(f"{' '.join(member.text.split())} and its value have different shapes",
@@ -71,7 +90,7 @@ class Bindings:
             numbers = list(value) if is_matrix(value) else [value]
             cells = [c for row in node.rows for c in row] if isinstance(node, s.Matrix) else [node] * len(numbers)
             texts = [_text(c, n) for c, n in zip(cells, numbers)]
-            for name, number, text in zip(names, numbers, texts):
+            for name, number, text, cell in zip(names, numbers, texts, cells):
                 kind = self.net.quantities.get(name, ("?",))[0]
                 if kind not in LEAF_KINDS:
                     raise _at(MeaningError(f"{' '.join(member.text.split())} is no leaf of the network, so it "
@@ -80,10 +99,8 @@ class Bindings:
                 if not isinstance(number, sp.Rational):
                     raise _at(MeaningError("a binding's value must be a rational number",
                                            expected="a decimal such as 0.05"), value_member)
-                made.append(Binding(name, number, text, line, self.net.display.get(name, str(name))))
-        for b in made:
-            self.values[b.symbol] = b
-        self._point = None
+                made.append(Binding(name, number, text, line, self.net.display.get(name, str(name)),
+                                    member, value_member, cell, marked))
         return made
 
     # -- the network at the bindings --------------------------------------------------------------
@@ -171,6 +188,16 @@ class Unbound(Exception):
     def __init__(self, names):
         super().__init__(", ".join(names))
         self.names = names
+
+
+def _marked(member) -> bool:
+    node = member.parts[0].expr if len(member.parts) == 1 else None
+    return isinstance(node, s.Sym) and node.mark == "+"
+
+
+def _unmarked(member):
+    part = member.parts[0]
+    return s.Member([s.Part(replace(part.expr, mark=None), part.text, part.source)])
 
 
 def _text(node, number) -> str:

@@ -124,6 +124,11 @@ class Arithmetic:
             if not isinstance(grid, Grid):
                 raise MeaningError("^T of a number", expected="a matrix before ^T")
             return grid.T
+        if isinstance(node, s.Norm):              # \\|x\\|: the magnitude, the rounding kept inside
+            u = self._value(node.operand)
+            if isinstance(u, Grid):
+                return iv.sqrt(sum((abs(x) ** 2 for x in u.entries()), iv.mpf(0)))
+            return abs(u)
         if isinstance(node, s.Neg):
             if isinstance(node.operand, s.Num):
                 return self.literal("-" + node.operand.text)

@@ -29,6 +29,8 @@ from ..notation.statements import BINDING, DEFINITION, EXPRESSION, UPDATE
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
 from ..runtime.clock import TimeLimit, deadline
 from .bindings import Bindings, Unbound
+from .slips import find_literal, number_repair
+from .steps import Steps
 from .intervals import (
     Arithmetic,
     Grid,
@@ -50,19 +52,23 @@ KNOWN = "known"
 MISCOPY = 20            # a number this many half units from a known value, but not one, is miscopied
 
 
-def check_numbers(checker, statements) -> list[str]:
+def check_numbers(checker, statements, text: str = "", values=None) -> list[str]:
     """Record bindings and check numeric members; results go to `st.extra["numeric"]`, the members
-    checked here to `st.extra["numeric_members"]`.  Returns what was bound, one entry per binding."""
-    bound = Bindings(checker.workspace.net)
+    checked here to `st.extra["numeric_members"]`.  Returns what was bound, one entry per binding.
+    `text` is the document (its prose says where a new step starts, steps.py); `values` the
+    Bindings a document's front matter gives before its first line."""
+    bound = values.copy() if values is not None else Bindings(checker.workspace.net)
+    steps = Steps(text, bound)
     printed: dict = {}                       # a printed number's value -> the interval it stands for
     printed[KNOWN] = []                      # the exact values of the claims checked so far
     summary = []
     for st in statements:
+        steps.advance(st, bound)
         if st.kind == EXPRESSION:
             continue
         if st.kind == BINDING:
             try:
-                made = bound.bind(checker.meaning, st)
+                made, claims = steps.bind(checker, st, bound, printed)
                 if made:
                     where = f"{checker.file}:{made[0].line}: "
                     said = ", ".join(b.describe() for b in made)
@@ -70,7 +76,7 @@ def check_numbers(checker, statements) -> list[str]:
                         summary[-1] += ", " + said
                     else:
                         summary.append(where + said)
-                st.extra["numeric"] = []
+                st.extra["numeric"] = claims
             except DeriveError as e:
                 st.extra["numeric"] = [checker.error(e, getattr(e, "member", st.head), st, 0.0)]
             except Exception as e:      # a bug in derive: said, never a traceback
@@ -89,6 +95,8 @@ def check_numbers(checker, statements) -> list[str]:
                     continue
                 st.extra["numeric_members"] = set(numeric)
                 st.extra["numeric"] = _check(checker, st, numeric, bound, printed)
+                if st.kind == UPDATE:
+                    steps.record_update(checker, st)
         except TimeLimit:
             st.extra["numeric_members"] = set(numeric)
             st.extra["numeric"] = [checker.result(st, st.head, st.members[k], UNDECIDED,
@@ -239,7 +247,12 @@ def _check(checker, st, numeric, bound, printed) -> list:
             before = None
             continue
         except Miscopied as e:
-            out.append(_result(checker, st, ref_member, member, REFUTED, start, "numbers: " + e.message))
+            result = _result(checker, st, ref_member, member, REFUTED, start, "numbers: " + e.message)
+            found = find_literal(member, e.text)
+            if found is not None:
+                node = found[1]
+                _repaired(result, number_repair(found[0], node, exact_interval(e.nearest), others=_named(bound)))
+            out.append(result)
             before = None
             continue
         except DeriveError as e:
@@ -268,6 +281,8 @@ def _check(checker, st, numeric, bound, printed) -> list:
             detail = f"every entry of the {_shape(shape)} matrix"
         else:
             detail = verdicts[0][1]
+            if wrong and st.kind == UPDATE and not _lone(member, cells[0]):
+                detail += _update_slip(checker, st, bound, values[0], references[0])
         held = not wrong
         before = values if held and not all(_lone(member, c) for c in cells) else None
         if not held and used:
@@ -282,6 +297,9 @@ def _check(checker, st, numeric, bound, printed) -> list:
                          "numbers: " + detail, counterexample)
         if where is not member:
             result.claim = result.claim.split(" = ")[0] + " = " + " ".join(member.text.split())
+        if not held and _lone(member, cells[wrong[0]]):     # a wrong number: the number it should be
+            node = cells[wrong[0]] if cells[wrong[0]] is not None else member.parts[0].expr
+            _repaired(result, number_repair(member.parts[0], node, references[wrong[0]], others=_named(bound)))
         out.append(result)
     return out
 
@@ -295,6 +313,7 @@ class Miscopied(DeriveError):
     rounding of it: a digit copied wrong."""
 
     def __init__(self, text, nearest):
+        self.text, self.nearest = text, nearest
         super().__init__(f"{text} is a few units in its last place from {long_text(nearest)}, but no rounding "
                          f"of it (that would be {_rounding(nearest, text)}): a digit copied wrong?")
 
@@ -303,6 +322,39 @@ def _rounding(value, text: str) -> str:
     """The known value rounded to the places `text` prints."""
     places = len(text.split(".")[1]) if "." in text else 0
     return decimal_of(midpoint(exact_interval(value)), places)
+
+
+def _update_slip(checker, st, bound, mine, reference) -> str:
+    """The slip an update's arithmetic shows: the learning rate left out, or a step uphill."""
+    try:
+        w = bound.evaluate(checker.meaning.member_value(st.head), checker.workspace.derivatives)
+        alpha = bound.evaluate(bound.net.alpha, {})
+    except (Unbound, DeriveError):
+        return ""
+    if is_matrix(w) or not alpha:
+        return ""
+    step = sp.Float(midpoint(reference), 60)
+    gradient = (w - step) / alpha
+    if meets(mine, exact_interval(w - gradient)):
+        return " (the learning rate left out: this is the weight minus the gradient)"
+    if meets(mine, exact_interval(w + alpha * gradient)):
+        return " (a step uphill: the gradient added where the rule subtracts it)"
+    return ""
+
+
+def _repaired(result, repair) -> None:
+    """A refuted number's repair: the number it should be (slips.number_repair), where there is one."""
+    if repair is not None:
+        result.repairs, result.mistake = [repair], repair.kind
+        result.line, result.col = repair.line, repair.col
+
+
+def _named(bound) -> dict:
+    """The values of the network's quantities at the bindings, by their names (a value from the
+    wrong unit is named as such)."""
+    net = bound.net
+    return {net.display.get(sym, str(sym)): exact_interval(v) for sym, v in bound.point().items()
+            if getattr(v, "is_number", False) and sym not in bound.values}
 
 
 def _shape(shape) -> str:
@@ -362,6 +414,9 @@ def _known(checker, bound) -> list:
         if key[0] in ("a", "z", "w", "b") and net.m == 1:
             try:
                 values.append(bound.evaluate(oracle.partial(net["E"], key).normal, {}))
+                if key[0] == "w" and symbol in point:       # a term dE/dz_j w_ji of dE/da_i, said alone
+                    values.append(bound.evaluate(oracle.partial(net["E"], ("z",) + key[1:3]).normal, {})
+                                  * point[symbol])
             except (Unbound, DeriveError, KeyError, TypeError, ValueError):
                 continue
     values = [sp.Float(v, 60) for v in values if getattr(v, "is_number", False)]
