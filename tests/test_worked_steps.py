@@ -216,6 +216,30 @@ $$
     assert [(p.old, p.new) for p in at(report, 26)[1].repairs] == [("0.274811038", "0.274811083")]
 
 
+def test_single_bars_are_absolute_values_with_the_rounding_inside(tmp_path):
+    report = check(tmp_path, VALUES + r"""
+$$
+E_1 = \frac{1}{2}|0.01 - 0.75136507|^2 = 0.274811083
+$$
+
+$$
+E_1 = \frac{1}{2}(t_1^{(3)} - a_1^{(3)})^2 = \frac{1}{2}\left|t_1^{(3)} - a_1^{(3)}\right|^2
+$$
+
+$$
+\lvert 0.01 - 0.75136507 \rvert = 0.74136570
+$$
+""")
+    assert verdicts(report) == [(18, "proved"), (18, "proved"), (22, "proved"), (22, "proved"), (26, "refuted")]
+    assert [(p.old, p.new) for p in at(report, 26)[0].repairs] == [("0.74136570", "0.74136507")]
+
+
+def test_an_unpaired_bar_is_an_error_at_the_bar(tmp_path):
+    report = check(tmp_path, VALUES + "\n$$\nE_1 = \\frac{1}{2}|t_1^{(3)} - a_1^{(3)}\n$$\n")
+    assert verdicts(report) == [(18, "error")]
+    assert at(report, 18)[0].col == 18
+
+
 def test_a_norm_member_is_repaired_without_a_stray_bar(tmp_path):
     text = VALUES + "\n$$\nE_1 = \\frac{1}{2}(t_1^{(3)} - a_1^{(3)})^2 = \\|t_1^{(3)} - a_1^{(3)}\\|\n$$\n"
     report = check(tmp_path, text)

@@ -145,22 +145,31 @@ def _parse_uncached(text: str, depth: int, digits: int, exponent: int) -> tuple:
         raise
 
 
-NORM_BAR = re.compile(r"(\\left|\\right|\\[bB]igg?[lr]?)?\s*(\\\||\\Vert(?![A-Za-z])|\u2016)")
+NORM_BAR = re.compile(r"(\\left|\\right|\\[bB]igg?[lr]?)?\s*"
+                      r"(?P<double>\\\||\\[lr]?Vert(?![A-Za-z])|\u2016)|"
+                      r"(\\left|\\right|\\[bB]igg?[lr]?)?\s*(?P<single>\\[lr]vert(?![A-Za-z])|(?<!\\)\|)")
 
 
 def pair_norms(text: str) -> str:
-    """\\|v\\|: the same bar opens and closes a norm, which an LALR grammar cannot tell apart; the
-    bars are paired left to right and written as an opening and a closing mark of the same length
-    (an opening mark where the bar starts, a closing one where it ends, so a norm's span is its text)."""
-    if "\\|" not in text and "\\Vert" not in text and "\u2016" not in text:
+    """\\|v\\| and |x|: the same bar opens and closes a norm (an absolute value on a number), which
+    an LALR grammar cannot tell apart; the bars of each kind are paired left to right and written as
+    an opening and a closing mark of the same length (an opening mark where the bar starts, a closing
+    one where it ends, so a norm's span is its text).  A bar left without a partner stays as it was."""
+    if not any(bar in text for bar in ("|", "\\Vert", "\\lvert", "\\rvert", "\u2016")):
         return text
-    out, last, opening = [], 0, True
-    for m in NORM_BAR.finditer(text):
-        begin = m.start() if m.group(1) else m.start(2)     # a bare bar: the space before it is no part
+    out, last, opening = [], 0, {"double": True, "single": True}
+    bars = list(NORM_BAR.finditer(text))
+    counts = {kind: sum(1 for m in bars if m.group(kind)) for kind in opening}
+    for m in bars:
+        kind = "double" if m.group("double") else "single"
+        if counts[kind] % 2:                     # an odd number of bars: none of this kind is paired
+            continue
+        lead = m.group(1) if kind == "double" else m.group(3)
+        begin = m.start() if lead else m.start(kind)     # a bare bar: the space before it is no part
         out.append(text[last:begin])
         pad = " " * (m.end() - begin - 1)          # a closing mark ends where the bar ends
-        out.append("\u27e6" + pad if opening else pad + "\u27e7")
-        opening, last = not opening, m.end()
+        out.append("\u27e6" + pad if opening[kind] else pad + "\u27e7")
+        opening[kind], last = not opening[kind], m.end()
     return "".join(out) + text[last:]
 
 
