@@ -165,7 +165,9 @@ def test_an_activation_derive_cannot_model_leaves_what_depends_on_it_undecided()
     (r"-\sum_{i=1}^{2} t_i^{(3)} \log \sigma(z_i^{(3)})", "E = -sum_i t_i log a_i, row", "refuted"),
     (r"\frac{1}{2} \sum_{i=1}^{2} (t_i^{(3)} - \sigma(z_i^{(3)}))^2", "E = 1/2 sum_i (t_i - a_i)^2, row", "proved"),
     (r"\frac{1}{2} (t_1^{(3)} - w_{11}^{(3)})^2", "not modelled: the loss defined at line 1", "undecided"),
-    (r"\sum_i |t_i - a_i|", "not modelled: the loss is defined at line 1, which could not be read", "undecided"),
+    # an absolute-value loss is read, and is none of the losses derive models
+    (r"\sum_i |t_i - a_i|", "not modelled: the loss defined at line 1 is none that derive models", "undecided"),
+    (r"\sum_i \lfloor t_i - a_i \rfloor", "not modelled: the loss is defined at line 1, which could not be read", "undecided"),
 ])
 def test_the_loss_is_read_from_its_definition_or_left_unmodelled(tmp_path, loss, model, verdict):
     path = tmp_path / "loss.md"
