@@ -110,6 +110,8 @@ def check_layers_named(statements, bounds: Bounds) -> None:
     """A document that names a layer past the bound (a_1^{(8000)}) cannot define a network derive
     builds: a ModelError at the name, before the network is read from the document."""
     for st in statements:
+        if len(st.members) < 2:                 # a name mentioned, with no relation, defines nothing
+            continue
         for member in st.members:
             for part in member.parts:
                 for node in walk(part.expr):
