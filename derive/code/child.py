@@ -87,6 +87,43 @@ def members(name, value) -> dict:
     return out
 
 
+def mixed(value, seed: int):
+    """A seed the code gave, moved to the seeded point `seed` (the same code, other random draws)."""
+    if value is None:
+        return seed
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value) * 1_000_003 + seed * 7919 + 1) % (1 << 32)
+    return value                                # a SeedSequence or a Generator: left as it is
+
+
+def reseed(seed: int) -> None:
+    """Every random draw of the code comes from seed `seed`: np.random.seed, default_rng and
+    RandomState are moved to other seeds, and unseeded draws start from `seed` too.  Code whose
+    weights and inputs are written in it computes the same point again."""
+    import random
+    plain_seed, plain_rng, plain_state = np.random.seed, np.random.default_rng, np.random.RandomState
+
+    def seed_(value=None):
+        plain_seed(mixed(value, seed))
+
+    def default_rng(value=None):
+        return plain_rng(mixed(value, seed))
+
+    class RandomState(plain_state):
+        def __init__(self, value=None):
+            super().__init__(mixed(value, seed))
+
+    np.random.seed, np.random.default_rng, np.random.RandomState = seed_, default_rng, RandomState
+    plain_seed(seed)
+    random.seed(seed)
+    plain_random_seed = random.seed
+
+    def random_seed(value=None, version=2):
+        plain_random_seed(f"{value}/{seed}" if isinstance(value, (str, bytes)) else mixed(value, seed), version)
+
+    random.seed = random_seed
+
+
 def fingerprint(value):
     if isinstance(value, np.ndarray):
         return ("a", value.shape, value.tobytes())
@@ -158,6 +195,8 @@ def main(job_path: str, out_path: str) -> None:
     out = open(out_path, "w", encoding="utf-8")     # opened before the limits close the door
     notices = limit_self(job["limits"])
     tracer = Tracer(job["records"], job["elements"])
+    if job.get("seed") is not None:
+        reseed(int(job["seed"]))
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     errors = []
     sys.settrace(tracer)
