@@ -129,6 +129,28 @@ def test_agreements_hold_at_the_seeded_points_too_or_say_there_is_one_point(tmp_
                for n in data["notes"])
 
 
+def test_a_step_function_defined_and_never_called_is_called_once(tmp_path):
+    text = SEED.replace("for epoch in range(100):\n    train()\n", "")
+    assert "train()" not in text.split("def train")[1].split("return E")[1]
+    code, data, _ = run(tmp_path, text)
+    assert code == 0 and [r["verdict"] for r in code_results(data)] == [AGREES] * 11
+    assert any(n.endswith("the document defines train() but never calls it: derive called it once")
+               for n in data["notes"])
+    # its parameters are given the code's globals of the same names, and a mistake in it is found
+    takes = text.replace("def train():", "def train(x, T):").replace("loss_2 = (loss_3 @ W3.T)", "loss_2 = (loss_3 @ W3)")
+    code, data, _ = run(tmp_path, takes)
+    assert code == 1
+    assert [r["line"] for r in code_results(data) if r["verdict"] == REFUTED] == [line_of(takes, "loss_2 =")]
+    assert any(n.endswith("derive called it once with the code's x, T") for n in data["notes"])
+    # a parameter the code's globals do not name: not called, and nothing is compared
+    unknown = text.replace("def train():", "def train(batch):")
+    code, data, _ = run(tmp_path, unknown)
+    assert [r["verdict"] for r in code_results(data)] == [UNDECIDED]
+    assert "computes nothing derive can name beyond the values it starts from" in code_results(data)[0]["detail"]
+    assert any(n.endswith("the document defines train() but never calls it, and derive has no value for its "
+                          "parameter batch: not called") for n in data["notes"])
+
+
 def test_ng_vectorised_columns_and_transposed_layout(tmp_path):
     code, data, _ = run(tmp_path, NG)
     found = code_results(data)

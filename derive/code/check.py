@@ -91,6 +91,11 @@ def check_code(text: str, suffix: str, display: str, spec: Spec, limits: Limits 
                                          "(docs/code.md says how code names the lecture's quantities)"))
         return report
     found, note, point = compared
+    if not found and not report.results:
+        report.results.append(result(1, 1, UNDECIDED, "the code computes nothing derive can name beyond the "
+                                     "values it starts from (no forward pass, error term or gradient ran): "
+                                     "not compared"))
+        return report
     if point is not None and not any(r.verdict == REFUTED for r in found):
         found, seeded = _at_seeded_points([b.source for b in blocks], limits, found, point,
                                           lambda other: _compare(_seen(other, blocks), spec, result, locate))

@@ -25,6 +25,10 @@ DENIED_CALLS = ("socket", "socketpair", "connect", "bind", "listen", "accept", "
                 "setsid", "mount", "umount2", "chroot", "pivot_root", "unshare", "setns")
 
 
+STEP_FUNCTIONS = ("train", "train_step", "step", "backprop", "backpropagation", "backward", "gradient",
+                  "gradients", "update", "update_parameters", "gradient_step")
+
+
 class Stop(BaseException):
     """Raised by the tracer when the record is full: the run ends where it stands."""
 
@@ -134,6 +138,7 @@ class Tracer:
     def __init__(self, most: int, elements: int):
         self.records, self.most, self.seen, self.elements = [], most, {}, elements
         self.last_line = {}
+        self.called = set()                     # the code objects of the lecture's functions that ran
 
     def names(self, frame):
         out = {}
@@ -178,6 +183,7 @@ class Tracer:
         if not code.co_filename.startswith(BLOCK_PREFIX) or (code.co_name.startswith("<") and code.co_name != "<module>"):
             return None                         # not the lecture's, or a comprehension's loop variables
         if event == "call":                     # the arguments, at the function's first line
+            self.called.add(code)
             self.changes(frame, code.co_firstlineno if code.co_name != "<module>" else None)
             self.last_line[id(frame)] = None
             return self
@@ -187,6 +193,39 @@ class Tracer:
             if event == "return":
                 self.seen.pop(id(frame), None)
         return self
+
+
+def uncalled_step(namespace: dict, called: set):
+    """The step function a document defines but never calls (`train`, `backprop`, ...), with the
+    arguments its parameters name in the code's globals: (name, function, keyword arguments), or
+    (name, None, the parameter derive has no value for)."""
+    import inspect
+    for name in STEP_FUNCTIONS:
+        function = namespace.get(name)
+        if not inspect.isfunction(function) or not function.__code__.co_filename.startswith(BLOCK_PREFIX) \
+                or function.__code__ in called:
+            continue
+        arguments = {}
+        for p in inspect.signature(function).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.default is not p.empty:
+                continue
+            if p.kind == p.POSITIONAL_ONLY or p.name not in namespace:
+                return name, None, p.name   # an argument derive cannot supply: not called
+            arguments[p.name] = namespace[p.name]
+        return name, function, arguments
+    return None
+
+
+def raised_at(e: BaseException, filename: str) -> int:
+    """The last line of `filename` the traceback passes through (of a SyntaxError: its line)."""
+    if isinstance(e, SyntaxError):
+        return e.lineno or 0
+    tb, line = e.__traceback__, 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def main(job_path: str, out_path: str) -> None:
@@ -208,16 +247,28 @@ def main(job_path: str, out_path: str) -> None:
             errors.append({"block": number, "line": 0, "error": "stopped: the record is full"})
             break
         except BaseException as e:          # the lecture's own error: reported, the next block runs
-            tb, line = e.__traceback__, 0
-            while tb is not None:
-                if tb.tb_frame.f_code.co_filename == f"{BLOCK_PREFIX}{number}>":
-                    line = tb.tb_lineno
-                tb = tb.tb_next
-            if isinstance(e, SyntaxError):
-                line = e.lineno or 0
+            line = raised_at(e, f"{BLOCK_PREFIX}{number}>")
             errors.append({"block": number, "line": line, "error": f"{type(e).__name__}: {e}"[:300]})
             if isinstance(e, (MemoryError, KeyboardInterrupt, SystemExit)):
                 break
+    else:
+        step = uncalled_step(namespace, tracer.called)
+        if step is not None and step[1] is None:
+            notices.append(f"the document defines {step[0]}() but never calls it, and derive has no value "
+                           f"for its parameter {step[2]}: not called")
+        elif step is not None:              # a step function defined and never called: called once
+            name, function, arguments = step
+            notices.append(f"the document defines {name}() but never calls it: derive called it once"
+                           + (f" with the code's {', '.join(arguments)}" if arguments else ""))
+            filename = function.__code__.co_filename
+            try:
+                function(**arguments)
+            except Stop:
+                errors.append({"block": int(filename[len(BLOCK_PREFIX):-1]), "line": 0,
+                               "error": "stopped: the record is full"})
+            except BaseException as e:
+                errors.append({"block": int(filename[len(BLOCK_PREFIX):-1]), "line": raised_at(e, filename),
+                               "error": f"{type(e).__name__}: {e}"[:300]})
     sys.settrace(None)
     json.dump({"records": tracer.records, "errors": errors, "notices": notices}, out)
     out.close()
