@@ -67,3 +67,28 @@ def test_a_gap_in_the_units_builds_nothing(tmp_path):
     text = POST.replace("$out_{h2} = 0.596884378$", "$out_{h3} = 0.596884378$").replace("out_{h2} + b_2", "out_{h3} + b_2")
     report = check(tmp_path, text)
     assert not any(r.verdict == "proved" for r in report.results)
+
+
+RATE_IN_PROSE = POST.replace("and the learning rate is $\\eta = 0.5$.", "and we set the learning rate, eta, to one half.")
+
+
+def test_a_rate_said_in_prose_is_read_from_the_arithmetic_of_the_first_update(tmp_path):
+    text = RATE_IN_PROSE.replace(r"\frac{\partial E_{total}}{\partial w_{5}} = 0.35891648$$",
+                                 r"\frac{\partial E_{total}}{\partial w_{5}} = 0.4 - 0.5 * 0.082167041 = 0.35891648$$")
+    report = check(tmp_path, text)
+    assert report.exit_code == 0 and {r.verdict for r in report.results} == {"proved"}
+    line = line_of(text, "0.4 - 0.5 * 0.082167041")
+    assert any(b.endswith(f":{line}: \\eta = 0.5 (the rate this update's arithmetic uses)") for b in report.bindings)
+    # a slip in the step's own arithmetic is still refuted there (the rate is read, the rest checked)
+    slip = text.replace("0.4 - 0.5 * 0.082167041", "0.4 - 0.5 * 0.082167014")
+    report = check(tmp_path, slip)
+    assert [(r.line, r.verdict) for r in report.results if r.verdict != "proved"] == [(line, "refuted")]
+
+
+def test_no_rate_is_read_from_arithmetic_of_another_shape(tmp_path):
+    text = RATE_IN_PROSE.replace(r"\frac{\partial E_{total}}{\partial w_{5}} = 0.35891648$$",
+                                 r"\frac{\partial E_{total}}{\partial w_{5}} = 0.4 - 0.041083521 = 0.35891648$$")
+    report = check(tmp_path, text)
+    assert not any("the rate this update's arithmetic uses" in b for b in report.bindings)
+    assert report.exit_code == 1
+    assert {r.verdict for r in report.results if "^{+}" in r.claim and r.claim.endswith("0.35891648")} == {"undecided"}
