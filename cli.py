@@ -190,9 +190,12 @@ def main():
 @click.option("--run-code", is_flag=True,
               help="Also run the documents' Python code in a sandbox and compare its arrays with "
                    "derive's exact values (docs/code.md); without it no code ever runs.")
+@click.option("--strict", is_flag=True,
+              help="Fail the run (exit 1) when an equation is not checked (derive cannot read or "
+                   "model it); without it such equations are listed and counted, and pass.")
 @claim_options
 @click.pass_context
-def check(ctx, paths, fmt, output, exclude, verbose, run_code, timeout, budget, limits, model):
+def check(ctx, paths, fmt, output, exclude, verbose, run_code, strict, timeout, budget, limits, model):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
     With no PATHS, checks the paths of [tool.derive] in pyproject.toml when there is one, else
@@ -200,8 +203,10 @@ def check(ctx, paths, fmt, output, exclude, verbose, run_code, timeout, budget, 
     formulas; what git ignores and --exclude matches left out).  Every claim (each `=` of a
     chain) is proved, refuted with a counterexample, or undecided; only proved counts as passing.
 
-    Exit status: 0 when every claim is proved, 1 when any is refuted or undecided, 2 when
-    anything could not be read, an error (or on a usage error), 130 when interrupted.
+    Exit status: 0 when every claim is proved (math that claims nothing is prose; an equation
+    derive cannot read or model is "not checked" and passes unless --strict), 1 when any is
+    refuted or undecided, 2 when a file or malformed LaTeX could not be read (or on a usage
+    error), 130 when interrupted.
 
     \b
     Examples:
@@ -210,10 +215,10 @@ def check(ctx, paths, fmt, output, exclude, verbose, run_code, timeout, budget, 
         derive check lecture.md --format github
         derive check . --exclude drafts/ -o report.html
     """
-    paths, fmt, timeout, model, exclude, run_code = _with_config(ctx, paths, fmt, output, timeout, model, exclude,
-                                                                 run_code)
+    paths, fmt, timeout, model, exclude, (run_code, strict) = _with_config(ctx, paths, fmt, output, timeout, model,
+                                                                           exclude, run_code, strict)
     options = _options(timeout, budget, limits, model)
-    options.run_code = run_code
+    options.run_code, options.strict = run_code, strict
     _check_output(output, paths)
     report = _run(paths, options, _progress_bar(paths), exclude=exclude)
     text = _render(report, fmt, verbose, to_terminal=output is None)
@@ -230,7 +235,7 @@ def check(ctx, paths, fmt, output, exclude, verbose, run_code, timeout, budget, 
 FORMAT_OF_SUFFIX = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "html"}
 
 
-def _with_config(ctx, paths, fmt, output, timeout, model, exclude, run_code=False):
+def _with_config(ctx, paths, fmt, output, timeout, model, exclude, run_code=False, strict=False):
     """Settings from [tool.derive] in pyproject.toml, where the command line gives none, and the
     report format: --format, else the output file's extension, else the table's, else table."""
     from click.core import ParameterSource
@@ -256,6 +261,7 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude, run_code=Fals
         model = model if given("model") or config.model is None else config.model_arg()
         exclude = config.exclude + exclude
         run_code = run_code or config.run_code
+        strict = strict or config.strict
     implied = FORMAT_OF_SUFFIX.get(Path(output).suffix.lower()) if output else None
     if given("fmt"):
         if implied and implied != fmt:
@@ -265,7 +271,7 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude, run_code=Fals
         fmt = implied
     elif config is not None and config.format:
         fmt = config.format
-    return paths, fmt, timeout, model, exclude, run_code
+    return paths, fmt, timeout, model, exclude, (run_code, strict)
 
 
 def _render(report, fmt: str, verbose: bool = False, to_terminal: bool = False) -> str:

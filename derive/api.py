@@ -25,12 +25,12 @@ from .pipeline.options import Options
 from .pipeline.run import check_paths
 from .report.html import render_html
 from .report.table import render_table
-from .results import ERROR, PROVED, REFUTED, UNDECIDED, Report
+from .results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Report
 
 TEXT_NAME = "<text>"
 CLAIM_NAME = "<claim>"
 LATEX_DOCUMENT = re.compile(r"\\documentclass|\\begin\s*\{document\}|\\(sub)*section\*?\s*\{")
-SEVERITY = (ERROR, REFUTED, UNDECIDED, PROVED)
+SEVERITY = (ERROR, REFUTED, UNDECIDED, NOT_CHECKED, PROVED)
 
 
 @dataclass(repr=False)
@@ -42,8 +42,8 @@ class CheckReport(Report):
 
     @property
     def passed(self) -> bool:
-        """Whether there were claims and every one was proved."""
-        return bool(self.results) and self.exit_code == 0
+        """Whether there were claims and every one was proved (one not checked is not)."""
+        return bool(self.results) and self.exit_code == 0 and not self.count(NOT_CHECKED)
 
     def to_records(self) -> list[dict]:
         """One flat dict per claim (for `pandas.DataFrame`): where it is, what it claims, the verdict,
@@ -100,13 +100,15 @@ class Proof(CheckReport):
         return f"<derive proof: {self.verdict}: {self.results[0].claim if self.results else ''}>"
 
 
-def check(path_or_text, model=None, timeout: float = 5.0, run_code: bool = False) -> CheckReport:
+def check(path_or_text, model=None, timeout: float = 5.0, run_code: bool = False,
+          strict: bool = False) -> CheckReport:
     """Check a lecture: `path_or_text` is a path (str or Path) to a file or folder that exists, or
     the text of a lecture (Markdown; LaTeX when it has \\documentclass or \\section).  A string
     that is one line without math, naming no file, is taken for a mistyped path: DeriveError.
     `model`: a Spec, layer sizes (`"2-3-1"`, `[2, 3, 1]`), a mapping like a [model] table, or a
-    TOML file with one; `timeout`: seconds per claim; `run_code`: as --run-code (docs/code.md)."""
-    options = Options(timeout=timeout, spec=Spec.parse(model), run_code=run_code)
+    TOML file with one; `timeout`: seconds per claim; `run_code`: as --run-code (docs/code.md);
+    `strict`: as --strict (an equation not checked fails the report)."""
+    options = Options(timeout=timeout, spec=Spec.parse(model), run_code=run_code, strict=strict)
     if isinstance(path_or_text, os.PathLike) or (isinstance(path_or_text, str) and _is_path(path_or_text)):
         path = os.fspath(path_or_text)
         if not Path(path).exists():

@@ -5,7 +5,10 @@ from dataclasses import dataclass, field
 
 PROVED, REFUTED, UNDECIDED, ERROR = "proved", "refuted", "undecided", "error"
 AGREES = "agrees"                  # a line of the lecture's code equals derive's exact value (--run-code)
-VERDICTS = (PROVED, REFUTED, UNDECIDED, ERROR, AGREES)
+# An equation derive cannot read or cannot model: listed with its reason, counted, and failing a run
+# only when the run is strict (`--strict`, `[tool.derive] strict = true`).
+NOT_CHECKED = "not checked"
+VERDICTS = (PROVED, REFUTED, UNDECIDED, ERROR, AGREES, NOT_CHECKED)
 
 
 @dataclass
@@ -151,6 +154,7 @@ class Report:
     notes: list[str] = field(default_factory=list)         # what was skipped, and why (never a verdict)
     files: list[str] = field(default_factory=list)         # every file the run was given or found, in order
     bindings: list[str] = field(default_factory=list)      # "file:line: x_1 = 0.05, ...": values bound
+    strict: bool = False                                   # a "not checked" equation fails the run
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)
@@ -160,14 +164,17 @@ class Report:
                "undecided": self.count(UNDECIDED), "errors": self.count(ERROR)}
         if self.count(AGREES):                          # code lines (--run-code) only
             out["agrees"] = self.count(AGREES)
+        if self.count(NOT_CHECKED):                     # equations derive cannot read or model
+            out["not checked"] = self.count(NOT_CHECKED)
         return out
 
     @property
     def exit_code(self) -> int:
-        """0 when every claim is proved, 2 when anything could not be read, 1 otherwise."""
+        """0 when every claim is proved (or not checked, unless the run is strict), 2 when a file or a
+        formula could not be read at all (malformed LaTeX, a bound), 1 otherwise."""
         if self.count(ERROR):
             return 2
-        if self.count(REFUTED) or self.count(UNDECIDED):
+        if self.count(REFUTED) or self.count(UNDECIDED) or (self.strict and self.count(NOT_CHECKED)):
             return 1
         return 0
 
@@ -187,6 +194,12 @@ class Report:
 
     def __repr__(self) -> str:
         return f"Report({self.summary()}, {self.seconds:.2f}s)"
+
+
+def not_checked_result(error, file: str, claim: str = "", why: str = "derive cannot read this equation") -> Result:
+    """An equation derive cannot read or model, at its place: listed with the reason, not an error."""
+    return Result(file=file, line=error.line or 1, col=error.col or 1, id=None, claim=claim, verdict=NOT_CHECKED,
+                  detail=f"{why}: {error.describe()}", cell=getattr(error, "cell", None))
 
 
 def error_result(error, file: str) -> Result:

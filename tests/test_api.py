@@ -43,7 +43,7 @@ def test_check_text_gives_a_report_with_one_row_per_claim():
     assert [(row["file"], row["line"], row["verdict"]) for row in rows] == [("<text>", 5, PROVED),
                                                                            ("<text>", 9, REFUTED)]
     assert rows[0]["difference"] is None and rows[0]["lhs_value"] is None
-    assert rows[1]["wrong"] == "rhs" and rows[1]["difference"] == "-a_1^{(3)}**2*(a_1^{(3)} - t_1^{(3)})"
+    assert rows[1]["wrong"] == "rhs" and rows[1]["difference"] == "- (a_1^{(3)})^{2} (a_1^{(3)} - t_1^{(3)})"   # LaTeX
     assert isinstance(rows[1]["lhs_value"], float) and rows[1]["lhs_value"] != rows[1]["rhs_value"]
     flat = (str, int, float, type(None))
     assert all(isinstance(value, flat) for row in rows for value in row.values())    # a DataFrame's cells

@@ -105,7 +105,7 @@ def assert_only_wrong_at(report, line: int, verdict: str, total: int = LECTURE_C
 def test_markdown_lecture_is_all_proved():
     report = check(LECTURE)
     assert report.summary() == ALL_PROVED
-    assert report.spans == {"proved": 63, "no claim": 31, "skipped": 1}
+    assert report.spans == {"proved": 63, "no claim": 4, "prose": 27, "skipped": 1}     # inline math: prose
     assert report.exit_code == 0
     assert "2-2-2 sigmoid network" in report.model
     assert {r.file for r in report.results} == {str(LECTURE)}
@@ -115,7 +115,7 @@ def test_markdown_lecture_through_the_cli_json():
     result = cli("check", LECTURE, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["summary"] == {**ALL_PROVED, "spans": {"proved": 63, "no claim": 31, "skipped": 1}}
+    assert data["summary"] == {**ALL_PROVED, "spans": {"proved": 63, "no claim": 4, "prose": 27, "skipped": 1}}
     assert len(data["results"]) == LECTURE_CLAIMS
     assert all(r["verdict"] == "proved" and r["counterexample"] is None for r in data["results"])
 
@@ -142,7 +142,7 @@ def test_markdown_lecture_loss3_definition_after_its_use_is_a_claim():
 def test_notebook_is_all_proved_and_code_cells_are_ignored():
     report = check(NOTEBOOK)
     assert report.summary() == {"proved": 16, "refuted": 0, "undecided": 0, "errors": 0}
-    assert report.spans == {"proved": 12, "no claim": 4}
+    assert report.spans == {"proved": 12, "no claim": 1, "prose": 3}
     assert report.exit_code == 0
     spans, problems = read_document(NOTEBOOK)
     assert problems == []
@@ -155,7 +155,7 @@ def test_notebook_is_all_proved_and_code_cells_are_ignored():
 def test_latex_is_all_proved_with_comments_and_skip():
     report = check(TEX)
     assert report.summary() == {"proved": 14, "refuted": 0, "undecided": 0, "errors": 0}
-    assert report.spans == {"proved": 8, "no claim": 4, "skipped": 1}
+    assert report.spans == {"proved": 8, "prose": 4, "skipped": 1}
     assert report.exit_code == 0
     spans, problems = read_document(TEX)
     assert problems == []
@@ -373,7 +373,9 @@ def test_latex_skip_directive_and_comments(tmp_path):
     unskipped = write(tmp_path, text.replace("% derive: skip\n", "%\n"), "unskipped.tex")
     report = check(unskipped)
     (error,) = not_proved(report)
-    assert error.verdict == "error" and error.line == 45          # the \sqrt block, now read
+    assert error.verdict == "not checked" and error.line == 45    # the \sqrt block, now read: derive cannot
+    assert "derive cannot read this equation" in error.detail and report.exit_code == 0     # it passes
+    assert check(unskipped, strict=True).exit_code == 1                      # unless the run is strict
     assert report.summary()["proved"] == 14
 
 
@@ -383,10 +385,8 @@ MALFORMED = [
     # (where to insert, the block, the error's line and column, words in the message)
     pytest.param(164, "\n$$\\frac{\\partial E}{\\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)})", (166, 1),
                  "expected a closing $$", id="unclosed $$"),
-    pytest.param(21, "\n$$\\frac{\\partial E}{\\partial b_1^{(3)} = 1$$", (23, 40),
-                 "expected", id="unbalanced braces"),
-    pytest.param(21, "\n$$\\foo{x} = 1$$", (23, 3),
-                 "unknown command \\foo", id="unknown command"),
+    pytest.param(21, "\n$$\\frac{\\partial E}{\\partial b_1^{(3)} = 1$$", (23, 20),      # at the brace left open
+                 "a brace { is never closed", id="unbalanced braces"),
     pytest.param(2, "$$= (a_1^{(3)} - t_1^{(3)})$$\n", (3, 3), "expected an expression before the first '='",
                  id="= block with nothing before it"),
 ]
@@ -528,4 +528,4 @@ def test_lone_expressions_may_be_general_but_not_outside_the_network(tmp_path):
     (error,) = not_proved(report)
     assert (error.verdict, error.line, error.col) == ("error", 3, 72)
     assert "w_{31}^{(2)} does not exist in the 2-2-2 network" in error.detail
-    assert report.spans == {"proved": 1, "unreadable": 1, "no claim": 2}
+    assert report.spans == {"proved": 1, "unreadable": 1, "prose": 2}

@@ -218,7 +218,7 @@ def test_dots_leave_a_list_readable_and_a_claim_unreadable(tmp_path):
     (result,) = report["results"]
     assert (result["line"], result["verdict"]) == (3, "error")
     assert "\\dots stands for terms the formula does not write" in result["detail"]
-    assert report["summary"]["spans"] == {"unreadable": 1, "no claim": 1}
+    assert report["summary"]["spans"] == {"unreadable": 1, "prose": 1}
 
 
 def test_a_sum_up_to_the_size_of_a_layer(tmp_path):

@@ -81,9 +81,9 @@ def test_unreadable_notebook_math_is_annotated_in_the_notebook_file_at_its_raw_l
     result = run("check", "bad.ipynb", "--format", "github")
     assert result.exit_code == 2
     where = [line.split("::")[1] for line in result.stdout.splitlines()[:-1]]
-    # cell 1, line 3, col 31 (the missing parenthesis) is line 9 of the file, col 37 there (after
+    # cell 1, line 3, col 21 (the parenthesis left open) is line 9 of the file, col 27 there (after
     # the JSON indent, the quote and the escaped backslash); cell line 5, col 18 is line 11, col 24
-    assert where == ["error file=bad.ipynb,line=9,col=37,title=derive%3A error",
+    assert where == ["error file=bad.ipynb,line=9,col=27,title=derive%3A error",
                      "error file=bad.ipynb,line=11,col=24,title=derive%3A error"]
     assert "bad.ipynb:cell 1:5:18: unclosed $$ display math" in result.stdout
 

@@ -54,7 +54,7 @@ def check_every_formula_and_nothing_else(code, report):
     assert sorted({r["file"] for r in report["results"]}) == CHECKED
     assert report["summary"] == {
         "proved": 19, "refuted": 0, "undecided": 0, "errors": 0,
-        "spans": {"proved": 16, "skipped": 1, "no claim": 5},
+        "spans": {"proved": 16, "skipped": 1, "prose": 5},
         "unread": ["book/loss.md:30: {code-cell} block not read"]}
     books = [(r["line"], r["claim"]) for r in report["results"] if r["file"] == "book/loss.md"]
     assert [line for line, _ in books] == [8, 11, 16, 21, 25, 26]      # {math}, $$ (label), {note}, :::{tip}, align

@@ -35,7 +35,7 @@ def test_any_document_gets_a_verdict_or_an_error_per_claim(tmp_path, tokens):
     path = tmp_path / "soup.md"
     path.write_text("# 제목\n\n$$" + " ".join(tokens) + "$$\n\n$$E = E_1 + E_2$$\n", encoding="utf-8")
     report = check_paths([str(path)])
-    assert all(r.verdict in ("proved", "refuted", "undecided", "error") for r in report.results)
+    assert all(r.verdict in ("proved", "refuted", "undecided", "error", "not checked") for r in report.results)
     # The correct claim after the soup is still decided: proved, or undecided when the soup reads as
     # a definition of a layer's output that cannot be read (`a_1^{(3)} =`): then the model of that
     # layer is unknown and derive says so rather than assume one.
@@ -76,7 +76,7 @@ def check_folder(folder):
     from derive.pipeline.options import Options
     from derive.runtime.bounds import Bounds
     report = check_paths([str(folder)], Options(timeout=1.0, bounds=Bounds(budget=BUDGET)))
-    assert all(r.verdict in ("proved", "refuted", "undecided", "error") for r in report.results)
+    assert all(r.verdict in ("proved", "refuted", "undecided", "error", "not checked") for r in report.results)
     assert report.exit_code in (0, 1, 2)
     assert report.seconds < BUDGET + 5
     return report

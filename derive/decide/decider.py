@@ -242,7 +242,7 @@ class Decider:
             return "0"
         if sp.count_ops(d) <= 300:
             d = sp.factor(d)
-        return printing.text(d, self.net.display)
+        return printing.latex(d, self.net.display)       # LaTeX: no SymPy syntax where a person reads
 
 
 def _shape(v):

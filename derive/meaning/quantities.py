@@ -117,7 +117,7 @@ def quantity_key(net: Network, node: s.Sym, env) -> tuple:
         key = ("w", layer) + tuple(unit_indices(node, 2, env))
     else:
         if layer is None:
-            raise fail(MeaningError, f"{name}_{node.sub} needs its layer", node, f"{name}_i^{{(l)}}")
+            raise fail(MeaningError, f"{spelled(node)} needs its layer", node, f"{name}_i^{{(l)}}")
         if layer == 1 and name in ("z", "b"):
             raise fail(MeaningError, f"layer 1 has no {name}", node, f"a layer in 2..{L}")
         key = (name, layer, unit_indices(node, 1, env)[0])

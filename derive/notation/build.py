@@ -233,6 +233,12 @@ class Build(Transformer):
     def bare_partial(self, meta, children):
         return s.Partial(None, start=meta.start_pos, end=meta.end_pos)
 
+    def differential(self, meta, children):
+        r"""{d\sigma} over {dz}: the derivative of the function itself, named `d` + its name (read by
+        decide.identities, which knows the variable from the denominator)."""
+        func = "sigmoid" if "sigma" in str(children[0]) else "tanh"
+        return s.Sym("d" + func, start=meta.start_pos, end=meta.end_pos)
+
     def frac_digits(self, meta, children):
         tok = children[0]
         num, den = re.findall(r"[0-9]", str(tok))

@@ -77,6 +77,8 @@ class Assembler:
         """
         started = []
         chains = list(piece.chains)
+        if piece.lead is not None and chains and not display:
+            piece = s.Piece(lead=None, label=piece.label, start=piece.start, chains=chains)   # never glued on
         if piece.lead is not None and chains:
             first = chains.pop(0)
             self._continue(piece.lead, first, piece)

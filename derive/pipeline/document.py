@@ -16,12 +16,14 @@ from pathlib import Path
 
 from ..code.check import check_code
 from ..decide.checker import Checker
+from ..decide.identities import IDENTITY, Functions, NotAnIdentity, check_identity, definition, variables
 from ..decide.workspace import workspace_for
 from ..errors import DeriveError, NotInNetwork
 from ..notation import syntax as s
 from ..notation.statements import BINDING, EXPRESSION, classify
 from ..repair.explain import annotate
-from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Result
+from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
+from ..decide.claim_result import compact
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
 from ..worked.printed import check_numbers
@@ -30,8 +32,9 @@ from .options import Options
 from .plan import FilePart, FilePlan, failure
 from .plan import lost as lost_result
 
-STATES = ("proved", "refuted", "undecided", "unreadable", "bound", "no claim", "skipped")
-SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved"}
+STATES = ("proved", "refuted", "undecided", "unreadable", "bound", "no claim", "prose", "skipped")
+SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved",
+              NOT_CHECKED: "unreadable"}
 SEVERITY = {"unreadable": 4, "refuted": 3, "undecided": 2, "proved": 1, "bound": 0}      # of span states
 
 
@@ -54,10 +57,13 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
     checker = Checker(workspace_for(lecture.spec, workspaces), display, options.timeout)
+    functions = _identities(statements)
     for st in statements:
-        st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
-    checker.collect_definitions(statements)
-    bound = check_numbers(checker, statements, lecture.text)      # bindings and numbers, in reading order
+        if st.kind != IDENTITY:
+            st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
+    about_network = [st for st in statements if st.kind != IDENTITY]
+    checker.collect_definitions(about_network)
+    bound = check_numbers(checker, about_network, lecture.text)   # bindings and numbers, in reading order
     for st in statements:
         if st.kind == BINDING and not st.extra.get("numeric"):
             for k in {index[id(p.source)] for m in st.members for p in m.parts if id(p.source) in index}:
@@ -69,12 +75,15 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             by_line.setdefault((cell, line), []).append(k)
 
     def task(st):
-        found, marks = (checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)), []
+        if st.kind == IDENTITY:
+            found, marks = _identity(checker, st, functions), []
+        else:
+            found, marks = (checker.results(st) if st.kind != EXPRESSION else _lone(checker, st)), []
         found += [_incomplete(st, member, line) for member, line in st.extra.get("incomplete", [])]
         for r in found:
             member = next((m for m in st.members if _pos(m.parts[0]) == (r.line, r.col)), None)
             touched = {index[id(p.source)] for p in member.parts} if member and r.verdict != ERROR else set()
-            if r.verdict == REFUTED and member is not None and not _numeric(st, member):
+            if r.verdict == REFUTED and member is not None and not _numeric(st, member) and st.kind != IDENTITY:
                 try:                            # a refinement, within the claim's own time bound
                     with deadline(checker.timeout):
                         annotate(checker, st, r, member)
@@ -122,11 +131,41 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         return [r], [(touched, r.verdict)], None
 
     def ahead(st):
-        return checker.workspace.decider, (checker.values_ahead(st) if st.kind != EXPRESSION else [])
+        return checker.workspace.decider, (checker.values_ahead(st) if st.kind not in (EXPRESSION, IDENTITY) else [])
 
     return FilePlan([Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u),
                           patience=patience(len(st.members), options.timeout)) for st in statements],
                     finish, lecture.unread)
+
+
+def _identities(statements) -> Functions:
+    """Mark the textbook identities (decide.identities), after reading the functions the text defines."""
+    functions = Functions()
+    for st in statements:
+        found = definition(st)
+        if found is not None:
+            functions.defined.setdefault("activation", found)
+    for st in statements:
+        if len(st.members) > 1 and variables(st, functions) is not None:
+            st.kind = IDENTITY
+    return functions
+
+
+def _identity(checker: Checker, st, functions: Functions) -> list[Result]:
+    """An identity's claims, in its own variable; one derive cannot read as such is not checked."""
+    try:
+        with deadline(checker.timeout):
+            return check_identity(checker.file, st, functions)
+    except NotAnIdentity as e:
+        why = f"derive cannot read this identity ({e})"
+    except TimeLimit:
+        why = f"not decided within {checker.timeout:g} s (--timeout)"
+    part = st.head.parts[0]
+    line, col = _pos(part)
+    verdict = UNDECIDED if why.startswith("not decided") else NOT_CHECKED
+    return [Result(file=checker.file, line=line, col=col, id=st.id, claim=compact(st.head.text),
+                   verdict=verdict, detail=why,
+                   cell=getattr(part.source, "cell", None), title=st.title or st.label)]
 
 
 def _numeric(st, member) -> bool:
@@ -198,7 +237,7 @@ def _incomplete(st, member, line) -> Result:
 def _mark(states: list, touched: set, verdict: str) -> None:
     """A span's state is the worst verdict of the claims whose checked member it holds a part of."""
     for key in touched:
-        if states[key] != "skipped":
+        if states[key] not in ("skipped", "prose"):
             current = states[key]
             if current in (None, "bound") or SEVERITY[current] < SEVERITY[SPAN_STATE[verdict]]:
                 states[key] = SPAN_STATE[verdict]

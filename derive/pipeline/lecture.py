@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..decide.claim_result import failure_detail
-from ..errors import DeriveError, ModelError, locate
+from ..errors import DeriveError, ModelError, NotationError, locate
 from ..model.spec import Spec
 from ..notation.limits import check_layers_named
 from ..notation.parse import parse
+from ..notation.prose import has_equality, malformed, prose_reason, relation_free
 from ..notation.statements import Assembler, Statement
-from ..results import ERROR, Result, Unread
+from ..results import ERROR, Result, Unread, not_checked_result
 from ..runtime.bounds import check_network
 from ..sources.documents import read_document
 from ..sources.files import NotRegular, read_input
@@ -107,8 +108,30 @@ def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
         if len(results) >= most:
             states[k:] = ["skipped" if later.skipped else "unreadable" for later in spans[k:]]
             break
+        bad = malformed(sp.text, claim=has_equality(sp.text))
+        if bad is None and prose_reason(sp.text, sp.display):
+            states[k] = "prose"                 # claims nothing: never an error, never a model change
+            continue
         try:
-            for piece in parse(sp.text, sp):
+            if bad is not None:
+                raise locate(NotationError(bad.message, expected=bad.expected), sp, bad.offset)
+            pieces = parse(sp.text, sp)
+        except DeriveError as e:
+            bound = "past the bound" in getattr(e, "message", "")
+            if bad is None and not bound and relation_free(sp.text):
+                states[k] = "prose"             # unreadable, but it claims nothing
+                continue
+            located = locate(e, sp, getattr(e, "offset", 0))
+            readable = bad is None and isinstance(e, NotationError) and not bound
+            wrong = not_checked_result(located, display, " ".join(sp.text.split())[:400]) if readable \
+                else failure(located, display)
+            results.append(wrong)
+            states[k] = "unreadable"
+            unreadable.append((sp.text, sp.line))
+            assembler.broken(sp.text, sp.display, where=wrong.line)
+            continue
+        try:
+            for piece in pieces:
                 assembler.add(piece, display=sp.display)
         except DeriveError as e:
             wrong = failure(locate(e, sp, getattr(e, "offset", 0)), display)

@@ -19,3 +19,4 @@ class Options:
     spec: Spec | None = None            # the network (--model); None: each file's own
     bounds: Bounds = field(default_factory=Bounds)
     run_code: bool = False              # run the documents' Python code in the sandbox (--run-code)
+    strict: bool = False                # an equation not checked fails the run (--strict)

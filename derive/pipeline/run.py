@@ -43,7 +43,7 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
     bounds = options.bounds
     clock.check_seconds(options.timeout, "the time per claim (--timeout)")
     start = time.perf_counter()
-    report = Report()
+    report = Report(strict=options.strict)
     files, prepared, workspaces, tasks, outcomes = [], [], {}, [], None
     with active(bounds), _recursion_limit(RECURSION_LIMIT), memory_bound(bounds.memory):
         try:

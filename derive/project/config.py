@@ -6,6 +6,7 @@
     timeout = 10
     model = "2-2-2"                  # or a TOML file with a [model] table
     format = "github"
+    strict = true                    # an equation derive cannot read or model fails the run
 
 The file is found in the current directory or the nearest folder above it (not above the git work
 tree's top).  Paths (and a model file) are relative to the folder that holds it.  Options given on
@@ -24,7 +25,7 @@ from pathlib import Path
 from ..errors import DeriveError
 from ..sources.scan import PatternError, exclusion
 
-KEYS = ("paths", "exclude", "timeout", "model", "format", "run-code")
+KEYS = ("paths", "exclude", "timeout", "model", "format", "run-code", "strict")
 _TABLE = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*derive[ \t]*\]", re.M)
 
 
@@ -44,6 +45,7 @@ class Config:
     model: str | None = None
     format: str | None = None
     run_code: bool = False          # run-code = true: as --run-code
+    strict: bool = False            # strict = true: as --strict (an equation not checked fails the run)
 
     def path_args(self) -> list[str]:
         """The table's paths (the repository itself when it names none), as the command line would
@@ -131,6 +133,10 @@ def load_config(start: Path | None = None, formats=None) -> Config | None:
         if not isinstance(table["run-code"], bool):
             raise problem(f"run-code must be true or false, not {table['run-code']!r}", "run-code = true")
         config.run_code = table["run-code"]
+    if "strict" in table:
+        if not isinstance(table["strict"], bool):
+            raise problem(f"strict must be true or false, not {table['strict']!r}", "strict = true")
+        config.strict = table["strict"]
     if "format" in table:
         if formats is not None and table["format"] not in formats:
             raise problem(f"unknown format {table['format']!r}", " or ".join(formats))

@@ -5,11 +5,12 @@ Each refuted, undecided or unreadable claim becomes one line
 with the message and the property values escaped as the Actions runner expects, so that the
 annotation lands on the claim's line in the pull request (for a notebook, the line of the .ipynb
 JSON that stores it, not the line within the cell).  A last plain line sums the run up.
-Proved claims print nothing; a block derive does not read is a ::notice on its line.
+Proved claims print nothing; a block derive does not read is a ::notice on its line; an equation
+not checked (derive cannot read or model it) is a ::warning, an ::error when the run is strict.
 """
 from __future__ import annotations
 
-from ..results import PROVED, Report, Result, Unread
+from ..results import NOT_CHECKED, PROVED, Report, Result, Unread
 from .junit import failure_text
 from .table import shorthand
 
@@ -38,11 +39,12 @@ def annotation_message(result: Result) -> str:
     return f"{heading}\n{failure_text(result)}" if heading else failure_text(result)
 
 
-def annotation(result: Result) -> str:
+def annotation(result: Result, strict: bool = False) -> str:
     properties = {"file": result.file, "line": str(result.file_line), "col": str(result.file_col),
                   "title": f"derive: {result.verdict}"}
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::error {props}::{escape_data(annotation_message(result))}"
+    level = "warning" if result.verdict == NOT_CHECKED and not strict else "error"   # not checked: --strict
+    return f"::{level} {props}::{escape_data(annotation_message(result))}"
 
 
 def notice(block: Unread) -> str:
@@ -55,13 +57,14 @@ def notice(block: Unread) -> str:
 def summary(report: Report) -> str:
     s, total = report.summary(), len(report.results)
     return (f"derive: {total} claim{'' if total == 1 else 's'}: {s['proved']} proved, {s['refuted']} refuted, "
-            f"{s['undecided']} undecided, {s['errors']} errors")
+            f"{s['undecided']} undecided, {s['errors']} errors"
+            + (f", {s[NOT_CHECKED]} not checked" if s.get(NOT_CHECKED) else ""))
 
 
 def render_github(report: Report) -> str:
     """One ::error line per claim that did not pass, then the summary line (and, when some blocks
     were not read, a line listing them)."""
-    lines = [annotation(r) for r in report.results if not r.passed]
+    lines = [annotation(r, report.strict) for r in report.results if not r.passed]
     lines += [notice(u) for u in report.unread]
     lines.append(summary(report))
     if report.unread:

@@ -13,7 +13,7 @@ from html import escape
 
 from latex2mathml.converter import convert
 
-from ..results import AGREES, ERROR, PROVED, REFUTED, UNDECIDED, Counterexample, Report, Result
+from ..results import AGREES, ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Counterexample, Report, Result
 from .table import shorthand
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -33,7 +33,8 @@ TEXT_GROUP = re.compile(r"(\\(?:text|textrm|mbox)\s*\{)((?:[^{}\\]|\\.)*)(\})")
 TEXT_ESCAPE = re.compile(r"\\([_%&#$ ])")
 
 VERDICT_MARKS = {PROVED: ("\u2714", "proved"), REFUTED: ("\u2718", "refuted"),
-                 UNDECIDED: ("?", "undecided"), ERROR: ("!", "error"), AGREES: ("\u2714", "agrees")}
+                 UNDECIDED: ("?", "undecided"), ERROR: ("!", "error"), AGREES: ("\u2714", "agrees"),
+                 NOT_CHECKED: ("\u2013", "not checked")}
 MEMBER_NAMES = {"lhs": "left-hand side", "rhs": "right-hand side"}
 
 CSS = """
@@ -350,14 +351,14 @@ def _card(result: Result, number: int = 0) -> str:
         body.append(f'<pre class="detail">{escape(result.detail)}</pre>')
     if result.counterexample is not None:
         body.append(_counterexample(result.counterexample, result.wrong, result.relevant))
-    verdict = escape(result.verdict)
+    verdict = escape(result.verdict.replace(" ", "-"))          # "not checked": one class name
     anchor = f' id="claim-{number}"' if number else ""
     return (f'<section class="card {verdict}"{anchor} data-verdict="{verdict}">'
             f'<div class="head">{"".join(head)}</div>{"".join(body)}</section>')
 
 
 def _summary(report: Report) -> str:
-    counts = "".join(f'<div class="count {escape(name)}"><b>{n}</b>{escape(name)}</div>'
+    counts = "".join(f'<div class="count {escape(name.replace(" ", "-"))}"><b>{n}</b>{escape(name)}</div>'
                      for name, n in report.summary().items())
     spans = ""
     if report.spans:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..results import ERROR, REFUTED, UNDECIDED, Counterexample, Report, Result
+from ..results import ERROR, NOT_CHECKED, REFUTED, UNDECIDED, Counterexample, Report, Result
 from .table import repair_lines, shorthand
 
 SNIPPET_WIDTH = 120
@@ -52,8 +52,8 @@ def counterexample_text(c: Counterexample) -> list[str]:
 
 def failure_text(result: Result) -> str:
     """What was found about a claim that did not pass: detail, wrong member, counterexample."""
-    if result.verdict == ERROR:
-        return result.detail or "error"
+    if result.verdict in (ERROR, NOT_CHECKED):
+        return (f"{NOT_CHECKED}: " if result.verdict == NOT_CHECKED else "") + (result.detail or "error")
     lines = [f"{result.verdict}: {result.detail}" if result.detail else result.verdict]
     lines.extend(repair_lines(result))          # what to change, first: the proved repairs
     if result.verdict == REFUTED and result.wrong in MEMBER_NAMES:
@@ -93,12 +93,15 @@ def _message(result: Result) -> str:
     return _xml_text(_clip(first[0] if first else result.verdict, MESSAGE_WIDTH))
 
 
-def _testcase(result: Result, name: str) -> ET.Element:
+def _testcase(result: Result, name: str, strict: bool = False) -> ET.Element:
     case = ET.Element("testcase", {"classname": _xml_text(result.file), "name": _xml_text(name),
                                    "file": _xml_text(result.file), "line": str(result.file_line),
                                    "time": f"{result.seconds:.3f}"})
-    if result.verdict in (REFUTED, UNDECIDED):
+    if result.verdict in (REFUTED, UNDECIDED) or (strict and result.verdict == NOT_CHECKED):
         child = ET.SubElement(case, "failure", {"message": _message(result), "type": result.verdict})
+    elif result.verdict == NOT_CHECKED:                 # listed, not failing the run (not --strict)
+        ET.SubElement(case, "skipped", {"message": _message(result)})
+        return case
     elif result.verdict == ERROR:
         child = ET.SubElement(case, "error", {"message": _message(result), "type": "error"})
     else:
@@ -110,9 +113,10 @@ def _testcase(result: Result, name: str) -> ET.Element:
 def render_junit(report: Report, suite_name: str = "derive") -> str:
     """The report as a JUnit XML document (<testsuites> holding one <testsuite>)."""
     summary = report.summary()
+    unchecked = summary.get(NOT_CHECKED, 0)
     counts = {"tests": len(report.results) + len(report.unread),
-              "failures": summary["refuted"] + summary["undecided"],
-              "errors": summary["errors"], "skipped": len(report.unread)}
+              "failures": summary["refuted"] + summary["undecided"] + (unchecked if report.strict else 0),
+              "errors": summary["errors"], "skipped": len(report.unread) + (0 if report.strict else unchecked)}
     attrs = {k: str(v) for k, v in counts.items()}
     root = ET.Element("testsuites", {"name": suite_name, **attrs, "time": f"{report.seconds:.3f}"})
     suite = ET.SubElement(root, "testsuite", {"name": suite_name, **attrs,
@@ -123,7 +127,7 @@ def render_junit(report: Report, suite_name: str = "derive") -> str:
             ET.SubElement(properties, "property", {"name": "model", "value": _xml_text(report.model)})
         for state, n in report.spans.items():
             ET.SubElement(properties, "property", {"name": f"spans.{state}", "value": str(n)})
-    suite.extend(_testcase(r, name) for r, name in zip(report.results, _unique_names(report.results)))
+    suite.extend(_testcase(r, name, report.strict) for r, name in zip(report.results, _unique_names(report.results)))
     for block in report.unread:
         case = ET.SubElement(suite, "testcase", {"classname": _xml_text(block.file), "name": _xml_text(block.note),
                                                  "file": _xml_text(block.file),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..results import AGREES, ERROR, PROVED, REFUTED, UNDECIDED, Report, Result
+from ..results import AGREES, ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Report, Result
 
 # Display-only shorthands for the claim column (never used to read anything).
 SHORTHAND = [
@@ -44,6 +44,9 @@ def summary_line(report: Report) -> str:
     files = len({r.file for r in report.results})
     line = (f"{total} claims: {s['proved']} proved, {s['refuted']} refuted, {s['undecided']} undecided, "
             f"{s['errors']} errors ({files} file{'s' if files != 1 else ''}, {report.seconds:.2f} s)")
+    if s.get("not checked"):
+        line += (f"\nnot checked: {s['not checked']} equation{'s' if s['not checked'] != 1 else ''} derive cannot "
+                 f"read or model ({'failing the run: strict' if report.strict else 'listed, not failing the run; --strict fails it'})")
     if s.get("agrees"):
         line += f"\ncode lines: {s['agrees']} agree with derive's exact values (--run-code)"
     if report.spans:
@@ -54,7 +57,7 @@ def summary_line(report: Report) -> str:
     return line
 
 
-COLOURS = {PROVED: "32", AGREES: "32", REFUTED: "31;1", UNDECIDED: "33", ERROR: "35;1", "repair": "32;1", "dim": "2"}
+COLOURS = {PROVED: "32", AGREES: "32", REFUTED: "31;1", UNDECIDED: "33", ERROR: "35;1", NOT_CHECKED: "36", "repair": "32;1", "dim": "2"}
 
 
 def _paint(text: str, what: str, colour: bool) -> str:
@@ -122,6 +125,9 @@ def failure_lines(r: Result, verbose: bool = False) -> list:
     the terms that differ), the difference of the sides, and the values that matter there."""
     if r.verdict == ERROR:
         return r.detail.splitlines()
+    if r.verdict == NOT_CHECKED:
+        first, *rest = r.detail.splitlines() or [""]
+        return [f"not checked: {first}"] + rest
     lines = []
     if r.verdict != REFUTED or verbose or not (r.repairs or r.expected):
         lines.append(f"{r.verdict}: {r.detail}")
@@ -162,6 +168,8 @@ def explain(r: Result) -> str:
     """The lines under a claim that did not pass: what was found, and the counterexample."""
     if r.verdict == ERROR:
         return r.detail
+    if r.verdict == NOT_CHECKED:
+        return f"not checked: {r.detail}"
     lines = [f"{r.verdict}: {r.detail}"] + repair_lines(r)
     wrong_text = r.lhs if r.wrong == "lhs" else r.rhs
     if r.verdict == REFUTED and r.wrong and wrong_text:

@@ -277,7 +277,8 @@ def _batch(statements) -> int | None:
                         if n.example.isdigit():
                             largest = max(largest, int(n.example))
                     uses_m = uses_m or isinstance(n, s.Ones) or (isinstance(n, s.Sym) and n.name == "m"
-                                                                 and not n.sub and not n.layer)
+                                                                 and not n.sub and not n.layer
+                                                                 and len(st.members) > 1)   # mentioned: no batch
     if not any_example:
         return 0 if uses_m else None
     return max(largest, 2) if largest else 0
