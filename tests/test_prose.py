@@ -287,3 +287,44 @@ def test_no_sympy_syntax_or_internal_names_anywhere_a_person_reads(tmp_path):
         out = out.replace(str(tmp_path), "")
         assert not SYMPY_SYNTAX.search(re.sub(r"<style>.*?</style>|<script.*?</script>", "", out, flags=re.S)), \
             (fmt, SYMPY_SYNTAX.search(out))
+
+
+# -- 8. documents written the way public material is ----------------------------------------------------
+
+FIXTURES = {                                   # every claim, line by line, and the spans read as prose
+    "course_note.md": ([17, 19, 24, 26, 33, 37, 44, 48, 50], {"proved": 9, "no claim": 1, "prose": 17}),
+    "chapter.tex": ([13, 19, 20, 27, 29, 33, 37, 38, 45, 47], {"proved": 8, "no claim": 2, "prose": 10}),
+    "study_notes.md": ([8, 9, 10, 13, 17, 24, 26, 30, 36, 36], {"proved": 9, "no claim": 1, "prose": 18}),
+}
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_a_published_document_is_proved_claim_by_claim_and_its_prose_is_prose(name):
+    lines, spans = FIXTURES[name]
+    report = check_paths([str(PROSE / name)])
+    assert verdicts(report) == [(line, "proved") for line in lines]
+    assert report.spans == spans and report.exit_code == 0
+
+
+MISTAKES = [
+    ("course_note.md", 37, r"\odot \sigma'(z^L)", r"\odot \sigma(z^L)"),
+    ("course_note.md", 50, r"a^{l-1}_k \delta^l_j", r"a^{l}_k \delta^l_j"),
+    ("course_note.md", 33, r"\sigma'(z^L_j)", r"\sigma(z^L_j)"),
+    ("chapter.tex", 20, r"(1 - \sigma(z))", r"(1 + \sigma(z))"),
+    ("chapter.tex", 45, r"1 - \tanh^2(z)", r"1 + \tanh^2(z)"),
+    ("chapter.tex", 29, r"(a^L_j - y_j)", r"(y_j - a^L_j)"),
+    ("study_notes.md", 17, r"\begin{bmatrix} 3 \\ 8 \end{bmatrix}$$", r"\begin{bmatrix} 3 \\ 6 \end{bmatrix}$$"),
+    ("study_notes.md", 13, r"\begin{bmatrix} 1 \\ 4 \end{bmatrix}$$", r"\begin{bmatrix} 2 \\ 4 \end{bmatrix}$$"),
+    ("study_notes.md", 30, r"(1 - a_1^{(3)})$$", r"(1 - a_2^{(3)})$$"),
+]
+
+
+@pytest.mark.parametrize("name, line, old, new", MISTAKES)
+def test_a_mistake_in_a_published_document_is_refuted_at_its_line(tmp_path, name, line, old, new):
+    lines = (PROSE / name).read_text(encoding="utf-8").split("\n")
+    assert old in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new)
+    report = check(tmp_path, "\n".join(lines), name)
+    wrong = [(r.line, r.verdict) for r in report.results if r.verdict != "proved"]
+    assert wrong == [(line, "refuted")], report.results
+    assert report.exit_code == 1

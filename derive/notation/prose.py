@@ -28,6 +28,9 @@ _SKIPPED = re.compile(r"\\(?:label|tag)\s*\*?\s*\{[^{}]*\}")
 _COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 _SCRIPT = re.compile(r"[_^](?:\{[^{}]*\}|\\?[A-Za-z0-9])")
 _WORD = re.compile(r"\\[A-Za-z]+")
+# "max 1/4 at $z = 0$", "for $k = 2$": a variable or an index at a point; leaves (x, w, b, t), the
+# learning rate and the batch size m given a value are bindings, and stay claims.
+POINT = re.compile(r"\s*[zuvsijkl]\s*=\s*-?[0-9]+(?:\.[0-9]+)?\s*[.,;]?\s*")
 
 
 def _bare(text: str) -> str:
@@ -58,6 +61,8 @@ def prose_reason(text: str, display: bool) -> str | None:
     if len(equalities) == 1 and DOTS.search(bare[equalities[0].end():]) and "," in bare \
             and re.fullmatch(r"\s*[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?\s*", bare[:equalities[0].start()]):
         return "an index range"
+    if not display and POINT.fullmatch(bare):
+        return "a point named in a sentence (a variable, not a quantity of the network)"
     if not display and all(m.group(0) == "\\approx" for m in equalities):
         right = bare[equalities[-1].end():].strip().rstrip(".,;")
         if right in ("0", "0.0", "\\infty") or not re.search(r"[0-9]", _SCRIPT.sub("", right)):
