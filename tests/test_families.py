@@ -155,19 +155,19 @@ def test_front_matter_agreeing_or_disagreeing_with_the_forward_pass(tmp_path, se
 def test_an_activation_derive_cannot_model_leaves_what_depends_on_it_undecided():
     code, report = run(LECTURES / "softplus.md")
     verdicts = {r["line"]: r["verdict"] for r in report["results"]}
-    assert verdicts == {5: "proved", 7: "undecided", 9: "undecided", 11: "undecided", 13: "undecided"}
+    assert verdicts == {5: "proved", 7: "not checked", 9: "not checked", 11: "not checked", 13: "not checked"}
     assert all("line 7 is none that derive models" in r["detail"] for r in report["results"] if r["line"] != 5)
-    assert code == 1
+    assert code == 0                            # listed and counted; a strict run fails on them
 
 
 @pytest.mark.parametrize("loss, model, verdict", [
     # cross-entropy written with sigma(z): read as cross-entropy, nothing assumed of the targets
     (r"-\sum_{i=1}^{2} t_i^{(3)} \log \sigma(z_i^{(3)})", "E = -sum_i t_i log a_i, row", "refuted"),
     (r"\frac{1}{2} \sum_{i=1}^{2} (t_i^{(3)} - \sigma(z_i^{(3)}))^2", "E = 1/2 sum_i (t_i - a_i)^2, row", "proved"),
-    (r"\frac{1}{2} (t_1^{(3)} - w_{11}^{(3)})^2", "not modelled: the loss defined at line 1", "undecided"),
+    (r"\frac{1}{2} (t_1^{(3)} - w_{11}^{(3)})^2", "not modelled: the loss defined at line 1", "not checked"),
     # an absolute-value loss is read, and is none of the losses derive models
-    (r"\sum_i |t_i - a_i|", "not modelled: the loss defined at line 1 is none that derive models", "undecided"),
-    (r"\sum_i \lfloor t_i - a_i \rfloor", "not modelled: the loss is defined at line 1, which could not be read", "undecided"),
+    (r"\sum_i |t_i - a_i|", "not modelled: the loss defined at line 1 is none that derive models", "not checked"),
+    (r"\sum_i \lfloor t_i - a_i \rfloor", "not modelled: the loss is defined at line 1, which could not be read", "not checked"),
 ])
 def test_the_loss_is_read_from_its_definition_or_left_unmodelled(tmp_path, loss, model, verdict):
     path = tmp_path / "loss.md"
@@ -256,6 +256,6 @@ def test_units_of_one_layer_defined_with_different_families_leave_it_unmodelled(
                     "$$\\frac{\\partial E}{\\partial z_2^{(3)}} = (a_2^{(3)} - t_2^{(3)}) a_2^{(3)} (1 - a_2^{(3)})$$\n",
                     encoding="utf-8")
     code, report = run(path)
-    assert [r["verdict"] for r in report["results"]] == ["undecided"] * 3
+    assert [r["verdict"] for r in report["results"]] == ["not checked"] * 3
     assert "defined as identity and as sigmoid for different units" in report["results"][2]["detail"]
-    assert code == 1
+    assert code == 0

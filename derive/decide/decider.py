@@ -42,7 +42,7 @@ from ..meaning.values import is_matrix, shape_text
 from ..model import printing
 from ..model.network import Network
 from ..model.oracle import Oracle
-from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
+from ..results import NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Counterexample
 from .counterexample import find_counterexample, shape_counterexample
 from .normal_form import NormalForm, domains, opaque, simplifies_to_zero
 from .second_opinion import RTOL, Evaluator, agree
@@ -107,7 +107,7 @@ class Decider:
     def _decide(self, lhs, rhs) -> Decision:
         reason = self.unmodelled(lhs, rhs)
         if reason:
-            return Decision(UNDECIDED, f"this depends on a definition derive cannot model: {reason}")
+            return Decision(NOT_CHECKED, f"this depends on a definition derive cannot model: {reason}")
         left = list(lhs) if is_matrix(lhs) else [lhs]
         right = list(rhs) if is_matrix(rhs) else [rhs]
         if _shape(lhs) != _shape(rhs):

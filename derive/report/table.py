@@ -76,7 +76,8 @@ def render_table(report: Report, verbose: bool = False, width: int | None = None
         ids = any(r.id for r in shown)
         id_width = min(max([len(r.id or "") for r in shown] + [2]), width // 5 if fit else 40) if ids else 0
         loc_width = min(max([len(_location(r)) for r in shown] + [5]), 2 * width // 5 if fit else 80)
-        lead = (f"{'ID':<{id_width}}  " if ids else "") + f"{'WHERE':<{loc_width}}  {'VERDICT':<9}  "
+        verdict_width = max(9, *(len(r.verdict) for r in shown))      # "not checked" is 11 wide
+        lead = (f"{'ID':<{id_width}}  " if ids else "") + f"{'WHERE':<{loc_width}}  {'VERDICT':<{verdict_width}}  "
         claim_width = max(10, width - len(lead) - (9 if verbose else 0)) if fit else CLAIM_WIDTH
         header = lead + (f"{'CLAIM':<{claim_width}}  TIME" if verbose else "CLAIM")
         rows += [header, "-" * min(width, len(lead) + claim_width + (9 if verbose else 0))]
@@ -86,7 +87,7 @@ def render_table(report: Report, verbose: bool = False, width: int | None = None
             head = (f"{_clip(r.id or '', id_width):<{id_width}}  " if ids else "") + \
                    f"{_clip_left(_location(r), loc_width):<{loc_width}}  "
             timing = f"  {_ms(r.seconds):>7}" if verbose else ""
-            rows.append(head + _paint(f"{r.verdict:<9}", r.verdict, colour) + "  " +
+            rows.append(head + _paint(f"{r.verdict:<{verdict_width}}", r.verdict, colour) + "  " +
                         (f"{claim:<{claim_width}}" if verbose else claim) + timing)
             if not r.passed:
                 rows.extend(_wrap(line, width, colour) for line in failure_lines(r, verbose))
