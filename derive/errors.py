@@ -87,6 +87,11 @@ class MeaningError(DeriveError):
     """A well-formed formula that names something the model does not have."""
 
 
+class Unresolved(MeaningError):
+    """A name derive cannot resolve to one quantity of the network (its layer, unit or example left
+    unsaid, a sum whose range it cannot tell): the equation is *not checked*, never an error."""
+
+
 class NotInNetwork(MeaningError):
     """A concrete quantity the network does not have (unit 3 of a 2-unit layer, layer 4 of 3)."""
 

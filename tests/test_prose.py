@@ -84,7 +84,7 @@ def test_recalled_derivatives_are_identities_in_z(tmp_path):
     r"l^{\rm th}", r"\mathbf{x}\in\mathbb{R}^d", r"W \in \mathbb{R}^{h\times d}", r"\ell_2", r"\sigma", r"\tanh",
     r"\vdots", r"i = 1, \ldots, n", r"l = 2, 3, \dots, L", r"\epsilon > 0", "+", r"\approx 1", "= 0", "m",
     r"f: \mathbb{R} \to \mathbb{R}", r"\eta \leq 1", r"x = (x_1, \dots, x_n) \in \mathbb{R}^n",
-    r"\sigma'(z^L_j) \approx 0", r"a \approx b"])
+    r"\sigma'(z^L_j) \approx 0", r"a \approx b", r"g^{[1]} = \tanh", r"z = 0", r"k = 2,"])
 def test_inline_math_that_names_types_or_sizes_is_prose(text):
     assert prose_reason(text, display=False) is not None
 
@@ -331,3 +331,13 @@ def test_a_mistake_in_a_published_document_is_refuted_at_its_line(tmp_path, name
     wrong = [(r.line, r.verdict) for r in report.results if r.verdict != "proved"]
     assert wrong == [(line, "refuted")], report.results
     assert report.exit_code == 1
+
+
+def test_a_name_derive_cannot_resolve_is_not_checked_and_a_function_named_is_prose(tmp_path):
+    text = ("We use $g^{[1]} = \\tanh$ in the hidden layer.\n\n"
+            "$$Z^{[1]} = W^{[1]} X + b^{[1]}$$\n\n$$E = E_1 + E_2$$\n")
+    report = check(tmp_path, text)
+    assert verdicts(report) == [(3, "not checked"), (3, "not checked"), (5, "proved")]
+    assert "Z needs its layer" in report.results[0].detail
+    assert report.spans == {"proved": 1, "unreadable": 1, "prose": 1} and report.exit_code == 0
+    assert check(tmp_path, text, strict=True).exit_code == 1

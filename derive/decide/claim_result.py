@@ -10,10 +10,10 @@
 """
 from __future__ import annotations
 
-from ..errors import DeriveError
+from ..errors import DeriveError, Unresolved
 from ..notation.indices import describe, instance_text
 from ..notation.statements import Statement
-from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Counterexample, Formula, Result
+from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Counterexample, Formula, Result
 from ..runtime.clock import BudgetSpent, TimeLimit
 
 
@@ -59,8 +59,9 @@ def member_error(file: str, e: DeriveError, member, st: Statement, seconds: floa
     if e.line is None and part.source is not None:
         line, col = part.source.position(part.start)
         e.located(part.source.file, line, col, part.source.line_text(line))
+    verdict = NOT_CHECKED if isinstance(e, Unresolved) else ERROR     # a name derive cannot resolve
     return Result(file=file, line=e.line or 1, col=e.col or 1, id=st.id, claim=compact(member.text),
-                  verdict=ERROR, detail=e.describe(), seconds=seconds, title=st.title,
+                  verdict=verdict, detail=e.describe(), seconds=seconds, title=st.title,
                   cell=getattr(e, "cell", None))
 
 

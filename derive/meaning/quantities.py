@@ -5,7 +5,7 @@ and the name alone; the errors they raise say what the lecture would write inste
 """
 from __future__ import annotations
 
-from ..errors import MeaningError, NotInNetwork
+from ..errors import MeaningError, NotInNetwork, Unresolved
 from ..model.network import Network
 from ..notation import syntax as s
 from .values import Value, fail
@@ -23,7 +23,7 @@ def layer_of(net: Network, node: s.Sym, required: bool = False) -> int | None:
     """The layer a name carries, as a number in 1..L (None if it carries none and need not)."""
     if node.layer is None:
         if required:
-            raise fail(MeaningError, f"{node.name} needs its layer", node,
+            raise fail(Unresolved, f"{node.name} needs its layer", node,
                        f"{node.name}^{{(l)}} with l in 1..{net.L}")
         return None
     if node.layer == "L":
@@ -49,7 +49,7 @@ def unit_indices(node: s.Sym, count: int, env) -> list[int]:
     """The `count` unit indices of a name's subscript (w_{ji}: two), numbers or letters env binds."""
     sub = node.sub
     if sub is None:
-        raise fail(MeaningError, f"{node.name} needs a subscript", node,
+        raise fail(Unresolved, f"{node.name} needs a subscript", node,
                    f"{node.name}_{{ji}}" if count == 2 else f"{node.name}_i")
     parts = sub.split(",") if "," in sub else ([sub] if count == 1 else list(sub))
     if len(parts) != count:
@@ -72,7 +72,7 @@ def example_of(net: Network, node: s.Sym, env, text) -> tuple:
     m = net.m
     if text is None:
         if m > 1:
-            raise fail(MeaningError, f"{spelled(node)} needs its example in a mini-batch of {m}",
+            raise fail(Unresolved, f"{spelled(node)} needs its example in a mini-batch of {m}",
                        node, f"{node.name}^{{[n]}} with n in 1..{m}")
         return ()
     n = int(text) if text.isdigit() else env.get(text)
@@ -113,11 +113,11 @@ def quantity_key(net: Network, node: s.Sym, env) -> tuple:
         key = ("t", unit_indices(node, 1, env)[0]) + example_of(net, node, env, node.example)
     elif name == "w":
         if layer is None or layer == 1:
-            raise fail(MeaningError, "a weight needs its layer (2 or more)", node, "w_{ji}^{(l)}")
+            raise fail(Unresolved, "a weight needs its layer (2 or more)", node, "w_{ji}^{(l)}")
         key = ("w", layer) + tuple(unit_indices(node, 2, env))
     else:
         if layer is None:
-            raise fail(MeaningError, f"{spelled(node)} needs its layer", node, f"{name}_i^{{(l)}}")
+            raise fail(Unresolved, f"{spelled(node)} needs its layer", node, f"{name}_i^{{(l)}}")
         if layer == 1 and name in ("z", "b"):
             raise fail(MeaningError, f"layer 1 has no {name}", node, f"a layer in 2..{L}")
         key = (name, layer, unit_indices(node, 1, env)[0])

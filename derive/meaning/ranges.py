@@ -3,7 +3,7 @@ of an index no sum binds, read off the quantities it indexes (x_i: the inputs, w
 layer l and i over layer l-1, an example index over the mini-batch)."""
 from __future__ import annotations
 
-from ..errors import MeaningError
+from ..errors import MeaningError, Unresolved
 from ..model.network import Network
 from ..notation import syntax as s
 from ..notation.indices import SUM_BOUNDS
@@ -48,7 +48,7 @@ def index_range(net: Network, body: s.Node, var: str, node) -> int:
         elif layer and 1 <= layer <= net.L:
             sizes.add(net.size(layer))
     if len(sizes) != 1:
-        raise fail(MeaningError, f"cannot tell how far the sum over {var} runs"
+        raise fail(Unresolved, f"cannot tell how far the sum over {var} runs"
                    + (f" (sizes {sorted(sizes)})" if sizes else ""), node,
                    f"quantities indexed by {var} from one layer, or explicit limits \\sum_{{{var}=1}}^{{2}}")
     return sizes.pop()

@@ -30,6 +30,7 @@ _SCRIPT = re.compile(r"[_^](?:\{[^{}]*\}|\\?[A-Za-z0-9])")
 _WORD = re.compile(r"\\[A-Za-z]+")
 # "max 1/4 at $z = 0$", "for $k = 2$": a variable or an index at a point; leaves (x, w, b, t), the
 # learning rate and the batch size m given a value are bindings, and stay claims.
+FUNCTION_NAME = re.compile(r"\s*\\(?:sigma|tanh|exp|log|ln)\s*[.,;]?\s*")     # g = \tanh: a function named
 POINT = re.compile(r"\s*[zuvsijkl]\s*=\s*-?[0-9]+(?:\.[0-9]+)?\s*[.,;]?\s*")
 
 
@@ -61,6 +62,8 @@ def prose_reason(text: str, display: bool) -> str | None:
     if len(equalities) == 1 and DOTS.search(bare[equalities[0].end():]) and "," in bare \
             and re.fullmatch(r"\s*[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?\s*", bare[:equalities[0].start()]):
         return "an index range"
+    if not display and any(FUNCTION_NAME.fullmatch(side) for side in EQUALITY.split(bare)):
+        return "names a function (g = \\tanh), not an equality of values"
     if not display and POINT.fullmatch(bare):
         return "a point named in a sentence (a variable, not a quantity of the network)"
     if not display and all(m.group(0) == "\\approx" for m in equalities):
