@@ -241,6 +241,15 @@ def test_not_checked_in_github_junit_and_json(tmp_path):
     assert 'failures="1" errors="0" skipped="0"' in cli("check", "--strict", "--format", "junit", path).output
     data = json.loads(cli("check", "--format", "json", path).output)
     assert data["summary"]["not checked"] == 1 and data["results"][1]["verdict"] == "not checked"
+    html = cli("check", "--format", "html", path).output
+    assert 'class="card not-checked"' in html and 'class="count not-checked"><b>1</b>not checked' in html
+
+
+def test_the_api_takes_strict_and_a_report_with_an_equation_not_checked_has_not_passed():
+    import derive
+    loose, strict = derive.check(UNREADABLE), derive.check(UNREADABLE, strict=True)
+    assert (loose.exit_code, strict.exit_code) == (0, 1)
+    assert not loose.passed and derive.check("$$E = E_1 + E_2$$\n").passed
 
 
 @pytest.mark.parametrize("formula, col, message", [

@@ -52,6 +52,7 @@ mtext { font-family: "Latin Modern Roman", "Noto Serif CJK KR", "Noto Sans CJK K
         border-radius: 6px; padding: .75rem 1rem; margin: 1rem 0; }
 .card.proved { --mark: var(--proved); } .card.refuted { --mark: var(--refuted); }
 .card.undecided { --mark: var(--undecided); } .card.error { --mark: var(--error); }
+.card.not-checked { --mark: var(--error); }
 .head { display: flex; flex-wrap: wrap; gap: .75rem; align-items: baseline; }
 .location { font-family: ui-monospace, monospace; color: #57606a; }
 .id { font-weight: 600; } .title { color: #24292f; }
