@@ -92,3 +92,14 @@ def test_no_rate_is_read_from_arithmetic_of_another_shape(tmp_path):
     assert not any("the rate this update's arithmetic uses" in b for b in report.bindings)
     assert report.exit_code == 1
     assert {r.verdict for r in report.results if "^{+}" in r.claim and r.claim.endswith("0.35891648")} == {"undecided"}
+
+
+def test_a_last_digit_one_off_is_refuted_and_said_to_be_a_rounding_or_a_slip(tmp_path):
+    # the exact value is -0.01904911826...: the post's -0.019049119 comes from rounded intermediates
+    text = POST.replace(r"\frac{\partial out_{o2}}{\partial net_{o2}} * w_7$$",
+                        r"\frac{\partial out_{o2}}{\partial net_{o2}} * w_7 = -0.019049119$$")
+    report = check(tmp_path, text)
+    [wrong] = [r for r in report.results if r.verdict != "proved"]
+    assert (wrong.line, wrong.verdict) == (line_of(text, "-0.019049119"), "refuted")
+    assert ("`-0.019049119` should be `-0.019049118` (its last digit one off: the rounding of numbers "
+            "rounded earlier, or a slip)") == wrong.repairs[0].description

@@ -26,6 +26,7 @@ from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
 from ..decide.claim_result import compact
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
+from ..sources.notebooks import markdown_cells
 from ..worked.printed import check_numbers
 from .lecture import read_lecture
 from .options import Options
@@ -63,7 +64,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
     about_network = [st for st in statements if st.kind != IDENTITY]
     checker.collect_definitions(about_network)
-    bound = check_numbers(checker, about_network, lecture.text)   # bindings and numbers, in reading order
+    cells = markdown_cells(lecture.text) if Path(path).suffix.lower() == ".ipynb" else None
+    bound = check_numbers(checker, about_network, lecture.text, cells=cells)   # bindings and numbers, in reading order
     for st in statements:
         if st.kind == BINDING and not st.extra.get("numeric"):
             for k in {index[id(p.source)] for m in st.members for p in m.parts if id(p.source) in index}:

@@ -91,7 +91,7 @@ def virtual_units(statements, sums: dict, outputs: dict) -> dict:
     return virtual
 
 
-def weights_of(unit_sums: list, sums: dict, inputs_of) -> tuple[str, int, int] | None:
+def weights_of(unit_sums: list, inputs_of) -> tuple[str, int, int] | None:
     """(weight letter, first number, inputs per unit) when the defined units of a layer use
     consecutive weights in the order of their inputs, unit k starting right after unit k - 1."""
     blocks = []

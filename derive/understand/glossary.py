@@ -251,7 +251,7 @@ def _build_alike(sibling: dict, units: dict, layer: dict, number: dict, sums: di
     for l, members in units.items():
         if not any(v in sibling for v in members):
             continue
-        pattern = weights_of([n for n in members if n in sums], sums,
+        pattern = weights_of([n for n in members if n in sums],
                              lambda n: sorted(wiring.get(n, []), key=lambda wi: wi[1]))
         if pattern is None:
             return False

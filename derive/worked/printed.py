@@ -52,13 +52,14 @@ KNOWN = "known"
 MISCOPY = 20            # a number this many half units from a known value, but not one, is miscopied
 
 
-def check_numbers(checker, statements, text: str = "", values=None) -> list[str]:
+def check_numbers(checker, statements, text: str = "", values=None, cells=None) -> list[str]:
     """Record bindings and check numeric members; results go to `st.extra["numeric"]`, the members
     checked here to `st.extra["numeric_members"]`.  Returns what was bound, one entry per binding.
-    `text` is the document (its prose says where a new step starts, steps.py); `values` the
-    Bindings a document's front matter gives before its first line."""
+    `text` is the document (its prose says where a new step starts, steps.py), `cells` a notebook's
+    markdown cells by number (the prose of a notebook); `values` the Bindings a document's front
+    matter gives before its first line."""
     bound = values.copy() if values is not None else Bindings(checker.workspace.net)
-    steps = Steps(text, bound)
+    steps = Steps(text, bound, cells)
     printed: dict = {}                       # a printed number's value -> the interval it stands for
     printed[KNOWN] = []                      # the exact values of the claims checked so far
     summary = []
