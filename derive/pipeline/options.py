@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..model.spec import Spec
 from ..runtime.bounds import Bounds
+from ..understand.front_matter import FrontMatter
 
 
 @dataclass
@@ -19,3 +20,4 @@ class Options:
     spec: Spec | None = None            # the network (--model); None: each file's own
     bounds: Bounds = field(default_factory=Bounds)
     run_code: bool = False              # run the documents' Python code in the sandbox (--run-code)
+    stated: FrontMatter | None = None   # what --model says besides the network: notation, names, values
