@@ -176,6 +176,16 @@ def test_math_in_html_blocks_and_bare_environments_in_markdown(tmp_path):
     assert checked(str(tmp_path / "html.md"))[:2] == (1, [(2, "proved"), (8, "refuted")])
 
 
+def test_study_notes_in_bold_vector_notation():
+    code, results, report = checked(str(PUBLISHED / "study_notes.md"))
+    assert results == [(14, "proved"), (14, "proved"), (16, "proved"), (20, "proved"), (22, "proved"),
+                       (26, "proved"), (30, "refuted")]                # the missing sigma' of the exam
+    assert code == 1
+    shown = [r["claim"] for r in report["results"]]
+    assert shown[0] == r"\mathbf{z}^l = \mathbf{W}^l \mathbf{a}^{l-1} + \mathbf{b}^l"   # W^l is Nielsen's w^l
+    assert shown[-1] == r"\boldsymbol{\delta}^2 = (\mathbf{W}^{3})^\top \boldsymbol{\delta}^{3}"    # as written
+
+
 def test_newline_ends_a_row_like_a_double_backslash():
     assert len(parse(r"a_1^{(1)} = x_1 \newline a_2^{(1)} = x_2")) == 2
 

@@ -155,7 +155,8 @@ _DECORATION = re.compile(
 
 def typeset_only(text: str) -> str:
     """What only changes how a formula looks, blanked (the text keeps its length, so every position
-    stays): `\\underbrace{X}_{\\text{note}}` is X, `\\stackrel{\\text{def}}{=}` is =,
+    stays, and what is read starts where the command starts, so a claim shows the command as
+    written): `\\underbrace{X}_{\\text{note}}` is {X}, `\\stackrel{\\text{def}}{=}` is =,
     `\\textcolor{red}{X}` is {X}, `\\boldsymbol{\\delta}` and `\\bm{\\sigma}` are the letter."""
     if "\\" not in text:
         return text
@@ -163,13 +164,14 @@ def typeset_only(text: str) -> str:
     def blank(m) -> str:
         if m.group("over"):
             note = m.group("note") or ""
-            return " " * len(m.group("over")) + m.group("what") + " " * len(note)
+            return "{" + " " * len(m.group("over")) + m.group("what")[1:] + " " * len(note)
         if m.group("rel"):
-            kept = m.group(0)[len(m.group("rel")):]
-            return " " * len(m.group("rel")) + kept.replace("{", " ").replace("}", " ")
-        if m.group("color"):
-            return " " * len(m.group("color")) + "{"
-        return " " * (len(m.group("font")) + 1) + m.group("greek") + " "
+            kept = m.group(0)[len(m.group("rel")):].replace("{", "").replace("}", "").strip()
+        elif m.group("color"):
+            kept = "{"
+        else:
+            kept = m.group("greek").strip()
+        return kept + " " * (len(m.group(0)) - len(kept))
     return _DECORATION.sub(blank, text)
 
 
