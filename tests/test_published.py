@@ -17,6 +17,7 @@ from derive import prove
 from derive.notation import syntax as s
 from derive.notation.parse import parse
 from derive.sources.markdown import read_markdown
+from derive.understand.front_matter import read_model
 
 PUBLISHED = ROOT / "tests" / "published"
 APPROXIMATION = "≈ states an approximation"
@@ -135,6 +136,24 @@ def test_without_its_comment_block_the_chapter_is_another_network(tmp_path):
     assert code == 2
 
 
+def test_a_model_file_with_a_notation_stands_for_the_comment_block(tmp_path):
+    text = (PUBLISHED / "textbook_chapter.tex").read_text(encoding="utf-8").replace("% derive:", "% notes:")
+    (tmp_path / "chapter.tex").write_text(text, encoding="utf-8")
+    (tmp_path / "nielsen.toml").write_text('[model]\nnotation = "nielsen"\nlayers = [2, 3, 2]\nloss = "quadratic"\n',
+                                           encoding="utf-8")
+    code, _, report = checked("--model", str(tmp_path / "nielsen.toml"), str(tmp_path / "chapter.tex"))
+    stated = checked(str(PUBLISHED / "textbook_chapter.tex"))[2]
+    assert code == 1 and report["summary"] == stated["summary"] and report["model"] == stated["model"]
+
+
+def test_a_model_mapping_reads_the_front_matter_keys():
+    stated = read_model({"model": {"layers": "2-3-1", "activations": "tanh, sigmoid", "notation": "Nielsen",
+                                   "names": {"y_1": "t_1^{(3)}"}}})
+    assert stated.spec.layers == (2, 3, 1) and stated.spec.activations == ("tanh", "sigmoid")
+    assert stated.notation == "nielsen" and [str(k.name) for k in stated.names] == ["y"]
+    assert read_model("2-3-1:relu").spec.activations == ("relu", "relu")
+
+
 def test_a_comment_block_with_activations_decides_a_tanh_claim(tmp_path):
     body = ("\\begin{document}\nThe hidden unit's gradient:\n\\begin{equation}\n"
             "\\frac{\\partial E}{\\partial b_1^{(2)}} = (a_1^{(3)} - t_1^{(3)}) a_1^{(3)} (1 - a_1^{(3)}) "
@@ -144,6 +163,15 @@ def test_a_comment_block_with_activations_decides_a_tanh_claim(tmp_path):
     (tmp_path / "plain.tex").write_text(body, encoding="utf-8")
     assert checked(str(tmp_path / "tanh.tex"))[:2] == (0, [(7, "proved")])
     assert checked(str(tmp_path / "plain.tex"))[:2] == (1, [(4, "refuted")])
+
+
+def test_a_comment_block_that_cannot_be_read_is_an_error_at_its_line(tmp_path):
+    text = ("\\documentclass{article}\n% derive:\n%   layers: 2-2-1\n%   loss: hinge\n\\begin{document}\n"
+            "\\[ \\frac{\\partial E}{\\partial a_1^{(3)}} = a_1^{(3)} - t_1^{(3)} \\]\n\\end{document}\n")
+    (tmp_path / "hinge.tex").write_text(text, encoding="utf-8")
+    code, results, report = checked(str(tmp_path / "hinge.tex"))
+    assert code == 2 and (2, "error") in results
+    assert "unknown loss 'hinge'" in next(r["detail"] for r in report["results"] if r["line"] == 2)
 
 
 def test_font_commands_and_tags_read_as_the_formula_they_decorate():

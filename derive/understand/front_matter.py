@@ -162,7 +162,12 @@ def read_front_matter(text: str, latex: bool = False) -> FrontMatter:
     """The front matter of a document's text (an empty one when the text has none); with `latex`,
     its `% derive:` comment block, read the same way (the same keys)."""
     if latex:
-        return _read_lines(_latex_lines(text or ""))
+        lines = _latex_lines(text or "")
+        found = _read_lines(lines)
+        for error in (found.spec_error, found.names_error):     # at the `% derive:` line, not 1:1
+            if error is not None and lines:
+                error.located(line=lines[0][0], col=1, source_line=text.split("\n")[lines[0][0] - 1])
+        return found
     m = BLOCK.match(text or "")
     if not m:
         return FrontMatter()
