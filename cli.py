@@ -17,22 +17,30 @@ MAX_SECONDS = 1_000_000        # --timeout and --budget: finite, positive, and a
 
 def _load_spec(value: str | None, bounds=None):
     """--model: a TOML file with a [model] table, or layer sizes such as 2-3-1 (within the bounds)."""
+    stated = _load_model(value, bounds)
+    return stated.spec if stated is not None else None
+
+
+def _load_model(value: str | None, bounds=None):
+    """--model as a FrontMatter: the network, and from a TOML file its notation, names and values."""
     from derive.errors import DeriveError
-    from derive.model.spec import MODEL_FORMS, Spec
+    from derive.model.spec import MODEL_FORMS
     from derive.runtime.bounds import Bounds, check_network
+    from derive.understand.front_matter import read_model
     if value is None:
         return None
     bounds = bounds or Bounds()
     try:
-        spec = Spec.parse(value, bounds)
-        check_network(spec.layers, bounds, "--model")
-        return spec
+        stated = read_model(value, bounds)
+        check_network(stated.spec.layers, bounds, "--model")
+        return stated
     except (ValueError, DeriveError, OSError, RecursionError) as e:
         shown = isinstance(e, DeriveError) and e.expected and e.expected != MODEL_FORMS     # the API's forms
         reason = (e.message + (f" ({e.expected})" if shown else "") if isinstance(e, DeriveError)
                   else " ".join(str(e).split())[:200])
         raise click.BadParameter(f"{value[:80]!r}: {reason}; expected a TOML file with a [model] table, "
-                                 "or layer sizes such as 2-2-2", param_hint="--model") from None
+                                 "or layer sizes such as 2-2-2 (with activations: 2-3-1:tanh,sigmoid)",
+                                 param_hint="--model") from None
 
 
 def _seconds(ctx, param, value):
@@ -59,9 +67,9 @@ def _limits(ctx, param, values):
 def claim_options(command):
     """--timeout, --budget, --limit and --model, which check and export share."""
     command = click.option("--model", "model", default=None, metavar="SPEC",
-                           help="The network: a TOML file with a [model] table, or layer sizes such as "
-                                "2-2-2. Default: what the file says, else the lecture's 2-2-2 sigmoid "
-                                "network.")(command)
+                           help="The network: a TOML file with a [model] table (the keys of a front "
+                                "matter), or layer sizes such as 2-2-2 or 2-3-1:tanh,sigmoid. Default: what "
+                                "the file says, else the lecture's 2-2-2 sigmoid network.")(command)
     command = click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE", callback=_limits,
                            help="Set a bound (repeatable): file-size, line, depth, digits, exponent, layers, "
                                 "units, parameters, memory (per worker), budget; e.g. --limit "
@@ -77,7 +85,8 @@ def claim_options(command):
 def _options(timeout, budget, limits, model):
     from derive.pipeline.options import Options
     bounds = limits.with_limits(budget=budget) if budget else limits
-    return Options(timeout=timeout, spec=_load_spec(model, bounds), bounds=bounds)
+    stated = _load_model(model, bounds)
+    return Options(timeout=timeout, spec=stated.spec if stated else None, bounds=bounds, stated=stated)
 
 
 def _check_output(output: str | None, paths) -> None:

@@ -26,6 +26,7 @@ from .pipeline.run import check_paths
 from .report.html import render_html
 from .report.table import render_table
 from .results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Report
+from .understand.front_matter import read_model
 
 TEXT_NAME = "<text>"
 CLAIM_NAME = "<claim>"
@@ -106,9 +107,12 @@ def check(path_or_text, model=None, timeout: float = 5.0, run_code: bool = False
     the text of a lecture (Markdown; LaTeX when it has \\documentclass or \\section).  A string
     that is one line without math, naming no file, is taken for a mistyped path: DeriveError.
     `model`: a Spec, layer sizes (`"2-3-1"`, `[2, 3, 1]`), a mapping like a [model] table, or a
-    TOML file with one; `timeout`: seconds per claim; `run_code`: as --run-code (docs/code.md);
-    `strict`: as --strict (an equation not checked fails the report)."""
-    options = Options(timeout=timeout, spec=Spec.parse(model), run_code=run_code, strict=strict)
+    TOML file with one (which may give `notation`, `names` and `values` as a front matter does);
+    `timeout`: seconds per claim; `run_code`: as --run-code (docs/code.md); `strict`: as --strict
+    (an equation not checked fails the report)."""
+    stated = read_model(model)
+    options = Options(timeout=timeout, spec=stated.spec if stated else None, run_code=run_code, stated=stated,
+                      strict=strict)
     if isinstance(path_or_text, os.PathLike) or (isinstance(path_or_text, str) and _is_path(path_or_text)):
         path = os.fspath(path_or_text)
         if not Path(path).exists():

@@ -21,7 +21,7 @@ make themselves `result`, `error` and `decide`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import DeriveError, MeaningError
 from ..meaning.instances import INSTANCES, InstanceMissing
@@ -44,6 +44,9 @@ from .claim_result import (
 from .decider import Decision
 from .definitions import collect_definitions
 from .workspace import Workspace
+
+APPROXIMATION = ("≈ states an approximation, not an equality: derive checks an approximation only "
+                 "against the numbers a worked example prints")
 
 
 @dataclass
@@ -191,6 +194,9 @@ class Checker:
                 self.workspace.decider.prepare([values[k] for k in ok])
         except (Exception, TimeLimit):          # each decision below evaluates (and reports) on its own
             pass
+        approximate = {k for k in ok if any(self._member(st, j).approx
+                                            for j in range(min(k, reference) + 1, max(k, reference) + 1))}
+        ok = [k for k in ok if k == reference or k not in approximate]
         decisions = {k: self.decide(values[reference], values[k]) for k in ok if k != reference}
         failed = [k for k, (d, _) in decisions.items() if d.verdict != PROVED]
         if failed and len(failed) * 2 > len(ok) and reference == 0:
@@ -200,12 +206,18 @@ class Checker:
             if len(agreeing) > len(ok) - len(failed) and blame.outvoted(self, st, values[alternative]):
                 reference = alternative
                 decisions = {k: self.decide(values[reference], values[k]) for k in ok if k != reference}
-        out = []
+        out = [self._approximation(st, self._member(st, reference), self._member(st, k))
+               for k in sorted(approximate - {reference})]
         for k in sorted(decisions):
             decision, seconds = decisions[k]
             out.append(self.result(st, self._member(st, reference), self._member(st, k), decision.verdict,
                                    seconds, decision))
         return out
+
+    def _approximation(self, st: Statement, reference: s.Member, member: s.Member) -> Result:
+        """`X \\approx Y`: undecided, shown as written (never as an equality)."""
+        found = claim_result(self.file, st, reference, member, UNDECIDED, 0.0, APPROXIMATION)
+        return replace(found, claim=f"{found.lhs} \\approx {found.rhs}")
 
     def _member(self, st: Statement, k: int) -> s.Member:
         if k == 0 and "first" in st.extra:

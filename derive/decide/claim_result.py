@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import re
+
 from ..errors import DeriveError, Unresolved
 from ..notation.indices import describe, instance_text
 from ..notation.statements import Statement
@@ -116,8 +118,9 @@ def repeats(r: Result, numeric: list[Result]) -> bool:
 
 
 def compact(text: str) -> str:
-    """A member's text on one line, runs of white space as one space."""
-    return " ".join(text.split())
+    """A member's text on one line, runs of white space as one space, none before a subscript or a
+    superscript (`z _1` is how a Markdown escape `z\\_1` reads: sources.spans.unescape)."""
+    return re.sub(r" (?=[_^])", "", " ".join(text.split()))
 
 
 def by_symmetry(result: Result, every: tuple[list[str], int]) -> Result:

@@ -132,7 +132,8 @@ LOSSES = {
 LOSS_ALIASES = {"ce": "cross-entropy", "bce": "binary-cross-entropy", "half_sse": "half-sse",
                 "crossentropy": "cross-entropy", "cross_entropy": "cross-entropy",
                 "binary_cross_entropy": "binary-cross-entropy", "leaky_relu": "leaky-relu",
-                "linear": "identity", "none": "identity", "logistic": "sigmoid"}
+                "linear": "identity", "none": "identity", "logistic": "sigmoid",
+                "quadratic": "half-sse"}     # Nielsen's quadratic cost, C = 1/2 sum_j (y_j - a_j)^2
 
 
 def forward(activation: str, z):

@@ -27,7 +27,10 @@ def _canonical(name, table) -> str:
 
 
 SIZES = re.compile(r"\s*\d+(\s*[-,]\s*\d+)*\s*")       # 2-3-1, 2,3,1 (and 3, which is too few)
-MODEL_FORMS = "a Spec, layer sizes such as '2-3-1' or [2, 3, 1], a mapping, or a TOML file"
+SIZES_ACTIVATIONS = re.compile(r"\s*(\d+(?:\s*-\s*\d+)*)\s*:\s*([A-Za-z_-]+(?:\s*,\s*[A-Za-z_-]+)*)\s*")
+MODEL_FORMS = ("a Spec, layer sizes such as '2-3-1' or [2, 3, 1] (with activations: '2-3-1:tanh,sigmoid'), "
+               "a mapping, or a TOML file")
+DOCUMENT_KEYS = ("names", "notation", "values")   # what a front matter says besides the network
 
 
 def _is_model_file(text: str) -> bool:
@@ -38,6 +41,17 @@ def _is_model_file(text: str) -> bool:
         return Path(text).exists()
     except (OSError, ValueError):           # a name too long, a NUL in it: no file
         return False
+
+
+def model_table(value, bounds: Bounds | None = None) -> dict | None:
+    """The settings a `--model` value gives as a table: a mapping's, or a TOML file's [model] table
+    (or the whole file when it has none); None for any other form (layer sizes, a Spec).  The table
+    may hold a front matter's other keys too (`DOCUMENT_KEYS`), which `Spec.parse` does not read."""
+    if isinstance(value, dict):
+        return _model_table(value)
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and _is_model_file(value)):
+        return _model_table(_read_model_file(value, bounds or Bounds()))
+    return None
 
 
 def _model_table(data):
@@ -124,14 +138,16 @@ class Spec:
         is none of these, or names a network that cannot be."""
         if value is None or isinstance(value, Spec):
             return value
-        if isinstance(value, dict):
-            return cls.from_mapping(_model_table(value))
         if isinstance(value, (list, tuple)):
             return cls(layers=tuple(value))
-        if isinstance(value, os.PathLike) or (isinstance(value, str) and _is_model_file(value)):
-            return cls.from_mapping(_model_table(_read_model_file(value, bounds or Bounds())))
+        table = model_table(value, bounds)
+        if table is not None:
+            return cls.from_mapping({k: v for k, v in table.items() if k not in DOCUMENT_KEYS})
         if isinstance(value, str) and len(value) <= 200 and SIZES.fullmatch(value):
             return cls(layers=tuple(int(n) for n in re.split(r"[-,]", value)))
+        both = SIZES_ACTIVATIONS.fullmatch(value) if isinstance(value, str) and len(value) <= 200 else None
+        if both:                                # 2-3-1:tanh,sigmoid (one activation, or one per layer)
+            return cls.from_mapping({"layers": both.group(1), "activations": both.group(2)})
         shown = repr(value)
         raise ModelError(f"unknown model {shown if len(shown) <= 80 else shown[:79] + '…'}", expected=MODEL_FORMS)
 
@@ -141,6 +157,8 @@ class Spec:
         if unknown:
             raise ModelError(f"unknown model setting(s) {sorted(unknown)}", expected=", ".join(SETTINGS))
         layers = data.get("layers", cls.layers)
+        if isinstance(layers, str) and SIZES.fullmatch(layers):     # "2-3-1", as a front matter writes it
+            layers = [int(n) for n in re.split(r"[-,]", layers)]
         if not isinstance(layers, (list, tuple)):
             raise ModelError("layers must be a list of unit counts, e.g. [2, 2, 2]")
         activation = data.get("activations", data.get("activation", cls.activation))

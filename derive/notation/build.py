@@ -26,7 +26,7 @@ def error_at(message: str, offset: int, expected: str | None = None) -> Notation
 PRIMED_FUNCTIONS = ("f", "g")          # f(z), f'(z): the unit's activation and its derivative
 FUNCTIONS = (("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("ln", "log"), ("ReLU", "relu"),
              ("relu", "relu"), ("step", "step"))
-SUB_INDEX = re.compile(r"^_\s*(?:\{\s*(.*?)\s*\}|(.))$", re.S)
+SUB_INDEX = re.compile(r"^\\?_\s*(?:\{\s*(.*?)\s*\}|(.))$", re.S)
 LAYER_TEXT = re.compile(r"^\^\s*\{\s*\(\s*(.*?)\s*\)\s*\}$", re.S)
 LAYER_EX_TEXT = re.compile(r"^\^\s*\{\s*(?:\(\s*(.*?)\s*\))?\s*\[\s*(.*?)\s*\]\s*\}$", re.S)
 TEXT_CONTENT = re.compile(r"^\\[A-Za-z]+\s*\{\s*(.*?)\s*\}$", re.S)
@@ -70,17 +70,22 @@ class Build(Transformer):
 
     def piece(self, meta, children):
         lead, label, chains = None, None, []
+        approx = False
         for c in children:
             if isinstance(c, tuple) and c[0] == "lead":
-                lead = c[1]
+                lead, approx = c[1], c[2]
             elif isinstance(c, tuple) and c[0] == "label":
                 label = c[1]
             elif isinstance(c, list):
                 chains.append(c)
+        if approx and chains and chains[0]:
+            chains[0][0].approx = True
         return s.Piece(lead=lead, chains=chains, label=label, start=meta.start_pos)
 
     def lead(self, meta, children):
-        return ("lead", str(children[0]))
+        """A row led by `=` (or `\\equiv`, `\\approx`: a new member) or `+` (more of the last one)."""
+        token = children[0]
+        return ("lead", "+" if token.type == "PLUS" else "=", str(token).startswith("\\approx"))
 
     def label(self, meta, children):
         words = []
@@ -90,9 +95,18 @@ class Build(Transformer):
             words.append(text_content(t) if t.type != "TAG" else re.sub(r"^\\tag\*?\s*\{|\}$", "", str(t)))
         return ("label", " ".join(w for w in words if w))
 
+    def tag(self, meta, children):
+        """`\\tag{BP1}` after a formula's closing punctuation: the equation's name, as a label."""
+        return ("label", re.sub(r"^\\tag\*?\s*\{|\}$", "", str(children[0])).strip())
+
     def chain(self, meta, children):
-        exprs = [c for c in children if isinstance(c, s.Node)]
-        return [s.Member([s.Part(e, self.text[e.start:e.end], self.source)]) for e in exprs]
+        members, approx = [], False
+        for c in children:
+            if isinstance(c, s.Node):
+                members.append(s.Member([s.Part(c, self.text[c.start:c.end], self.source)], approx))
+            elif isinstance(c, Token) and c.type == "EQ":
+                approx = bool(re.match(r"\\approx", str(c)))
+        return members
 
     # -- operators --------------------------------------------------------------------------------
     def _bin(self, op, meta, children):

@@ -36,6 +36,7 @@ EXPECTED = {
     "SUP1": "a superscript", "LAYER_T": "^{(l)T}", "CARET": "^", "ROWSEP": r"\\", "BEGIN_ENV": r"\begin{aligned}",
     "END_ENV": r"\end{...}", "BEGIN_MATRIX": r"\begin{pmatrix}", "END_MATRIX": r"\end{pmatrix}",
     "$END": "the end of the formula", "NORM_OPEN": "\\|", "NORM_CLOSE": "\\|", "NABLA": "\\nabla", "DOTS": "\\dots", "UPDATED": "^{+}",
+    "DIFF_FUNC": r"{d\sigma}",
 }
 OPERAND_START = {"NAME", "NUMBER", "LPAR", "FRAC", "PARTIAL", "BEGIN_MATRIX", "GREEK", "TEXT_NAME",
                  "FUNC", "TEXT_FUNC", "SUM", "MINUS", "LBRACE", "LCURLY", "LBRACK", "FRAC_DIGITS",
@@ -126,7 +127,7 @@ def _parse_cached(text: str, depth: int, digits: int, exponent: int):
 
 def _parse_uncached(text: str, depth: int, digits: int, exponent: int) -> tuple:
     try:
-        tree = parser().parse(pair_norms(text))
+        tree = parser().parse(pair_norms(typeset_only(text)))
         nesting, where = _nesting(tree)
         if nesting > depth + TREE_BASE:
             raise error_at(f"the formula is nested {nesting - TREE_BASE} levels deep: past the bound of {depth} "
@@ -143,6 +144,36 @@ def _parse_uncached(text: str, depth: int, digits: int, exponent: int) -> tuple:
         if isinstance(e.orig_exc, DeriveError):
             raise e.orig_exc from None
         raise
+
+
+_BRACED = r"\{(?:[^{}]|\{[^{}]*\})*\}"                     # a brace group, one level nested
+_DECORATION = re.compile(
+    r"(?P<over>\\(?:underbrace|overbrace)\s*)(?P<what>" + _BRACED + r")(?P<note>\s*[_^]\s*" + _BRACED + r")?"
+    r"|(?P<rel>\\(?:stackrel|overset)\s*" + _BRACED + r"\s*)\{\s*(?:=|\\equiv)\s*\}"
+    r"|(?P<color>\\textcolor\s*\{[^{}]*\}\s*)\{"
+    r"|(?P<font>\\(?:boldsymbol|bm|mathbf|pmb)\s*)\{(?P<greek>\s*\\[A-Za-z]+\s*)\}")
+
+
+def typeset_only(text: str) -> str:
+    """What only changes how a formula looks, blanked (the text keeps its length, so every position
+    stays, and what is read starts where the command starts, so a claim shows the command as
+    written): `\\underbrace{X}_{\\text{note}}` is {X}, `\\stackrel{\\text{def}}{=}` is =,
+    `\\textcolor{red}{X}` is {X}, `\\boldsymbol{\\delta}` and `\\bm{\\sigma}` are the letter."""
+    if "\\" not in text:
+        return text
+
+    def blank(m) -> str:
+        if m.group("over"):
+            note = m.group("note") or ""
+            return "{" + " " * len(m.group("over")) + m.group("what")[1:] + " " * len(note)
+        if m.group("rel"):
+            kept = m.group(0)[len(m.group("rel")):].replace("{", "").replace("}", "").strip()
+        elif m.group("color"):
+            kept = "{"
+        else:
+            kept = m.group("greek").strip()
+        return kept + " " * (len(m.group(0)) - len(kept))
+    return _DECORATION.sub(blank, text)
 
 
 NORM_BAR = re.compile(r"(\\left|\\right|\\[bB]igg?[lr]?)?\s*"
@@ -175,7 +206,7 @@ def pair_norms(text: str) -> str:
 
 def _with_source(pieces: tuple, source) -> list[s.Piece]:
     return [s.Piece(lead=p.lead, label=p.label, start=p.start,
-                    chains=[[s.Member([s.Part(part.expr, part.text, source) for part in m.parts]) for m in chain]
+                    chains=[[s.Member([s.Part(part.expr, part.text, source) for part in m.parts], m.approx) for m in chain]
                             for chain in p.chains])
             for p in pieces]
 

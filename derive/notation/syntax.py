@@ -165,9 +165,11 @@ class Part:
 
 @dataclass
 class Member:
-    """One side of an `=`."""
+    """One side of an `=`; `approx`: joined to the member before it by `\\approx` (an approximation,
+    not an equality: only the printed numbers of a worked example are checked against it)."""
 
     parts: list[Part]
+    approx: bool = False
 
     @property
     def text(self) -> str:

@@ -19,6 +19,7 @@ network (which then falls back to the stated or the lecture's), so that the rest
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from ..sources.spans import Span
 from ..understand.conventions import Convention, choose
 from ..understand.conventions import apply as apply_convention
 from ..understand.forward_pass import read_model
-from ..understand.front_matter import read_front_matter
+from ..understand.front_matter import FrontMatter, document_front_matter
 from ..understand.glossary import Glossary, read_glossary
 from ..understand.infer import infer_spec
 from .options import Options
@@ -63,6 +64,7 @@ class Lecture:
     conflicts: list[DeriveError] = field(default_factory=list)  # the forward pass contradicts what is stated
     unreadable: DeriveError | None = None   # why the file could not be read at all
     closed: bool = False
+    front: FrontMatter = field(default_factory=FrontMatter)    # what the document states (front_matter.py)
 
 
 def read_lecture(path: Path, options: Options, display: str | None = None) -> Lecture:
@@ -76,8 +78,14 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     except (DeriveError, OSError) as e:
         err = e if isinstance(e, DeriveError) else DeriveError(f"cannot read the file: {e}", file=display)
         return Lecture(display, unreadable=err, closed=True)
-    spans = _front_values(text, display) + list(spans)
-    lecture = Lecture(display, text, [_renamed(sp, display) for sp in spans], problems=len(problems))
+    front = document_front_matter(text, Path(path).suffix)
+    given = options.stated                      # --model's names, notation and values
+    spans = [_renamed(sp, display) for sp in _front_values(text, display, front) + list(spans)]
+    if given is not None and given.values:
+        spans = _front_values("", given.file or display, given) + spans
+    if given is not None and (given.names or given.notation):
+        front = replace(front, names=given.names, notation=given.notation, names_error=None)
+    lecture = Lecture(display, text, spans, problems=len(problems), front=front)
     lecture.results = [failure(p.error(), display) for p in problems[:options.bounds.errors]]
     unreadable = _read_statements(lecture, options.bounds.errors)
     stated, convention, glossary = _read_notation(lecture, options.spec)
@@ -85,11 +93,12 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     return lecture
 
 
-def _front_values(text: str, display: str) -> list[Span]:
+def _front_values(text: str, display: str, front: FrontMatter) -> list[Span]:
     """The front matter's `values:` entries, each a binding span where it stands (front_matter.py)."""
-    lines = text.split("\n")
-    return [Span(display, line, col, entry, False, False, source_line=lines[line - 1], lines=(lines[line - 1],))
-            for line, col, entry in read_front_matter(text).values]
+    lines = front.lines or text.split("\n")
+    shown = [lines[line - 1] if 0 < line <= len(lines) else "" for line, _, _ in front.values]
+    return [Span(display, line, col, entry, False, False, cell=front.cell, source_line=where, lines=(where,))
+            for (line, col, entry), where in zip(front.values, shown)]
 
 
 def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
@@ -145,6 +154,7 @@ def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
                                   detail=detail, cell=sp.cell))
             states[k] = "unreadable"
             assembler.broken(sp.text, sp.display, where=sp.line)
+    _once_per_construct(results)
     if lecture.problems + states.count("unreadable") > most:
         last = results[-1]
         results.append(Result(file=display, line=last.line, col=last.col, id=None, claim="", verdict=ERROR,
@@ -157,11 +167,37 @@ def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
     return unreadable
 
 
+_CONSTRUCT = re.compile(r"unknown command (\\[A-Za-z]+|\\.)")
+
+
+def _once_per_construct(results: list[Result]) -> None:
+    """A command derive does not know is reported once per document, at its first place, with the
+    other places it stands counted and listed (a document writes `\\in` fifty times, not fifty
+    mistakes); every span it stops is still counted unreadable."""
+    first: dict[str, Result] = {}
+    places: dict[str, list] = {}
+    kept = []
+    for r in results:
+        m = _CONSTRUCT.search(r.detail.split("\n", 1)[0]) if r.detail else None
+        if m is None or m.group(1) not in first:
+            kept.append(r)
+            if m is not None:
+                first[m.group(1)], places[m.group(1)] = r, []
+            continue
+        places[m.group(1)].append(f"cell {r.cell}:{r.line}" if r.cell else str(r.line))
+    for command, more in places.items():
+        if more:
+            shown = ", ".join(more[:10]) + (", ..." if len(more) > 10 else "")
+            first[command].detail += (f"\n    the same command {command} stops {len(more):,} more "
+                                      f"formula{'s' if len(more) > 1 else ''} (line{'s' if len(more) > 1 else ''} {shown})")
+    results[:] = kept
+
+
 def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Glossary]:
     """Rewrite the statements into derive's spelling (the document's convention, then its own names);
     returns the network stated (`given`, else the front matter's), the convention and the glossary."""
     statements = lecture.statements
-    front = read_front_matter(lecture.text)
+    front = lecture.front
     try:
         if front.names_error is not None:
             raise front.names_error

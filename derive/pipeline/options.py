@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..model.spec import Spec
 from ..runtime.bounds import Bounds
+from ..understand.front_matter import FrontMatter
 
 
 @dataclass
@@ -20,3 +21,4 @@ class Options:
     bounds: Bounds = field(default_factory=Bounds)
     run_code: bool = False              # run the documents' Python code in the sandbox (--run-code)
     strict: bool = False                # an equation not checked fails the run (--strict)
+    stated: FrontMatter | None = None   # what --model says besides the network: notation, names, values

@@ -22,8 +22,27 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", r
 _DOLLAR_LABEL = re.compile(r"[ \t]*\(([A-Za-z0-9_][\w:.-]*)\)[ \t]*(?=\n|$)")    # $$ ... $$ (eq-loss)
 
 
+_QUOTE = re.compile(r"^(?:[ ]{0,3}>)+", re.M)          # > and > > at the start of a line
+
+
+def _unquote(text: str) -> str:
+    """The text with the markers of block quotes blanked (`> $$` is math in a quote): each `>` at the
+    start of a line becomes a space, so that every position stays where it was."""
+    return _QUOTE.sub(lambda m: m.group(0).replace(">", " "), text)
+
+
+def _inline_dollars(t: str, opener: int, after: int, label) -> bool:
+    """Whether `$$...$$` stands inside a line of prose (kramdown writes all math with `$$`): text
+    before the opener, or after the closer other than a label or punctuation, on the same line."""
+    line_start = t.rfind("\n", 0, opener) + 1
+    line_end = t.find("\n", after)
+    rest = t[label.end() if label else after:len(t) if line_end < 0 else line_end]
+    return bool(t[line_start:opener].strip()) or bool(rest.strip(" \t.,;:"))
+
+
 def _markdown_blocks(src: Source) -> list[Block]:
     """The blocks of the text after any YAML front matter: prose, math fences, fences not read."""
+    src.text = _unquote(src.text)
     front = _FRONT_MATTER.match(src.text)
     return markdown_blocks(src.text, src.lines, src.starts, front.end() if front else 0)
 
@@ -34,14 +53,30 @@ def _math_env(t: str, i: int):
     return begin if begin and begin.group(1).strip() in LATEX_MATH_ENVS else None
 
 
+def _escaped_math(src: Source, i: int, b: int, skip: bool) -> bool:
+    """kramdown's `\\\\(`...`\\\\)` and `\\\\[`...`\\\\]` at `i` (the page shows `\\(`...`\\)`):
+    a span, read with Markdown's escapes undone; False when it does not close (the inline form within
+    its paragraph), and then the backslashes are text."""
+    t = src.text
+    display = t[i + 2] == "["
+    closer = "\\\\]" if display else "\\\\)"
+    limit = b if display else src.paragraph_end(i, b)
+    end = t.find(closer, i + 3, limit)
+    if end < 0:
+        return False
+    src.span(i + 3, end, display, skip, escaped=True)
+    return True
+
+
 def read_markdown(text: str, file: str, *,
                   cell: int | None = None) -> tuple[list[Span], list[Problem]]:
     """Every $$..$$, \\[..\\], $..$, \\(..\\), {math}`..` and \\begin{align}.. outside code and HTML
     comments, and the body of every math fence ({math}, ```math), in order; a fence derive does not read
     that holds math-like text is a skipped span with a note saying so."""
     src = Source(text, file, cell)
+    blocks = _markdown_blocks(src)
     t, skip = src.text, False
-    for block in _markdown_blocks(src):
+    for block in blocks:
         a, b = block.start, block.end
         if block.kind != PROSE:
             if block.kind == MATH:
@@ -81,8 +116,14 @@ def read_markdown(text: str, file: str, *,
                     skip, i = False, i + 2
                     continue
                 label = _DOLLAR_LABEL.match(t, end + 2, b) if c == "$" else None
-                src.span(i + 2, end, True, skip, label=label.group(1) if label else "")
+                display = c != "$" or not _inline_dollars(t, i, end + 2, label)
+                src.span(i + 2, end, display, skip, label=label.group(1) if label else "")
                 skip, i = False, end + 2
+            elif t.startswith(("\\\\(", "\\\\["), i) and _escaped_math(src, i, b, skip):
+                opener = t[i:i + 3]
+                closer = "\\\\)" if opener.endswith("(") else "\\\\]"
+                i = t.find(closer, i + 3, b) + 3
+                skip = False
             elif c == "$" or t.startswith("\\(", i):
                 width, closer = (1, "$") if c == "$" else (2, "\\)")
                 end = find_closer(t, i + width, src.paragraph_end(i, b), closer, None, src.failed)

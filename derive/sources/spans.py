@@ -97,10 +97,14 @@ class Source:
         line = bisect.bisect_right(self.starts, offset)
         return line, offset - self.starts[line - 1] + 1
 
-    def span(self, start: int, end: int, display: bool, skipped: bool, note: str = "", label: str = "") -> None:
+    def span(self, start: int, end: int, display: bool, skipped: bool, note: str = "", label: str = "",
+             escaped: bool = False) -> None:
+        """A span of `text[start:end]`; `escaped`: written with Markdown's escapes (kramdown's
+        `\\(`...`\\)`), read as the math the page shows (`unescape`, which keeps every position)."""
         line, col = self.pos(start)
         last = line + self.text.count("\n", start, end)
-        self.spans.append(Span(self.file, line, col, self.text[start:end], display, skipped,
+        text = unescape(self.text[start:end]) if escaped else self.text[start:end]
+        self.spans.append(Span(self.file, line, col, text, display, skipped,
                                self.cell, self.lines[line - 1], tuple(self.lines[line - 1:last]), note, label))
 
     def problem(self, offset: int, message: str, expected: str) -> None:
@@ -135,6 +139,28 @@ def normalize(text: str) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def unescape(math: str) -> str:
+    """Math written with Markdown's backslash escapes (kramdown, Jekyll: `\\(a\\_1\\)`), as the
+    page shows it, the same length: `\\\\\\\\` (an escaped row end) is `\\\\` and two spaces,
+    `\\\\x` is a space and `\\x`, `\\*` a space and `*`.  Each character stays where it was, so
+    every position in the math is still its position in the document."""
+    out, i, n = [], 0, len(math)
+    while i < n:
+        if math.startswith("\\\\\\\\", i):
+            out.append("\\\\  ")
+            i += 4
+        elif math.startswith(("\\\\", "\\*", "\\_"), i):
+            out.append(" " + math[i + 1])
+            i += 2
+        elif math[i] == "\\":
+            out.append(math[i:i + 2])
+            i += 2
+        else:
+            out.append(math[i])
+            i += 1
+    return "".join(out)
 
 
 def is_directive(comment_body: str) -> bool:

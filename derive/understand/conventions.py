@@ -11,7 +11,7 @@ Reading a document in its convention rewrites its formulas' trees into derive's 
 | convention | layer | weights | vectors | names |
 | --- | --- | --- | --- | --- |
 | derive (the lecture's) | `a_j^{(l)}` | `w_{ji}^{(l)}`: from unit i of layer l-1 to unit j of l; `W^{(l)}` laid out source-major (row = source) unless the document's `W^{(l)} = pmatrix` says target-major | rows: `Z^{(l)} = A^{(l-1)} \\bullet W^{(l)} + b^{(l)}` | `E`, `t`, `x`, `\\alpha`/`\\eta` |
-| nielsen | `a^l_j`, `a^{l-1}_k`, `z^L` | `w^l_{jk}`: from unit k of layer l-1 to unit j of l; `w^l` is the matrix with rows j | columns: `z^l = w^l a^{l-1} + b^l`, juxtaposition multiplies matrices | `C` the cost, `y` the targets, `\\nabla_a C`, `\\odot` |
+| nielsen | `a^l_j`, `a^{l-1}_k`, `z^L` | `w^l_{jk}`: from unit k of layer l-1 to unit j of l; `w^l` (also `W^l`, `\\mathbf{W}^l`) is the matrix with rows j | columns: `z^l = w^l a^{l-1} + b^l`, juxtaposition multiplies matrices | `C` the cost, `y` the targets, `\\nabla_a C`, `\\odot` |
 | ng | `a^{[l]}`, `W^{[l]}`, `Z^{[L]}`; the input layer is `a^{[0]} = x` (derive numbers it 1) | `W^{[l]}`: a row per unit of layer l | columns: `Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}` | `J`, `y` |
 | mazur (any names) | the forward pass's own (`net_{h1}`, `out_{o1}`) | `w_1 ... w_8` wired by the forward pass, one bias per layer allowed | scalars | `E_{total}`, `E_{o1}`, `target_{o1}`, `\\eta` (glossary.py) |
 """
@@ -34,12 +34,13 @@ class Convention:
     vectors: str = "row"               # "column": z^l = w^l a^{l-1} + b^l
     bracket_layers: bool = False       # a^{[l]}: the layer in brackets, the input layer numbered 0 (Ng)
     names: dict = field(default_factory=dict, hash=False, compare=False)
+    layered: tuple = LAYERED           # the names a bare superscript gives a layer (a^l, and W^l in Nielsen's)
 
 
 CONVENTIONS = {
     "derive": Convention("derive"),
-    "nielsen": Convention("nielsen", bare_layers=True, vectors="column",
-                          names={s.Sym("C"): s.Sym("E"), s.Sym("y"): s.Sym("t")}),
+    "nielsen": Convention("nielsen", bare_layers=True, vectors="column", layered=LAYERED + ("W",),
+                          names={s.Sym("C"): s.Sym("E"), s.Sym("y"): s.Sym("t"), s.Sym("W"): s.Sym("w")}),
     "mazur": Convention("mazur"),
     "ng": Convention("ng", bracket_layers=True, vectors="column",
                      names={s.Sym("W"): s.Sym("w"), s.Sym("Z"): s.Sym("z"), s.Sym("A"): s.Sym("a"),
@@ -77,7 +78,7 @@ def apply(convention: Convention, statements) -> None:
 
 def rewrite(convention: Convention, node):
     if convention.bare_layers and isinstance(node, s.Power):
-        layer = _bare_layer(node)
+        layer = _bare_layer(node, layered=convention.layered)
         if layer is not None:
             return rewrite(convention, replace(node.base, layer=layer, start=node.start, end=node.end))
     if isinstance(node, s.Sym) and convention.bracket_layers and node.example is not None \
@@ -92,13 +93,13 @@ def rewrite(convention: Convention, node):
     return s.map_children(node, lambda child: rewrite(convention, child))
 
 
-def _bare_layer(node, letters_only: bool = False) -> str | None:
+def _bare_layer(node, letters_only: bool = False, layered: tuple = LAYERED) -> str | None:
     """The layer text of `a^l`, `w^{l+1}`, `z^L`, `a^2` (a layered name without a layer, raised to a
     layer letter, a letter plus or minus a number, or — unless letters_only — a number)."""
     if not isinstance(node, s.Power) or not isinstance(node.base, s.Sym):
         return None
     base, e = node.base, node.exponent
-    if base.name not in LAYERED or base.layer is not None or base.example is not None:
+    if base.name not in layered or base.layer is not None or base.example is not None:
         return None
     if isinstance(e, s.Sym) and len(e.name) == 1 and e.sub is None and e.layer is None:
         return e.name

@@ -22,17 +22,20 @@ cannot print (drawn in a figure); each entry reads as a binding where it stands.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 
 from ..errors import DeriveError, ModelError
-from ..model.spec import Spec
+from ..model.spec import DOCUMENT_KEYS, Spec, model_table
+from ..runtime.bounds import Bounds
+from ..sources.files import read_input
 from ..notation import syntax as s
 from ..notation.parse import parse
 
 BLOCK = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 SETTING = re.compile(r"^\s+([a-z]+)\s*:\s*(.+?)\s*$")
-DOCUMENT_NAMES = ("names", "notation")
+DOCUMENT_NAMES = ("names", "notation")         # (and `values`: spec.DOCUMENT_KEYS)
 
 
 @dataclass
@@ -45,17 +48,138 @@ class FrontMatter:
     spec_error: ModelError | None = None     # why `spec` is None though it states settings
     names_error: ModelError | None = None    # why `names` and `notation` are empty though it gives some
     values: list = field(default_factory=list)      # `values: {w_1: 0.15, ...}`: (line, col, "w_1= 0.15")
+    cell: int | None = None                  # a notebook's: the raw cell the block is in
+    lines: list | None = None                # the lines `values` positions refer to (None: the document's)
+    file: str | None = None                  # the file `values` stand in, when not the document (--model)
 
 
-def read_front_matter(text: str) -> FrontMatter:
-    """The front matter of a document's text (an empty one when the text has none)."""
+LATEX_BLOCK = re.compile(r"^[ \t]*%[ \t]*derive[ \t]*:[ \t]*\n((?:[ \t]*%[^\n]*(?:\n|\Z))*)", re.M)
+
+
+def _latex_lines(text: str) -> list[tuple[int, str]]:
+    """A LaTeX file's `% derive:` comment block (the first), each line numbered, its `%` blanked:
+
+        % derive:
+        %   layers: 2-3-2
+        %   notation: nielsen
+    """
+    m = LATEX_BLOCK.search(text)
+    if not m:
+        return []
+    first = text.count("\n", 0, m.start()) + 1
+    body = m.group(1)[:-1] if m.group(1).endswith("\n") else m.group(1)
+    lines = ["derive:"] + [line.replace("%", " ", 1) for line in body.split("\n")]
+    return list(enumerate(lines, start=first))
+
+
+def document_front_matter(text: str, suffix: str) -> FrontMatter:
+    """What a document states about its network, wherever its kind puts it: a Markdown file's YAML
+    front matter, a LaTeX file's `% derive:` comment block, a notebook's `derive` metadata or its
+    first raw cell holding a `derive:` block.  The keys are the same everywhere."""
+    suffix = suffix.lower()
+    if suffix == ".tex":
+        return read_front_matter(text, latex=True)
+    if suffix == ".ipynb":
+        return _notebook_front_matter(text or "")
+    return read_front_matter(text)
+
+
+def _notebook_front_matter(text: str) -> FrontMatter:
+    """`"metadata": {"derive": {"layers": "2-3-1", ...}}`, else the first raw cell with a `derive:`
+    block (YAML between `---` lines, or the block alone); an empty one when there is neither."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return FrontMatter()
+    if not isinstance(data, dict):
+        return FrontMatter()
+    meta = data.get("metadata")
+    stated = meta.get("derive") if isinstance(meta, dict) else None
+    if isinstance(stated, dict):
+        key = re.search(r'"derive"\s*:', text)
+        line = text.count("\n", 0, key.start()) + 1 if key else 1
+        return _read_lines([(line, "derive:")] + [(line, "  " + _yaml_line(k, v)) for k, v in stated.items()])
+    cells = data.get("cells") if isinstance(data.get("cells"), list) else []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "raw":
+            continue
+        source = cell.get("source", "")
+        source = "".join(p for p in source if isinstance(p, str)) if isinstance(source, list) else source
+        if not isinstance(source, str) or not re.search(r"^derive\s*:\s*$", source, re.M):
+            continue
+        m = BLOCK.match(source + "\n")
+        numbered = enumerate(m.group(1).split("\n"), start=2) if m else enumerate(source.split("\n"), start=1)
+        found = _read_lines(numbered)
+        found.cell, found.lines = number, source.split("\n")
+        return found
+    return FrontMatter()
+
+
+def _yaml_line(key, value) -> str:
+    """One metadata setting as the front matter writes it: `names: {a: b}`, `layers: [2, 3, 1]`."""
+    if isinstance(value, dict):
+        return f"{key}: {{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return f"{key}: " + json.dumps(value)
+    return f"{key}: {value}"
+
+
+def read_model(value, bounds: Bounds | None = None) -> FrontMatter | None:
+    """What `--model` (or `model=`) states: the network (`Spec.parse`: layer sizes, `2-3-1:tanh,sigmoid`,
+    a mapping, a TOML file) and, from a mapping or a file, the keys a front matter has besides
+    (`notation`, `names`, `values`), read the same way.  ModelError when it cannot be read."""
+    if value is None or isinstance(value, FrontMatter):
+        return value
+    spec = Spec.parse(value, bounds)
+    table = model_table(value, bounds) if not isinstance(value, Spec) else None
+    if not table or not any(k in table for k in DOCUMENT_KEYS):
+        return FrontMatter(spec=spec)
+    lines = [(1, "  " + _yaml_line(k, v)) for k, v in table.items() if k in ("names", "notation")]
+    found = _read_lines([(1, "derive:")] + lines)
+    if found.names_error is not None:
+        raise found.names_error
+    found.spec = spec
+    values = table.get("values", {})
+    if not isinstance(values, dict):
+        raise ModelError(f"values must be a table of numbers, got {values!r}"[:200], expected="values = {w_1 = 0.15}")
+    if values:
+        path = os.fspath(value)
+        text = read_input(path, bounds or Bounds())
+        found.file, found.lines = path, text.split("\n")
+        found.values = [_value_place(text, str(k), v) for k, v in values.items()]
+    return found
+
+
+def _value_place(text: str, key: str, value) -> tuple[int, int, str]:
+    """Where a model file gives `key` a value (its first mention), and the binding it reads as."""
+    at = text.find(key)
+    line = text.count("\n", 0, at) + 1 if at >= 0 else 1
+    col = at - text.rfind("\n", 0, at) if at >= 0 else 1
+    return line, col, f"{key}= {value}"
+
+
+def read_front_matter(text: str, latex: bool = False) -> FrontMatter:
+    """The front matter of a document's text (an empty one when the text has none); with `latex`,
+    its `% derive:` comment block, read the same way (the same keys)."""
+    if latex:
+        lines = _latex_lines(text or "")
+        found = _read_lines(lines)
+        for error in (found.spec_error, found.names_error):     # at the `% derive:` line, not 1:1
+            if error is not None and lines:
+                error.located(line=lines[0][0], col=1, source_line=text.split("\n")[lines[0][0] - 1])
+        return found
     m = BLOCK.match(text or "")
     if not m:
         return FrontMatter()
+    return _read_lines(enumerate(m.group(1).split("\n"), start=2))
+
+
+def _read_lines(lines) -> FrontMatter:
+    """The settings of a `derive:` block in numbered lines (a YAML front matter's, a comment block's)."""
     found = FrontMatter()
     settings: dict = {}
     state = "before"                         # the `derive:` block: before, inside, after it
-    for number, line in enumerate(m.group(1).split("\n"), start=2):
+    for number, line in lines:
         if state != "after" and re.match(r"^derive\s*:\s*$", line):
             state = "inside"
             continue

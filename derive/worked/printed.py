@@ -28,6 +28,7 @@ from ..notation.literals import has_decimal, is_literal, is_numbers_only, litera
 from ..notation.statements import BINDING, DEFINITION, EXPRESSION, UPDATE
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
 from ..runtime.clock import TimeLimit, deadline
+from ..sources.spans import Span
 from .bindings import Binding, Bindings, Unbound
 from .slips import find_literal, number_repair
 from .steps import Steps
@@ -71,7 +72,8 @@ def check_numbers(checker, statements, text: str = "", values=None, cells=None) 
             try:
                 made, claims = steps.bind(checker, st, bound, printed)
                 if made:
-                    where = f"{checker.file}:{made[0].line}: "
+                    source = st.head.parts[0].source        # a --model file's values stand in that file
+                    where = f"{source.file if isinstance(source, Span) else checker.file}:{made[0].line}: "
                     said = ", ".join(b.describe() for b in made)
                     if summary and summary[-1].startswith(where):      # several on one line: one entry
                         summary[-1] += ", " + said
