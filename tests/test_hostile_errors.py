@@ -150,6 +150,8 @@ def test_a_model_table_of_the_wrong_type_is_an_error_at_the_file(formula_file, t
     path = formula_file(table + "\n" + entry("E = E_1 + E_2", id="e"))
     report = check_paths([str(path)])
     assert report.results[0].verdict == ERROR and f"{path}:1:1: [model]: {phrase}" in report.results[0].detail
+    assert [(r.id, r.verdict) for r in report.results[1:]] == [("e", UNDECIDED)]     # judged in no other network
+    assert "not checked: the file's [model] table (line 1) cannot be read" in report.results[1].detail
     assert not any("bug in derive" in r.detail for r in report.results)
     assert report.exit_code == 2
 
@@ -209,6 +211,35 @@ def test_a_flood_of_errors_never_drops_the_formulas_before_it(tmp_path):
     assert len(report.results) == 1 + 1_000 + 1 and report.exit_code == 2
     assert report.results[-1].detail.endswith("more than 1,000 unreadable places: past the bound of 1,000; "
                                               "the rest of this file is not read (--limit errors=N)")
+
+
+# -- fuzzing: token soup is data ---------------------------------------------------------------------------
+TOKENS = ["a_1^{(2)}", "z_2^{(3)}", "w_{11}^{(2)}", "b_1^{(3)}", "E", "E_1", "t_1^{(3)}", "x_1", "0", "1", "2.5",
+          "=", "+", "-", "\\times", "\\bullet", "/", "^", "_", "{", "}", "(", ")", "[", "]", "\\frac", "\\partial",
+          "\\sigma", "\\log", "\\exp", "\\tanh", "\\sum_{i=1}^{2}", "e", "^{-1}", "^{e^4}", "^{(³)}", "\u0430",
+          "\\begin{pmatrix}", "\\end{pmatrix}", "&", "\\\\", "|", "\\|", "\\left(", "\\right)", "\\text{loss}",
+          "\x00", "\x1b[2J", "\u202e", "\u200b", "'", "T", "\\alpha", "\\delta", "\\nabla_a", "\\max", "\\quad"]
+
+
+def test_seeded_token_soup_is_read_or_refused_never_a_crash():
+    import random
+    generator = random.Random(22)
+    for _ in range(1_500):
+        text = " ".join(generator.choice(TOKENS) for _ in range(generator.randint(1, 14)))
+        try:
+            parse(text)
+        except DeriveError as e:
+            assert e.describe() and "\x1b" not in e.describe() and "\u202e" not in e.describe(), text
+
+
+def test_the_repair_search_never_cancels_a_huge_quotient():
+    import sympy as sp
+
+    from derive.repair.factors import _ratio
+    x, y = sp.symbols("x y")
+    assert _ratio(2 * (x + y), x + y) == 2
+    huge = sp.Add(*[sp.exp(x + k) * y ** k for k in range(120)])
+    assert _ratio(huge * (x + 1), huge) is None                 # past CANCEL_OPS: no candidate, no minutes
 
 
 # -- the parse cache keeps no run alive ---------------------------------------------------------------------
