@@ -7,8 +7,8 @@ were super-linear.  Each prints its figures; docs/benchmarks.md keeps them with 
   folder, `derive check DIR --format json` in a fresh process: wall time, peak memory of the
   processes, exit code, whether the JSON report is whole (N files, every claim with a verdict).
   Run at N/10 too, so that the growth from N/10 to N can be read (linear: about tenfold).
-- session: `derive.check` called on the same lecture text many times in one process, as a notebook
-  kernel that re-checks a lecture while it is written: the resident memory after 10 calls and after
+- session: `derive.check` called on a lecture many times in one process, as a notebook kernel that
+  re-checks a lecture while it is written (each call with a new unreadable draft line): the resident memory after 10 calls and after
   all of them (the parse cache keeps no traceback, so no earlier run stays alive).
 - scans: a Markdown heading with 4,000 spaces over 40 claims, and one line of 1 MB of unclosed
   `\\begin{align}`: the seconds each takes to read and check.
@@ -78,10 +78,10 @@ def resident_mb() -> float:
 def session(calls: int) -> None:
     sys.path.insert(0, str(ROOT))
     import derive
-    text = lecture().read_text(encoding="utf-8") + "\n$$ x_1 = @ $$\n"        # one error, as a draft has
+    text = lecture().read_text(encoding="utf-8")
     start, first = time.perf_counter(), None
-    for k in range(calls):
-        derive.check(text)
+    for k in range(calls):                      # a draft being written: each call a new unreadable line
+        derive.check(text + f"\n$$ x_1 = @ {k} \\text{{draft {k}}} $$\n")
         if k == 9:
             first = resident_mb()
     seconds = time.perf_counter() - start

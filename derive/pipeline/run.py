@@ -46,7 +46,7 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
     clock.check_seconds(options.timeout, "the time per claim (--timeout)")
     start = time.perf_counter()
     report = Report()
-    files, prepared, workspaces, tasks, outcomes = [], [], {}, [], None
+    files, workspaces, pending, outcomes, finished = [], {}, [], None, 0
     with active(bounds), _recursion_limit(RECURSION_LIMIT), memory_bound(bounds.memory):
         try:
             with clock.budget(bounds.budget):
@@ -58,37 +58,33 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
                     report.results.append(_failure(" ".join(map(str, paths)) or ".", f"cannot search: {e}"))
                 report.files = [display for _, display in files]
                 named = {Path(str(p)) for p in paths or ()}
-                for k, (path, display) in enumerate(files):
-                    if progress:
-                        progress(k, len(files), display)
+                # A chunk of files at a time: read, decided, reported, and its plans let go, so that
+                # the memory a run holds is its results, not every file's reading (1,000 lectures).
+                while finished < len(files):
+                    pending, outcomes = [], None
+                    for path, display in files[finished:finished + CHUNK]:
+                        if progress:
+                            progress(finished + len(pending), len(files), display)
+                        _check_budget(bounds)
+                        pending.append((_prepare(path, display, options, workspaces, path in named, report),
+                                        display))
+                    _prepare_workspaces(workspaces, [plan for plan, _ in pending], report)
+                    tasks = [task for plan, _ in pending for task in plan.tasks]
                     _check_budget(bounds)
-                    prepared.append(_prepare(path, display, options, workspaces, path in named, report))
-                _prepare_workspaces(workspaces, prepared, report)
-                tasks = [task for plan in prepared for task in plan.tasks]
-                _check_budget(bounds)
-                outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead, lost=_lost,
-                                        memory=bounds.memory)
+                    outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead, lost=_lost,
+                                            memory=bounds.memory)
+                    with clock.paused():        # reporting a chunk is never cut short by the alarm
+                        _finish(report, pending, outcomes)
+                    finished += len(pending)
+                    pending, outcomes = [], None
         except BudgetSpent as e:                # what is left undone is reported, as undecided
             spent = f"the run's budget of {e.seconds:g} s was used up (--budget)"
-            for path, display in files[len(prepared):]:
-                prepared.append(FilePlan.alone([_failure(display, f"{display}: not read: {spent}", UNDECIDED)]))
-            tasks = [task for plan in prepared for task in plan.tasks]
+            for path, display in files[finished + len(pending):]:
+                pending.append((FilePlan.alone([_failure(display, f"{display}: not read: {spent}", UNDECIDED)]),
+                                display))
             if outcomes is None:
-                outcomes = [task.lost(spent, True) for task in tasks]
-        taken = 0                               # each plan's outcomes, sliced once (linear in the files)
-        for plan, display in zip(prepared, [d for _, d in files]):
-            mine, taken = outcomes[taken:taken + len(plan.tasks)], taken + len(plan.tasks)
-            try:
-                part = plan.finish(mine)
-            except Exception as e:              # a bug in derive: this file's report, not the run, is lost
-                part = FilePart([_failure(display, _bug("reporting this file", e))])
-            report.results.extend(part.results)
-            report.formulas.extend(part.formulas)
-            report.unread.extend(plan.unread)
-            report.bindings.extend(part.bindings)
-            report.notes.extend(part.notes)
-            for state, n in part.spans.items():
-                report.spans[state] = report.spans.get(state, 0) + n
+                outcomes = [task.lost(spent, True) for plan, _ in pending for task in plan.tasks]
+            _finish(report, pending, outcomes)
         if progress:
             progress(len(files), len(files), "")
         in_cells: dict = {}
@@ -104,6 +100,27 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
         report.notes = [safe_text(note) for note in report.notes]
     report.seconds = time.perf_counter() - start
     return report
+
+
+CHUNK = 50                  # files read, decided and reported together
+
+
+def _finish(report: Report, pending: list, outcomes: list) -> None:
+    """Each plan's results from its outcomes (sliced once: linear in the files), into the report."""
+    taken = 0
+    for plan, display in pending:
+        mine, taken = outcomes[taken:taken + len(plan.tasks)], taken + len(plan.tasks)
+        try:
+            part = plan.finish(mine)
+        except Exception as e:                  # a bug in derive: this file's report, not the run, is lost
+            part = FilePart([_failure(display, _bug("reporting this file", e))])
+        report.results.extend(part.results)
+        report.formulas.extend(part.formulas)
+        report.unread.extend(plan.unread)
+        report.bindings.extend(part.bindings)
+        report.notes.extend(part.notes)
+        for state, n in part.spans.items():
+            report.spans[state] = report.spans.get(state, 0) + n
 
 
 def _raw_positions(path: Path, items, bounds) -> None:
