@@ -316,3 +316,38 @@ def test_init_never_writes_through_a_dangling_link(tmp_path, monkeypatch):
     result = run("init", "--install", "git+https://example.org/derive")
     assert result.exit_code == 2 and ".pre-commit-config.yaml exists already" in result.output
     assert list((tmp_path / "outside").iterdir()) == [] and not (repo / ".github").exists()
+
+
+# -- many files: a chunk at a time, each reported once ---------------------------------------------------
+def test_files_in_chunks_are_each_reported_once_in_order(tmp_path, monkeypatch):
+    import derive.pipeline.run as run_module
+    from derive.pipeline.run import check_paths
+    for k in range(5):
+        (tmp_path / f"week_{k}.md").write_text(POST, encoding="utf-8")
+    alone = [(r.line, r.verdict) for r in check_paths([str(tmp_path / "week_0.md")]).results]
+    monkeypatch.setattr(run_module, "CHUNK", 2)
+    report = check_paths([str(tmp_path)])
+    assert [(Path(r.file).name, r.line, r.verdict) for r in report.results] == [
+        (f"week_{k}.md", line, verdict) for k in range(5) for line, verdict in alone]
+    assert report.exit_code == 0 and report.spans == {"proved": 10}
+
+
+def test_a_budget_spent_between_chunks_leaves_every_file_reported_once(tmp_path, monkeypatch):
+    import time
+
+    import derive.decide.decider as decide_module
+    import derive.pipeline.run as run_module
+    from derive.pipeline.options import Options
+    from derive.pipeline.run import check_paths
+    from derive.runtime.bounds import Bounds
+    for k in range(5):
+        (tmp_path / f"week_{k}.md").write_text(POST, encoding="utf-8")
+    monkeypatch.setattr(run_module, "CHUNK", 2)
+    monkeypatch.setattr(decide_module.Decider, "decide", lambda self, lhs, rhs: time.sleep(30))
+    report = check_paths([str(tmp_path)], Options(timeout=60, bounds=Bounds(budget=1)))
+    names = [Path(r.file).name for r in report.results]
+    assert sorted(set(names)) == [f"week_{k}.md" for k in range(5)] and names == sorted(names)
+    assert all(r.verdict == "undecided" and "the run's budget of 1 s was used up (--budget)" in r.detail
+               for r in report.results)
+    assert [r.detail for r in report.results[-3:]] == [
+        f"{tmp_path}/week_{k}.md: not read: the run's budget of 1 s was used up (--budget)" for k in (2, 3, 4)]
