@@ -89,54 +89,37 @@ def _options(timeout, budget, limits, model):
     return Options(timeout=timeout, spec=stated.spec if stated else None, bounds=bounds, stated=stated)
 
 
-def _check_output(output: str | None, paths) -> None:
-    """-o must not name an input, nor a file in a folder that does not exist: a usage error, before
-    any work is done."""
+def _check_output(output: str | None, paths, configured=()) -> None:
+    """-o: a regular file, none the run reads or was configured from (`configured`: (path, what)),
+    in a folder where a file can be made: a usage error, before any work is done."""
     if not output:
         return
+    from derive.errors import DeriveError
     from derive.pipeline.run import expand_paths
+    from derive.project.config import find_pyproject
+    from derive.runtime.output import OutputError, check_output
     from derive.sources.formula_files import bundled_formulas
-    target = Path(output)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise click.BadParameter(f"{output!r}: the folder {str(folder)!r} does not exist", param_hint="-o")
-    if target.is_dir():
-        raise click.BadParameter(f"{output!r} is a folder", param_hint="-o")
     try:
         inputs = [p for p, _ in (expand_paths(list(paths)) if paths else bundled_formulas())]
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, DeriveError):
         inputs = []
-    inputs += [Path(p) for p in paths]
+    settings = [(find_pyproject(), "the pyproject.toml derive takes its settings from")]
+    settings += [(Path(p), what) for p, what in configured if p and os.path.isfile(p)]
     try:
-        resolved = target.resolve()
-    except (OSError, RuntimeError):
-        raise click.BadParameter(f"{output!r}: a symbolic link loop", param_hint="-o") from None
-    for given in inputs:
-        try:
-            same = given.resolve() == resolved or (target.exists() and os.path.samefile(given, target))
-        except (OSError, RuntimeError):             # a symbolic link loop is no input of ours
-            same = False
-        if same:
-            raise click.BadParameter(f"{output!r} is one of the inputs; the report would overwrite it",
-                                     param_hint="-o")
+        check_output(output, inputs + [Path(p) for p in paths], [(p, what) for p, what in settings if p])
+    except OutputError as e:
+        raise click.BadParameter(e.message + (f"; expected {e.expected}" if e.expected else ""),
+                                 param_hint="-o") from None
 
 
 def _write(output: str, text: str) -> None:
-    """Write to a temporary file beside `output`, then rename it into place: a reader never sees a
-    half-written report, and a failed write leaves the old file as it was."""
-    import tempfile
-    target = Path(output)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    """Write atomically, with the umask's mode (runtime.output); a failure is exit 2, named."""
+    from derive.runtime.output import OutputError, write_output
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+        write_output(output, text)
+    except OutputError as e:
+        click.echo(f"Error: -o: {e.message}", err=True)
+        sys.exit(2)
 
 
 def _run(paths, options, progress, exclude=()):
@@ -228,7 +211,7 @@ def check(ctx, paths, fmt, output, exclude, verbose, run_code, strict, timeout, 
                                                                            exclude, run_code, strict)
     options = _options(timeout, budget, limits, model)
     options.run_code, options.strict = run_code, strict
-    _check_output(output, paths)
+    _check_output(output, paths, [(model, "the --model file")])
     report = _run(paths, options, _progress_bar(paths), exclude=exclude)
     text = _render(report, fmt, verbose, to_terminal=output is None)
     if output:
@@ -352,7 +335,7 @@ def export(paths, to, output, allow_unproved, derived, engine, timeout, budget, 
     from derive.export.handout import export_report
     options = _options(timeout, budget, limits, model)
     spec = options.spec
-    _check_output(output, paths)
+    _check_output(output, paths, [(model, "the --model file")])
     report = _run(paths, options, _progress_bar(paths))
     result = export_report(report, to, allow_unproved=allow_unproved, derived=derived,
                            specs=[spec] if spec else None, engine=engine)
@@ -435,7 +418,8 @@ def example(path, values_file, pairs, places, significant, model, output):
     from derive.pipeline.example import document_network
     from derive.worked.write import add_values, read_values_file, write_example
     spec = _load_spec(model)
-    _check_output(output, [str(path)] if path is not None else [])
+    _check_output(output, [str(path)] if path is not None else [],
+                  [(model, "the --model file"), (values_file, "the --values file")])
     try:
         if path is not None:
             net, bound = document_network(path, spec)

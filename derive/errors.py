@@ -58,13 +58,13 @@ class DeriveError(Exception):
 
     def describe(self) -> str:
         """The full message: file:line:col, what went wrong, the source line with a caret, what was expected."""
-        text = f"{self.where()}: {_cut(self.message, MESSAGE_WIDTH)}"
+        text = f"{safe_text(self.where())}: {safe_lines(_cut(self.message, MESSAGE_WIDTH))}"
         if self.source_line is not None and self.col is not None:
             line, col = cut_line(self.source_line, self.col, _QUOTED.get())
             caret = "".join(c if c == "\t" else " " for c in line[: col - 1])
             text += f"\n    {line}\n    {caret}^"
         if self.expected:
-            text += f"\n    expected {_cut(self.expected, MESSAGE_WIDTH)}"
+            text += f"\n    expected {safe_lines(_cut(self.expected, MESSAGE_WIDTH))}"
         return text
 
     def __str__(self) -> str:
@@ -123,15 +123,32 @@ class Position:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-# Control characters become their visible pictures (NUL -> ␀) and text-direction overrides the
-# replacement character, one character each, so that a quoted source line can neither garble a
-# terminal or an XML report nor be shown reordered; columns stay as they were.
-_VISIBLE = {**{c: 0x2400 + c for c in range(0x20) if c != 0x09}, 0x7F: 0x2421,
-            **{c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}}
+# Control characters become their visible pictures (NUL -> ␀, ESC -> ␛, LF -> ␊), the C1 controls
+# (a lone CSI is a terminal escape too), text-direction overrides and isolates, and invisible
+# characters that change how a line reads (zero-width spaces and joiners, direction marks, a BOM
+# inside text) the replacement character, one character each: a quoted line or a file name can
+# neither garble a terminal, forge a CI log's workflow command, break an XML report, nor be shown
+# reordered; columns stay as they were.  `visible` keeps tabs (a caret line copies them).
+_HIDDEN = (*range(0x80, 0xA0), 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x2028, 0x202F),
+           *range(0x2060, 0x2070), 0xFEFF, *range(0xFFF9, 0xFFFC))
+_VISIBLE = {**{c: 0x2400 + c for c in range(0x20) if c != 0x09}, 0x7F: 0x2421, **{c: 0xFFFD for c in _HIDDEN}}
+_SAFE = {**_VISIBLE, 0x09: 0x2409}
 
 
 def visible(text: str) -> str:
     return text.translate(_VISIBLE)
+
+
+def safe_text(text) -> str:
+    """One line a person or a CI log reads (a file name, a note): every control character, tab and
+    line break included, shown as its picture; direction overrides and invisible characters as
+    \ufffd.  The one sanitizer of everything derive prints that came from outside."""
+    return str(text).translate(_SAFE)
+
+
+def safe_lines(text) -> str:
+    """Like `safe_text`, but a message's own line breaks (\n) and tabs stay (a CR does not)."""
+    return "\n".join(visible(part) for part in str(text).split("\n"))
 
 
 def cut_line(line: str, col: int | None, width: int) -> tuple[str, int | None]:

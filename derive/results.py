@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import safe_lines, safe_text
+
 PROVED, REFUTED, UNDECIDED, ERROR = "proved", "refuted", "undecided", "error"
 AGREES = "agrees"                  # a line of the lecture's code equals derive's exact value (--run-code)
 # An equation derive cannot read or cannot model: listed with its reason, counted, and failing a run
@@ -58,6 +60,16 @@ class Result:
     relevant: list = field(default_factory=list)         # names in the difference (of the point)
     context: dict = field(default_factory=dict)          # heading, prose before (documents)
     code: dict | None = None       # a line of code (--run-code): its block, line in the block, source
+
+    def __post_init__(self):
+        # What came from outside (a file name, a message quoting it) is shown, never sent raw to
+        # a terminal or a CI log, whatever the format (errors.safe_text).
+        self.file = safe_text(self.file)
+        self.detail = safe_lines(self.detail)
+        if self.id is not None:
+            self.id = safe_text(self.id)
+        if self.title is not None:
+            self.title = safe_text(self.title)
 
     @property
     def passed(self) -> bool:
@@ -134,6 +146,9 @@ class Unread:
     note: str                      # "{code-cell} block not read"
     cell: int | None = None
     raw_line: int | None = None    # the line of the raw file (a notebook's JSON), where it differs
+
+    def __post_init__(self):
+        self.file, self.note = safe_text(self.file), safe_text(self.note)
 
     def __str__(self) -> str:
         where = f"{self.line}" if self.cell is None else f"cell {self.cell}:{self.line}"

@@ -47,7 +47,7 @@ def test_error_with_multiline_detail_and_awkward_file_name():
     result = Result("week 3, part 1:a.md", 40, 17, None, r"\frac{a}{", "error", detail)
     assert render_github(Report(results=[result])) == (
         "::error file=week 3%2C part 1%3Aa.md,line=40,col=17,title=derive%3A error::"
-        "\\frac{a}{%0Aweek 3, part 1:a.md:40:17: cannot read the formula%0D%0A"
+        "\\frac{a}{%0Aweek 3, part 1:a.md:40:17: cannot read the formula␍%0A"     # a CR is shown (issue 22)
         "    \\frac{a}{%0A             ^%0Aexpected '}'\n"
         "derive: 1 claim: 0 proved, 0 refuted, 0 undecided, 1 errors\n")
 

@@ -53,6 +53,14 @@ EXPECTED = {
     "unclosed_envs.tex": ([ERROR] * 300, "2:1: unclosed \\begin{equation} environment"),
     "long_sum_bound.md": ([UNDECIDED], "this member could not be read within 0.5 s (--timeout)"),
     "empty.md": ([], None),
+    # issue 22: bad input is an error with its cause, never "a bug in derive"
+    "undefined_terms.md": ([PROVED, ERROR, ERROR, ERROR], "exact: the difference expands to 0"),
+    "superscript_digit.md": (["not checked"], "3:4: the digit '³' (U+00B3) in an index or a layer"),
+    "cyrillic_a.md": (["not checked"], "3:45: unexpected character 'а' (U+0430 CYRILLIC SMALL LETTER A)"),
+    "irrational_exponent.md": ([ERROR], "3:15: the exponent is about 148.413: past the bound of 100"),
+    "model_array.toml": ([ERROR, UNDECIDED], "2:1: [model]: the model must be one table, not list"),
+    "nbformat3.ipynb": ([PROVED], "exact: the difference expands to 0"),
+    "heading_spaces.md": ([PROVED], "exact: the difference expands to 0"),
 }
 
 
@@ -76,6 +84,9 @@ def test_every_corpus_file_gets_its_exact_result_and_message():
         if phrase:
             assert phrase in results[0].detail, (name, results[0].detail)
     assert report.exit_code == 2
+    assert not any("bug in derive" in r.detail for r in report.results)
+    for r in found["undefined_terms.md"][1:]:
+        assert "this member is undefined: it divides by zero or takes the logarithm of 0" in r.detail
 
 
 def made_cases(tmp_path: Path) -> dict[str, tuple[list, str]]:

@@ -108,7 +108,8 @@ def test_korean_and_control_characters_survive_as_xml():
     xml = render_junit(Report(results=[result]))
     case = suite_of(xml).find("testcase")
     assert case.get("name") == "a = \\text{은닉층}"
-    assert case.find("error").text == "a = \\text{은닉층}\nbad \ufffd byte\ufffd here"
+    # shown as their pictures, as in every format (errors.safe_text, issue 22)
+    assert case.find("error").text == "a = \\text{은닉층}\nbad \u2400 byte\u241b here"
 
 
 def test_long_claims_are_clipped_in_the_name():

@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from ..sources.notebooks import notebook_cells
 from ..sources.spans import normalize
 
 LANGUAGES = {"python", "py", "python3", "ipython", "ipython3", "{code-cell}python", "{code-cell}python3",
@@ -64,14 +65,14 @@ def _notebook(text: str) -> list[CodeBlock]:
         data = json.loads(text)
     except (ValueError, RecursionError):
         return []
-    cells = data.get("cells") if isinstance(data, dict) else None
-    if not isinstance(cells, list):
+    cells = notebook_cells(data)              # nbformat 4, or 3 (worksheets)
+    if cells is None:
         return []
     out = []
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
+        source = cell.get("source", cell.get("input", ""))       # nbformat 3 names a code cell's source input
         source = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else str(source)
         tags = (cell.get("metadata") or {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
         if isinstance(tags, list) and "derive-no-run" in tags:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import DeriveError, MeaningError
 from ..meaning.instances import INSTANCES, InstanceMissing
-from ..meaning.values import is_matrix
+from ..meaning.values import is_matrix, undefined
 from ..notation import syntax as s
 from ..notation.statements import BINDING, CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
 from ..results import PROVED, REFUTED, UNDECIDED, Formula, Result
@@ -40,6 +40,7 @@ from .claim_result import (
     repeats,
     statement_formula,
     time_out_detail,
+    undefined_detail,
 )
 from .decider import Decision
 from .definitions import collect_definitions
@@ -138,7 +139,12 @@ class Checker:
         start = time.perf_counter()
         try:
             with deadline(self.timeout):
-                return self.meaning.member_value(member, domain=self._domain(st, member))
+                value = self.meaning.member_value(member, domain=self._domain(st, member))
+            if undefined(value):
+                raise MeaningError("this member is undefined: it divides by zero or takes the logarithm of 0 "
+                                   "(its value is infinite or not a number)",
+                                   expected="a formula with a value (no 1/0, 0^{-1}, \\log 0, (a - a)^{-1})")
+            return value
         except InstanceMissing as e:            # the statement is false as stated for that instance
             errors.append(self.result(st, st.head, member, REFUTED, time.perf_counter() - start,
                                       detail=e.message))
@@ -180,7 +186,7 @@ class Checker:
         except TimeLimit as e:
             decision = Decision(UNDECIDED, time_out_detail(e, self.timeout, "no decision"))
         except Exception as e:                  # a bug in derive: say so, never pass, never crash the run
-            decision = Decision(*failure_detail(e, "deciding"))
+            decision = Decision(*(undefined_detail(e) or failure_detail(e, "deciding")))
         return decision, time.perf_counter() - start
 
     def _chain(self, st: Statement, values: dict, reference: int) -> list[Result]:

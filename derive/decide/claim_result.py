@@ -26,6 +26,18 @@ def time_out_detail(e: TimeLimit, timeout: float, what: str) -> str:
     return f"{what} within {timeout:g} s (--timeout)"
 
 
+def undefined_detail(e: BaseException) -> tuple[str, str] | None:
+    """(verdict, detail) when deciding met a formula with no real value at the point tried: a
+    division by zero (a denominator that is 0 everywhere), or a complex value; else None."""
+    if isinstance(e, ZeroDivisionError):
+        return ERROR, ("the formula divides by zero (a denominator that is 0, such as a derivative that is 0 "
+                       "everywhere): it has no value to compare")
+    if isinstance(e, TypeError) and "mpc" in str(e):
+        return UNDECIDED, ("the formula's value is a complex number at the points tried (a non-integer power of "
+                           "a quantity that can be negative); derive decides real-valued formulas only")
+    return None
+
+
 def failure_detail(e: BaseException, what: str) -> tuple[str, str]:
     """(verdict, detail) for an exception met while checking a claim: the memory bound is
     undecided; anything else is an error, and a bug in derive."""

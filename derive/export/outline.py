@@ -15,8 +15,9 @@ from pathlib import Path
 
 from ..results import Formula
 from ..sources.formula_files import bundled_formulas
+from ..sources.markdown import atx_heading
+from ..sources.notebooks import notebook_cells
 
-ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 LATEX_HEADING = re.compile(r"\\(part|chapter|section|subsection|subsubsection|paragraph)\*?\s*(?:\[[^\]]*\])?\s*\{")
 LATEX_LEVEL = {"part": 1, "chapter": 1, "section": 1, "subsection": 2, "subsubsection": 3, "paragraph": 4}
@@ -67,9 +68,9 @@ def markdown_headings(text: str, cell: int | None = None) -> list[Heading]:
         if opened:
             fence = opened.group(1)
             continue
-        m = ATX.match(line)
+        m = atx_heading(line)                   # one pass over the line, never backtracking
         if m:
-            found.append(Heading(len(m.group(1)), m.group(2)[:MAX_HEADING], number, cell))
+            found.append(Heading(m[0], m[1][:MAX_HEADING], number, cell))
     return found
 
 
@@ -90,7 +91,7 @@ def latex_headings(text: str) -> list[Heading]:
 
 def notebook_headings(text: str) -> list[Heading]:
     try:
-        cells = json.loads(text).get("cells", [])
+        cells = notebook_cells(json.loads(text)) or []       # nbformat 4, or 3 (worksheets)
     except (ValueError, AttributeError, RecursionError):
         return []
     found = []

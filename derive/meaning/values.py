@@ -32,3 +32,12 @@ def scalar(v, node, what):
             return v[0, 0]
         raise fail(ShapeError, f"a {shape_text(v)} matrix where {what} is needed", node, what)
     return v
+
+
+UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
+def undefined(v) -> bool:
+    """Whether a value is not a finite number anywhere (1/0, log 0, (a - a)^{-1} are SymPy's zoo)."""
+    entries = v if is_matrix(v) else [v]
+    return any(isinstance(e, sp.Basic) and (e in UNDEFINED or e.has(*UNDEFINED)) for e in entries)

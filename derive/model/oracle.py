@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..errors import MeaningError
 from .families import forward, leaky, relu, sigmoid, softmax, step
 from .network import Network
 from .printing import display_name
@@ -66,6 +67,11 @@ class Derivative:
 
 class OracleError(Exception):
     """The oracle could not bring a derivative into node values (a bug, never a verdict)."""
+
+
+class FunctionOfNodeValue(MeaningError):
+    """A derivative of an activation applied to something that is no unit's net input (σ(a), the
+    sigmoid of an output): no network derive builds holds that quantity, so it is not checked."""
 
 
 class Oracle:
@@ -234,6 +240,11 @@ class Oracle:
         raw = self.raw(expr, wrt)
         normal = raw.xreplace(self.net.node_map(wrt, self._memo(wrt)))
         if any(f.free_symbols for f in normal.atoms(*UNIT_FUNCTIONS)):
+            if any(f.free_symbols for f in expr.atoms(*UNIT_FUNCTIONS)):    # written so: σ(a) in the formula
+                raise FunctionOfNodeValue(
+                    "this derivative is of an activation applied to a quantity that is no unit's net input "
+                    "(such as σ(a), the sigmoid of a unit's output): derive cannot model it, so it is not checked",
+                    expected="derivatives of the network's own quantities (a, z, E, w, b)")
             raise OracleError(f"d/d{self.net[wrt]} of {expr} kept a unit's function: {normal}")
         return normal, raw
 

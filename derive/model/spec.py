@@ -21,6 +21,11 @@ LAYOUTS = {
 SETTINGS = ("layers", "activation", "activations", "loss", "layout", "batch")
 
 
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _canonical(name, table) -> str:
     name = str(name).strip().lower()
     return LOSS_ALIASES.get(name, name) if name not in table else name
@@ -94,7 +99,7 @@ class Spec:
     vectors: str = "row"            # "column": a^l, z^l, b^l columns, w^l rows = target units (Nielsen)
 
     def __post_init__(self):
-        if len(self.layers) < 2 or any(not isinstance(n, int) or n < 1 for n in self.layers):
+        if len(self.layers) < 2 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in self.layers):
             raise ModelError(f"layers must be at least two positive unit counts, got {list(self.layers)}")
         acts = self.activation
         if isinstance(acts, (list, tuple)):
@@ -113,7 +118,7 @@ class Spec:
                 raise ModelError(f"unknown activation {a!r}", expected=", ".join(ACTIVATIONS))
         if self.loss not in LOSSES:
             raise ModelError(f"unknown loss {self.loss!r}", expected=", ".join(LOSSES))
-        if self.layout not in LAYOUTS:
+        if not isinstance(self.layout, str) or self.layout not in LAYOUTS:
             raise ModelError(f"unknown W layout {self.layout!r}", expected=", ".join(LAYOUTS))
         if not isinstance(self.batch, int) or self.batch < 1:
             raise ModelError(f"batch must be a positive number of examples, got {self.batch!r}")
@@ -153,6 +158,15 @@ class Spec:
 
     @classmethod
     def from_mapping(cls, data: dict) -> "Spec":
+        if not isinstance(data, dict):          # [[model]]: an array of tables
+            raise ModelError(f"the model must be one table, not {type(data).__name__} ([[model]] is an array "
+                             "of tables)", expected="one [model] table, e.g. [model] layers = [2, 2, 2]")
+        for key, kinds, example in (("loss", str, 'loss = "half-sse"'), ("layout", str, 'layout = "source-major"'),
+                                    ("activation", (str, list), 'activation = "sigmoid"'),
+                                    ("activations", (str, list), 'activations = ["tanh", "sigmoid"]')):
+            if key in data and not isinstance(data[key], kinds):
+                raise ModelError(f"{key} must be {'a name' if kinds is str else 'a name or a list of names'}, "
+                                 f"not {_shown(data[key])}", expected=example)
         unknown = set(data) - set(SETTINGS)
         if unknown:
             raise ModelError(f"unknown model setting(s) {sorted(unknown)}", expected=", ".join(SETTINGS))
@@ -165,10 +179,10 @@ class Spec:
         if isinstance(activation, str) and "," in activation:
             activation = tuple(a.strip() for a in activation.strip("[]").split(","))
         batch = data.get("batch", 1)
-        try:
+        if isinstance(batch, str) and batch.strip().isascii() and batch.strip().isdigit():
             batch = int(batch)
-        except (TypeError, ValueError):
-            raise ModelError(f"batch must be a whole number of examples, got {batch!r}") from None
+        if isinstance(batch, bool) or not isinstance(batch, int):    # 2.5 is no number of examples
+            raise ModelError(f"batch must be a whole number of examples, got {_shown(batch)}", expected="batch = 2")
         stated = frozenset("activation" if k == "activations" else k for k in data)
         return cls(layers=tuple(layers), activation=activation, loss=data.get("loss", cls.loss),
                    layout=data.get("layout", cls.layout), batch=batch, stated=stated)

@@ -201,6 +201,11 @@ class Build(Transformer):
                 layer = LAYER_TEXT.match(str(t)).group(1).replace(" ", "")
         if "_" in name and sub is None:       # loss\_3 written as one name
             name, _, sub = name.partition("_")
+        odd = next((ch for part in (sub, layer, example) if part for ch in part if ch.isdigit() and not ch.isascii()),
+                   None)
+        if odd is not None:                   # a superscript ³ or a fullwidth ３ is no index derive can count
+            raise error_at(f"the digit {odd!r} (U+{ord(odd):04X}) in an index or a layer", meta.start_pos,
+                           "the digits 0-9, as in a_1^{(3)}")
         symbol = s.Sym(name, sub, layer, example, mark, start=meta.start_pos, end=meta.end_pos)
         return s.Transpose(symbol, start=meta.start_pos, end=meta.end_pos) if transposed else symbol
 

@@ -42,6 +42,10 @@ def check_numbers(pieces, digits: int, exponent: int) -> None:
         if isinstance(node, s.Power):
             base, power = value(node.base), value(node.exponent)
             if power is None:
+                size = _approx(node.exponent)           # e^{5}, \exp(5): constant, not rational
+                if size is not None and not abs(size) <= exponent:
+                    raise fail(f"the exponent is about {size:.6g}: past the bound of {exponent}", node.exponent,
+                               f"an exponent of at most {exponent} ({option('exponent')}=N)")
                 return None
             if base is None or power.denominator != 1:
                 inner = node.base
@@ -86,6 +90,35 @@ def check_numbers(pieces, digits: int, exponent: int) -> None:
             for member in chain:
                 for part in member.parts:
                     value(part.expr)
+
+
+def _approx(node) -> float | None:
+    """About the value of a constant made of numbers, e, exp and arithmetic (inf when it is too
+    large for a float), or None when the node is not such a constant."""
+    try:
+        if isinstance(node, s.Num):
+            return float(node.text)
+        if isinstance(node, s.Sym) and node.name == "e" and not (node.sub or node.layer or node.example or node.mark):
+            return math.e
+        if isinstance(node, s.Neg):
+            v = _approx(node.operand)
+            return None if v is None else -v
+        if isinstance(node, s.Call) and node.func == "exp":
+            v = _approx(node.arg)
+            return None if v is None else (math.exp(v) if v < 700 else math.inf)
+        if isinstance(node, (s.Power, s.BinOp, s.Frac)):
+            left, right = ((node.base, node.exponent) if isinstance(node, s.Power) else
+                           (node.left, node.right) if isinstance(node, s.BinOp) else (node.num, node.den))
+            a, b = _approx(left), _approx(right)
+            op = "^" if isinstance(node, s.Power) else "/" if isinstance(node, s.Frac) else node.op
+            if a is None or b is None or op not in ("^", "+", "-", "/", "times", "juxt", "cdot", "*"):
+                return None
+            if op == "^":
+                return abs(a) ** b if a != 0 else 0.0
+            return a + b if op == "+" else a - b if op == "-" else (a / b if b else None) if op == "/" else a * b
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return math.inf
+    return None
 
 
 def _children(node):

@@ -7,16 +7,21 @@ nodes, and anything the grammar does not know is a `NotationError` naming the li
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import lark
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..errors import DeriveError, NotationError, locate
 from ..runtime.bounds import current
+from ..runtime.user_cache import cache_file
 from . import syntax as s
 from .build import Build, error_at
 from .limits import check_numbers
@@ -48,9 +53,13 @@ TREE_BASE = 6          # the levels of a lark tree above a formula's first opera
 
 @lru_cache(maxsize=1)
 def parser() -> Lark:
+    """The LALR parser of `notation.lark`.  Its tables are cached only in this user's own cache
+    folder (`runtime.user_cache`), never in the shared temporary folder, where lark's `cache=True`
+    would pickle-load a file anyone could plant."""
     grammar = resources.files("derive.notation").joinpath("notation.lark").read_text(encoding="utf-8")
+    key = hashlib.sha256(f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode()).hexdigest()[:24]
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
-                cache=True)
+                cache=cache_file(f"notation-{key}.lark") or False)
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,9 @@ def _parse_cached(text: str, depth: int, digits: int, exponent: int):
     DeriveError that says why it cannot be read (so a text repeated 40,000 times is read once)."""
     try:
         return _parse_uncached(text, depth, digits, exponent)
-    except DeriveError as e:
+    except DeriveError as e:                    # kept without its traceback: its frames (and through
+        e.__traceback__ = None                  # them a whole earlier run) would live as long as the
+        e.__context__ = e.__cause__ = None      # cache does, in a notebook kernel for hours
         return e
 
 
@@ -220,12 +231,18 @@ def _offset(e: UnexpectedInput, text: str) -> int:
     return pos if pos is not None else 0
 
 
+def _unicode_name(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}"
+
+
 def _syntaxerror_at(e: UnexpectedInput, text: str) -> NotationError:
     if isinstance(e, UnexpectedCharacters):
         rest = text[e.pos_in_stream:]
         command = re.match(r"\\[A-Za-z]+|\\.", rest)
         if command:
             what = f"unknown command {command.group(0)}"
+        elif rest[:1] and not rest[:1].isascii():     # a Cyrillic а is not the Latin a it looks like
+            what = f"unexpected character {rest[:1]!r} ({_unicode_name(rest[:1])})"
         else:
             what = f"unexpected character {rest[:1]!r}"
         return NotationError(what, expected=describe_expected(e.allowed or ()))

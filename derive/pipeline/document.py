@@ -21,6 +21,7 @@ from ..decide.workspace import workspace_for
 from ..errors import DeriveError, NotInNetwork
 from ..notation import syntax as s
 from ..notation.statements import BINDING, EXPRESSION, classify
+from ..sources.markdown import atx_heading
 from ..repair.explain import annotate
 from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
 from ..decide.claim_result import compact
@@ -203,26 +204,41 @@ def _holding(st, r, extents, index):
     return None
 
 
-HEADING = {".tex": re.compile(r"^\s*\\(?:sub)*section\*?\{(.+?)\}"), "": re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")}
+TEX_HEADING = re.compile(r"\\(?:sub)*section\*?\{(.+?)\}")
+NOT_PROSE = re.compile(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%")
+
+
+def heading_of(line: str, suffix: str) -> str | None:
+    """The title of a heading line (`## Title ##`, `\\section{Title}`), or None."""
+    if suffix == ".tex":
+        m = TEX_HEADING.match(line, len(line) - len(line.lstrip()))
+        return m.group(1).strip() if m else None
+    found = atx_heading(line)
+    return found[1] if found else None
 
 
 def _context_finder(text: str, suffix: str, math_lines=frozenset()):
-    """line -> {"heading": the section it stands in, "prose": the nearest line of prose before it}:
-    what a reader of the report needs to find the formula in the document."""
+    """line -> {"prose": the nearest line of prose before it, "heading": the section it stands in}:
+    what a reader of the report needs to find the formula in the document.  Worked out for every
+    line in one pass, so that a claim costs nothing more however long the document."""
     lines = text.split("\n")
-    heading = HEADING[".tex"] if suffix == ".tex" else HEADING[""]
+    suffix = ".tex" if suffix == ".tex" else ""
+    contexts, heading, prose = [], None, None
+    for k, line in enumerate(lines):
+        title = heading_of(line, suffix)
+        raw = line.strip()
+        if title is not None:
+            heading, prose = title, None
+        elif raw and k + 1 not in math_lines and not NOT_PROSE.search(raw):
+            prose = raw if len(raw) <= 200 else raw[:199] + "\u2026"
+        contexts.append((prose, heading))
 
     def find(line: int) -> dict:
-        out = {}
-        for k in range(min(line, len(lines)) - 2, -1, -1):
-            raw = lines[k].strip()
-            m = heading.match(lines[k])
-            if m:
-                out["heading"] = m.group(1).strip()
-                break
-            if "prose" not in out and raw and k + 1 not in math_lines and not re.search(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%", raw):
-                out["prose"] = raw if len(raw) <= 200 else raw[:199] + "\u2026"
-        return out
+        k = min(line, len(lines)) - 2
+        if k < 0:
+            return {}
+        prose, heading = contexts[k]
+        return {**({"prose": prose} if prose else {}), **({"heading": heading} if heading else {})}
     return find
 
 

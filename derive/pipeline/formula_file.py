@@ -10,7 +10,7 @@ from ..model.spec import Spec
 from ..notation.parse import parse
 from ..notation.statements import Assembler, Statement
 from ..repair.explain import annotate
-from ..results import ERROR, REFUTED, Formula, Result
+from ..results import ERROR, REFUTED, UNDECIDED, Formula, Result
 from ..runtime.bounds import check_network
 from ..runtime.parallel import Task, patience
 from ..sources.formula_files import FormulaFile, read_formula_file
@@ -43,6 +43,13 @@ def prepare_formula_file(path: Path, options: Options, workspaces: dict, display
         return FilePlan.alone([failure(e, display)])
     spec, problems = formula_file_spec(formula_file)
     problems = [failure(p, display) for p in problems]
+    if formula_file.model is not None and spec is None and options.spec is None:
+        # The [model] table cannot be read: no claim is judged in another network than its own.
+        why = (f"not checked: the file's [model] table (line {formula_file.model_line}) cannot be read, and no "
+               "claim is judged in another network than its own")
+        return FilePlan.alone(problems + [Result(file=display, line=e.line, col=1, id=e.id, verdict=UNDECIDED,
+                                                 claim=" ".join(e.latex.split()), detail=why, title=e.title)
+                                          for e in formula_file.entries])
     spec = options.spec or spec or Spec()
     try:
         check_network(spec.layers, options.bounds, "the network of [model]")

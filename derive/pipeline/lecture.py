@@ -19,6 +19,7 @@ network (which then falls back to the stated or the lecture's), so that the rest
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -59,6 +60,7 @@ class Lecture:
     spec: Spec = field(default_factory=Spec)
     results: list[Result] = field(default_factory=list)     # the places that could not be read
     problems: int = 0                   # unreadable places the source reports itself (not spans)
+    problem_places: list = field(default_factory=list)      # (cell or 0, line, col) of each, in order
     unread: list[Unread] = field(default_factory=list)      # blocks derive does not read
     errors: list[DeriveError] = field(default_factory=list)     # the network could not be read as stated
     conflicts: list[DeriveError] = field(default_factory=list)  # the forward pass contradicts what is stated
@@ -87,6 +89,7 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
         front = replace(front, names=given.names, notation=given.notation, names_error=None)
     lecture = Lecture(display, text, spans, problems=len(problems), front=front)
     lecture.results = [failure(p.error(), display) for p in problems[:options.bounds.errors]]
+    lecture.problem_places = sorted((p.cell or 0, p.line, p.col) for p in problems)
     unreadable = _read_statements(lecture, options.bounds.errors)
     stated, convention, glossary = _read_notation(lecture, options.spec)
     _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias)
@@ -108,13 +111,17 @@ def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
     states: list[str | None] = [None] * len(spans)
     assembler = Assembler()
     unreadable: list[tuple[str, int]] = []
+    bugs = 0
     for k, sp in enumerate(spans):
         if sp.skipped:
             states[k] = "skipped"
             if sp.note:                         # a block derive does not read: listed, not dropped
                 lecture.unread.append(Unread(display, sp.line, sp.note, sp.cell))
             continue
-        if len(results) >= most:
+        # The bound counts the unreadable places before this span, in the document's order: a flood
+        # of errors further on never drops the formulas written before it.
+        before = bisect.bisect_left(lecture.problem_places, (sp.cell or 0, sp.line, sp.col))
+        if before + len(unreadable) + bugs >= most:
             states[k:] = ["skipped" if later.skipped else "unreadable" for later in spans[k:]]
             break
         bad = malformed(sp.text, claim=has_equality(sp.text))
@@ -153,6 +160,7 @@ def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
             results.append(Result(file=display, line=sp.line, col=sp.col, id=None, claim="", verdict=ERROR,
                                   detail=detail, cell=sp.cell))
             states[k] = "unreadable"
+            bugs += 1
             assembler.broken(sp.text, sp.display, where=sp.line)
     _once_per_construct(results)
     if lecture.problems + states.count("unreadable") > most:

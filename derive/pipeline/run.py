@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..decide.claim_result import failure_detail, time_out_detail
-from ..errors import DeriveError
+from ..errors import DeriveError, safe_text
 from ..model.spec import Spec
 from ..results import ERROR, UNDECIDED, Report, Result, error_result
 from ..runtime import clock
@@ -16,7 +16,7 @@ from ..runtime.bounds import active
 from ..runtime.clock import BudgetSpent, TimeLimit, deadline
 from ..runtime.parallel import memory_bound, parallel_map
 from ..sources.documents import DOCUMENT_SUFFIXES
-from ..sources.files import NotRegular
+from ..sources.files import NotRegular, read_input
 from ..sources.formula_files import FORMULA_SUFFIXES, bundled_formulas
 from ..sources.notebooks import notebook_positions
 from ..sources.scan import find_files
@@ -26,10 +26,12 @@ from .options import Options
 from .plan import FilePart, FilePlan
 
 
-def expand_paths(paths, exclude=()) -> list[tuple[Path, str]]:
+def expand_paths(paths, exclude=(), skipped: list | None = None) -> list[tuple[Path, str]]:
     """Formula files and documents named by `paths` (folders searched, see `scan`: only TOML files
-    that hold formulas, nothing excluded or ignored by git), with their display names."""
-    return [(p, str(p)) for p in find_files(paths, FORMULA_SUFFIXES + DOCUMENT_SUFFIXES, exclude)]
+    that hold formulas, nothing excluded or ignored by git, no link out of a folder: those go to
+    `skipped`), with their display names (shown safely: `errors.safe_text`)."""
+    found = find_files(paths, FORMULA_SUFFIXES + DOCUMENT_SUFFIXES, exclude, skipped=skipped)
+    return [(p, safe_text(p)) for p in found]
 
 
 def check_paths(paths, options: Options | None = None, progress=None, exclude=()) -> Report:
@@ -44,74 +46,99 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
     clock.check_seconds(options.timeout, "the time per claim (--timeout)")
     start = time.perf_counter()
     report = Report(strict=options.strict)
-    files, prepared, workspaces, tasks, outcomes = [], [], {}, [], None
+    files, workspaces, pending, outcomes, finished = [], {}, [], None, 0
     with active(bounds), _recursion_limit(RECURSION_LIMIT), memory_bound(bounds.memory):
         try:
             with clock.budget(bounds.budget):
                 try:
-                    files = expand_paths(paths, exclude) if paths else bundled_formulas()
+                    skipped: list = []
+                    files = expand_paths(paths, exclude, skipped) if paths else bundled_formulas()
+                    report.notes.extend(f"{safe_text(p)}: skipped: {why}" for p, why in skipped)
                 except (OSError, RuntimeError, DeriveError) as e:
                     report.results.append(_failure(" ".join(map(str, paths)) or ".", f"cannot search: {e}"))
                 report.files = [display for _, display in files]
                 named = {Path(str(p)) for p in paths or ()}
-                for k, (path, display) in enumerate(files):
-                    if progress:
-                        progress(k, len(files), display)
+                # A chunk of files at a time: read, decided, reported, and its plans let go, so that
+                # the memory a run holds is its results, not every file's reading (1,000 lectures).
+                while finished < len(files):
+                    pending, outcomes = [], None
+                    for path, display in files[finished:finished + CHUNK]:
+                        if progress:
+                            progress(finished + len(pending), len(files), display)
+                        _check_budget(bounds)
+                        pending.append((_prepare(path, display, options, workspaces, path in named, report),
+                                        display))
+                    _prepare_workspaces(workspaces, [plan for plan, _ in pending], report)
+                    tasks = [task for plan, _ in pending for task in plan.tasks]
                     _check_budget(bounds)
-                    prepared.append(_prepare(path, display, options, workspaces, path in named, report))
-                _prepare_workspaces(workspaces, prepared, report)
-                tasks = [task for plan in prepared for task in plan.tasks]
-                _check_budget(bounds)
-                outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead, lost=_lost,
-                                        memory=bounds.memory)
+                    outcomes = parallel_map(lambda task: task(), tasks, before=_evaluate_ahead, lost=_lost,
+                                            memory=bounds.memory)
+                    with clock.paused():        # reporting a chunk is never cut short by the alarm
+                        _finish(report, pending, outcomes)
+                    finished += len(pending)
+                    pending, outcomes = [], None
         except BudgetSpent as e:                # what is left undone is reported, as undecided
             spent = f"the run's budget of {e.seconds:g} s was used up (--budget)"
-            for path, display in files[len(prepared):]:
-                prepared.append(FilePlan.alone([_failure(display, f"{display}: not read: {spent}", UNDECIDED)]))
-            tasks = [task for plan in prepared for task in plan.tasks]
+            for path, display in files[finished + len(pending):]:
+                pending.append((FilePlan.alone([_failure(display, f"{display}: not read: {spent}", UNDECIDED)]),
+                                display))
             if outcomes is None:
-                outcomes = [task.lost(spent, True) for task in tasks]
-        for plan, display in zip(prepared, [d for _, d in files]):
-            mine, outcomes = outcomes[:len(plan.tasks)], outcomes[len(plan.tasks):]
-            try:
-                part = plan.finish(mine)
-            except Exception as e:              # a bug in derive: this file's report, not the run, is lost
-                part = FilePart([_failure(display, _bug("reporting this file", e))])
-            report.results.extend(part.results)
-            report.formulas.extend(part.formulas)
-            report.unread.extend(plan.unread)
-            report.bindings.extend(part.bindings)
-            report.notes.extend(part.notes)
-            for state, n in part.spans.items():
-                report.spans[state] = report.spans.get(state, 0) + n
+                outcomes = [task.lost(spent, True) for plan, _ in pending for task in plan.tasks]
+            _finish(report, pending, outcomes)
         if progress:
             progress(len(files), len(files), "")
+        in_cells: dict = {}
+        for item in [*report.results, *report.unread]:
+            if item.cell is not None:
+                in_cells.setdefault(item.file, []).append(item)
         for path, display in files:
-            if path.suffix.lower() == ".ipynb":
-                _raw_positions(path, [r for r in report.results if r.file == display and r.cell is not None],
-                               [u for u in report.unread if u.file == display and u.cell is not None])
+            if path.suffix.lower() == ".ipynb" and display in in_cells:
+                _raw_positions(path, in_cells[display], bounds)
         described = {ws.net.spec.describe(): ws.net.spec for ws in workspaces.values()}
         report.specs = [described[text] for text in sorted(described)] or [options.spec or Spec()]
         report.model = "; ".join(spec.describe() for spec in report.specs)
+        report.notes = [safe_text(note) for note in report.notes]
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _raw_positions(path: Path, results, unread) -> None:
-    """Give each result (and block not read) of a notebook the line and column of the .ipynb file
-    that hold it."""
-    if not results and not unread:
-        return
+CHUNK = 50                  # files read, decided and reported together
+
+
+def _finish(report: Report, pending: list, outcomes: list) -> None:
+    """Each plan's results from its outcomes (sliced once: linear in the files), into the report."""
+    taken = 0
+    for plan, display in pending:
+        mine, taken = outcomes[taken:taken + len(plan.tasks)], taken + len(plan.tasks)
+        try:
+            part = plan.finish(mine)
+        except Exception as e:                  # a bug in derive: this file's report, not the run, is lost
+            part = FilePart([_failure(display, _bug("reporting this file", e))])
+        report.results.extend(part.results)
+        report.formulas.extend(part.formulas)
+        report.unread.extend(plan.unread)
+        report.bindings.extend(part.bindings)
+        report.notes.extend(part.notes)
+        for state, n in part.spans.items():
+            report.spans[state] = report.spans.get(state, 0) + n
+
+
+def _raw_positions(path: Path, items, bounds) -> None:
+    """Give each result and block not read of a notebook the line and column of the .ipynb file
+    that hold it.  The file is read again as any input is (a regular file, non-blocking, within the
+    size bound): when it is no longer one (swapped for a FIFO or /dev/zero), the positions within
+    the cells stay, which is what the first read learned."""
     try:
-        position = notebook_positions(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError):
+        position = notebook_positions(read_input(path, bounds))
+    except (DeriveError, OSError, RecursionError):
         return
     if position is None:
         return
-    for r in results:
-        r.raw_line, r.raw_col = position(r.cell, r.line, r.col)
-    for u in unread:
-        u.raw_line = position(u.cell, u.line, 1)[0]
+    for item in items:
+        if isinstance(item, Result):
+            item.raw_line, item.raw_col = position(item.cell, item.line, item.col)
+        else:
+            item.raw_line = position(item.cell, item.line, 1)[0]
 
 
 def _check_budget(bounds) -> None:

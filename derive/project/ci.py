@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shlex
-import subprocess
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 from ..errors import DeriveError
 from ..sources.documents import DOCUMENT_SUFFIXES, read_document
 from ..sources.formula_files import FORMULA_SUFFIXES
-from ..sources.scan import find_files
+from ..sources.scan import find_files, work_tree_top
 from .config import load_config
 
 WORKFLOW = Path(".github/workflows/derive.yml")
@@ -57,16 +56,10 @@ def _shown(path: Path) -> str:
 
 
 def repository_root(start: Path | None = None) -> Path:
-    """The top of the git work tree holding `start` (default: the current directory), else `start`."""
+    """The top of the git work tree holding `start` (default: the current directory), else `start`;
+    found without running git (`sources.scan.work_tree_top`)."""
     start = (start or Path.cwd()).resolve()
-    try:
-        done = subprocess.run(["git", "-C", str(start), "rev-parse", "--show-toplevel"],
-                              capture_output=True, text=True, timeout=30)
-        if done.returncode == 0 and done.stdout.strip():
-            return Path(done.stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return start
+    return work_tree_top(start) or start
 
 
 def lecture_files(root: Path) -> tuple[list[Path], list[Path]]:
@@ -173,10 +166,18 @@ repos:
 """
 
 
+def _create(path: Path, text: str) -> None:
+    """Write a new file: never through a symbolic link (even a dangling one, which would create the
+    file it names anywhere), never over a file that appeared meanwhile."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
 def write_ci_files(start: Path | None = None, install: str | None = None) -> Written:
     """Write the workflow and the pre-commit configuration; InitError when either exists."""
     root = repository_root(start)
-    existing = [p.as_posix() for p in (WORKFLOW, PRE_COMMIT) if (root / p).exists()]
+    existing = [p.as_posix() for p in (WORKFLOW, PRE_COMMIT) if os.path.lexists(root / p)]   # a dangling link too
     if existing:
         them = "it" if len(existing) == 1 else "them"
         raise InitError(f"{' and '.join(existing)} exist{'s' if len(existing) == 1 else ''} already; "
@@ -192,7 +193,7 @@ def write_ci_files(start: Path | None = None, install: str | None = None) -> Wri
     try:
         for name, text in texts.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8")
+            _create(root / name, text)
     except OSError as e:
         raise InitError(f"cannot write {name}: {e.strerror or e}", file=str(root / name)) from None
     return Written(root, [root / n for n in texts], paths, check_command(paths), install, known)

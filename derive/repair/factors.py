@@ -17,6 +17,7 @@ from ..notation import syntax as s
 from .written import Edit, Written
 
 SIMPLE = 24            # a missing factor is printed only when it is this simple (count_ops)
+CANCEL_OPS = 400       # sp.cancel of larger quotients can take minutes: no factor a lecturer writes is there
 
 
 def missing(w: Written):
@@ -43,6 +44,8 @@ def missing(w: Written):
             for f in s.factors(node, ("times", "juxt")):
                 fv = w.normal_node(f)
                 if fv is None:
+                    continue
+                if sp.count_ops(fv) + sp.count_ops(q) > CANCEL_OPS:
                     continue
                 better = sp.factor(sp.cancel(fv * q))
                 if _simple(better) and not better.is_Number:      # `x` should be 1: an extra factor
@@ -117,6 +120,8 @@ def _ratio(should, value):
             if a != 0:
                 return None
             continue
+        if sp.count_ops(a) + sp.count_ops(b) > CANCEL_OPS:      # bounded: the search must stay within its second
+            return None
         r = sp.cancel(a / b)
         if sp.count_ops(r) <= 2 * SIMPLE:
             r = sp.factor(r)

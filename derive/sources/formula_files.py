@@ -111,8 +111,12 @@ def read_formula_file(path: str | Path, display: str | None = None, bounds: Boun
             entries.append(_entry(item, name, raw, lines, line, headers[k + 1] if k + 1 < len(headers) else None))
         except FormulaFileError as e:
             problems.append(e)
-    return FormulaFile(path=name, model=data.get("model"), model_line=_header_line(lines, "[model]"),
+    model_line = next((k + 1 for k, l in enumerate(lines) if _MODEL_HEADER.match(l)), 1)
+    return FormulaFile(path=name, model=data.get("model"), model_line=model_line,
                        entries=entries, problems=problems)
+
+
+_MODEL_HEADER = re.compile(r"^\s*\[\[?\s*model\s*\]")       # [model], or [[model]] written by mistake
 
 
 def _header_line(lines, header) -> int:

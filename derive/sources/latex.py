@@ -18,6 +18,7 @@ from .spans import (
     Source,
     Span,
     find_closer,
+    block_env_ends,
     find_env_end,
     is_directive,
 )
@@ -70,30 +71,6 @@ def _strip_latex_comments(src: Source) -> list[int]:
     return directives
 
 
-def _env_ends(t: str, start: int, limit: int) -> dict[int, int]:
-    """For every \\begin{name} in t[start:limit] (by the offset where it ends), the offset past its
-    matching \\end{name}, or -1: what `find_env_end` finds, for all of them in one pass."""
-    open_: dict[str, list[int]] = {}
-    ends: dict[int, int] = {}
-    i = start
-    while i < limit:
-        i = t.find("\\", i, limit)
-        if i < 0:
-            break
-        m = BEGIN.match(t, i) or END.match(t, i)
-        if not m or m.end() > limit:
-            i += 2
-            continue
-        name = m.group(1).strip()
-        if m.re is BEGIN:
-            open_.setdefault(name, []).append(m.end())
-            ends[m.end()] = -1
-        elif open_.get(name):
-            ends[open_[name].pop()] = m.end()
-        i = m.end()
-    return ends
-
-
 def read_latex(text: str, file: str) -> tuple[list[Span], list[Problem]]:
     """Every \\[..\\], $$..$$, math environment, $..$ and \\(..\\) of the body, in order."""
     src = Source(text, file, None)
@@ -119,7 +96,7 @@ def read_latex(text: str, file: str) -> tuple[list[Span], list[Problem]]:
         if begin and begin.group(1).strip() in LATEX_MATH_ENVS:
             name = begin.group(1).strip()
             if env_ends is None:            # one pass for all, not a scan per \\begin
-                env_ends = _env_ends(t, start, limit)
+                env_ends = block_env_ends(t, start, limit)
             end = env_ends.get(begin.end())
             if end is None:
                 end = find_env_end(t, begin.end(), limit, name)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from .fences import MATH, PROSE, Block, markdown_blocks
-from .spans import BEGIN, LATEX_MATH_ENVS, Problem, Source, Span, find_closer, find_env_end, is_directive
+from .spans import (BEGIN, LATEX_MATH_ENVS, Problem, Source, Span, block_env_ends, find_closer, find_env_end,
+                    is_directive)
 
 _BACKTICKS = re.compile("`+")
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -38,6 +39,23 @@ def _inline_dollars(t: str, opener: int, after: int, label) -> bool:
     line_end = t.find("\n", after)
     rest = t[label.end() if label else after:len(t) if line_end < 0 else line_end]
     return bool(t[line_start:opener].strip()) or bool(rest.strip(" \t.,;:"))
+
+
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, title) of a Markdown ATX heading line (`## Title ##`), or None.  Read in one pass
+    over the line: a pattern would backtrack over a long run of spaces (cubic time)."""
+    indent = len(line) - len(line.lstrip(" "))
+    if indent > 3:
+        return None
+    rest = line[indent:]
+    hashes = len(rest) - len(rest.lstrip("#"))
+    if not 1 <= hashes <= 6 or not rest[hashes:hashes + 1].isspace():
+        return None
+    title = rest[hashes:].strip(" \t")
+    closed = title.rstrip("#")
+    if closed != title and (not closed or closed[-1] in " \t"):      # a closing run of #
+        title = closed.rstrip(" \t")
+    return (hashes, title) if title else None
 
 
 def _markdown_blocks(src: Source) -> list[Block]:
@@ -75,7 +93,7 @@ def read_markdown(text: str, file: str, *,
     that holds math-like text is a skipped span with a note saying so."""
     src = Source(text, file, cell)
     blocks = _markdown_blocks(src)
-    t, skip = src.text, False
+    t, skip, env_ends = src.text, False, {}
     for block in blocks:
         a, b = block.start, block.end
         if block.kind != PROSE:
@@ -140,7 +158,10 @@ def read_markdown(text: str, file: str, *,
             elif c == "\\" and _math_env(t, i):
                 begin = _math_env(t, i)
                 name = begin.group(1).strip()
-                end = find_env_end(t, begin.end(), b, name)
+                if (a, b) not in env_ends:          # one pass for all, not a scan per \begin
+                    env_ends[a, b] = block_env_ends(t, a, b)
+                end = env_ends[a, b].get(begin.end())
+                end = find_env_end(t, begin.end(), b, name) if end is None else end
                 if end < 0:
                     src.problem(i, f"unclosed \\begin{{{name}}} environment", f"\\end{{{name}}}")
                     skip, i = False, begin.end()

@@ -56,6 +56,20 @@ def _raw_offsets(raw: str, quote: int) -> list[int]:
     return out
 
 
+def notebook_cells(data) -> list | None:
+    """The cells of a notebook's JSON: `cells` (nbformat 4), or the cells of every worksheet in order
+    (nbformat 3, `worksheets`); None when it is neither."""
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("cells"), list):
+        return data["cells"]
+    sheets = data.get("worksheets")
+    if isinstance(sheets, list) and sheets and all(isinstance(w, dict) and isinstance(w.get("cells"), list)
+                                                   for w in sheets):
+        return [cell for sheet in sheets for cell in sheet["cells"]]
+    return None
+
+
 def notebook_positions(text: str):
     """A function (cell, line, col) -> (line, col) in the raw .ipynb file, for the positions
     read_notebook gives (cell-relative line and column of a markdown cell's source); None when the
@@ -66,8 +80,8 @@ def notebook_positions(text: str):
         data = _located_json(raw)
     except (json.JSONDecodeError, ValueError, RecursionError):
         return None
-    cells = data.get("cells") if isinstance(data, dict) else None
-    if not isinstance(cells, list):
+    cells = notebook_cells(data)
+    if cells is None:
         return None
     starts = [0] + [m.end() for m in re.finditer("\n", raw)]
     sources: dict[int, list[_At]] = {}
@@ -77,18 +91,30 @@ def notebook_positions(text: str):
             parts = source if isinstance(source, list) else [source]
             sources[number] = [p for p in parts if isinstance(p, _At)]
 
+    known: dict = {}                     # per cell and per string, computed once (many claims a cell)
+
+    def line_starts_of(cell: int, parts) -> list[int]:
+        if ("lines", cell) not in known:
+            joined = normalize("".join(parts))
+            known["lines", cell] = [0] + [m.end() for m in re.finditer("\n", joined)]
+        return known["lines", cell]
+
+    def offsets_of(part) -> list[int]:
+        if ("raw", part.offset) not in known:
+            known["raw", part.offset] = _raw_offsets(raw, part.offset)
+        return known["raw", part.offset]
+
     def position(cell: int, line: int, col: int) -> tuple[int, int]:
         parts = sources.get(cell) or []
         if not parts:
             return line, col
         # the offset of (line, col) in the cell's joined, normalized source
-        joined = normalize("".join(parts))
-        line_starts = [0] + [m.end() for m in re.finditer("\n", joined)]
+        line_starts = line_starts_of(cell, parts)
         offset = line_starts[min(max(line, 1), len(line_starts)) - 1] + max(col, 1) - 1
         for part in parts:
             size = len(normalize(part))
             if offset < size or part is parts[-1]:
-                chars = _raw_offsets(raw, part.offset)
+                chars = offsets_of(part)
                 at = chars[min(offset, len(chars) - 1)] if chars else part.offset
                 raw_line = bisect.bisect_right(starts, at)
                 return raw_line, at - starts[raw_line - 1] + 1
@@ -128,14 +154,14 @@ def read_notebook(text: str, file: str) -> tuple[list[Span], list[Problem]]:
         raise DocumentError(f"invalid notebook JSON: {exc.msg}", file=file, line=exc.lineno,
                             col=exc.colno, source_line=source_line,
                             expected="a Jupyter notebook (JSON)") from None
-    cells = data.get("cells") if isinstance(data, dict) else None
-    if not isinstance(cells, list):
+    cells = notebook_cells(data)
+    if cells is None:
         first = text.split("\n", 1)[0]
         return [], [Problem(file, 1, 1, "not a Jupyter notebook: no list of cells",
                             'a "cells" list', first)]
     spans, problems = [], []
     for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("markdown", "heading"):   # v3: heading
             continue
         source = cell.get("source", "")
         if isinstance(source, list):

@@ -5,16 +5,18 @@
 - `exclude` patterns (gitignore syntax: `drafts/`, `*.ipynb`, `book/_build`) leave out files and
   folders, matched against the path relative to the folder scanned and to the current directory;
   they apply to files named explicitly too (so a pre-commit hook honours them).
-- Files that git ignores are left out of folder scans: inside a git work tree `git check-ignore`
-  decides; elsewhere the `.gitignore` files of the folder scanned, of its subfolders and of the
-  folders from the current directory down to it are read with `pathspec`.  A file named explicitly
-  is checked whether ignored or not.
+- Files that git ignores are left out of folder scans: the `.gitignore` files of the folder
+  scanned, of its subfolders and of the folders above it up to the git work tree's top (outside
+  one: up to the current directory), and `.git/info/exclude`, are read with `pathspec`.  git itself
+  is never run: a scanned folder may carry a `.git/config` whose `core.fsmonitor` or hooks would
+  run a command.  A file named explicitly is checked whether ignored or not.
+- A symbolic link in a folder is followed only to a file inside the folder scanned; one leading
+  out of it is skipped with a note (nothing of it is read or quoted).
 """
 from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tomllib
 from pathlib import Path
 
@@ -83,9 +85,12 @@ def _excluded(spec, path: Path, base: Path | None, is_dir: bool = False) -> bool
     return False
 
 
-def find_files(paths, suffixes, exclude=(), gitignore: bool = True) -> list[Path]:
+def find_files(paths, suffixes, exclude=(), gitignore: bool = True, skipped: list | None = None) -> list[Path]:
     """The files named by `paths`: folders searched (sorted; hidden and tool folders, excluded and
-    ignored files left out), TOML files in folders kept only when they hold formulas."""
+    ignored files left out), TOML files in folders kept only when they hold formulas.  A symbolic
+    link found in a folder is followed only to a file inside that folder: one that leads out of it
+    (to a credentials file, /etc/passwd, /proc/self/environ) is left out, and (name, why) added to
+    `skipped`, so that no text of a file outside the folders scanned is ever quoted."""
     spec = exclusion(exclude)
     found: list[Path] = []
     for given in paths:
@@ -94,53 +99,102 @@ def find_files(paths, suffixes, exclude=(), gitignore: bool = True) -> list[Path
             if not _excluded(spec, path, None):
                 found.append(path)
             continue
-        inside = []
+        inside, ignore_files = [], []
+        root = path.resolve()
         for folder, dirs, files in os.walk(path):
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")
                              and not _excluded(spec, here / d, path, is_dir=True))
-            for name in files:
+            if ".gitignore" in files:
+                ignore_files.append(here / ".gitignore")
+            for name in sorted(files):
                 file = here / name
                 if name.startswith(".") or file.suffix.lower() not in suffixes:
                     continue
                 if _excluded(spec, file, path):
                     continue
+                if os.path.islink(file) and not _leads_inside(file, root):
+                    if skipped is not None:
+                        skipped.append((file, "a symbolic link to a file outside the folders checked: not followed"))
+                    continue
                 if file.suffix.lower() == ".toml" and not is_formula_file(file):
                     continue
                 inside.append(file)
         if gitignore:
-            ignored = ignored_files(path, inside)
+            ignored = ignored_files(path, inside, ignore_files)
             inside = [f for f in inside if f not in ignored]
         found += sorted(inside, key=lambda p: p.relative_to(path).parts)
     return list(dict.fromkeys(found))
 
 
-def ignored_files(folder: Path, files: list[Path]) -> set[Path]:
-    """The files among `files` (all under `folder`) that git would ignore."""
+def _leads_inside(link: Path, root: Path) -> bool:
+    """Whether a symbolic link leads (through all its links) to a place inside `root`.  A loop or a
+    dangling link counts as inside: reading it says so, and quotes nothing."""
+    try:
+        target = Path(os.path.realpath(link, strict=True))
+    except (OSError, RuntimeError, ValueError):
+        return True
+    return target == root or root in target.parents
+
+
+def work_tree_top(folder: Path) -> Path | None:
+    """The top of the git work tree holding `folder` (the nearest folder above with a `.git`),
+    found without running git: None outside one."""
+    for here in (folder, *folder.parents):
+        if os.path.lexists(here / ".git"):
+            return here
+    return None
+
+
+def ignored_files(folder: Path, files: list[Path], inside: list[Path] | None = None) -> set[Path]:
+    """The files among `files` (all under `folder`) that git would ignore, as git reads its
+    `.gitignore` files: those of the folders from the work tree's top (else from the current
+    directory) down to `folder`, of its subfolders (`inside`, else found here), and the work tree's
+    `.git/info/exclude`.  No git is run: a scanned folder's own `.git/config` (a `core.fsmonitor`
+    command, a hook) is never executed."""
     if not files:
         return set()
-    by_git = _git_ignored(folder, files)
-    if by_git is not None:
-        return by_git
-    return _gitignore_files_ignored(folder, files)
+    here = folder.resolve()
+    top = work_tree_top(here)
+    if top is None:
+        start = Path.cwd().resolve()
+        top = start if start == here or start in here.parents else here
+    above = [p / ".gitignore" for p in reversed(here.parents) if p == top or top in p.parents]
+    if inside is None:
+        inside = [Path(f) / ".gitignore" for f, _, names in os.walk(folder) if ".gitignore" in names]
+    specs = []
+    exclude_file = top / ".git" / "info" / "exclude"
+    for gitignore, base in [(exclude_file, top)] + [(p, p.parent) for p in above] + \
+            [(p.resolve(), p.resolve().parent) for p in sorted(inside)]:
+        lines = _lines(gitignore)
+        if lines:
+            specs.append((base, pathspec.GitIgnoreSpec.from_lines([l for l in lines if _valid(l)])))
+    ignored = set()
+    for f in files:
+        resolved = f.absolute() if os.path.islink(f) else f.resolve()
+        for base, spec in specs:
+            try:
+                name = resolved.relative_to(base).as_posix()
+            except ValueError:
+                try:
+                    name = f.resolve().relative_to(base).as_posix()
+                except ValueError:
+                    continue
+            if spec.match_file(name):
+                ignored.add(f)
+                break
+    return ignored
 
 
-def _git_ignored(folder: Path, files: list[Path]) -> set[Path] | None:
-    """`git check-ignore` on the files; None when `folder` is not in a git work tree (or no git)."""
+def _lines(path: Path) -> list[str]:
+    """The lines of an ignore file, read as any input is (a regular file, non-blocking, bounded);
+    none when it cannot be read."""
+    if not os.path.lexists(path):
+        return []
     try:
-        inside = subprocess.run(["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"],
-                                capture_output=True, text=True, timeout=30)
-        if inside.returncode != 0 or inside.stdout.strip() != "true":
-            return None
-        names = [os.path.relpath(f, folder) for f in files]
-        done = subprocess.run(["git", "-C", str(folder), "check-ignore", "--stdin", "-z"],
-                              input="\0".join(names) + "\0", capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode not in (0, 1):
-        return None
-    ignored = {n for n in done.stdout.split("\0") if n}
-    return {f for f, n in zip(files, names) if n in ignored}
+        return read_input(path, current()).splitlines()
+    except DeriveError:
+        return []
 
 
 def _valid(line: str) -> bool:
@@ -150,28 +204,3 @@ def _valid(line: str) -> bool:
         return True
     except (ValueError, TypeError):
         return False
-
-
-def _gitignore_files_ignored(folder: Path, files: list[Path]) -> set[Path]:
-    """Outside git: the .gitignore files of `folder` and its subfolders, and of the folders between
-    the current directory and `folder`, each for the paths below it."""
-    specs = []
-    here, top = folder.resolve(), Path.cwd().resolve()
-    above = [p / ".gitignore" for p in here.parents if p == top or top in p.parents] if top in here.parents else []
-    for gitignore in sorted(p for p in above if p.is_file()) + sorted(folder.rglob(".gitignore")):
-        try:
-            lines = gitignore.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue
-        specs.append((gitignore.parent, pathspec.GitIgnoreSpec.from_lines([l for l in lines if _valid(l)])))
-    ignored = set()
-    for f in files:
-        for base, spec in specs:
-            try:
-                name = f.resolve().relative_to(base.resolve()).as_posix()
-            except ValueError:
-                continue
-            if spec.match_file(name):
-                ignored.add(f)
-                break
-    return ignored

@@ -216,3 +216,27 @@ def find_env_end(t: str, i: int, limit: int, name: str) -> int:
         else:
             i += 2
     return -1
+
+
+def block_env_ends(t: str, start: int, limit: int) -> dict[int, int]:
+    """For every \\begin{name} in t[start:limit] (by the offset where it ends), the offset past its
+    matching \\end{name}, or -1: what `find_env_end` finds, for all of them in one pass."""
+    open_: dict[str, list[int]] = {}
+    ends: dict[int, int] = {}
+    i = start
+    while i < limit:
+        i = t.find("\\", i, limit)
+        if i < 0:
+            break
+        m = BEGIN.match(t, i) or END.match(t, i)
+        if not m or m.end() > limit:
+            i += 2
+            continue
+        name = m.group(1).strip()
+        if m.re is BEGIN:
+            open_.setdefault(name, []).append(m.end())
+            ends[m.end()] = -1
+        elif open_.get(name):
+            ends[open_[name].pop()] = m.end()
+        i = m.end()
+    return ends
