@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from cli import main
 from derive.decide import dag
 from derive.decide.normal_form import NormalForm, cancel_shared
+from derive.decide.polynomials import polynomial
 from derive.meaning.meaning import Meaning
 from derive.model.network import Network
 from derive.model.oracle import Oracle
@@ -97,6 +98,15 @@ def test_sums_written_the_other_way_round_and_factors_reordered_are_proved(tmp_p
     assert code == 0 and results[line_of(text, FIRST_LAYER)]["verdict"] == "proved"
 
 
+def test_a_sum_written_with_its_sign_outside_is_proved_by_expanding_it(tmp_path):
+    # -(t - a) for (a - t): the same number, built unlike the error terms, so FLINT multiplies it out
+    text = POST.replace(r"(a_m^{(4)} - t_m^{(4)}) a_m^{(4)} (1 - a_m^{(4)}) w_{mk}^{(4)} a_k^{(3)} (1 - a_k^{(3)}) w_{k3}^{(3)}",
+                        r"(-1)(t_m^{(4)} - a_m^{(4)}) a_m^{(4)} (1 - a_m^{(4)}) w_{mk}^{(4)} a_k^{(3)} (1 - a_k^{(3)}) w_{k3}^{(3)}")
+    assert text != POST
+    code, results = run(tmp_path, text)
+    assert code == 0 and results[line_of(text, FIRST_LAYER)]["verdict"] == "proved"
+
+
 @pytest.mark.parametrize("slip, wrong", [
     # a wrong index inside the sum: the derivative of the hidden unit k taken at unit m
     (r"a_k^{(3)} (1 - a_k^{(3)}) w_{k3}^{(3)}", r"a_k^{(3)} (1 - a_m^{(3)}) w_{k3}^{(3)}"),
@@ -166,3 +176,13 @@ def test_cancelling_a_shared_factor_never_proves_a_difference_that_is_not_zero()
     assert forms.is_zero(cancel_shared(shared * (x1 + x2), shared * (x2 + x1)))
     assert not forms.is_zero(cancel_shared(shared * (x1 + x2), shared * (x1 - x2)))
     assert not forms.is_zero(cancel_shared(shared * x1, w * x1))
+
+
+def test_flint_polynomials_are_zero_exactly_when_the_expansion_is():
+    x, y, z = sp.symbols("x y z")
+    inner = x * (1 - y) + sp.Rational(1, 3) * z
+    gens = (x, y, z)
+    assert polynomial(inner ** 2 * y - sp.expand(inner ** 2 * y), gens) == 0
+    assert polynomial(inner ** 2 - sp.expand(inner ** 2) + sp.Rational(1, 10 ** 30) * x, gens) != 0
+    assert polynomial(x / y, gens) is None and polynomial(sp.exp(x), gens) is None
+    assert polynomial(sp.Float(0.5) * x, gens) is None

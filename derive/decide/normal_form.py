@@ -27,6 +27,7 @@ from ..model.families import LEAKY_SLOPE, leaky, relu, sigmoid, softmax, step
 from ..model.network import Network
 from ..model.oracle import Oracle
 from . import dag
+from .polynomials import polynomial
 
 REWRITTEN = (sigmoid, sp.exp, sp.tanh, relu, leaky, step, softmax)
 
@@ -50,6 +51,7 @@ class NormalForm:
         self._rewritten: dict = {}
         self._unit_atoms: dict = {}
         self._layer_rules: dict = {}
+        self._functions: dict = {}
 
     # -- node values ----------------------------------------------------------------------------------
     def normal(self, expr: sp.Expr) -> sp.Expr:
@@ -206,12 +208,18 @@ class NormalForm:
         several times faster than expand)."""
         if d == 0:
             return True
-        atoms = [f for f in d.atoms(sp.Function) if f.free_symbols]
+        atoms = [f for f in d.atoms(sp.Function) if f.free_symbols] if dag.has(d, (sp.Function,), self._functions) else []
         if atoms:
             d = d.xreplace({f: sp.Dummy(f"atom{k}") for k, f in enumerate(atoms)})
-        gens = tuple(sorted(d.free_symbols, key=str))
+        gens = tuple(sorted(dag.free_symbols(d, self._symbols), key=str))
         if not gens:
             return sp.expand(d) == 0
+        value = polynomial(d, gens)             # FLINT, each shared sub-sum once (polynomials.py)
+        if value is not None:
+            if value == 0:
+                return True
+            if not set(self.net.steps) & set(gens):
+                return False
         for domain in domains(gens):
             try:
                 value = domain.from_expr(d)
