@@ -8,7 +8,11 @@ terms delta_j^{(l)} defined for every unit of a layer, and one claim per weight 
 and measures, each in a fresh process, medians of --runs:
 
 - derive: `derive check LECTURE` end to end (start-up, reading, the oracle, every decision);
-Then the lecture's matrix forms (loss_l defined layer by layer, dE/dW^{(l)} = A^{(l-1)T} . loss_l)
+Then the same gradients in other forms, in the same run: the seed's style at scale (every gradient
+as the chain rule written out with explicit sums over units, `\\sum_m \\sum_k (a_m - t_m) a_m (1 - a_m)
+w_{mk} a_k (1 - a_k) w_{k1} a_1 (1 - a_1) x_1`; reversed: the sums and factors in reverse order;
+signed: (-1)(t_m - a_m) for (a_m - t_m)) next to the error-term form with the ratio of their times;
+the lecture's matrix forms (loss_l defined layer by layer, dE/dW^{(l)} = A^{(l-1)T} . loss_l)
 and index statements (dE/dw_{ji}^{(l)} = delta_j^{(l)} a_i^{(l-1)} for every index) of bigger
 networks, 784-30-10 among them (derive only).
 
@@ -121,6 +125,39 @@ def index_lecture(layers) -> str:
     return "\n".join(out)
 
 
+def explicit_lecture(layers, reverse: bool = False, signed: bool = False) -> str:
+    """The seed's style at scale: every gradient written as the chain rule spelled out, one explicit
+    sum per layer between the weight and the output, `\\sum_{m} \\sum_{k} (a_m - t_m) a_m (1 - a_m)
+    w_{mk} a_k (1 - a_k) w_{k1} a_1 (1 - a_1) x_1`; `reverse` writes the sums innermost-out and the
+    product's factors in reverse order; `signed` writes (-1)(t_m - a_m) for (a_m - t_m) (the same
+    mathematics, built unlike the error terms, so it is multiplied out)."""
+    L = len(layers)
+    out = [f"# Backpropagation in a {'-'.join(map(str, layers))} network, path by path", "", "## Forward pass", ""]
+    out += forward_pass(layers) + ["## Every gradient", ""]
+    letters = "mkpqrs"
+    for l in range(L, 1, -1):
+        for j in range(1, layers[l - 1] + 1):
+            idx = [letters[d] for d in range(L - l)]          # the summed unit of layers L, L-1, ...
+            sums = [f"\\sum_{{{idx[d]}=1}}^{{{layers[L - 1 - d]}}}" for d in range(L - l)]
+            units = idx + [str(j)]
+            top = _u(int(units[0])) if units[0].isdigit() else units[0]
+            error = f"(-1)(t_{top}^{{({L})}} - a_{top}^{{({L})}})" if signed else f"(a_{top}^{{({L})}} - t_{top}^{{({L})}})"
+            factors = [error, f"a_{top}^{{({L})}}", f"(1 - a_{top}^{{({L})}})"]
+            for d in range(1, len(units)):
+                hi, lo, ll = units[d - 1], units[d], L - d
+                sub = hi + lo if len(hi + lo) == 2 else f"{hi},{lo}"
+                low = _u(int(lo)) if lo.isdigit() else lo
+                factors += [f"w_{{{sub}}}^{{({ll + 1})}}", f"a_{low}^{{({ll})}}", f"(1 - a_{low}^{{({ll})}})"]
+            if reverse:
+                sums, factors = sums[::-1], factors[::-1]
+            for i in range(1, layers[l - 2] + 1):
+                below = f"x_{_u(i)}" if l == 2 else f"a_{_u(i)}^{{({l - 1})}}"
+                body = " ".join(sums + ([below] + factors if reverse else factors + [below]))
+                out += [f"$$\\frac{{\\partial E}}{{\\partial w_{_w(j, i)}^{{({l})}}}} = {body}$$", ""]
+            out += [f"$$\\frac{{\\partial E}}{{\\partial b_{_u(j)}^{{({l})}}}} = {' '.join(sums + factors)}$$", ""]
+    return "\n".join(out)
+
+
 # -- the naive method (run in a child process) ---------------------------------------------------------
 def naive(path: str, layers, cap: float) -> dict:
     """Read the lecture with derive's parser and meaning, then simplify(diff(E, p) - claim) == 0."""
@@ -226,8 +263,11 @@ def main():
     ap.add_argument("--sizes", default=",".join(SIZES))
     ap.add_argument("--keep", default=None, help="write the generated lectures to this folder")
     ap.add_argument("--no-naive", action="store_true")
-    ap.add_argument("--forms", default="matrix:32-32-4,matrix:784-30-10,index:784-30-10",
-                    help="matrix-form and index-statement lectures (kind:layers, comma separated)")
+    ap.add_argument("--forms", default="delta:16-16-16-10,explicit:16-16-16-10,reversed:16-16-16-10,"
+                    "signed:16-16-16-10,matrix:32-32-4,matrix:784-30-10,index:784-30-10",
+                    help="lectures of other forms (kind:layers, comma separated): delta (error terms, as in the "
+                    "table above), explicit (the chain rule as explicit sums), reversed (the same, sums and factors "
+                    "in reverse order), signed (the same with (-1)(t - a)), matrix, index")
     args = ap.parse_args()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="derive-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -265,15 +305,27 @@ def main():
               f"{naive_mem} |", flush=True)
     print("\n| lecture | parameters | claims | derive wall [runs] | cpu | peak memory | verdicts |")
     print("|---|---|---|---|---|---|---|")
+    writers = {"matrix": (matrix_lecture, "matrix forms"), "index": (index_lecture, "index statements"),
+               "delta": (lecture, "error terms"), "explicit": (explicit_lecture, "explicit sums"),
+               "reversed": (lambda ls: explicit_lecture(ls, reverse=True), "explicit sums, reversed"),
+               "signed": (lambda ls: explicit_lecture(ls, signed=True), "explicit sums, (-1)(t - a)")}
+    timed = {}
     for kind, size in [k.split(":") for k in args.forms.split(",") if k]:
         layers = [int(n) for n in size.split("-")]
         path = folder / f"scale_{kind}_{size}.md"
-        path.write_text((matrix_lecture if kind == "matrix" else index_lecture)(layers), encoding="utf-8")
+        write, name = writers[kind]
+        path.write_text(write(layers), encoding="utf-8")
         d = measure("derive", path, size, args.cap, args.runs)
+        timed[kind, size] = d
         verdicts = f"{d['proved']} proved, {d['refuted']} refuted, {d['undecided']} undecided, {d['error']} errors"
-        print(f"| {size} {'matrix forms' if kind == 'matrix' else 'index statements'} | {parameters(layers)} | "
+        print(f"| {size} {name} | {parameters(layers)} | "
               f"{d['claims']} | {d['seconds']:.2f} s {d['all']} | {d['cpu']:.2f} s | {d['rss_kb'] / 1024:.0f} MB | "
               f"{verdicts} |", flush=True)
+    for (kind, size), d in timed.items():
+        base = timed.get(("delta", size))
+        if kind in ("explicit", "reversed", "signed") and base:
+            print(f"{size}: {kind} / error terms = {d['seconds'] / base['seconds']:.2f} wall, "
+                  f"{d['cpu'] / base['cpu']:.2f} cpu (same run)")
     for a, b in (("8-8-8", "16-16-16-10"), ("8-8-8", "16-16-16"), ("16-16-16", "16-16-16-10")):
         e = exponent(rows, a, b)
         if e is not None:

@@ -26,6 +26,8 @@ from ..meaning.derivatives import DefinedTerm
 from ..model.families import LEAKY_SLOPE, leaky, relu, sigmoid, softmax, step
 from ..model.network import Network
 from ..model.oracle import Oracle
+from . import dag
+from .polynomials import polynomial
 
 REWRITTEN = (sigmoid, sp.exp, sp.tanh, relu, leaky, step, softmax)
 
@@ -41,6 +43,15 @@ class NormalForm:
         self._level: dict = {}
         self._terms: dict = {}
         self._expansions = net.expansions
+        # walks of shared subexpressions, kept for the network (dag.py): symbols, the expansions and
+        # relations substituted, whether a unit's function is left, each unit's function as its atom
+        self._symbols: dict = {}
+        self._expanded: dict = {}
+        self._related: dict = {}
+        self._rewritten: dict = {}
+        self._unit_atoms: dict = {}
+        self._layer_rules: dict = {}
+        self._functions: dict = {}
 
     # -- node values ----------------------------------------------------------------------------------
     def normal(self, expr: sp.Expr) -> sp.Expr:
@@ -48,18 +59,18 @@ class NormalForm:
         relations between atoms applied (softmax outputs, cross-entropy targets sum to 1)."""
         if expr not in self._normal:
             known = {}
-            for q in expr.free_symbols:
+            for q in dag.free_symbols(expr, self._symbols):
                 d = self.derivatives.get(q)
                 if d is not None:
                     known[q] = self.normal(d.value) if isinstance(d, DefinedTerm) else d.normal
-            self._normal[expr] = self._finish(expr.xreplace(known) if known else expr)
+            self._normal[expr] = self._finish(dag.xreplace(expr, known, {}))
         return self._normal[expr]
 
     def _finish(self, e: sp.Expr) -> sp.Expr:
-        e = e.xreplace(self._expansions)
-        if e.has(*REWRITTEN):
-            e = self._rewrite(e)
-        return e.xreplace(self.net.relations) if self.net.relations else e
+        e = dag.xreplace(e, self._expansions, self._expanded)
+        if dag.has(e, REWRITTEN, self._rewritten):
+            e = self._rewrite(e, self._unit_atoms)
+        return dag.xreplace(e, self.net.relations, self._related)
 
     # -- the level a claim is written at ------------------------------------------------------------
     def level(self, expr: sp.Expr) -> sp.Expr:
@@ -67,14 +78,14 @@ class NormalForm:
         form, a document's proved error terms as the oracle's atoms (others by their definitions)."""
         if expr not in self._level:
             known = {}
-            for q in expr.free_symbols:
+            for q in dag.free_symbols(expr, self._symbols):
                 d = self.derivatives.get(q)
                 if isinstance(d, DefinedTerm):
                     atom = self.proved_term(q)
                     known[q] = atom if atom is not None else self.level(d.value)
                 elif d is not None:
                     known[q] = d.level
-            self._level[expr] = self._finish(expr.xreplace(known) if known else expr)
+            self._level[expr] = self._finish(dag.xreplace(expr, known, {}))
         return self._level[expr]
 
     def proved_term(self, symbol: sp.Symbol):
@@ -98,14 +109,30 @@ class NormalForm:
         zero (a set, empty in node values), or None when a - b is not 0."""
         levels, layer_of = self.oracle.levels, self.oracle.layer_of
         while True:
-            atoms = [q for q in a.free_symbols | b.free_symbols if q in levels]
-            if self.is_zero(a - b):
+            in_a = [q for q in dag.free_symbols(a, self._symbols) if q in levels]
+            in_b = [q for q in dag.free_symbols(b, self._symbols) if q in levels]
+            atoms = list(set(in_a) | set(in_b))
+            # one side in error-term atoms, the other in node values (an explicit sum): the atoms
+            # alone cannot cancel, so unfold without a zero test that expands both sides for nothing
+            lopsided = bool(in_a) != bool(in_b)
+            if not lopsided and self.is_zero(cancel_shared(a, b)):
                 return frozenset(layer_of[q] for q in atoms)
             if not atoms:
                 return None
             low = min(layer_of[q] for q in atoms)
-            unfold = {q: levels[q] for q in atoms if layer_of[q] == low}
-            a, b = self._finish(a.xreplace(unfold)), self._finish(b.xreplace(unfold))
+            unfold, memo = self._layer_rule(low)
+            if any(q in unfold for q in in_a):          # a side without those atoms stays as it is
+                a = self._finish(dag.xreplace(a, unfold, memo))
+            if any(q in unfold for q in in_b):
+                b = self._finish(dag.xreplace(b, unfold, memo))
+
+    def _layer_rule(self, layer: int):
+        """Every error-term atom of one layer -> its level form, with the walk's memo for the network
+        (claims unfolding the same terms share the unfolded sub-sums, as objects)."""
+        if layer not in self._layer_rules:
+            levels, layer_of = self.oracle.levels, self.oracle.layer_of
+            self._layer_rules[layer] = ({q: levels[q] for q in levels if layer_of[q] == layer}, {})
+        return self._layer_rules[layer]
 
     def level_proof(self, left, right):
         """The layers of the error terms the claim was proved with as atoms, or None (not proved so)."""
@@ -118,13 +145,18 @@ class NormalForm:
         return layers
 
     # -- each unit's function of its z as the family's atom ---------------------------------------------
-    def _rewrite(self, e: sp.Expr) -> sp.Expr:
+    def _rewrite(self, e: sp.Expr, memo: dict) -> sp.Expr:
         if not e.args:
             return e
-        args = [self._rewrite(a) for a in e.args]
+        if id(e) in memo:                   # a shared subexpression, rewritten once (dag.py)
+            return memo[id(e)][0]
+        args = [self._rewrite(a, memo) for a in e.args]
         if isinstance(e, REWRITTEN):
-            return self._unit_function(e.func, args)
-        return e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+            out = self._unit_function(e.func, args)
+        else:
+            out = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+        memo[id(e)] = (out, e)
+        return out
 
     def _unit_multiple(self, arg: sp.Expr):
         """(layer, unit, example, c) when arg == c * z_j^{(l)} for a whole number c, else None."""
@@ -176,12 +208,18 @@ class NormalForm:
         several times faster than expand)."""
         if d == 0:
             return True
-        atoms = [f for f in d.atoms(sp.Function) if f.free_symbols]
+        atoms = [f for f in d.atoms(sp.Function) if f.free_symbols] if dag.has(d, (sp.Function,), self._functions) else []
         if atoms:
             d = d.xreplace({f: sp.Dummy(f"atom{k}") for k, f in enumerate(atoms)})
-        gens = tuple(sorted(d.free_symbols, key=str))
+        gens = tuple(sorted(dag.free_symbols(d, self._symbols), key=str))
         if not gens:
             return sp.expand(d) == 0
+        value = polynomial(d, gens)             # FLINT, each shared sub-sum once (polynomials.py)
+        if value is not None:
+            if value == 0:
+                return True
+            if not set(self.net.steps) & set(gens):
+                return False
         for domain in domains(gens):
             try:
                 value = domain.from_expr(d)
@@ -196,6 +234,23 @@ class NormalForm:
             return _reduce_steps(numerator, [k for k, g in enumerate(gens) if g in steps]) == 0
         numerator, _ = sp.fraction(sp.together(d))
         return sp.expand(numerator) == 0
+
+
+def cancel_shared(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """a - b with the factors the two products share left out: (c a') - (c b') is 0 when a' - b' is
+    (the converse is not needed: only a zero proves), and the shared factor is not expanded into
+    every term of both sides.  Plain a - b when they share nothing."""
+    if isinstance(a, sp.Mul) and isinstance(b, sp.Mul):
+        left, right = list(a.args), list(b.args)
+        shared = [f for f in left if f in right]
+        if shared:
+            for f in shared:
+                right.remove(f)
+            rest = list(left)
+            for f in shared:
+                rest.remove(f)
+            return sp.Mul(*rest) - sp.Mul(*right)
+    return a - b
 
 
 def opaque(e: sp.Expr) -> bool:

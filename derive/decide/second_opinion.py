@@ -24,6 +24,7 @@ import sympy as sp
 from ..model.families import LEAKY_SLOPE, MPMATH_FUNCTIONS, NUMPY_FUNCTIONS, loss_number, unit_forward
 from ..model.network import Network
 from ..model.printing import display_name
+from . import dag
 
 RTOL = 1e-9
 POINTS = 8
@@ -219,7 +220,8 @@ class Evaluator:
             self.values = forward(net, self.leaves, "numpy", float)
 
     def _evaluate(self, exprs, values, modules, point=None):
-        symbols = sorted(set().union(*[e.free_symbols for e in exprs]), key=str)
+        seen: dict = {}                         # one walk of the sub-sums the expressions share
+        symbols = sorted(set().union(*[dag.free_symbols(e, seen) for e in exprs]), key=str)
         pending = [s for s in symbols if s not in values and s in self.derivatives]
         terms = [s for s in pending if hasattr(self.derivatives[s], "value")]
         if terms:                                # names a document defines: their definitions' values

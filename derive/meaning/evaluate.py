@@ -18,6 +18,7 @@ from ..notation import syntax as s
 from .derivatives import Partials
 from .names import Names
 from .ranges import index_range
+from .sums import Sums
 from .values import Value, fail, is_matrix, scalar, shape_text
 
 FUNCTIONS = {
@@ -35,6 +36,7 @@ class Evaluate:
         self.names = names
         self.partials = partials
         self.columns = network.spec.vectors == "column"      # Nielsen: w^l a^{l-1} is a matrix product
+        self.sums = Sums(network, self.value)
 
     def value(self, node: s.Node, env: dict) -> Value:
         method = getattr(self, "_" + type(node).__name__)
@@ -122,6 +124,9 @@ class Evaluate:
         return sp.ImmutableMatrix(rows)
 
     def _Sum(self, node, env):
+        nested = self.sums.evaluate(node, env)          # sum by sum, each sub-sum once (sums.py)
+        if nested is not None:
+            return nested
         lower = int(node.lower.text)
         if node.upper is None:
             upper = index_range(self.net, node.body, node.var, node)

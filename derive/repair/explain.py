@@ -25,6 +25,7 @@ from .search import BUDGET, SHOWN, repairs
 from .written import Written
 
 UNNATURAL = re.compile(r"\d{7,}")        # a repair whose text holds a long rational is never shown
+MAX_EXPECTED = 2000                      # characters: a longer expected member is not shown
 
 
 def expected_member(net, decider, reference) -> str:
@@ -101,7 +102,10 @@ def annotate(checker, st, result, member) -> None:
         result.relevant = relevant_names(net, decider, ref_value, mine)
         if ref_value in checker.meaning.stacks:     # a statement for every index: the column of all its
             return                                  # instances is no member to write; the detail names
-        result.expected = expected_member(net, decider, ref_value)    # the first failing instance
+        expected = expected_member(net, decider, ref_value)           # the first failing instance
+        if len(expected) > MAX_EXPECTED:         # an explicit sum multiplied out (160 paths) helps nobody
+            return
+        result.expected = expected
         if not found:
             _compare_terms(checker, member, ref_value, result)
         result.difference_latex = difference(net, decider, ref_value, mine)
