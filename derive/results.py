@@ -151,6 +151,7 @@ class Report:
     notes: list[str] = field(default_factory=list)         # what was skipped, and why (never a verdict)
     files: list[str] = field(default_factory=list)         # every file the run was given or found, in order
     bindings: list[str] = field(default_factory=list)      # "file:line: x_1 = 0.05, ...": values bound
+    no_math: list[str] = field(default_factory=list)       # documents read that hold no math at all
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)

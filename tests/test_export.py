@@ -167,7 +167,7 @@ def test_unreadable_formula_exits_2_even_when_unproved_are_allowed(formula_file)
 
 def test_bundled_handout_has_a_section_per_file_and_one_note_at_the_end(tmp_path):
     tex = tmp_path / "p.tex"
-    assert run("export", "--to", "tex", "-o", str(tex)).exit_code == 0
+    assert run("export", "--bundled", "--to", "tex", "-o", str(tex)).exit_code == 0
     text = tex.read_text(encoding="utf-8")
     assert text.count(r"\section*{") == 3                       # one per formula file, by its title line
     assert r"\section*{Back propagation into the hidden layer: dE/$dW^{(2)}$ and dE/$db^{(2)}$ as" in text
@@ -307,7 +307,7 @@ def inked_png(pdf: Path) -> Path:
 
 def test_bundled_formulas_compile_with_pdflatex(tmp_path):
     tex = tmp_path / "proofs.tex"
-    result = run("export", "--to", "tex", "--derived", "--engine", "ascii", "-o", str(tex))
+    result = run("export", "--bundled", "--to", "tex", "--derived", "--engine", "ascii", "-o", str(tex))
     assert result.exit_code == 0, result.output
     assert tex.read_text(encoding="utf-8").startswith("% engine: pdflatex (Hangul romanized")
     compile_tex(tex)

@@ -77,6 +77,27 @@ def find_pyproject(start: Path | None = None) -> Path | None:
     return None
 
 
+def find_repository(start: Path | None = None) -> Path | None:
+    """The lecture repository `start` (default: the current directory) is in: the nearest folder,
+    from it upwards, that holds a pyproject.toml or a .git; None outside any."""
+    folder = (start or Path.cwd()).resolve()
+    for here in (folder, *folder.parents):
+        if (here / "pyproject.toml").is_file() or (here / ".git").exists():
+            return here
+    return None
+
+
+def default_paths(config: Config | None, start: Path | None = None) -> list[str] | None:
+    """What `derive check` and `derive export` read when given no paths -- the one rule:
+    the paths of [tool.derive] when the table names them, else the repository the current
+    directory is in (see `find_repository`), else None: outside any repository, the formulas
+    bundled with derive."""
+    if config is not None:
+        return config.path_args()
+    root = find_repository(start)
+    return [_shown(root)] if root is not None else None
+
+
 def load_config(start: Path | None = None, formats=None) -> Config | None:
     """The [tool.derive] settings that apply here, or None when there are none."""
     file = find_pyproject(start)
