@@ -206,7 +206,16 @@ COMMANDS = {  # every control word the notation prints; nothing here reads, writ
     "Biggr", "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "eta", "theta", "lambda", "mu",
     "nu", "xi", "rho", "tau", "phi", "varphi", "psi", "omega", "Delta", "cdots", "ldots", "dots",
     "prime", "le", "ge", "ne", "approx", "to", "in", "infty", "nabla", "Sigma", "leftarrow",
-    "Rightarrow"}
+    "Rightarrow",
+    # operators: set upright as operators (\tanh, \max, \log ...), never as typewriter source
+    "tanh", "sinh", "cosh", "max", "min", "log", "ln", "sin", "cos", "arg", "argmax", "argmin", "sup",
+    "inf", "det", "dim", "lim", "sqrt", "odot", "otimes", "oplus", "circ", "ast", "star", "pm", "mp",
+    "leq", "geq", "neq", "equiv", "sim", "propto", "mid", "coloneqq", "lvert", "rvert", "lVert", "rVert",
+    "vert", "Vert", "langle", "rangle", "hat", "bar", "tilde", "vec", "dot", "ddot", "overline",
+    "underline", "boldsymbol", "mathbf", "mathbb", "mathcal", "bm", "Theta", "Lambda", "Phi", "Psi",
+    "Omega", "Gamma", "Pi", "pi", "zeta", "kappa", "chi", "varsigma", "vartheta", "ell", "forall",
+    "exists", "cup", "cap", "subset", "subseteq", "leftrightarrow", "Leftarrow", "mapsto", "uparrow",
+    "downarrow", "cdotp", "vdots", "ddots", "tag", "underbrace", "overbrace"}
 TEXT_COMMANDS = {"text", "textrm", "textbf", "textit", "mbox"}      # their content is escaped as text
 NAME_COMMANDS = {"mathrm", "operatorname", "mathit", "mathsf"}      # their content must be a name
 ENVIRONMENTS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "aligned", "gathered", "split"}
