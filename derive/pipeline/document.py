@@ -111,7 +111,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         for state in states:
             counts[state or "no claim"] += 1
         counts["unreadable"] += lecture.problems
-        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, bound, code.notes if code else [])
+        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, bound, code.notes if code else [],
+                        document_title(lecture.text, Path(path).suffix))
 
     def lost(st, reason, undecided):
         """The outcome of a statement whose check failed (a bound, or a bug in derive)."""
@@ -163,6 +164,27 @@ def _holding(st, r, extents, index):
 
 
 HEADING = {".tex": re.compile(r"^\s*\\(?:sub)*section\*?\{(.+?)\}"), "": re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")}
+
+
+LATEX_TITLE = re.compile(r"\\title\s*(?:\[[^\]]*\])?\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+FRONT_TITLE = re.compile(r"\A---\s*\n(?:.*\n)*?title:\s*[\"']?(.+?)[\"']?\s*\n(?:.*\n)*?---\s*\n")
+MARKDOWN_TITLE = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.M)
+
+
+def document_title(text: str, suffix: str) -> str | None:
+    """The title a document gives itself: LaTeX's \\title{...}; Markdown's front matter `title:`,
+    else its first level-1 heading (None for a notebook, whose text is JSON, and when none)."""
+    if suffix.lower() == ".tex":
+        m = LATEX_TITLE.search(text)
+        if m is None:
+            return None
+        title = re.sub(r"\\(?:\\|newline)\s*", " ", m.group(1).replace("\\-", ""))
+        title = re.sub(r"\\[A-Za-z]+\*?\s*", "", title).replace("{", "").replace("}", "").replace("~", " ")
+        return " ".join(title.split()) or None
+    if suffix.lower() not in (".md", ".markdown"):
+        return None
+    m = FRONT_TITLE.match(text) or MARKDOWN_TITLE.search(text)
+    return " ".join(m.group(1).split())[:200] if m else None
 
 
 def _context_finder(text: str, suffix: str, math_lines=frozenset()):

@@ -79,6 +79,8 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
                 part = FilePart([_failure(display, _bug("reporting this file", e))])
             if not part.results and not part.spans and not plan.unread and Path(display).suffix.lower() in DOCUMENT_SUFFIXES:
                 report.no_math.append(display)
+            if part.title:
+                report.titles[display] = part.title
             report.results.extend(part.results)
             report.formulas.extend(part.formulas)
             report.unread.extend(plan.unread)
