@@ -112,14 +112,14 @@ def _check_output(output: str | None, paths) -> None:
                                      param_hint="-o")
 
 
-def _write(output: str, text: str) -> None:
+def _write(output: str, text: str | bytes) -> None:
     """Write to a temporary file beside `output`, then rename it into place: a reader never sees a
     half-written report, and a failed write leaves the old file as it was."""
     import tempfile
     target = Path(output)
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as out:
             out.write(text)
         os.replace(temporary, target)
     except BaseException:
@@ -339,8 +339,10 @@ def _progress_bar(paths):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=PATHS)
-@click.option("--to", "to", type=click.Choice(("tex", "md")), default="tex", show_default=True,
-              help="tex: a standalone LaTeX document (pdflatex); md: $$ blocks for Markdown.")
+@click.option("--to", "to", type=click.Choice(("tex", "md", "pdf")), default="tex", show_default=True,
+              help="tex: a standalone LaTeX document for the engine --engine names (its first line says "
+                   "which: xelatex when the text needs its fonts, as Korean does); pdf: that document "
+                   "compiled here (needs -o; no shell escape); md: $$ blocks for Markdown.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file instead of standard output.")
 @click.option("--allow-unproved", is_flag=True,
@@ -372,10 +374,14 @@ def export(paths, to, output, allow_unproved, derived, engine, bundled, timeout,
     Examples:
         derive export --bundled --to tex -o proofs.tex && pdflatex proofs.tex
         derive export lecture.md --to tex -o handout.tex && xelatex handout.tex
+        derive export lecture.md --to pdf -o handout.pdf
         derive export lecture.md --to md --derived
     """
     from derive.export.handout import export_report
+    from derive.export.pdf import PdfError, compile_pdf
     from derive.project.config import ConfigError, load_config
+    if to == "pdf" and not output:
+        raise click.UsageError("--to pdf writes a file: name it with -o, e.g. -o handout.pdf")
     try:
         config = None if paths or bundled else load_config(formats=FORMATS)
     except ConfigError as e:
@@ -386,9 +392,16 @@ def export(paths, to, output, allow_unproved, derived, engine, bundled, timeout,
     spec = options.spec
     _check_output(output, paths)
     report = _run(paths, options, _progress_bar(paths))
-    result = export_report(report, to, allow_unproved=allow_unproved, derived=derived,
+    result = export_report(report, "tex" if to == "pdf" else to, allow_unproved=allow_unproved, derived=derived,
                            specs=[spec] if spec else None, engine=engine)
-    if output:
+    if to == "pdf":
+        try:
+            _write(output, compile_pdf(result.text, result.engine))
+        except PdfError as e:
+            click.echo(f"Error: {e.message}" + (f"; expected {e.expected}" if e.expected else ""), err=True)
+            sys.exit(2)
+        click.echo(f"{output}: compiled by {result.text.split(chr(10), 1)[0].lstrip('% ')}", err=True)
+    elif output:
         _write(output, result.text)
         if result.engine:
             click.echo(f"{output}: {result.text.split(chr(10), 1)[0].lstrip('% ')}", err=True)
