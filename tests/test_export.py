@@ -321,10 +321,11 @@ def test_korean_lecture_romanized_as_the_last_fallback(tmp_path):
     assert result.exit_code == 0, result.output
     text = tex.read_text(encoding="utf-8")
     assert r"\section*{chulryeokcheung ochayeokjeonpa (Back Propagation)}" in text
-    assert r"\tag*{chulryeokcheung baieoseu gongsik}" in text               # the label, romanized
+    assert r"\tag*{$\checkmark$ chulryeokcheung baieoseu gongsik}" in text              # the label, romanized
     assert "% original: 출력층 바이어스 공식" in text                          # and kept verbatim
     assert "Hangul is romanized here" in text
-    assert text.count(r"\begin{align*}") == 4
+    assert text.count(r"\begin{align*}") == 3          # loss_3's definition stands inline, in its sentence
+    assert r"\text{loss\_3} = \begin{pmatrix}" in text
     compile_tex(tex)
 
 
@@ -405,7 +406,7 @@ def test_handout_sections_are_the_documents_headings_and_each_formula_is_shown_o
     assert len(bodies) == 5 and len(set(bodies)) == 5                 # the [필요 수식] restatements: once
     assert text.count("Checked by derive") == 1 and text.count("Model: ") == 1
     assert "3 restatements of a formula shown before are not repeated." in text
-    assert r"\tag*{출력층 바이어스 공식}" in text
+    assert r"\tag*{$\checkmark$ 출력층 바이어스 공식}" in text            # proved, and its label
     assert r"\begin{pmatrix} \dfrac{\partial E}{\partial w_{11}^{(3)}}" in text   # fractions at full size,
     assert r"\\ \noalign{\vskip 6pt} \dfrac{\partial E}{\partial w_{12}^{(3)}}" in text  # rows set apart
 

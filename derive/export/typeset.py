@@ -344,6 +344,24 @@ class Typesetter:
             self._keep(source, (found, True))
         return found
 
+    def inline_math(self, source: str) -> str:
+        """Inline math of prose: `$...$` when inert, else its source as escaped text."""
+        found = inert_math(source, self.engine)
+        if found is None:
+            return self.text("$" + source + "$")
+        if needs_fonts(source) and self.engine == "ascii":
+            self._keep(source, (found, True))
+        return f"${found}$"
+
+    def display_math(self, source: str) -> str:
+        """A display that claims nothing, as math when inert (rows set in `aligned`), else as text."""
+        found = inert_math(source, self.engine)
+        if found is None:
+            return r"\begin{center}" + self.text(" ".join(source.split())) + r"\end{center}"
+        if ("\\\\" in found or "&" in found) and not re.match(r"\s*\\begin", found):
+            found = r"\begin{aligned}" + found + r"\end{aligned}"
+        return r"\[" + found + r"\]"
+
     def title(self, source: str) -> str:
         """Plain text (a formula file's title), the lecture's names in it (w_11^(2)) set as math."""
         out, k = [], 0
