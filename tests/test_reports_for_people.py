@@ -90,3 +90,51 @@ def test_carets_stand_under_their_column_after_hangul():
     assert quoted == "    " + line
     assert caret == "    " + " " * 18 + "^"              # 은닉층의 (8) + space + 오차는 (6) + space + $ ... col 12
     assert caret_pad("\t은") == "\t  "
+
+
+# -- context as the reader saw it ---------------------------------------------------------------------
+BOOK_PAGE = r"""# Chapter 3: the output layer
+
+```{math}
+:label: eq-bias
+\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)}
+```
+
+The error term {math}`\delta_1^{(3)}` of the first output unit, written out over many words so that the line runs long enough to be cut somewhere, is $\delta_1^{(3)} = (a_1^{(3)} - t_1^{(3)}) a_1^{(3)} (1 - a_1^{(3)})$ by definition.
+
+$$\frac{\partial E}{\partial b_2^{(3)}} = (a_2^{(3)} - t_2^{(3)}) \times a_2^{(3)}$$
+"""
+
+
+def test_context_drops_myst_options_renders_roles_and_never_cuts_math(tmp_path):
+    from derive.pipeline.run import check_paths
+    path = tmp_path / "chapter3.md"
+    path.write_text(BOOK_PAGE, encoding="utf-8")
+    first, second = [r for r in check_paths([str(path)]).results if r.verdict == "refuted"]
+    assert first.context == {"heading": "Chapter 3: the output layer"}        # no ":label: eq-bias", no fence
+    prose = second.context["prose"]
+    assert prose.startswith(r"The error term $\delta_1^{(3)}$ of the first output unit")
+    assert prose.endswith("somewhere, is\u2026") and prose.count("$") % 2 == 0 and len(prose) <= 200
+
+
+def test_a_notebook_cell_has_its_heading_and_prose_as_context(tmp_path):
+    import json
+
+    from derive.pipeline.run import check_paths
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# 출력층의 바이어스\n", "\n", "체인 룰로 구한다.\n"]},
+             {"cell_type": "code", "metadata": {}, "source": ["x = 1\n"], "outputs": [], "execution_count": None},
+             {"cell_type": "markdown", "metadata": {},
+              "source": ["$$\\frac{\\partial E}{\\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \\times a_1^{(3)}$$\n"]}]
+    path = tmp_path / "week3.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    (wrong,) = [r for r in check_paths([str(path)]).results if r.verdict == "refuted"]
+    assert wrong.cell == 3 and wrong.context == {"heading": "출력층의 바이어스", "prose": "체인 룰로 구한다."}
+
+
+def test_a_proved_card_says_how_in_one_line_the_rest_a_click_away():
+    from derive.report.html import proof_summary
+    assert proof_summary("exact: the difference expands to 0; numeric: 8 points agree within 1e-09") == \
+        "proved: exact, checked at 8 numeric points"
+    assert proof_summary("for every i, j (12 instances): proved at the first and the last instance, ...; "
+                         "numeric: 8 points agree within 1e-09") == \
+        "proved: by symmetry, for every instance, checked at 8 numeric points"

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -104,9 +105,12 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             math_lines = {n for sp, (cell, start, end) in zip(spans, extents) if sp.display
                           for n in range(start[0], end[0] + 1)}
             context = _context_finder(lecture.text, Path(path).suffix, math_lines)
+            in_cell = _notebook_context(lecture.text) if Path(path).suffix.lower() == ".ipynb" else None
             for r in out:
                 if r.cell is None:
                     r.context = context(r.line)
+                elif in_cell is not None:
+                    r.context = in_cell(r.cell, r.line)
         counts = {state: 0 for state in STATES}
         for state in states:
             counts[state or "no claim"] += 1
@@ -194,15 +198,62 @@ def _context_finder(text: str, suffix: str, math_lines=frozenset()):
     heading = HEADING[".tex"] if suffix == ".tex" else HEADING[""]
 
     def find(line: int) -> dict:
-        out = {}
-        for k in range(min(line, len(lines)) - 2, -1, -1):
-            raw = lines[k].strip()
-            m = heading.match(lines[k])
-            if m:
-                out["heading"] = m.group(1).strip()
+        return _look_back(lines, min(line, len(lines)) - 2, heading, math_lines)
+    return find
+
+
+NOT_PROSE = re.compile(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%|^:[A-Za-z-]+:|^(`{3,}|~{3,}|:{3,})|^\|")
+ROLE = re.compile(r"\{math\}`([^`]*)`")
+PROSE_WIDTH = 200
+
+
+def _look_back(lines: list[str], start: int, heading, math_lines=frozenset(), out: dict | None = None) -> dict:
+    """The heading above line index `start` (inclusive, upwards) and the nearest prose line before it."""
+    out = {} if out is None else out
+    for k in range(min(start, len(lines) - 1), -1, -1):
+        raw = lines[k].strip()
+        m = heading.match(lines[k])
+        if m:
+            out.setdefault("heading", ROLE.sub(r"$\1$", m.group(1).strip()))
+            break
+        if "prose" not in out and raw and k + 1 not in math_lines and not NOT_PROSE.search(raw):
+            out["prose"] = _cut_prose(ROLE.sub(r"$\1$", raw))
+    return out
+
+
+def _cut_prose(text: str) -> str:
+    """A long line of prose cut to about PROSE_WIDTH characters, never inside its inline math."""
+    if len(text) <= PROSE_WIDTH:
+        return text
+    cut = PROSE_WIDTH - 1
+    dollars = [m.start() for m in re.finditer(r"(?<!\\)\$", text[:cut])]
+    if len(dollars) % 2:                        # the cut falls inside $...$: cut before it opens
+        cut = dollars[-1]
+    return text[:cut].rstrip() + "\u2026"
+
+
+def _notebook_context(text: str):
+    """(cell, line) -> the heading and the prose before a formula of a notebook: in its own cell
+    above it, then in the markdown cells before it."""
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    sources = []
+    for cell in cells if isinstance(cells, list) else []:
+        source = cell.get("source", "") if isinstance(cell, dict) else ""
+        source = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else source
+        markdown = isinstance(cell, dict) and cell.get("cell_type") == "markdown"
+        sources.append(source.split("\n") if markdown and isinstance(source, str) else [])
+    heading = HEADING[""]
+
+    def find(cell: int, line: int) -> dict:
+        out: dict = {}
+        for c in range(min(cell, len(sources)), 0, -1):
+            lines = sources[c - 1]
+            _look_back(lines, (line - 2) if c == cell else len(lines) - 1, heading, frozenset(), out)
+            if "heading" in out:
                 break
-            if "prose" not in out and raw and k + 1 not in math_lines and not re.search(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%", raw):
-                out["prose"] = raw if len(raw) <= 200 else raw[:199] + "\u2026"
         return out
     return find
 

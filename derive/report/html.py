@@ -85,6 +85,7 @@ ul.repairs { margin: .5rem 0; padding-left: 1.2rem; } ul.repairs .kind { font-we
 .difference, .expected { margin: .4rem 0; }
 .difference math, .expected math, ul.repairs math { font-size: 1.05em; }
 details.passed { margin: .5rem 0; }
+details.proof > summary { cursor: pointer; color: #57606a; font-size: .9rem; }
 details.passed > summary { cursor: pointer; color: var(--proved); font-weight: 600; padding: .25rem 0; }
 .meta.no-math { color: #57606a; }
 @media print {
@@ -363,7 +364,10 @@ def _card(result: Result, number: int = 0) -> str:
     body.append(_explanation(result))
     if result.verdict == REFUTED and result.wrong in MEMBER_NAMES:
         body.append(f'<div class="wrong-member">wrong member: {MEMBER_NAMES[result.wrong]}</div>')
-    if result.detail:
+    if result.detail and result.verdict == PROVED:      # how it was proved: one line, the rest a click away
+        body.append(f'<details class="proof"><summary>{escape(proof_summary(result.detail))}</summary>'
+                    f'<pre class="detail">{escape(result.detail)}</pre></details>')
+    elif result.detail:
         body.append(f'<pre class="detail">{escape(result.detail)}</pre>')
     if result.counterexample is not None:
         body.append(_counterexample(result.counterexample, result.wrong, result.relevant, result.difference_latex))
@@ -371,6 +375,21 @@ def _card(result: Result, number: int = 0) -> str:
     anchor = f' id="claim-{number}"' if number else ""
     return (f'<section class="card {verdict}"{anchor} data-verdict="{verdict}">'
             f'<div class="head">{"".join(head)}</div>{"".join(body)}</section>')
+
+
+def proof_summary(detail: str) -> str:
+    """A proof note in a few words: `exact, and at 8 numeric points` (what the detail says first)."""
+    words = []
+    if detail.startswith("for every"):
+        words.append("by symmetry, for every instance")
+    elif "simplif" in detail.split(";")[0]:
+        words.append("exact (SymPy simplify)")
+    elif detail.startswith("exact") or "difference is 0" in detail or "expands to 0" in detail:
+        words.append("exact")
+    numeric = re.search(r"(\d+) points agree", detail)
+    if numeric:
+        words.append(f"checked at {numeric.group(1)} numeric points")
+    return "proved: " + (", ".join(words) if words else detail.split(";")[0][:80])
 
 
 def _summary(report: Report) -> str:
