@@ -112,7 +112,7 @@ def _check_output(output: str | None, paths, configured=()) -> None:
                                  param_hint="-o") from None
 
 
-def _write(output: str, text: str) -> None:
+def _write(output: str, text: str | bytes) -> None:
     """Write atomically, with the umask's mode (runtime.output); a failure is exit 2, named."""
     from derive.runtime.output import OutputError, write_output
     try:
@@ -151,7 +151,7 @@ def _notes(report) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="derive", prog_name="derive")
+@click.version_option(package_name="derive-backprop", prog_name="derive")
 def main():
     """Prove, or refute with a counterexample, hand-written backpropagation formulas.
 
@@ -166,8 +166,18 @@ def main():
     """
 
 
+def bundled_option(command):
+    """--bundled: the formulas bundled with derive instead of the repository's lectures."""
+    return click.option("--bundled", is_flag=True,
+                        help="Check the formulas bundled with derive (the Korean lecture's), not the "
+                             "repository's lectures; takes no PATHS.")(command)
+
+
+PATHS = click.Path(exists=True, path_type=str)      # a path that does not exist: a usage error, exit 2
+
+
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, type=PATHS)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for people; json, github (workflow commands), junit (XML), html for tools.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
@@ -185,13 +195,15 @@ def main():
 @click.option("--strict", is_flag=True,
               help="Fail the run (exit 1) when an equation is not checked (derive cannot read or "
                    "model it); without it such equations are listed and counted, and pass.")
+@bundled_option
 @claim_options
 @click.pass_context
-def check(ctx, paths, fmt, output, exclude, verbose, run_code, strict, timeout, budget, limits, model):
+def check(ctx, paths, fmt, output, exclude, verbose, run_code, strict, bundled, timeout, budget, limits, model):
     """Check formula files (.toml) and lecture documents (.md, .tex, .ipynb).
 
-    With no PATHS, checks the paths of [tool.derive] in pyproject.toml when there is one, else
-    the formulas bundled with derive.  Folders are searched (TOML files only when they hold
+    With no PATHS, checks the repository: the paths of [tool.derive] in pyproject.toml, else the
+    whole repository (the nearest folder up from here with a pyproject.toml or a .git); outside
+    any repository, or with --bundled, the formulas bundled with derive.  Folders are searched (TOML files only when they hold
     formulas; what git ignores and --exclude matches left out).  Every claim (each `=` of a
     chain) is proved, refuted with a counterexample, or undecided; only proved counts as passing.
 
@@ -203,12 +215,13 @@ def check(ctx, paths, fmt, output, exclude, verbose, run_code, strict, timeout, 
     \b
     Examples:
         derive check
+        derive check --bundled
         derive check formulas/hidden_layer.toml --format json
         derive check lecture.md --format github
         derive check . --exclude drafts/ -o report.html
     """
     paths, fmt, timeout, model, exclude, (run_code, strict) = _with_config(ctx, paths, fmt, output, timeout, model,
-                                                                           exclude, run_code, strict)
+                                                                           exclude, run_code, strict, bundled)
     options = _options(timeout, budget, limits, model)
     options.run_code, options.strict = run_code, strict
     _check_output(output, paths, [(model, "the --model file")])
@@ -227,9 +240,10 @@ def check(ctx, paths, fmt, output, exclude, verbose, run_code, strict, timeout, 
 FORMAT_OF_SUFFIX = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "html"}
 
 
-def _with_config(ctx, paths, fmt, output, timeout, model, exclude, run_code=False, strict=False):
+def _with_config(ctx, paths, fmt, output, timeout, model, exclude, run_code=False, strict=False, bundled=False):
     """Settings from [tool.derive] in pyproject.toml, where the command line gives none, and the
-    report format: --format, else the output file's extension, else the table's, else table."""
+    report format: --format, else the output file's extension, else the table's, else table.
+    With no paths, what `default_paths` says (the repository; the bundled formulas outside one)."""
     from click.core import ParameterSource
 
     from derive.project.config import ConfigError, load_config
@@ -247,10 +261,10 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude, run_code=Fals
     except PatternError as e:
         raise click.BadParameter(f"{e.message}; expected {e.expected}", param_hint="--exclude") from None
     exclude = list(exclude)
+    paths = _paths(paths, bundled, config)
     if config is not None:
-        paths = paths or tuple(config.path_args())
         timeout = timeout if given("timeout") or config.timeout is None else config.timeout
-        model = model if given("model") or config.model is None else config.model_arg()
+        model = model if given("model") or config.model is None or bundled else config.model_arg()
         exclude = config.exclude + exclude
         run_code = run_code or config.run_code
         strict = strict or config.strict
@@ -264,6 +278,30 @@ def _with_config(ctx, paths, fmt, output, timeout, model, exclude, run_code=Fals
     elif config is not None and config.format:
         fmt = config.format
     return paths, fmt, timeout, model, exclude, (run_code, strict)
+
+
+def _paths(paths, bundled: bool, config) -> tuple:
+    """The paths to read: those given; with none, the repository's (`default_paths`), or () for
+    the bundled formulas (--bundled, or outside any repository, which a note on stderr says)."""
+    from derive.project.config import default_paths
+    if bundled:
+        if paths:
+            raise click.UsageError("--bundled checks the formulas bundled with derive and takes no PATHS")
+        return ()
+    if paths:
+        return tuple(paths)
+    found = default_paths(config)
+    if found is None:
+        click.echo("note: not in a repository (no pyproject.toml or .git here or above): reading the formulas "
+                   "bundled with derive; name the files to read, e.g. derive check lecture.md", err=True)
+        return ()
+    missing = [p for p in found if not os.path.exists(p)]
+    if missing:
+        verb = "does not exist" if len(missing) == 1 else "do not exist"
+        click.echo(f"Error: {os.path.relpath(config.file)}: [tool.derive] paths: "
+                   f"{', '.join(map(repr, missing))} {verb}", err=True)
+        sys.exit(2)
+    return tuple(found)
 
 
 def _render(report, fmt: str, verbose: bool = False, to_terminal: bool = False) -> str:
@@ -298,9 +336,11 @@ def _progress_bar(paths):
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--to", "to", type=click.Choice(("tex", "md")), default="tex", show_default=True,
-              help="tex: a standalone LaTeX document (pdflatex); md: $$ blocks for Markdown.")
+@click.argument("paths", nargs=-1, type=PATHS)
+@click.option("--to", "to", type=click.Choice(("tex", "md", "pdf")), default="tex", show_default=True,
+              help="tex: a standalone LaTeX document for the engine --engine names (its first line says "
+                   "which: xelatex when the text needs its fonts, as Korean does); pdf: that document "
+                   "compiled here (needs -o; no shell escape); md: $$ blocks for Markdown.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file instead of standard output.")
 @click.option("--allow-unproved", is_flag=True,
@@ -311,11 +351,13 @@ def _progress_bar(paths):
               show_default=True,
               help="The TeX engine the .tex is for: xelatex (kotex, Noto CJK fonts), pdflatex (kotex "
                    "for Hangul), ascii (pdflatex, Hangul romanized); auto: the first this machine has.")
+@bundled_option
 @claim_options
-def export(paths, to, output, allow_unproved, derived, engine, timeout, budget, limits, model):
+def export(paths, to, output, allow_unproved, derived, engine, bundled, timeout, budget, limits, model):
     """Write the proven formulas as a LaTeX handout (.tex) or Markdown.
 
-    Checks PATHS like `derive check` (with none, the bundled formulas) and writes every formula
+    Checks PATHS like `derive check` (with none, the repository's lectures; --bundled: the
+    formulas bundled with derive) and writes every formula
     whose claims were all proved, as written, under the document's own headings, each formula
     once, with one closing note of what was proved, on which model, how, and by which derive
     version.  Formulas not proved are listed on stderr and left out, unless --allow-unproved
@@ -328,18 +370,36 @@ def export(paths, to, output, allow_unproved, derived, engine, timeout, budget, 
 
     \b
     Examples:
-        derive export --to tex -o proofs.tex && pdflatex proofs.tex
+        derive export --bundled --to tex -o proofs.tex && pdflatex proofs.tex
         derive export lecture.md --to tex -o handout.tex && xelatex handout.tex
+        derive export lecture.md --to pdf -o handout.pdf
         derive export lecture.md --to md --derived
     """
     from derive.export.handout import export_report
+    from derive.export.pdf import PdfError, compile_pdf
+    from derive.project.config import ConfigError, load_config
+    if to == "pdf" and not output:
+        raise click.UsageError("--to pdf writes a file: name it with -o, e.g. -o handout.pdf")
+    try:
+        config = None if paths or bundled else load_config(formats=FORMATS)
+    except ConfigError as e:
+        click.echo(f"Error: {e.describe()}", err=True)
+        sys.exit(2)
+    paths = _paths(paths, bundled, config)
     options = _options(timeout, budget, limits, model)
     spec = options.spec
     _check_output(output, paths, [(model, "the --model file")])
     report = _run(paths, options, _progress_bar(paths))
-    result = export_report(report, to, allow_unproved=allow_unproved, derived=derived,
+    result = export_report(report, "tex" if to == "pdf" else to, allow_unproved=allow_unproved, derived=derived,
                            specs=[spec] if spec else None, engine=engine)
-    if output:
+    if to == "pdf":
+        try:
+            _write(output, compile_pdf(result.text, result.engine))
+        except PdfError as e:
+            click.echo(f"Error: {e.message}" + (f"; expected {e.expected}" if e.expected else ""), err=True)
+            sys.exit(2)
+        click.echo(f"{output}: compiled by {result.text.split(chr(10), 1)[0].lstrip('% ')}", err=True)
+    elif output:
         _write(output, result.text)
         if result.engine:
             click.echo(f"{output}: {result.text.split(chr(10), 1)[0].lstrip('% ')}", err=True)
@@ -354,13 +414,15 @@ def export(paths, to, output, allow_unproved, derived, engine, timeout, budget, 
 @main.command()
 @click.option("--install", "install", default=None, metavar="SPEC",
               help="Where CI installs derive from (a pip requirement: a git URL, a path, a package). "
-                   "Default: the URL derive was installed from, when pip recorded one.")
+                   "Default: the URL derive was installed from, when pip recorded one, else "
+                   "derive-backprop (its name on the package index) at this version.")
 def init(install):
     """Write CI files for this lecture repository: a GitHub Actions workflow and a pre-commit hook.
 
     Writes .github/workflows/derive.yml, which runs `derive check PATHS --format github` on every
-    push and pull request, and .pre-commit-config.yaml, which checks the changed lecture files;
-    PATHS are the folders that hold lectures or formula files.  Nothing is overwritten: when
+    push and pull request and uploads the HTML report as the artifact derive-report, and
+    .pre-commit-config.yaml, which checks the changed lecture files; PATHS are the folders that
+    hold lectures or formula files.  Nothing is overwritten: when
     either file exists, neither is written and the exit status is 2.
 
     \b
@@ -377,8 +439,8 @@ def init(install):
         click.echo(f"wrote {os.path.relpath(path)}")
     click.echo(f"the workflow runs: {written.command}")
     if not written.install_known:
-        click.echo(f"edit DERIVE in {WORKFLOW.as_posix()} (now {written.install}): where CI installs "
-                   "derive from; or run derive init --install SPEC", err=True)
+        click.echo(f"DERIVE in {WORKFLOW.as_posix()} is {written.install}, from the package index; to install "
+                   "derive from elsewhere (a git URL), edit it or run derive init --install SPEC", err=True)
 
 
 @main.command()

@@ -1,6 +1,7 @@
 """Every error derive raises is a DeriveError; each knows where in the input it happened."""
 from __future__ import annotations
 
+import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -61,14 +62,27 @@ class DeriveError(Exception):
         text = f"{safe_text(self.where())}: {safe_lines(_cut(self.message, MESSAGE_WIDTH))}"
         if self.source_line is not None and self.col is not None:
             line, col = cut_line(self.source_line, self.col, _QUOTED.get())
-            caret = "".join(c if c == "\t" else " " for c in line[: col - 1])
-            text += f"\n    {line}\n    {caret}^"
+            text += f"\n    {line}\n    {caret_pad(line[: col - 1])}^"
         if self.expected:
             text += f"\n    expected {safe_lines(_cut(self.expected, MESSAGE_WIDTH))}"
         return text
 
     def __str__(self) -> str:
         return self.describe()
+
+
+def char_width(char: str) -> int:
+    """The columns a character takes on a terminal: 2 for East Asian wide and fullwidth ones
+    (Hangul, hanja, kana, fullwidth forms), 0 for combining marks, else 1."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def caret_pad(before: str) -> str:
+    """The blanks that put a caret under the character after `before` on a terminal: a tab stays
+    a tab, a wide character takes two columns."""
+    return "".join(c if c == "\t" else " " * char_width(c) for c in before)
 
 
 def _cut(text: str, width: int) -> str:

@@ -170,6 +170,8 @@ class Report:
     files: list[str] = field(default_factory=list)         # every file the run was given or found, in order
     bindings: list[str] = field(default_factory=list)      # "file:line: x_1 = 0.05, ...": values bound
     strict: bool = False                                   # a "not checked" equation fails the run
+    no_math: list[str] = field(default_factory=list)       # documents read that hold no math at all
+    titles: dict[str, str] = field(default_factory=dict)   # file -> the document's own title
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.results if r.verdict == verdict)

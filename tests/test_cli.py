@@ -15,13 +15,13 @@ def run(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_no_argument_checks_the_bundled_formulas_and_exits_0():
-    result = run("check")
+def test_bundled_checks_the_bundled_formulas_and_exits_0():
+    result = run("check", "--bundled")
     assert result.exit_code == 0, result.output
     last = result.output.strip().splitlines()[-1]
     assert re.fullmatch(r"100 claims: 100 proved, 0 refuted, 0 undecided, 0 errors \(3 files, [0-9.]+ s\)", last)
     assert "hidden.w11" not in result.output            # failures only, by default
-    verbose = run("check", "--verbose")
+    verbose = run("check", "--bundled", "--verbose")
     assert verbose.exit_code == 0 and "hidden.w11" in verbose.output
     assert verbose.output.count("  proved  ") == 100
 
@@ -118,3 +118,57 @@ def test_the_cli_offers_exactly_the_report_formats_the_library_renders():
     from derive.report.formats import FORMATS
     assert cli.FORMATS == FORMATS
     assert set(cli.FORMAT_OF_SUFFIX.values()) <= set(FORMATS)
+
+
+LECTURE = r"""# The output layer
+
+The error reaching the output unit is
+
+$$\frac{\partial E}{\partial b_1^{(3)}} = (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)}$$
+"""
+
+
+def test_in_a_repository_with_no_paths_its_lectures_are_checked(tmp_path, monkeypatch):
+    root = tmp_path / "course"
+    (root / "week1").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "course"\n', encoding="utf-8")   # no [tool.derive]
+    (root / "week1" / "lecture.md").write_text(LECTURE, encoding="utf-8")
+    (root / "week1" / "reading.md").write_text("# Reading\n\nChapter 2 of the book.\n", encoding="utf-8")
+    monkeypatch.chdir(root / "week1")                # from a subfolder: the whole repository
+    result = CliRunner().invoke(main, ["check", "--format", "json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1 and data["summary"]["refuted"] == 1
+    assert {r["file"] for r in data["results"]} == {"../week1/lecture.md"}   # named from here
+    table = CliRunner().invoke(main, ["check"])
+    assert table.exit_code == 1 and "no math in 1 file: ../week1/reading.md" in table.stdout
+    bundled = CliRunner().invoke(main, ["check", "--bundled"])      # only when asked
+    assert bundled.exit_code == 0 and "100 claims: 100 proved" in bundled.stdout
+    assert CliRunner().invoke(main, ["export", "--to", "md"]).exit_code == 1      # the export reads the same
+    # a .git marks a repository too
+    (root / "pyproject.toml").unlink()
+    (root / ".git").mkdir()
+    assert CliRunner().invoke(main, ["check"]).exit_code == 1
+
+
+def test_outside_any_repository_the_bundled_formulas_are_checked_and_said(tmp_path, monkeypatch):
+    import derive.project.config as config
+    monkeypatch.setattr(config, "find_repository", lambda start=None: None)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0 and "100 claims: 100 proved" in result.stdout
+    assert result.stderr.startswith("note: not in a repository (no pyproject.toml or .git here or above): "
+                                    "reading the formulas bundled with derive")
+
+
+def test_a_missing_path_is_a_usage_error_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for command in ("check", "export"):
+        result = CliRunner().invoke(main, [command, "lecture.md"])
+        assert result.exit_code == 2
+        assert result.stderr.splitlines()[-1] == "Error: Invalid value for '[PATHS]...': Path 'lecture.md' does not exist."
+    (tmp_path / "pyproject.toml").write_text('[tool.derive]\npaths = ["lectures", "notes.md"]\n', encoding="utf-8")
+    (tmp_path / "notes.md").write_text(LECTURE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check"])
+    assert (result.exit_code, result.stderr) == (2, "Error: pyproject.toml: [tool.derive] paths: 'lectures' does not exist\n")
+    result = CliRunner().invoke(main, ["check", "--bundled", "notes.md"])
+    assert result.exit_code == 2 and "--bundled checks the formulas bundled with derive and takes no PATHS" in result.stderr

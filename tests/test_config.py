@@ -44,9 +44,9 @@ def test_no_table_means_no_settings(tmp_path):
     ("timeout = true", "[tool.derive]: timeout must be a number of seconds (at least 0.1), not True"),
     ('format = "pdf"', "[tool.derive]: unknown format 'pdf'"),
     ("model = 3", "[tool.derive]: model must be a string"),
-    ("fail-fast = true", "[tool.derive]: unknown key(s) ['fail-fast']"),
+    ("fail-fast = true", "[tool.derive]: unknown key 'fail-fast'"),
 ])
-def test_bad_values_are_errors_at_the_table_line(tmp_path, line, message):
+def test_bad_values_are_errors_at_the_line_of_their_key(tmp_path, line, message):
     write(tmp_path / "pyproject.toml", f'[project]\nname = "x"\n\n[tool.derive]\n{line}\n')
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path, formats=("table", "json"))
@@ -54,7 +54,7 @@ def test_bad_values_are_errors_at_the_table_line(tmp_path, line, message):
     if message is None:                                      # not TOML at all
         assert e.message.startswith("not valid TOML")
         return
-    assert (e.message, e.line, e.col, e.source_line) == (message, 4, 1, "[tool.derive]")
+    assert (e.message, e.line, e.col, e.source_line) == (message, 5, 1, line)
 
 
 def test_the_command_line_wins_and_the_output_file_beats_the_table_format(tmp_path, monkeypatch):
@@ -77,3 +77,20 @@ def test_a_broken_pyproject_matters_only_when_it_has_a_tool_derive_table(tmp_pat
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path)
     assert info.value.message.startswith("not valid TOML")
+
+
+def test_a_misspelled_key_is_reported_at_its_line_with_a_suggestion(tmp_path, monkeypatch):
+    write(tmp_path / "pyproject.toml", '[project]\nname = "course"\n\n[tool.derive]\nexclude = ["drafts/"]\n'
+                                       'pahts = ["lectures"]\ntimeout = 10\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[:4] == [
+        "Error: pyproject.toml:6:1: [tool.derive]: unknown key 'pahts' (did you mean 'paths'?)",
+        '    pahts = ["lectures"]',
+        "    ^",
+        "    expected keys among paths, exclude, timeout, model, format, run-code"]
+    write(tmp_path / "pyproject.toml", '[tool.derive]\nformat = "jsno"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, formats=("table", "json"))
+    assert (info.value.message, info.value.line) == ("[tool.derive]: unknown format 'jsno' (did you mean 'json'?)", 2)

@@ -167,7 +167,7 @@ def test_unreadable_formula_exits_2_even_when_unproved_are_allowed(formula_file)
 
 def test_bundled_handout_has_a_section_per_file_and_one_note_at_the_end(tmp_path):
     tex = tmp_path / "p.tex"
-    assert run("export", "--to", "tex", "-o", str(tex)).exit_code == 0
+    assert run("export", "--bundled", "--to", "tex", "-o", str(tex)).exit_code == 0
     text = tex.read_text(encoding="utf-8")
     assert text.count(r"\section*{") == 3                       # one per formula file, by its title line
     assert r"\section*{Back propagation into the hidden layer: dE/$dW^{(2)}$ and dE/$db^{(2)}$ as" in text
@@ -307,7 +307,7 @@ def inked_png(pdf: Path) -> Path:
 
 def test_bundled_formulas_compile_with_pdflatex(tmp_path):
     tex = tmp_path / "proofs.tex"
-    result = run("export", "--to", "tex", "--derived", "--engine", "ascii", "-o", str(tex))
+    result = run("export", "--bundled", "--to", "tex", "--derived", "--engine", "ascii", "-o", str(tex))
     assert result.exit_code == 0, result.output
     assert tex.read_text(encoding="utf-8").startswith("% engine: pdflatex (Hangul romanized")
     compile_tex(tex)
@@ -321,10 +321,11 @@ def test_korean_lecture_romanized_as_the_last_fallback(tmp_path):
     assert result.exit_code == 0, result.output
     text = tex.read_text(encoding="utf-8")
     assert r"\section*{chulryeokcheung ochayeokjeonpa (Back Propagation)}" in text
-    assert r"\tag*{chulryeokcheung baieoseu gongsik}" in text               # the label, romanized
+    assert r"\tag*{$\checkmark$ chulryeokcheung baieoseu gongsik}" in text              # the label, romanized
     assert "% original: 출력층 바이어스 공식" in text                          # and kept verbatim
     assert "Hangul is romanized here" in text
-    assert text.count(r"\begin{align*}") == 4
+    assert text.count(r"\begin{align*}") == 3          # loss_3's definition stands inline, in its sentence
+    assert r"\text{loss\_3} = \begin{pmatrix}" in text
     compile_tex(tex)
 
 
@@ -405,7 +406,7 @@ def test_handout_sections_are_the_documents_headings_and_each_formula_is_shown_o
     assert len(bodies) == 5 and len(set(bodies)) == 5                 # the [필요 수식] restatements: once
     assert text.count("Checked by derive") == 1 and text.count("Model: ") == 1
     assert "3 restatements of a formula shown before are not repeated." in text
-    assert r"\tag*{출력층 바이어스 공식}" in text
+    assert r"\tag*{$\checkmark$ 출력층 바이어스 공식}" in text            # proved, and its label
     assert r"\begin{pmatrix} \dfrac{\partial E}{\partial w_{11}^{(3)}}" in text   # fractions at full size,
     assert r"\\ \noalign{\vskip 6pt} \dfrac{\partial E}{\partial w_{12}^{(3)}}" in text  # rows set apart
 

@@ -37,8 +37,9 @@ def steps(workflow: str) -> list[str]:
 
 def run_the_check_step(workflow: str):
     """Run the workflow's `derive check` step as the runner would (after `pip install`)."""
-    install, check = steps(workflow)
+    install, check, report = steps(workflow)
     assert install == 'pip install "$DERIVE"'
+    assert report == check.replace(" --format github", " -o derive-report.html || true")
     argv = shlex.split(check)
     assert argv[:2] == ["derive", "check"]
     return run(*argv[1:])
@@ -95,7 +96,11 @@ def test_in_an_empty_repository_the_workflow_runs_the_check(tmp_path, monkeypatc
     assert result.stdout.splitlines()[-1] == "the workflow runs: derive check . --format github"
     workflow = Path(".github/workflows/derive.yml").read_text(encoding="utf-8")
     assert steps(workflow)[1] == "derive check . --format github"
-    assert "DERIVE: " in workflow
+    assert '      DERIVE: "derive-backprop==0.1.0"\n' in workflow       # its name on the package index
+    assert result.stderr.startswith("DERIVE in .github/workflows/derive.yml is derive-backprop==0.1.0, from the "
+                                    "package index")
+    assert ("      - uses: actions/upload-artifact@v4\n        if: always()\n        with:\n"
+            "          name: derive-report\n          path: derive-report.html\n") in workflow
     checked = run_the_check_step(workflow)
     assert (checked.exit_code, checked.stdout) == (0, "derive: 0 claims: 0 proved, 0 refuted, 0 undecided, 0 errors\n")
     # a lecture added later is checked by the same workflow

@@ -123,11 +123,11 @@ def test_one_mistake_is_refuted_at_the_edited_line(tmp_path, name, line, old, ne
 def test_an_index_statement_says_over_which_values_it_was_proved():
     code, report = run_fixture("general_indices.md")
     detail = {r["line"]: r["detail"] for r in report["results"]}
-    assert detail[25].endswith("; proved for l = 2 (j = 1..3, i = 1..2); l = 3 (j = 1..3, i = 1..3); "
+    assert detail[25].endswith("; proved for every l = 2 (j = 1..3, i = 1..2); l = 3 (j = 1..3, i = 1..3); "
                                "l = 4 (j = 1..2, i = 1..3) (21 instances)")
     code, report = run_fixture("nielsen_style.md")
     detail = {r["line"]: r["detail"] for r in report["results"]}
-    assert detail[36].endswith("; proved for l = 2; j = 1..3 (3 instances)")
+    assert detail[36].endswith("; proved for every l = 2; j = 1..3 (3 instances)")
 
 
 def test_a_refuted_index_statement_names_its_first_failing_instance(tmp_path):
@@ -136,7 +136,7 @@ def test_a_refuted_index_statement_names_its_first_failing_instance(tmp_path):
     (result,) = [r for r in report["results"] if r["verdict"] != "proved"]
     assert result["line"] == 27
     assert ("the first failing instance is l = 2, j = 1 (8 of 8 instances differ); "
-            "checked for l = 2 (j = 1..3); l = 3 (j = 1..3); l = 4 (j = 1..2) (8 instances)") in result["detail"]
+            "checked for every l = 2 (j = 1..3); l = 3 (j = 1..3); l = 4 (j = 1..2) (8 instances)") in result["detail"]
 
 
 def test_a_document_whose_names_cannot_be_mapped_is_unreadable_not_judged(tmp_path):

@@ -61,7 +61,7 @@ MISTAKES = [
     ("extra factor", 11, r"\times a_2^{(2)}$$", r"\times w_{12}^{(3)} \times a_2^{(2)}$$",
      (11, 261, r"w_{12}^{(3)} \times ", "", "extra factor")),
     ("1 - a^2 for a(1 - a)", 13, "a_2^{(3)} (1 - a_2^{(3)})", "(1 - a_2^{(3)}^2)",
-     (13, 74, "(1 - a_2^{(3)}^2)", "a_2^{(3)} (1 - a_2^{(3)})", "wrong factor")),
+     (13, 74, "(1 - a_2^{(3)}^2)", "a_2^{(3)} (1 - a_2^{(3)})", "wrong activation")),
     ("missing transpose", 31, "W3^T", "W3", (31, 30, "W3", "W3^T", "missing transpose")),
     ("extra transpose", 37, r"= loss\_2", r"= loss\_2^T", (37, 41, r"loss\_2^T", r"loss\_2", "extra transpose")),
     ("swapped product order", 35, r"A1^T \bullet loss\_2", r"loss\_2 \bullet A1^T",
@@ -231,3 +231,74 @@ def test_github_annotations_put_the_repair_first_at_the_part_to_change(tmp_path)
     assert line.startswith(f"::error file={path},line=21,col=69,")
     message = line.split("::")[2].split("%0A")
     assert message[2] == "index slip at line 21, col 69: `w_{21}^{(3)}` should be `w_{12}^{(3)}` (proved)"
+
+
+# -- the derivative of the wrong activation ----------------------------------------------------------
+TANH_NOTES = r"""# Backprop with a tanh hidden layer
+
+*Lecture 7 notes.* Our network has two inputs, a hidden layer of two tanh units and two sigmoid
+outputs; we train it on half the sum of squared errors.
+
+$$z_j^{(2)} = \sum_{i=1}^{2} w_{ji}^{(2)} x_i + b_j^{(2)}, \qquad a_j^{(2)} = \tanh(z_j^{(2)})$$
+
+$$z_k^{(3)} = \sum_{j=1}^{2} w_{kj}^{(3)} a_j^{(2)} + b_k^{(3)}, \qquad a_k^{(3)} = \sigma(z_k^{(3)})$$
+
+$$E = \frac{1}{2} \sum_{k=1}^{2} (t_k - a_k^{(3)})^2$$
+
+Each hidden unit passes the gradient through its own derivative, for every $j$:
+
+$$\frac{\partial a_j^{(2)}}{\partial z_j^{(2)}} = a_j^{(2)} (1 - a_j^{(2)})$$
+
+so the error term of a hidden unit is
+
+$$\delta_j^{(2)} = \left( \sum_{k=1}^{2} \delta_k^{(3)} w_{kj}^{(3)} \right) a_j^{(2)} (1 - a_j^{(2)})$$
+
+where $\delta_k^{(3)} = (a_k^{(3)} - t_k) a_k^{(3)} (1 - a_k^{(3)})$. Written out for the first unit:
+
+$$\frac{\partial E}{\partial b_1^{(2)}} = (\delta_1^{(3)} w_{11}^{(3)} + \delta_2^{(3)} w_{21}^{(3)}) \times a_1^{(2)} \times (1 - a_1^{(2)})$$
+
+At the output, by contrast, we have
+
+$$\frac{\partial a_1^{(3)}}{\partial z_1^{(3)}} = 1 - (a_1^{(3)})^2$$
+"""
+
+
+def test_the_derivative_of_the_other_activation_is_named_and_repaired(tmp_path):
+    path = tmp_path / "lecture7.md"
+    path.write_text(TANH_NOTES, encoding="utf-8")
+    wrong = failures(path)
+    assert [(r.line, r.verdict) for r in wrong] == [(14, "refuted"), (18, "refuted"), (22, "refuted"), (26, "refuted")]
+    assert [[(x.line, x.col, x.old, x.new, x.kind, x.description) for x in r.repairs[:1]] for r in wrong] == [
+        [(14, 51, "a_j^{(2)} (1 - a_j^{(2)})", "1 - (a_j^{(2)})^2", "wrong activation",
+          "`a_j^{(2)} (1 - a_j^{(2)})` is the sigmoid's derivative; the tanh layer's is `1 - (a_j^{(2)})^2`")],
+        [(18, 78, "a_j^{(2)} (1 - a_j^{(2)})", "(1 - (a_j^{(2)})^2)", "wrong activation",
+          "`a_j^{(2)} (1 - a_j^{(2)})` is the sigmoid's derivative; the tanh layer's is `1 - (a_j^{(2)})^2`")],
+        [(22, 110, r"a_1^{(2)} \times (1 - a_1^{(2)})", "(1 - (a_1^{(2)})^2)", "wrong activation",
+          r"`a_1^{(2)} \times (1 - a_1^{(2)})` is the sigmoid's derivative; the tanh layer's is `1 - (a_1^{(2)})^2`")],
+        [(26, 51, "1 - (a_1^{(3)})^2", "a_1^{(3)} (1 - a_1^{(3)})", "wrong activation",
+          "`1 - (a_1^{(3)})^2` is tanh's derivative; the sigmoid layer's is `a_1^{(3)} (1 - a_1^{(3)})`")]]
+    # a statement for every j is checked for every j, and says so (not "j = 1, 2" as if some were left)
+    assert wrong[0].detail.endswith("checked for every j = 1..2 (2 instances)")
+    assert wrong[0].difference_latex == "[1 - a_1^{(2)}; 1 - a_2^{(2)}]"       # LaTeX, entry by entry
+    assert "**" not in wrong[1].difference_latex and "*" not in wrong[1].difference_latex
+    # only the values the claim depends on: the hidden unit's inputs, weights and bias
+    assert wrong[2].relevant == ["t_1^{(3)}", "t_2^{(3)}", "w_{11}^{(3)}", "w_{21}^{(3)}"]   # written in the difference
+    assert wrong[0].relevant == ["x_1", "x_2", "w_{11}^{(2)}", "w_{12}^{(2)}", "b_1^{(2)}",
+                                 "w_{21}^{(2)}", "w_{22}^{(2)}", "b_2^{(2)}"]
+    fixed = path
+    for r in reversed(wrong):                   # each repair made, bottom up: every claim proved
+        fixed = apply(fixed, r.repairs[0])
+        fixed = fixed.rename(tmp_path / f"fixed{r.line}.md")
+    assert failures(fixed) == []
+
+
+def test_the_table_says_which_family_the_derivative_belongs_to(tmp_path, monkeypatch):
+    (tmp_path / "lecture7.md").write_text(TANH_NOTES, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner(env={"COLUMNS": "100"}).invoke(main, ["check", "lecture7.md"])
+    assert result.exit_code == 1
+    assert ("    wrong activation at line 14, col 51: `a_j^{(2)} (1 - a_j^{(2)})` is the sigmoid's derivative;\n"
+            "      the tanh layer's is `1 - (a_j^{(2)})^2` (proved)\n") in result.output
+    assert ("counterexample at x_1=0.574, x_2=0.915, w_{11}^{(2)}=0.947, w_{12}^{(2)}=1.969, b_1^{(2)}=-1.838, "
+            "w_{21}^{(2)}=-0.148, w_{22}^{(2)}=-1.973, b_2^{(2)}=-0.353 (and 9 more: --verbose, or JSON)") \
+        in " ".join(result.output.split())

@@ -145,7 +145,7 @@ def test_a_bad_tool_derive_table_is_a_usage_error_with_its_line(repo):
     swap("pyproject.toml", "timeout = 10\n", "timeout = 10\ncolour = \"red\"\n")
     result = run("check", ".")
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[0] == "Error: pyproject.toml:9:1: [tool.derive]: unknown key(s) ['colour']"
+    assert result.stderr.splitlines()[0] == "Error: pyproject.toml:12:1: [tool.derive]: unknown key 'colour'"
 
 
 def test_junit_names_of_a_book_use_its_equation_labels(repo):

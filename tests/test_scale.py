@@ -95,7 +95,7 @@ def test_a_wrong_index_statement_is_refuted_at_an_instance(tmp_path):
     code, results = run(tmp_path, text)
     r = results[line_of(text, "partial w_{ji}^{(2)}")]
     assert code == 1 and r["verdict"] == "refuted" and r["counterexample"] is not None
-    assert "for every" not in r["detail"]
+    assert "proved at the first and the last instance" not in r["detail"]
 
 
 def test_an_index_statement_naming_one_unit_is_checked_at_every_instance(tmp_path):
@@ -104,7 +104,8 @@ def test_an_index_statement_naming_one_unit_is_checked_at_every_instance(tmp_pat
     text = FORWARD + "\n$$\\frac{\\partial E}{\\partial w_{j1}^{(2)}} = \\delta_j^{(2)} x_1$$\n"
     code, results = run(tmp_path, text)
     r = results[line_of(text, "w_{j1}^{(2)}")]
-    assert code == 0 and r["verdict"] == "proved" and "for every" not in r["detail"]
+    assert code == 0 and r["verdict"] == "proved" and "the first and the last instance" not in r["detail"]
+    assert r["detail"].endswith("; proved for every j = 1..4 (4 instances)")     # each instance decided
 
 
 def test_the_oracle_keeps_error_terms_as_atoms_and_unfolds_them_exactly():

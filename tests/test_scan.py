@@ -71,4 +71,4 @@ def test_bad_patterns_are_errors_and_bad_gitignore_lines_are_passed_over(tmp_pat
     (tmp_path / "pyproject.toml").write_text('[tool.derive]\nexclude = ["\\\\"]\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "."])
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: pyproject.toml:1:1: [tool.derive]: exclude: not a valid exclude pattern")
+    assert result.stderr.startswith("Error: pyproject.toml:2:1: [tool.derive]: exclude: not a valid exclude pattern")

@@ -23,33 +23,11 @@ from ..results import PROVED, REFUTED, Result
 def error_term(checker, st: Statement, value) -> list[Result]:
     """A definition of delta_j^{(l)} (or delta^{(l)}) names the error term dE/dz_j^{(l)}
     (dE/dZ^{(l)}); one that is neither it nor its negative is wrong where it is written."""
+    named = named_error_term(checker, st, value)
+    if named is None:
+        return []
+    oracle, layer = named
     head = st.head.parts[0].expr
-    net = checker.workspace.net
-    if head.name not in ("delta", "Delta") or not head.layer:
-        return []
-    recursion = _recursion(checker, st, head, value)      # delta_j^{(l)} = ...: for the layers it applies to
-    if recursion is not None:
-        z, layer = recursion, head.layer
-    elif not head.layer.isdigit() or not 2 <= int(head.layer) <= net.L:
-        return []
-    else:
-        layer = int(head.layer)
-    if recursion is not None:
-        pass
-    elif head.sub is None:
-        z = net.matrix("Z", layer)
-    elif len(head.sub) == 1 and head.sub.isalpha() and net.m == 1:
-        z = sp.ImmutableMatrix([[net["z", layer, j]] for j in net.units(layer)])
-    elif head.sub.isdigit() and net.has(("z", layer, int(head.sub)) + net.ex(1)) and net.m == 1:
-        z = net["z", layer, int(head.sub)]
-    else:
-        return []
-    if is_matrix(value) != is_matrix(z) or (is_matrix(z) and value.shape != z.shape):
-        return []
-    node = head
-    E = net["E",]
-    oracle = (z.applyfunc(lambda q: checker.meaning.partial(E, q, node)) if is_matrix(z)
-              else checker.meaning.partial(E, z, node))
     decision, seconds = checker.decide(oracle, value)
     if decision.verdict != REFUTED:      # proved, or undecided: a definition claims nothing, so no noise
         return []
@@ -61,6 +39,39 @@ def error_term(checker, st: Statement, value) -> list[Result]:
     z_text = (f"z_{{{head.sub}}}" if head.sub else "Z") + f"^{{({layer})}}"
     reference = s.Member([s.Part(s.Sym("dE/dz"), f"\\frac{{\\partial E}}{{\\partial {z_text}}}", None)])
     return [checker.result(st, reference, st.members[1], decision.verdict, seconds, decision)]
+
+
+def named_error_term(checker, st: Statement, value):
+    """(the oracle's dE/dz the definition's head delta names, its layer), or None when the head
+    is no error term or its shape is not the definition's."""
+    head = st.head.parts[0].expr
+    net = checker.workspace.net
+    if not isinstance(head, s.Sym) or head.name not in ("delta", "Delta") or not head.layer:
+        return None
+    recursion = _recursion(checker, st, head, value)      # delta_j^{(l)} = ...: for the layers it applies to
+    if recursion is not None:
+        z, layer = recursion, head.layer
+    elif not head.layer.isdigit() or not 2 <= int(head.layer) <= net.L:
+        return None
+    else:
+        layer = int(head.layer)
+    if recursion is not None:
+        pass
+    elif head.sub is None:
+        z = net.matrix("Z", layer)
+    elif len(head.sub) == 1 and head.sub.isalpha() and net.m == 1:
+        z = sp.ImmutableMatrix([[net["z", layer, j]] for j in net.units(layer)])
+    elif head.sub.isdigit() and net.has(("z", layer, int(head.sub)) + net.ex(1)) and net.m == 1:
+        z = net["z", layer, int(head.sub)]
+    else:
+        return None
+    if is_matrix(value) != is_matrix(z) or (is_matrix(z) and value.shape != z.shape):
+        return None
+    node = head
+    E = net["E",]
+    oracle = (z.applyfunc(lambda q: checker.meaning.partial(E, q, node)) if is_matrix(z)
+              else checker.meaning.partial(E, z, node))
+    return oracle, layer
 
 
 def _recursion(checker, st: Statement, head: s.Sym, value):

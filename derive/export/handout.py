@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sympy as sp
 
@@ -26,9 +27,9 @@ from ..model.lecture_form import join_terms, lecture_form, lecture_names
 from ..model.network import Network
 from ..model.oracle import Oracle
 from ..model.printing import latex
-from ..model.spec import Spec
+from ..model.spec import LAYOUTS, Spec
 from ..results import ERROR, PROVED, Formula, Report
-from . import typeset
+from . import prose, typeset
 from .outline import outline
 
 FORMATS = ("tex", "md")
@@ -141,18 +142,29 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
     engine = typeset.choose_engine(every, engine)
     kotex = engine == "pdflatex" and any("\uac00" <= c <= "\ud7a3" for c in every)
     tex = typeset.Typesetter(engine)
-    body = []
+    body, placed = [], []
     for part in parts:
         shift = 1 if len(parts) > 1 else 0
         if shift:
             body.append(rf"\section*{{{tex.title(part.title) if part.title else tex.text(part.file)}}}")
+        text = markdown_text(part.file)
+        if text is not None:                    # a Markdown lecture: the document itself, prose and all,
+            shown = [f for s in part.sections for f in s.formulas]      # each once, as in the outline
+            every = [f for f in report.formulas if f.file == part.file]
+            title = prose.front_title(text)
+            if title and not shift:
+                body.append(r"\begin{center}{\Large " + tex.text(title) + r"}\end{center}")
+            body += prose.body(tex, text, shown, every, lambda f, n: tex_formula(tex, f, n, checked=True), shift)
+            placed += shown
+            continue
+        placed += [f for s in part.sections for f in s.formulas]
         for section in part.sections:
             if section.heading is not None:
                 level = SECTIONS[min(section.heading.level - 1 + shift, len(SECTIONS) - 1)]
                 body.append(rf"\{level}*{{{tex.heading(section.heading)}}}")
             body += [tex_formula(tex, f) for f in section.formulas]
     body += [tex_gradients(tex, spec, rows) for spec, rows in gradients]
-    body.append(closing_note(tex, report, formulas, parts))
+    body.append(closing_note(tex, report, formulas, placed))
     head = [typeset.engine_line(engine, kotex),
             f"% A handout written by derive {__version__}; compile it with "
             f"{'pdflatex' if engine == 'ascii' else engine}."]
@@ -162,9 +174,8 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
     return "\n".join(head + [preamble + r"\begin{document}"] + body + [r"\end{document}", ""]), engine
 
 
-def closing_note(tex: typeset.Typesetter, report: Report, formulas: list[Formula], parts) -> str:
+def closing_note(tex: typeset.Typesetter, report: Report, formulas: list[Formula], shown: list[Formula]) -> str:
     """What was proved, on which model, how, by which derive: once, after everything else."""
-    shown = [f for p in parts for s in p.sections for f in s.formulas]
     proved = sum(1 for f in shown if f.proved)
     claims = sum(len(f.verdicts) for f in shown if f.proved)
     which = (f"all {proved} formula{'s' * (proved != 1)} above ({claims} claim{'s' * (claims != 1)}, each =) "
@@ -178,8 +189,9 @@ def closing_note(tex: typeset.Typesetter, report: Report, formulas: list[Formula
         n = len(formulas) - len(shown)
         lines.append(f"{n} restatement{'s' * (n != 1)} of a formula shown before {'is' if n == 1 else 'are'} "
                      "not repeated.")
-    lines.append(f"Model: {report.model}. Method: {method(report)}.")
     note = " ".join(tex.text(line) for line in lines)
+    note += " " + tex.text("Model: ") + "; ".join(model_tex(tex, spec) for spec in report.specs or [Spec()])
+    note += ". " + tex.text(f"Method: {method(report)}.")
     if tex.lost:
         note += (" " + tex.text("Hangul is romanized here (the ascii engine: pdflatex with no Korean "
                                 "fonts), the original kept as a % comment at the top of this file; other letters "
@@ -188,9 +200,49 @@ def closing_note(tex: typeset.Typesetter, report: Report, formulas: list[Formula
     return "\n".join([r"\bigskip\hrule\medskip", r"{\small " + note + r"\par}"])
 
 
-def tex_formula(tex: typeset.Typesetter, f: Formula) -> str:
+def markdown_text(file: str) -> str | None:
+    """The text of a Markdown document of the report (None for other files, or one not readable)."""
+    path = Path(file)
+    if path.suffix.lower() not in (".md", ".markdown"):
+        return None
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+LOSS_TEX = {"half-sse": r"E = \frac{1}{2} \sum_i (t_i - a_i)^2", "sse": r"E = \sum_i (t_i - a_i)^2",
+            "mse": r"E = \frac{1}{n} \sum_i (t_i - a_i)^2", "cross-entropy": r"E = -\sum_i t_i \log a_i",
+            "binary-cross-entropy": r"E = -\sum_i \left(t_i \log a_i + (1 - t_i) \log(1 - a_i)\right)"}
+LAYOUT_TEX = {"source-major": r"W^{(l)}_{ij} = w_{ji}^{(l)}", "target-major": r"W^{(l)}_{ji} = w_{ji}^{(l)}"}
+
+
+def model_tex(tex: typeset.Typesetter, spec: Spec) -> str:
+    """The network a handout was checked in, its formulas typeset as math (what `Spec.describe`
+    says in plain text)."""
+    acts = spec.activations
+    families = acts[0] if len(set(acts)) == 1 else ", ".join(f"{a} in layer {l}" for l, a in enumerate(acts, 2))
+    words = [tex.text(f"a {'-'.join(map(str, spec.layers))} network ({families}), "),
+             f"${LOSS_TEX[spec.loss]}$" if spec.loss in LOSS_TEX else tex.text(spec.loss)]
+    if spec.vectors == "column":
+        words.append(tex.text(", column vectors ") + r"$z^{l} = w^{l} a^{l-1} + b^{l}$")
+    else:
+        words.append(tex.text(", row vectors ") + r"$Z^{(l)} = A^{(l-1)} \bullet W^{(l)} + b^{(l)}$, "
+                     f"${LAYOUT_TEX.get(spec.layout, '')}$")
+    extra = spec.describe().split(LAYOUTS.get(spec.layout, "\x00"), 1)[-1] if spec.vectors != "column" else ""
+    if spec.targets_sum_to_one:
+        words.append(tex.text(" (targets sum to 1, assumed)"))
+    if spec.batch > 1:
+        words.append(tex.text(f", a mini-batch of {spec.batch} examples (E averaged)"))
+    if extra.strip():
+        words.append(tex.text(extra))
+    return "".join(words)
+
+
+def tex_formula(tex: typeset.Typesetter, f: Formula, number: int | None = None, checked: bool = False) -> str:
     """One formula: its title (formula files), a NOT PROVED mark if it is not proved, its chain as
-    align* with its label as the tag."""
+    align* with its label as the tag (`number`: its equation number instead; `checked`: a check
+    mark when it is proved)."""
     lines = [rf"\textbf{{{tex.title(heading(f))}}}\par"] if f.title else []
     if not f.proved:
         verdicts = tex.text("verdicts of its claims: " + ", ".join(f.verdicts))
@@ -199,7 +251,9 @@ def tex_formula(tex: typeset.Typesetter, f: Formula) -> str:
         lines.append(rf"As written: \texttt{{{tex.text(' = '.join(f.members))}}}\par")
         return "\n".join(lines)
     members = [tex.math(m) for m in f.members]
-    tag = rf" \tag*{{{tex.latex_text(f.label)}}}" if f.label else ""
+    marks = ([r"$\checkmark$"] if checked and f.proved else []) + \
+        ([f"({number})"] if number else [tex.latex_text(f.label)] if f.label else [])
+    tag = rf" \tag*{{{' '.join(marks)}}}" if marks else ""
     lines += [r"\begin{align*}", align_rows(members) + tag, r"\end{align*}"]
     return "\n".join(lines)
 

@@ -206,7 +206,16 @@ COMMANDS = {  # every control word the notation prints; nothing here reads, writ
     "Biggr", "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "eta", "theta", "lambda", "mu",
     "nu", "xi", "rho", "tau", "phi", "varphi", "psi", "omega", "Delta", "cdots", "ldots", "dots",
     "prime", "le", "ge", "ne", "approx", "to", "in", "infty", "nabla", "Sigma", "leftarrow",
-    "Rightarrow"}
+    "Rightarrow",
+    # operators: set upright as operators (\tanh, \max, \log ...), never as typewriter source
+    "tanh", "sinh", "cosh", "max", "min", "log", "ln", "sin", "cos", "arg", "argmax", "argmin", "sup",
+    "inf", "det", "dim", "lim", "sqrt", "odot", "otimes", "oplus", "circ", "ast", "star", "pm", "mp",
+    "leq", "geq", "neq", "equiv", "sim", "propto", "mid", "coloneqq", "lvert", "rvert", "lVert", "rVert",
+    "vert", "Vert", "langle", "rangle", "hat", "bar", "tilde", "vec", "dot", "ddot", "overline",
+    "underline", "boldsymbol", "mathbf", "mathbb", "mathcal", "bm", "Theta", "Lambda", "Phi", "Psi",
+    "Omega", "Gamma", "Pi", "pi", "zeta", "kappa", "chi", "varsigma", "vartheta", "ell", "forall",
+    "exists", "cup", "cap", "subset", "subseteq", "leftrightarrow", "Leftarrow", "mapsto", "uparrow",
+    "downarrow", "cdotp", "vdots", "ddots", "tag", "underbrace", "overbrace"}
 TEXT_COMMANDS = {"text", "textrm", "textbf", "textit", "mbox"}      # their content is escaped as text
 NAME_COMMANDS = {"mathrm", "operatorname", "mathit", "mathsf"}      # their content must be a name
 ENVIRONMENTS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "aligned", "gathered", "split"}
@@ -334,6 +343,24 @@ class Typesetter:
         if needs_fonts(source) and self.engine == "ascii":
             self._keep(source, (found, True))
         return found
+
+    def inline_math(self, source: str) -> str:
+        """Inline math of prose: `$...$` when inert, else its source as escaped text."""
+        found = inert_math(source, self.engine)
+        if found is None:
+            return self.text("$" + source + "$")
+        if needs_fonts(source) and self.engine == "ascii":
+            self._keep(source, (found, True))
+        return f"${found}$"
+
+    def display_math(self, source: str) -> str:
+        """A display that claims nothing, as math when inert (rows set in `aligned`), else as text."""
+        found = inert_math(source, self.engine)
+        if found is None:
+            return r"\begin{center}" + self.text(" ".join(source.split())) + r"\end{center}"
+        if ("\\\\" in found or "&" in found) and not re.match(r"\s*\\begin", found):
+            found = r"\begin{aligned}" + found + r"\end{aligned}"
+        return r"\[" + found + r"\]"
 
     def title(self, source: str) -> str:
         """Plain text (a formula file's title), the lecture's names in it (w_11^(2)) set as math."""

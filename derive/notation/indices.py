@@ -101,25 +101,31 @@ def layers_for(expr, letter: str, last: int) -> list[int]:
 
 
 def describe(letters: list[str], instances: list[dict], layer: str | None) -> str:
-    """`for l = 2, 3; j = 1..3; i = 1..2 (12 instances)`: the values a statement was checked for."""
+    """`for every l = 2, 3; j = 1..3; i = 1..2 (12 instances)`: the values a statement was checked
+    for.  A unit index runs from 1 to its layer's size: when one instance stood for all (the first
+    and the last, by symmetry) the range is still every unit's, never `j = 1, 3`, which would read
+    as if j = 2 were skipped."""
     def spans(group, names):
-        parts = []
-        for name in names:
-            values = sorted({b[name] for b in group})
-            parts.append(f"{name} = {_values(values)}")
-        return parts
+        return [f"{name} = {_values(list(range(1, 1 + max(b[name] for b in group))))}" for name in names]
+
+    def size(group) -> int:
+        n = 1
+        for name in units:
+            n *= max(b[name] for b in group)
+        return n
 
     units = [x for x in letters if x != layer]
-    count = f" ({len(instances)} instance{'s' if len(instances) != 1 else ''})"
-    if layer is None:
-        return "for " + "; ".join(spans(instances, units)) + count
     groups: dict[int, list] = {}
     for b in instances:
-        groups.setdefault(b[layer], []).append(b)
+        groups.setdefault(b[layer] if layer else None, []).append(b)
+    total = sum(size(g) for g in groups.values())
+    count = f" ({total} instance{'s' if total != 1 else ''})"
+    if layer is None:
+        return "for every " + "; ".join(spans(instances, units)) + count
     shapes = {tuple(spans(g, units)) for g in groups.values()}
     if len(shapes) == 1:
-        return "for " + "; ".join([f"{layer} = {_values(sorted(groups), listed=True)}"] + list(shapes.pop())) + count
-    return "for " + "; ".join(f"{layer} = {v}" + (f" ({', '.join(spans(g, units))})" if units else "")
+        return "for every " + "; ".join([f"{layer} = {_values(sorted(groups), listed=True)}"] + list(shapes.pop())) + count
+    return "for every " + "; ".join(f"{layer} = {v}" + (f" ({', '.join(spans(g, units))})" if units else "")
                               for v, g in sorted(groups.items())) + count
 
 

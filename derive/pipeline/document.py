@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -116,14 +117,18 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             math_lines = {n for sp, (cell, start, end) in zip(spans, extents) if sp.display
                           for n in range(start[0], end[0] + 1)}
             context = _context_finder(lecture.text, Path(path).suffix, math_lines)
+            in_cell = _notebook_context(lecture.text) if Path(path).suffix.lower() == ".ipynb" else None
             for r in out:
                 if r.cell is None:
                     r.context = context(r.line)
+                elif in_cell is not None:
+                    r.context = in_cell(r.cell, r.line)
         counts = {state: 0 for state in STATES}
         for state in states:
             counts[state or "no claim"] += 1
         counts["unreadable"] += lecture.problems
-        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, bound, code.notes if code else [])
+        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, bound, code.notes if code else [],
+                        document_title(lecture.text, Path(path).suffix))
 
     def lost(st, reason, undecided):
         """The outcome of a statement whose check failed (a bound, or a bug in derive)."""
@@ -205,7 +210,7 @@ def _holding(st, r, extents, index):
 
 
 TEX_HEADING = re.compile(r"\\(?:sub)*section\*?\{(.+?)\}")
-NOT_PROSE = re.compile(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%")
+NOT_PROSE = re.compile(r"\$\$|\\\[|\\begin|\\end|^[=+&\\]|^<!--|^%|^:[A-Za-z-]+:|^(`{3,}|~{3,}|:{3,})|^\|")
 
 
 def heading_of(line: str, suffix: str) -> str | None:
@@ -215,6 +220,27 @@ def heading_of(line: str, suffix: str) -> str | None:
         return m.group(1).strip() if m else None
     found = atx_heading(line)
     return found[1] if found else None
+
+
+LATEX_TITLE = re.compile(r"\\title\s*(?:\[[^\]]*\])?\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+FRONT_TITLE = re.compile(r"\A---\s*\n(?:.*\n)*?title:\s*[\"']?(.+?)[\"']?\s*\n(?:.*\n)*?---\s*\n")
+MARKDOWN_TITLE = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.M)
+
+
+def document_title(text: str, suffix: str) -> str | None:
+    """The title a document gives itself: LaTeX's \\title{...}; Markdown's front matter `title:`,
+    else its first level-1 heading (None for a notebook, whose text is JSON, and when none)."""
+    if suffix.lower() == ".tex":
+        m = LATEX_TITLE.search(text)
+        if m is None:
+            return None
+        title = re.sub(r"\\(?:\\|newline)\s*", " ", m.group(1).replace("\\-", ""))
+        title = re.sub(r"\\[A-Za-z]+\*?\s*", "", title).replace("{", "").replace("}", "").replace("~", " ")
+        return " ".join(title.split()) or None
+    if suffix.lower() not in (".md", ".markdown"):
+        return None
+    m = FRONT_TITLE.match(text) or MARKDOWN_TITLE.search(text)
+    return " ".join(m.group(1).split())[:200] if m else None
 
 
 def _context_finder(text: str, suffix: str, math_lines=frozenset()):
@@ -228,9 +254,9 @@ def _context_finder(text: str, suffix: str, math_lines=frozenset()):
         title = heading_of(line, suffix)
         raw = line.strip()
         if title is not None:
-            heading, prose = title, None
+            heading, prose = ROLE.sub(r"$\1$", title), None
         elif raw and k + 1 not in math_lines and not NOT_PROSE.search(raw):
-            prose = raw if len(raw) <= 200 else raw[:199] + "\u2026"
+            prose = _cut_prose(ROLE.sub(r"$\1$", raw))
         contexts.append((prose, heading))
 
     def find(line: int) -> dict:
@@ -239,6 +265,60 @@ def _context_finder(text: str, suffix: str, math_lines=frozenset()):
             return {}
         prose, heading = contexts[k]
         return {**({"prose": prose} if prose else {}), **({"heading": heading} if heading else {})}
+    return find
+
+
+ROLE = re.compile(r"\{math\}`([^`]*)`")
+PROSE_WIDTH = 200
+
+
+def _look_back(lines: list[str], start: int, out: dict) -> dict:
+    """The heading above line index `start` (inclusive, upwards) and the nearest prose line before
+    it, in a notebook's markdown cell (short: a cell is read once per formula in it)."""
+    for k in range(min(start, len(lines) - 1), -1, -1):
+        raw = lines[k].strip()
+        title = heading_of(lines[k], "")
+        if title is not None:
+            out.setdefault("heading", ROLE.sub(r"$\1$", title))
+            break
+        if "prose" not in out and raw and not NOT_PROSE.search(raw):
+            out["prose"] = _cut_prose(ROLE.sub(r"$\1$", raw))
+    return out
+
+
+def _cut_prose(text: str) -> str:
+    """A long line of prose cut to about PROSE_WIDTH characters, never inside its inline math."""
+    if len(text) <= PROSE_WIDTH:
+        return text
+    cut = PROSE_WIDTH - 1
+    dollars = [m.start() for m in re.finditer(r"(?<!\\)\$", text[:cut])]
+    if len(dollars) % 2:                        # the cut falls inside $...$: cut before it opens
+        cut = dollars[-1]
+    return text[:cut].rstrip() + "\u2026"
+
+
+def _notebook_context(text: str):
+    """(cell, line) -> the heading and the prose before a formula of a notebook: in its own cell
+    above it, then in the markdown cells before it."""
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    sources = []
+    for cell in cells if isinstance(cells, list) else []:
+        source = cell.get("source", "") if isinstance(cell, dict) else ""
+        source = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else source
+        markdown = isinstance(cell, dict) and cell.get("cell_type") == "markdown"
+        sources.append(source.split("\n") if markdown and isinstance(source, str) else [])
+
+    def find(cell: int, line: int) -> dict:
+        out: dict = {}
+        for c in range(min(cell, len(sources)), 0, -1):
+            lines = sources[c - 1]
+            _look_back(lines, (line - 2) if c == cell else len(lines) - 1, out)
+            if "heading" in out:
+                break
+        return out
     return find
 
 

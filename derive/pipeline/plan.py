@@ -25,6 +25,7 @@ class FilePart:
     formulas: list = field(default_factory=list)     # the file's formulas, as the export prints them
     bindings: list = field(default_factory=list)     # the values its bindings give, one line each
     notes: list = field(default_factory=list)        # what the run should say about this file
+    title: str | None = None                         # the document's own title, when it gives one
 
 
 @dataclass

@@ -114,6 +114,10 @@ def _finish(report: Report, pending: list, outcomes: list) -> None:
             part = plan.finish(mine)
         except Exception as e:                  # a bug in derive: this file's report, not the run, is lost
             part = FilePart([_failure(display, _bug("reporting this file", e))])
+        if not part.results and not part.spans and not plan.unread and Path(display).suffix.lower() in DOCUMENT_SUFFIXES:
+            report.no_math.append(display)
+        if part.title:
+            report.titles[display] = part.title
         report.results.extend(part.results)
         report.formulas.extend(part.formulas)
         report.unread.extend(plan.unread)

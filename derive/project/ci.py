@@ -2,8 +2,10 @@
 
 Two files, at the top of the repository (the git work tree's top, else the current directory):
 
-- `.github/workflows/derive.yml`, a GitHub Actions workflow that installs derive and runs
-  `derive check <paths> --format github` on every push and pull request;
+- `.github/workflows/derive.yml`, a GitHub Actions workflow that installs derive (the distribution
+  `derive-backprop`; `derive` on the package index is another project) and runs
+  `derive check <paths> --format github` on every push and pull request, then writes the HTML
+  report and uploads it as the artifact `derive-report`;
 - `.pre-commit-config.yaml`, a hook that runs `derive check` on the changed lecture files.
 
 `<paths>` are the top-level folders (and files) that hold lectures with math or formula files,
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .._version import __version__
 from ..errors import DeriveError
 from ..sources.documents import DOCUMENT_SUFFIXES, read_document
 from ..sources.formula_files import FORMULA_SUFFIXES
@@ -28,7 +31,8 @@ from .config import load_config
 
 WORKFLOW = Path(".github/workflows/derive.yml")
 PRE_COMMIT = Path(".pre-commit-config.yaml")
-PLACEHOLDER = "git+https://github.com/OWNER/derive"
+DISTRIBUTION = "derive-backprop"      # derive's name on the package index ("derive" there is another project)
+REPORT = "derive-report.html"
 DOCUMENT_PATTERN = r"\.(?:md|markdown|tex|ipynb)"
 
 
@@ -91,9 +95,10 @@ def lecture_paths(root: Path, files: list[Path]) -> list[str]:
 
 def install_source() -> tuple[str, bool]:
     """Where CI can install derive from: the URL (and commit) it was installed from, when pip
-    recorded one (PEP 610); else a placeholder to edit.  (spec, known)."""
+    recorded one (PEP 610); else its distribution on the package index, at this version.
+    (spec, known: False when the package index is a guess the user should confirm)."""
     try:
-        direct = metadata.distribution("derive").read_text("direct_url.json")
+        direct = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
     except metadata.PackageNotFoundError:
         direct = None
     if direct:
@@ -107,15 +112,21 @@ def install_source() -> tuple[str, bool]:
             return f"{vcs.get('vcs', 'git')}+{url}" + (f"@{commit}" if commit else ""), True
         if url and not url.startswith("file:"):
             return url, True
-    return PLACEHOLDER, False
+    return f"{DISTRIBUTION}=={__version__}", False
 
 
 def check_command(paths: list[str]) -> str:
     return "derive check " + " ".join(shlex.quote(p) for p in paths) + " --format github"
 
 
+def report_command(paths: list[str]) -> str:
+    """The workflow's second run: the HTML report, uploaded as an artifact whatever the verdicts."""
+    return "derive check " + " ".join(shlex.quote(p) for p in paths) + f" -o {REPORT} || true"
+
+
 def workflow_text(paths: list[str], install: str, known: bool) -> str:
-    note = "" if known else "      # edit: where to install derive from (a git URL of derive, or a package)\n"
+    note = "" if known else (f"      # where to install derive from: {DISTRIBUTION} on the package index, or a git "
+                             "URL of derive\n")
     return f"""# Written by `derive init`: proves (or refutes, with a counterexample) the backpropagation
 # formulas of the lectures on every push and pull request; a mistake shows as an annotation on
 # its line.
@@ -133,6 +144,13 @@ jobs:
           python-version: "3.11"
       - run: pip install "$DERIVE"
       - run: {check_command(paths)}
+      - run: {report_command(paths)}
+        if: always()
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: derive-report
+          path: {REPORT}
 """
 
 

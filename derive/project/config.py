@@ -16,6 +16,7 @@ TOML and has a [tool.derive] header (one without it is none of derive's business
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -79,6 +80,53 @@ def find_pyproject(start: Path | None = None) -> Path | None:
     return None
 
 
+def find_repository(start: Path | None = None) -> Path | None:
+    """The lecture repository `start` (default: the current directory) is in: the nearest folder,
+    from it upwards, that holds a pyproject.toml or a .git; None outside any."""
+    folder = (start or Path.cwd()).resolve()
+    for here in (folder, *folder.parents):
+        if (here / "pyproject.toml").is_file() or (here / ".git").exists():
+            return here
+    return None
+
+
+def default_paths(config: Config | None, start: Path | None = None) -> list[str] | None:
+    """What `derive check` and `derive export` read when given no paths -- the one rule:
+    the paths of [tool.derive] when the table names them, else the repository the current
+    directory is in (see `find_repository`), else None: outside any repository, the formulas
+    bundled with derive."""
+    if config is not None:
+        return config.path_args()
+    root = find_repository(start)
+    return [_shown(root)] if root is not None else None
+
+
+def _unknown(keys: list[str]) -> str:
+    """`unknown key 'pahts' (did you mean 'paths'?)`, or the keys, when several."""
+    if len(keys) == 1:
+        return f"unknown key {keys[0]!r}" + _did_you_mean(keys[0], KEYS)
+    return "unknown keys " + ", ".join(repr(k) + _did_you_mean(k, KEYS) for k in keys)
+
+
+def _did_you_mean(word, choices) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word.lower().replace("_", "-"), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _key_line(lines: list[str], table_line: int, key: str) -> int:
+    """The line of `key = ...` in the table that starts at `table_line` (else the table's line)."""
+    pattern = re.compile(r"^[ \t]*(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key)
+                         + r"')[ \t]*=")
+    for k in range(table_line, len(lines)):
+        if re.match(r"^[ \t]*\[", lines[k]):
+            break
+        if pattern.match(lines[k]):
+            return k + 1
+    return table_line
+
+
 def load_config(start: Path | None = None, formats=None) -> Config | None:
     """The [tool.derive] settings that apply here, or None when there are none."""
     file = find_pyproject(start)
@@ -100,38 +148,40 @@ def load_config(start: Path | None = None, formats=None) -> Config | None:
     lines = raw.split("\n")
     line = next((k + 1 for k, text in enumerate(lines) if _TABLE.match(text)), 1)
 
-    def problem(message: str, expected: str) -> ConfigError:
-        return ConfigError(f"[tool.derive]: {message}", file=shown, line=line, col=1,
-                           source_line=lines[line - 1], expected=expected)
+    def problem(message: str, expected: str, key: str | None = None) -> ConfigError:
+        at = _key_line(lines, line, key) if key else line
+        return ConfigError(f"[tool.derive]: {message}", file=shown, line=at, col=1,
+                           source_line=lines[at - 1], expected=expected)
 
     if not isinstance(table, dict):
         raise problem("is not a table", "[tool.derive] with " + ", ".join(KEYS))
-    unknown = sorted(set(table) - set(KEYS))
+    unknown = [key for key in table if key not in KEYS]
     if unknown:
-        raise problem(f"unknown key(s) {unknown}", "keys among " + ", ".join(KEYS))
+        raise problem(_unknown(unknown), "keys among " + ", ".join(KEYS), unknown[0])
     config = Config(file=file, root=file.parent)
     for key in ("paths", "exclude"):
         value = table.get(key, [])
         value = [value] if isinstance(value, str) else value
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise problem(f"{key} must be a list of strings", f'{key} = ["..."]')
+            raise problem(f"{key} must be a list of strings", f'{key} = ["..."]', key)
         setattr(config, key, value)
     try:
         exclusion(config.exclude)
     except PatternError as e:
-        raise problem(f"exclude: {e.message}", e.expected) from None
+        raise problem(f"exclude: {e.message}", e.expected, "exclude") from None
     if "timeout" in table:
         t = table["timeout"]
         if isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0.1:
-            raise problem(f"timeout must be a number of seconds (at least 0.1), not {t!r}", "timeout = 5")
+            raise problem(f"timeout must be a number of seconds (at least 0.1), not {t!r}", "timeout = 5", "timeout")
         config.timeout = float(t)
     if "model" in table:
         if not isinstance(table["model"], str) or not table["model"].strip():
-            raise problem("model must be a string", 'model = "2-2-2" or a TOML file with a [model] table')
+            raise problem("model must be a string", 'model = "2-2-2" or a TOML file with a [model] table', "model")
         config.model = table["model"]
     if "run-code" in table:
         if not isinstance(table["run-code"], bool):
-            raise problem(f"run-code must be true or false, not {table['run-code']!r}", "run-code = true")
+            raise problem(f"run-code must be true or false, not {table['run-code']!r}", "run-code = true",
+                          "run-code")
         config.run_code = table["run-code"]
     if "strict" in table:
         if not isinstance(table["strict"], bool):
@@ -139,6 +189,7 @@ def load_config(start: Path | None = None, formats=None) -> Config | None:
         config.strict = table["strict"]
     if "format" in table:
         if formats is not None and table["format"] not in formats:
-            raise problem(f"unknown format {table['format']!r}", " or ".join(formats))
+            raise problem(f"unknown format {table['format']!r}" + _did_you_mean(table["format"], formats),
+                          " or ".join(formats), "format")
         config.format = table["format"]
     return config

@@ -18,12 +18,14 @@ from ..meaning.values import is_matrix
 from ..model import printing
 from ..model.lecture_form import lecture_latex, lecture_names, lecture_terms, print_terms
 from ..notation import syntax as s
-from ..notation.statements import CHAIN, UPDATE
+from ..decide.blame import named_error_term
+from ..notation.statements import CHAIN, DEFINITION, UPDATE
 from ..notation.syntax import walk
 from ..runtime.clock import TimeLimit
 from .search import BUDGET, SHOWN, repairs
 from .written import Written
 
+MATRIX_SHOWN = 16                        # entries of a matrix difference written out, at most
 UNNATURAL = re.compile(r"\d{7,}")        # a repair whose text holds a long rational is never shown
 MAX_EXPECTED = 2000                      # characters: a longer expected member is not shown
 
@@ -53,9 +55,14 @@ def differing_terms(net, decider, reference, written: list) -> tuple[list[str], 
 
 
 def difference(net, decider, lhs, rhs) -> str | None:
-    """left - right as LaTeX in the lecture's factors (scalars only)."""
+    """left - right as LaTeX in the lecture's factors; for two matrices of one shape (a statement
+    for every index: a column, an entry per instance), entry by entry, `[d_1; d_2]`."""
     if is_matrix(lhs) or is_matrix(rhs):
-        return None
+        if not (is_matrix(lhs) and is_matrix(rhs)) or lhs.shape != rhs.shape or len(lhs) > MATRIX_SHOWN:
+            return None
+        entries = [difference(net, decider, a, b) or "0" for a, b in zip(lhs, rhs)]
+        cols = lhs.shape[1]
+        return "[" + "; ".join(", ".join(entries[r * cols:(r + 1) * cols]) for r in range(lhs.shape[0])) + "]"
     d = sp.expand(decider.normal(lhs) - decider.normal(rhs))
     if d == 0 or sp.count_ops(d) > 400:
         return None
@@ -63,15 +70,37 @@ def difference(net, decider, lhs, rhs) -> str | None:
 
 
 def relevant_names(net, decider, lhs, rhs) -> list[str]:
-    """The inputs, weights, biases, targets written in the difference of the sides (display names)."""
+    """The inputs, weights, biases, targets the difference of the sides depends on (display names):
+    those written in it; when it names none, those its units' outputs are computed from
+    (`1 - a_1^{(2)}` depends on x_1, x_2, w_{11}^{(2)}, w_{12}^{(2)} and b_1^{(2)}, on no weight of
+    layer 3 nor any target)."""
     pairs = zip(lhs, rhs) if is_matrix(lhs) and is_matrix(rhs) and lhs.shape == rhs.shape else [(lhs, rhs)]
     if is_matrix(lhs) != is_matrix(rhs):
         return []
     symbols = set()
     for l, r in pairs:
         symbols |= sp.expand(decider.normal(l) - decider.normal(r)).free_symbols
+    for symbol in [x for x in symbols if x in net.node_values and not symbols & set(net.leaves)]:
+        key = net.quantities.get(symbol)
+        if key and key[0] == "a":
+            symbols |= _inputs_of(net, key)
     leaves = [s for s in net.leaves if s in symbols]
     return [printing.display_name(s, net.display) for s in leaves]
+
+
+def _inputs_of(net, key: tuple) -> set:
+    """The leaves a unit's output is computed from: its layer's weights and biases, and those of
+    every unit below it, down to the inputs."""
+    l = key[1]
+    found, below = set(), {key[2]}
+    for layer in range(l, 1, -1):
+        units = set()
+        for j in below:
+            found |= {net["w", layer, j, i] for i in net.units(layer - 1)} | {net["b", layer, j]}
+            units |= set(net.units(layer - 1))
+        below = units
+    found |= {net["x", i, *key[3:]] for i in net.units(1) if net.has(("x", i, *key[3:]))}
+    return found
 
 
 # -- a refuted result, explained (the repair search, the expected member, the terms that differ) ----
@@ -100,6 +129,7 @@ def annotate(checker, st, result, member) -> None:
         if mine is None:
             return
         result.relevant = relevant_names(net, decider, ref_value, mine)
+        result.difference_latex = difference(net, decider, ref_value, mine)
         if ref_value in checker.meaning.stacks:     # a statement for every index: the column of all its
             return                                  # instances is no member to write; the detail names
         expected = expected_member(net, decider, ref_value)           # the first failing instance
@@ -108,7 +138,6 @@ def annotate(checker, st, result, member) -> None:
         result.expected = expected
         if not found:
             _compare_terms(checker, member, ref_value, result)
-        result.difference_latex = difference(net, decider, ref_value, mine)
     except (Exception, TimeLimit):
         return
 
@@ -131,6 +160,10 @@ def _reference(checker, st, result, member):
     first = st.extra.get("first")              # a restatement, compared with the first definition
     if first is not None and " ".join(first.member.text.split()) == result.lhs:
         return None, checker.meaning.member_value(first.member)
+    if st.kind == DEFINITION and member is not st.head:    # delta_j^{(l)} = ...: the error term it names
+        named = named_error_term(checker, st, checker.meaning.member_value(member))
+        if named is not None:
+            return None, named[0]
     return None, None
 
 

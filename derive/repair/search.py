@@ -3,6 +3,8 @@
 A lecturer who wrote a wrong formula wants to know what it should be.  For the member found
 wrong, candidate edits of its source text are made from its syntax tree, cheapest first:
 
+- another activation's local derivative written for a unit (the sigmoid's `a (1 - a)` for a tanh
+  unit, tanh's `1 - a^2` for a sigmoid unit) replaced by its own family's (`families`);
 - a name's index or layer changed (`w_{12}^{(3)}` for `w_{11}^{(3)}`, `a^{(2)}` for `a^{(3)}`);
 - a sign flipped (`+` for `-`, `(t - a)` for `(a - t)`, a `-` dropped);
 - a transpose added or removed, the operands of a matrix product swapped;
@@ -34,7 +36,7 @@ from ..notation import syntax as s
 from ..notation.parse import parse
 from ..results import PROVED
 from ..runtime.clock import TimeLimit, deadline
-from . import edits, factors
+from . import edits, factors, families
 from .written import Edit, Written
 
 LIMIT = 400            # candidates per refuted claim
@@ -79,7 +81,7 @@ class Search:
     def run(self, cheap_only: bool = False) -> list[Repair]:
         """Each kind of edit in turn, within its share of the budget; the first kind that repairs
         the member is the one reported."""
-        generators = [(edits.names, .35), (edits.signs, .1)]
+        generators = [(families.wrong_family, .1), (edits.names, .35), (edits.signs, .1)]
         if not cheap_only:
             generators += [(edits.transposes, .05), (edits.swaps, .05), (edits.extra_factors, .1),
                            (edits.steps, .05), (factors.missing, .25), (edits.extra_terms, .05)]

@@ -86,6 +86,18 @@ mrow.change { outline: 2px solid var(--refuted); outline-offset: 2px; border-rad
 ul.repairs { margin: .5rem 0; padding-left: 1.2rem; } ul.repairs .kind { font-weight: 600; }
 .difference, .expected { margin: .4rem 0; }
 .difference math, .expected math, ul.repairs math { font-size: 1.05em; }
+details.passed { margin: .5rem 0; }
+details.proof > summary { cursor: pointer; color: #57606a; font-size: .9rem; }
+details.passed > summary { cursor: pointer; color: var(--proved); font-weight: 600; padding: .25rem 0; }
+.meta.no-math { color: #57606a; }
+@media print {
+  body { background: #fff; margin: 0; max-width: none; font-size: 10.5pt; }
+  .card, nav.failures, .count { border-color: #999; break-inside: avoid; }
+  nav.failures a { color: inherit; text-decoration: none; }
+  details.passed > summary { color: #000; }
+  mrow.member.wrong, mrow.change, tr.wrong td, tr.matters td { -webkit-print-color-adjust: exact;
+                                                                print-color-adjust: exact; }
+}
 """
 
 
@@ -317,7 +329,7 @@ def _name(latex: str) -> str:
     return latex_to_mathml(latex, kind="name", display="inline") or f"<code>{escape(latex)}</code>"
 
 
-def _counterexample(c: Counterexample, wrong: str | None, relevant=()) -> str:
+def _counterexample(c: Counterexample, wrong: str | None, relevant=(), difference: str | None = None) -> str:
     """The point (the values that matter, those in the difference, first and marked), both sides."""
     names = [k for k in c.point if k in relevant] + [k for k in c.point if k not in relevant]
     marked = ' class="matters"'
@@ -330,7 +342,13 @@ def _counterexample(c: Counterexample, wrong: str | None, relevant=()) -> str:
     return ('<table class="counterexample"><caption>counterexample</caption>'
             f"<tr><th>name</th><th>value</th></tr>{points}{sides}"
             f'<tr class="difference"><th>left \u2212 right</th>'
-            f'<td class="value">{escape(c.difference)}</td></tr></table>')
+            f'<td class="value">{_difference_cell(c, difference)}</td></tr></table>')
+
+
+def _difference_cell(c: Counterexample, difference: str | None) -> str:
+    """The difference as the lecture writes it (MathML), else derive's text of it."""
+    shown = latex_to_mathml(difference, kind="difference", display="inline") if difference else None
+    return shown or escape(c.difference)
 
 
 def _card(result: Result, number: int = 0) -> str:
@@ -348,14 +366,32 @@ def _card(result: Result, number: int = 0) -> str:
     body.append(_explanation(result))
     if result.verdict == REFUTED and result.wrong in MEMBER_NAMES:
         body.append(f'<div class="wrong-member">wrong member: {MEMBER_NAMES[result.wrong]}</div>')
-    if result.detail:
+    if result.detail and result.verdict == PROVED:      # how it was proved: one line, the rest a click away
+        body.append(f'<details class="proof"><summary>{escape(proof_summary(result.detail))}</summary>'
+                    f'<pre class="detail">{escape(result.detail)}</pre></details>')
+    elif result.detail:
         body.append(f'<pre class="detail">{escape(result.detail)}</pre>')
     if result.counterexample is not None:
-        body.append(_counterexample(result.counterexample, result.wrong, result.relevant))
+        body.append(_counterexample(result.counterexample, result.wrong, result.relevant, result.difference_latex))
     verdict = escape(result.verdict.replace(" ", "-"))          # "not checked": one class name
     anchor = f' id="claim-{number}"' if number else ""
     return (f'<section class="card {verdict}"{anchor} data-verdict="{verdict}">'
             f'<div class="head">{"".join(head)}</div>{"".join(body)}</section>')
+
+
+def proof_summary(detail: str) -> str:
+    """A proof note in a few words: `exact, and at 8 numeric points` (what the detail says first)."""
+    words = []
+    if detail.startswith("for every"):
+        words.append("by symmetry, for every instance")
+    elif "simplif" in detail.split(";")[0]:
+        words.append("exact (SymPy simplify)")
+    elif detail.startswith("exact") or "difference is 0" in detail or "expands to 0" in detail:
+        words.append("exact")
+    numeric = re.search(r"(\d+) points agree", detail)
+    if numeric:
+        words.append(f"checked at {numeric.group(1)} numeric points")
+    return "proved: " + (", ".join(words) if words else detail.split(";")[0][:80])
 
 
 def _summary(report: Report) -> str:
@@ -367,12 +403,48 @@ def _summary(report: Report) -> str:
         spans = f'<div class="meta spans">math spans: {sum(report.spans.values())} ({states})</div>'
     model = f'<div class="meta model">model: {escape(report.model)}</div>' if report.model else ""
     when = f'<div class="meta time">{len(report.results)} claims in {report.seconds:.2f} s</div>'
-    return f'<div class="summary">{counts}</div>{spans}{model}{when}'
+    none = ""
+    if report.no_math:
+        n = len(report.no_math)
+        none = (f'<div class="meta no-math">no math in {n} file{"s" if n != 1 else ""}: '
+                f'{escape(", ".join(report.no_math))}</div>')
+    return f'<div class="summary">{counts}</div>{spans}{model}{when}{none}'
 
 
-def render_html(report: Report, title: str = "derive report") -> str:
-    """The whole report as one self-contained HTML page (no scripts, no external resources)."""
-    cards = "\n".join(_card(r, k + 1) for k, r in enumerate(report.results))
+def page_title(report: Report) -> str:
+    """The document's own title when the claims are of one titled document (or all share one)."""
+    files = {r.file for r in report.results}
+    titles = sorted({title for file, title in report.titles.items() if file in files})
+    return f"{titles[0]} \u2014 derive report" if len(titles) == 1 else "derive report"
+
+
+def _cards(report: Report) -> str:
+    """Every card in the report's order; a run of claims that passed folded under one line (a
+    click away), so that the page opens on what did not pass."""
+    out, passed = [], []
+
+    def fold():
+        if passed:
+            n = len(passed)
+            out.append(f'<details class="passed"><summary>{n} claim{"s" if n != 1 else ""} '
+                       f'{"passed" if any(r.verdict != PROVED for _, r in passed) else "proved"}</summary>\n'
+                       + "\n".join(_card(r, k + 1) for k, r in passed) + "\n</details>")
+            passed.clear()
+    for k, r in enumerate(report.results):
+        if r.passed:
+            passed.append((k, r))
+            continue
+        fold()
+        out.append(_card(r, k + 1))
+    fold()
+    return "\n".join(out)
+
+
+def render_html(report: Report, title: str | None = None) -> str:
+    """The whole report as one self-contained HTML page (no scripts, no external resources);
+    titled with the document's title (`page_title`) unless `title` is given."""
+    title = title or page_title(report)
+    cards = _cards(report)
     return ("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
             f"<h1>{escape(title)}</h1>\n{_failures(report)}\n{_summary(report)}\n<main>\n{cards}\n</main>\n</body>\n</html>\n")

@@ -43,11 +43,16 @@ def number_text(value: object) -> str:
     return str(value)
 
 
-def counterexample_text(c: Counterexample) -> list[str]:
-    point = ", ".join(f"{name}={value}" for name, value in c.point.items())
+def counterexample_text(c: Counterexample, difference: str | None = None, relevant=()) -> list[str]:
+    """The point (only the values the difference depends on, when known: the rest are in the
+    JSON), both sides, and the difference (in the lecture's LaTeX, shortened, when known)."""
+    names = [name for name in c.point if name in relevant] or list(c.point)
+    point = ", ".join(f"{name}={c.point[name]}" for name in names)
+    if len(names) < len(c.point):
+        point += f" (and {len(c.point) - len(names)} more, which the difference does not depend on)"
     return [f"counterexample: {point}",
             f"left side = {number_text(c.lhs)}, right side = {number_text(c.rhs)}",
-            f"left - right = {c.difference}"]
+            f"left - right = {shorthand(difference) if difference else c.difference}"]
 
 
 def failure_text(result: Result) -> str:
@@ -61,7 +66,7 @@ def failure_text(result: Result) -> str:
         wrong = f"wrong member ({MEMBER_NAMES[result.wrong]})"
         lines.append(f"{wrong}: {shorthand(member)}" if member else wrong)
     if result.counterexample is not None:
-        lines.extend(counterexample_text(result.counterexample))
+        lines.extend(counterexample_text(result.counterexample, result.difference_latex, result.relevant))
     return "\n".join(lines)
 
 

@@ -38,6 +38,9 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
+NO_MATH_NAMED = 5          # documents without math named in the summary; the rest counted
+
+
 def summary_line(report: Report) -> str:
     s = report.summary()
     total = len(report.results)
@@ -52,6 +55,10 @@ def summary_line(report: Report) -> str:
     if report.spans:
         states = ", ".join(f"{n} {state}" for state, n in report.spans.items())
         line += f"\nmath spans: {sum(report.spans.values())} ({states})"
+    if report.no_math:
+        n = len(report.no_math)
+        names = ", ".join(report.no_math[:NO_MATH_NAMED]) + (f" and {n - NO_MATH_NAMED} more" if n > NO_MATH_NAMED else "")
+        line += f"\nno math in {n} file{'s' if n != 1 else ''}: {names}"
     if report.unread:
         line += "\nnot read (skipped): " + "; ".join(map(str, report.unread))
     return line

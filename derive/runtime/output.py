@@ -103,7 +103,7 @@ def umask() -> int:
     return mask
 
 
-def write_output(output: str, text: str) -> Path:
+def write_output(output: str, text: str | bytes) -> Path:
     """Write `text` to the regular file `-o output` names, atomically, with the mode a new file
     gets from the umask (an existing file keeps its own).  OutputError when it cannot."""
     target = target_of(output)
@@ -114,7 +114,7 @@ def write_output(output: str, text: str) -> Path:
     temporary = None
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as out:
             out.write(text)
             out.flush()
             os.fchmod(out.fileno(), mode)
