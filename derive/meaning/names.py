@@ -19,7 +19,7 @@ from ..errors import MeaningError, NotInNetwork
 from ..model.network import Network
 from ..notation import syntax as s
 from ..notation.indices import EXAMPLE_SUPERSCRIPT, definition_key, layer_letter, layer_number
-from .quantities import layer_matrix, layer_of, quantity_key, spelled, unit_indices
+from .quantities import layer_matrix, layer_of, no_bias, quantity_key, spelled, unit_indices
 from .values import Value, fail, is_matrix
 
 MATRIX_ALIAS = re.compile(r"^(A|W|Z)([0-9]+)$")
@@ -113,6 +113,8 @@ class Names:
         if name in ("a", "z", "b"):
             if layer == 1 and name != "a":
                 raise fail(NotInNetwork, f"layer 1 has no {name}", node, f"a layer in 2..{net.L}")
+            if name == "b":
+                no_bias(net, layer, node)
             return sp.ImmutableMatrix([[net[name, layer, j]] for j in net.units(layer)])
         if name == "w":
             if layer == 1:

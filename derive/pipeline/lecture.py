@@ -33,12 +33,14 @@ from ..runtime.bounds import check_network
 from ..sources.documents import read_document
 from ..sources.files import NotRegular, read_input
 from ..sources.spans import Span
+from ..understand.biases import bias_free_layers
 from ..understand.conventions import Convention, choose
 from ..understand.conventions import apply as apply_convention
 from ..understand.forward_pass import read_model
 from ..understand.front_matter import read_front_matter
 from ..understand.glossary import Glossary, read_glossary
 from ..understand.infer import infer_spec
+from ..understand.numbering import Numbering, read_numbering, renumber
 from .options import Options
 from .plan import failure
 
@@ -79,8 +81,8 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     lecture = Lecture(display, text, [_renamed(sp, display) for sp in spans], problems=len(problems))
     lecture.results = [failure(p.error(), display) for p in problems[:options.bounds.errors]]
     unreadable = _read_statements(lecture, options.bounds.errors)
-    stated, convention, glossary = _read_notation(lecture, options.spec)
-    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias)
+    stated, convention, glossary, numbering = _read_notation(lecture, options.spec)
+    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering)
     return lecture
 
 
@@ -134,9 +136,10 @@ def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
     return unreadable
 
 
-def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Glossary]:
-    """Rewrite the statements into derive's spelling (the document's convention, then its own names);
-    returns the network stated (`given`, else the front matter's), the convention and the glossary."""
+def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Glossary, Numbering]:
+    """Rewrite the statements into derive's spelling (the document's convention, its numbering of
+    the layers, then its own names); returns the network stated (`given`, else the front matter's),
+    the convention, the glossary and the numbering."""
     statements = lecture.statements
     front = read_front_matter(lecture.text)
     try:
@@ -147,17 +150,19 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
         lecture.errors.append(e)
         names, convention = {}, choose(statements, None)
     apply_convention(convention, statements)
+    numbering = read_numbering(statements)
+    renumber(statements, numbering)             # a^{(0)} = x, W^{(1)} from the input: derive's layers
     glossary = read_glossary(statements, names)
     glossary.apply(statements)                  # the document's own names, read as derive's
     if given is not None:
-        return given, convention, glossary
+        return given, convention, glossary, numbering
     if front.spec_error is not None:
         lecture.errors.append(front.spec_error)
-    return front.spec, convention, glossary
+    return front.spec, convention, glossary, numbering
 
 
 def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vectors: str,
-                  shared_bias: tuple) -> None:
+                  shared_bias: tuple, numbering: Numbering = Numbering()) -> None:
     """The network the document defines, within the bounds; past them the lecture is closed (no claim
     is judged in another network than its own)."""
     statements = lecture.statements
@@ -170,9 +175,13 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
             check_network(inferred.layers, bounds, "the network")
         if stated is not None:
             stated = replace(stated, vectors=vectors)
+        inferred, stated = (_as_drawn(inferred, statements, numbering, shared_bias, stated),
+                            stated and _as_drawn(stated, statements, numbering, shared_bias, stated))
         spec, conflicts = read_model(statements, inferred, stated, unreadable)
         if shared_bias or vectors != spec.vectors:
             spec = replace(spec, shared_bias=shared_bias, vectors=vectors)
+        if numbering.reason:
+            spec = replace(spec, unmodelled=spec.unmodelled + (("layer", 1, numbering.reason),))
         check_network(spec.layers, bounds, "the network")
         lecture.spec, lecture.conflicts = spec, conflicts
     except ModelError as e:
@@ -183,6 +192,16 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
         lecture.errors.append(ModelError(f"internal error while reading the network from the document "
                                          f"({type(e).__name__}: {e}); please report it"))
         lecture.spec = stated or Spec()
+
+
+def _as_drawn(spec: Spec, statements, numbering: Numbering, shared_bias: tuple, stated: Spec | None) -> Spec:
+    """The network with the document's numbering of its layers and its layers without biases (in
+    the depth the network will have: the stated one where sizes are stated)."""
+    sized = stated if stated is not None and (not stated.stated or "layers" in stated.stated) else spec
+    no_bias = tuple(l for l in bias_free_layers(statements, len(sized.layers)) if l not in shared_bias)
+    if no_bias or numbering.input_layer != 1:
+        spec = replace(spec, no_bias=no_bias, input_layer=numbering.input_layer)
+    return spec
 
 
 def _renamed(span: Span, display: str) -> Span:
