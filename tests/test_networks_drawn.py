@@ -132,3 +132,52 @@ def test_a_numbering_that_cannot_be_told_is_undecided_with_the_reason():
     (undecided,) = [r for r in report["results"] if r["verdict"] == "undecided"]
     assert "line 9 numbers the input layer 0 (its first weights are layer 1) and line 5 numbers it 1" \
         in undecided["detail"]
+
+
+# -- Andrew Ng's notation: layers in brackets, examples as columns, dZ/dW/db/dA ----------------------
+
+NG = "ng_shallow_network.md"
+NG_DISPLAY = [14, 16, 18, 20, 24, 30, 35, 37, 39, 41, 45, 47, 49, 53, 55, 59]
+
+
+def test_ng_notes_check_clean_with_every_display_formula_proved():
+    code, report = run(NETWORKS / NG)
+    assert (code, not_proved(report)) == (0, [])
+    proved = {r["line"] for r in report["results"] if r["verdict"] == "proved"}
+    assert set(NG_DISPLAY) <= proved
+    text = json.dumps(report)
+    assert "2-2-1 sigmoid network, E = -sum_i (t_i log a_i + (1 - t_i) log(1 - a_i)), mini-batch of 2" in text
+
+
+NG_MISTAKES = [
+    # the 1/m of the average left out of dW^{[2]} and db^{[2]}
+    (37, "\\frac{1}{m} dZ^{[2]}", "dZ^{[2]}", [(37, "refuted")]),
+    (39, "\\frac{1}{m} \\sum", "\\sum", [(39, "refuted")]),
+    # a missing transpose (2 hidden units, 2 examples: the shapes still fit, the values do not)
+    (37, "A^{[1]T}", "A^{[1]}", [(37, "refuted")]),
+    # A^{[1]} where A^{[0]} is meant: the hidden layer's weights see the input
+    (47, "A^{[0]T}", "A^{[1]T}", [(47, "refuted")]),
+    # the sign of the output error, the derivative of the sigmoid, the per-example error
+    (35, "A^{[2]} - Y", "Y - A^{[2]}", [(35, "refuted")]),
+    (45, "(1 - A^{[1]})", "(1 + A^{[1]})", [(45, "refuted")]),
+    (30, "a^{[2]} - y", "a^{[2]} - y^{(1)}", [(30, "refuted")]),
+    # the gradient of the activations through W^{[2]} without its transpose cannot even be formed
+    (53, "W^{[2]T}", "W^{[2]}", [(53, "error")]),
+]
+
+
+@pytest.mark.parametrize("line, old, new, expected", NG_MISTAKES, ids=[f"{m[0]}:{m[1]}" for m in NG_MISTAKES])
+def test_a_mistake_in_ng_notes_is_refuted_at_its_line(tmp_path, line, old, new, expected):
+    code, report = run(edited(tmp_path, NG, line, old, new))
+    assert not_proved(report) == expected
+    assert code == (2 if ("error") in dict(expected).values() else 1)
+
+
+def test_ng_gradients_mean_the_cost_for_parameters_and_each_example_for_z(tmp_path):
+    # dZ^{[2]} is each example's own dL/dz (no 1/m), dW^{[2]} the cost's: dZ written with the cost's
+    # 1/m is refuted, and so is the cost's derivative by Z written for dZ
+    code, report = run(edited(tmp_path, NG, 35, "A^{[2]} - Y", "\\frac{1}{m} (A^{[2]} - Y)"))
+    assert (code, not_proved(report)) == (1, [(35, "refuted")])
+    code, report = run(edited(tmp_path, NG, 35, "dZ^{[2]} = A^{[2]} - Y",
+                              "dZ^{[2]} = \\frac{\\partial J}{\\partial Z^{[2]}}"))
+    assert (code, not_proved(report)) == (1, [(35, "refuted")])

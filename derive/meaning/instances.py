@@ -186,8 +186,8 @@ class Instances:
             if isinstance(node, (s.Matrix, s.Transpose)):
                 return False
             if isinstance(node, s.Sum):
-                if not (isinstance(node.lower, s.Num) and node.lower.text == "1"):
-                    return False
+                if not node.var or not (isinstance(node.lower, s.Num) and node.lower.text == "1"):
+                    return False                # \sum over the examples (no index): not renamed
                 size = index_range(self.net, node.body, node.var, node)
                 upper = node.upper
                 if not (upper is None or (isinstance(upper, s.Sym) and upper.name in SUM_BOUNDS and not upper.sub)
