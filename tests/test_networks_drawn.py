@@ -181,3 +181,68 @@ def test_ng_gradients_mean_the_cost_for_parameters_and_each_example_for_z(tmp_pa
     code, report = run(edited(tmp_path, NG, 35, "dZ^{[2]} = A^{[2]} - Y",
                               "dZ^{[2]} = \\frac{\\partial J}{\\partial Z^{[2]}}"))
     assert (code, not_proved(report)) == (1, [(35, "refuted")])
+
+
+# -- definitions that contradict the network --------------------------------------------------------
+
+CHAIN = "chain_rule.md"
+
+
+def repairs(report, line):
+    (result,) = [r for r in report["results"] if r["line"] == line and r["verdict"] == "refuted"]
+    return [(r["kind"], r["old"], r["new"]) for r in result["repairs"]]
+
+
+def test_a_chain_rule_document_checks_clean():
+    code, report = run(NETWORKS / CHAIN)
+    assert (code, not_proved(report)) == (0, [])
+    assert {16, 20} <= {r["line"] for r in report["results"] if r["verdict"] == "proved"}
+
+
+def test_an_output_defined_in_terms_of_itself_is_refuted_with_its_repair(tmp_path):
+    # the layer is still read as sigmoid (the function it applies): nothing downstream is undecided
+    code, report = run(edited(tmp_path, CHAIN, 11, "w_{11}^{(3)} a_1^{(2)}", "w_{11}^{(3)} a_1^{(3)}"))
+    assert (code, not_proved(report)) == (1, [(11, "refuted")])
+    assert repairs(report, 11) == [("wrong layer", "a_1^{(3)}", "a_1^{(2)}")]
+
+
+def test_a_chain_whose_members_name_different_units_is_refuted_where_it_differs(tmp_path):
+    code, report = run(edited(tmp_path, CHAIN, 7, "a_2^{(2)} = \\sigma(z_2^{(2)})", "a_2^{(2)} = \\sigma(z_1^{(2)})"))
+    assert (code, not_proved(report)) == (1, [(7, "refuted")])
+    assert repairs(report, 7) == [("index slip", "z_1^{(2)}", "z_2^{(2)}")]
+
+
+def test_a_chain_rule_through_a_unit_the_weight_does_not_reach_is_refuted_with_the_unit(tmp_path):
+    lines = (NETWORKS / CHAIN).read_text(encoding="utf-8").split("\n")
+    chain = lines[15]
+    assert chain.count("a_1^{(2)}") == 2 and chain.count("z_1^{(2)}") == 2
+    lines[15] = chain.replace("a_1^{(2)}", "a_2^{(2)}").replace("z_1^{(2)}", "z_2^{(2)}")
+    path = tmp_path / CHAIN
+    path.write_text("\n".join(lines), encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (1, [(16, "refuted")])
+    ((kind, old, new),) = repairs(report, 16)
+    assert kind == "wrong unit in the chain"
+    assert old.count("a_2^{(2)}") == 2 and new.count("a_1^{(2)}") == 2 and "a_2^{(2)}" not in new
+
+
+def test_one_bias_shared_by_a_layer_written_without_a_unit(tmp_path):
+    code, report = run(NETWORKS / "shared_bias.md")
+    assert (code, not_proved(report)) == (0, [])
+    assert "one bias shared by layer 2, one bias shared by layer 3" in json.dumps(report)
+    # the shared bias feeds both hidden units: a gradient through one of them only is refuted
+    code, report = run(edited(tmp_path, "shared_bias.md", 17,
+                              " + w_{12}^{(3)} a_2^{(2)} (1 - a_2^{(2)}) \\right)", " \\right)"))
+    assert (code, not_proved(report)) == (1, [(17, "refuted")])
+
+
+def test_ng_statements_for_every_layer_are_checked_at_every_layer(tmp_path):
+    code, report = run(NETWORKS / "ng_deep_layer_l.md")
+    assert (code, not_proved(report)) == (0, [])
+    (dw,) = [r for r in report["results"] if r["line"] == 21]
+    assert dw["detail"].endswith("proved for l = 2 (row = 1..3, column = 1..2); l = 3 (row = 1..2, "
+                                 "column = 1..3); l = 4 (row = 1, column = 1..2) (14 instances)")
+    # A^{[l]} where A^{[l-1]} is meant: the shapes differ at the first hidden layer, said with both
+    code, report = run(edited(tmp_path, "ng_deep_layer_l.md", 21, "A^{[l-1]T}", "A^{[l]T}"))
+    assert (code, not_proved(report)) == (2, [(21, "error")])
+    assert "for l = 2 the left side is 3\u00d72 and this side 3\u00d73" in json.dumps(report, ensure_ascii=False)

@@ -33,7 +33,7 @@ from ..runtime.bounds import check_network
 from ..sources.documents import read_document
 from ..sources.files import NotRegular, read_input
 from ..sources.spans import Span
-from ..understand.biases import bias_free_layers
+from ..understand.biases import bias_free_layers, share, shared_bias_layers
 from ..understand.conventions import Convention, choose
 from ..understand.conventions import apply as apply_convention
 from ..understand.forward_pass import read_model
@@ -166,6 +166,9 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
     """The network the document defines, within the bounds; past them the lecture is closed (no claim
     is judged in another network than its own)."""
     statements = lecture.statements
+    shared = shared_bias_layers(statements)
+    share(statements, shared)                   # b^{(2)} in every unit's z: one bias for the layer
+    shared_bias = tuple(sorted(set(shared_bias) | set(shared)))
     try:
         check_layers_named(statements, bounds)
         if stated is not None:                  # bounds first: reading the model builds networks

@@ -314,6 +314,8 @@ def _activation(meaning: Meaning, net: Network, layer: int, head: s.Sym, expr) -
     if value.free_symbols & set(meaning.derivatives):
         return "unknown"
     e = net.ex(int(head.example) if head.example and head.example.isdigit() else 1)
+    if net["a", layer, unit, *e] in value.free_symbols:     # defined in terms of itself: a claim to refute,
+        return _outer_family(expr)                          # the function applied says the family
     zs = [net["z", layer, k, *e] for k in net.units(layer)]
     sums = [net.definition(("z", layer, k) + e) for k in net.units(layer)]
     for forms in (zs, sums):             # a = f(z) or a = f(w x + b)
@@ -328,6 +330,13 @@ def _activation(meaning: Meaning, net: Network, layer: int, head: s.Sym, expr) -
                 if all(_same(value, rule, p) for p in points):
                     return family
     return None
+
+
+def _outer_family(expr) -> str:
+    """The family of the function a definition applies (`\\sigma(...)`, `\\tanh(...)`), "unknown" if none."""
+    if isinstance(expr, s.Call) and expr.func in ("sigmoid", "tanh", "relu"):
+        return expr.func
+    return "unknown"
 
 
 def _points(symbols, forms) -> list[dict]:

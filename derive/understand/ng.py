@@ -47,7 +47,8 @@ def before(node):
                                start=node.start, end=node.end)
         if after is not None:
             example = after.name if isinstance(after, s.Sym) else after.text
-            return replace(base, layer=str(int(layer) + 1), example=example, start=node.start, end=node.end)
+            return replace(base, layer=str(int(layer) + 1) if layer.isdigit() else layer, example=example,
+                           start=node.start, end=node.end)
     if isinstance(node, s.Sym) and node.name in PER_EXAMPLE and node.layer is not None and node.example is None:
         return replace(node, name=PER_EXAMPLE[node.name], layer=None, example=node.layer)
     if isinstance(node, s.Sym) and node.name in ("X", "Y") and not node.sub and not node.layer \
@@ -82,9 +83,22 @@ def _bracketed_power(node):
     base, e = node.base, node.exponent
     if base.name not in LAYERED or base.layer is not None or base.example is not None:
         return None
-    if isinstance(e, s.BinOp) and e.op == "juxt" and isinstance(e.left, s.Num) and e.left.text.isdigit():
+    layer = _layer_text(e.left) if isinstance(e, s.BinOp) and e.op == "juxt" else None
+    if layer is not None:
         if isinstance(e.right, s.Sym) and len(e.right.name) == 1 and not e.right.sub and not e.right.layer:
-            return base, e.left.text, e.right
+            return base, layer, e.right
         if isinstance(e.right, s.Num) and e.right.text.isdigit():
-            return base, e.left.text, e.right
+            return base, layer, e.right
+    return None
+
+
+def _layer_text(node) -> str | None:
+    """`2`, `l`, `l-1`, `l+1` as the parser read a bracketed layer inside a product."""
+    if isinstance(node, s.Num) and node.text.isdigit():
+        return node.text
+    if isinstance(node, s.Sym) and len(node.name) == 1 and node.name.isalpha() and not node.sub and not node.layer:
+        return node.name
+    if isinstance(node, s.BinOp) and node.op in ("+", "-") and _layer_text(node.left) is not None \
+            and not _layer_text(node.left).isdigit() and isinstance(node.right, s.Num) and node.right.text.isdigit():
+        return f"{_layer_text(node.left)}{node.op}{node.right.text}"
     return None
