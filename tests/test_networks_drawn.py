@@ -246,3 +246,34 @@ def test_ng_statements_for_every_layer_are_checked_at_every_layer(tmp_path):
     code, report = run(edited(tmp_path, "ng_deep_layer_l.md", 21, "A^{[l-1]T}", "A^{[l]T}"))
     assert (code, not_proved(report)) == (2, [(21, "error")])
     assert "for l = 2 the left side is 3\u00d72 and this side 3\u00d73" in json.dumps(report, ensure_ascii=False)
+
+
+def test_a_cost_written_as_the_average_of_each_example_loss(tmp_path):
+    # L^{(i)} defined for every example i, J their average: the loss is the cross-entropy it says
+    # (read as the default squared error, dZ^{[2]} = A^{[2]} - Y would be refuted)
+    text = (NETWORKS / NG).read_text(encoding="utf-8")
+    cost = text[text.index("$$J = -\\frac{1}{m}"):text.index("## Backward")]
+    path = tmp_path / NG
+    path.write_text(text.replace(cost, "$$L^{(i)} = -\\left( y^{(i)} \\ln a^{[2](i)} + (1 - y^{(i)}) \\ln (1 - a^{[2](i)})"
+                                       " \\right)$$\n\n$$J = \\frac{1}{m} \\sum_{i=1}^{m} L^{(i)}$$\n\n"), encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (0, [])
+    assert "E = -sum_i (t_i log a_i + (1 - t_i) log(1 - a_i)), mini-batch of 2" in json.dumps(report)
+
+
+def test_ng_notes_that_never_write_their_cost_are_undecided_not_judged_under_squared_error(tmp_path):
+    text = (NETWORKS / NG).read_text(encoding="utf-8")
+    cost = text[text.index("$$J = -\\frac{1}{m}"):text.index("## Backward")]
+    path = tmp_path / NG
+    path.write_text(text.replace(cost, ""), encoding="utf-8")
+    code, report = run(path)
+    assert code == 1
+    assert {r["line"] for r in report["results"] if r["verdict"] != "proved"} >= \
+        {28, 33, 35, 37, 39, 43, 45, 47, 51, 53, 57}            # every gradient: nothing refuted
+    assert {r["verdict"] for r in report["results"]} == {"proved", "undecided"}
+    assert "the document does not write its cost J" in report["results"][-1]["detail"]
+    # stated in the front matter, the same notes are proved
+    path.write_text(text.replace(cost, "").replace("  layers: [2, 2, 1]", "  layers: [2, 2, 1]\n  loss: binary-cross-entropy"),
+                    encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (0, [])

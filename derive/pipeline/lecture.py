@@ -26,6 +26,7 @@ from ..decide.claim_result import failure_detail
 from ..errors import DeriveError, ModelError, locate
 from ..model.spec import Spec
 from ..notation.limits import check_layers_named
+from ..notation import syntax as s
 from ..notation.parse import parse
 from ..notation.statements import Assembler, Statement
 from ..results import ERROR, Result, Unread
@@ -83,6 +84,8 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     unreadable = _read_statements(lecture, options.bounds.errors)
     stated, convention, glossary, numbering = _read_notation(lecture, options.spec)
     _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering)
+    if convention.name == "ng" and not lecture.closed:
+        _cost_of_ng(lecture, stated)
     return lecture
 
 
@@ -195,6 +198,20 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
         lecture.errors.append(ModelError(f"internal error while reading the network from the document "
                                          f"({type(e).__name__}: {e}); please report it"))
         lecture.spec = stated or Spec()
+
+
+def _cost_of_ng(lecture: Lecture, stated: Spec | None) -> None:
+    """Notes in Ng's notation that never write their cost J (nor each example's L^{(i)}), with no
+    loss stated, are not judged under derive's default squared error: the loss is left unmodelled."""
+    if stated is not None and (not stated.stated or "loss" in stated.stated):
+        return
+    for st in lecture.statements:
+        head = st.head.parts[0].expr if len(st.head.parts) == 1 else None
+        if len(st.members) >= 2 and isinstance(head, s.Sym) and head.name == "E" and not head.layer:
+            return
+    reason = ("the document does not write its cost J (Ng's notes mean the logistic loss; write J, or "
+              "state it: loss: binary-cross-entropy in the front matter)")
+    lecture.spec = replace(lecture.spec, unmodelled=lecture.spec.unmodelled + (("loss", None, reason),))
 
 
 def _as_drawn(spec: Spec, statements, numbering: Numbering, shared_bias: tuple, stated: Spec | None) -> Spec:

@@ -418,12 +418,15 @@ def _loss_parts(meaning, net, statements) -> dict:
         if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
             continue
         head = st.head.parts[0].expr
-        if isinstance(head, s.Sym) and head.name == "E" and (head.sub or head.example) and not head.layer:
+        if not (isinstance(head, s.Sym) and head.name == "E" and (head.sub or head.example) and not head.layer):
+            continue
+        letter = head.example if head.example and head.example.isalpha() and len(head.example) == 1 else None
+        for env in ([{letter: n} for n in net.examples] if letter else [{}]):     # L^{(i)} = ...: each example
             try:
-                symbol = meaning.name_value(head, {})
+                symbol = meaning.name_value(head, env)
             except DeriveError:
                 continue
-            value = _value(meaning, st.members[1].parts[0].expr, {})
+            value = _value(meaning, st.members[1].parts[0].expr, env)
             if value is not None and not isinstance(value, sp.MatrixBase) and symbol not in out:
                 out[symbol] = value
     return out
