@@ -277,3 +277,20 @@ def test_ng_notes_that_never_write_their_cost_are_undecided_not_judged_under_squ
                     encoding="utf-8")
     code, report = run(path)
     assert (code, not_proved(report)) == (0, [])
+
+
+def test_ng_notes_without_a_hidden_bias(tmp_path):
+    # Z^{[1]} = W^{[1]} X: the hidden layer has no bias; the gradients of the others are unchanged
+    path = edited(tmp_path, NG, 14, " + b^{[1]}$$", "$$")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[48].startswith("$$db^{[1]}")
+    lines[48] = "$$dW^{[1]} = \\frac{1}{m} dZ^{[1]} X^T$$"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (0, [])
+    assert "no bias in layer 2" in json.dumps(report)
+    # db^{[1]} named again: the hidden layer has a bias after all, and Z^{[1]} leaves it out
+    lines[48] = "$$db^{[1]} = \\frac{1}{m} \\sum_{i=1}^{m} dZ^{[1](i)}$$"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (1, [(14, "refuted")])

@@ -43,7 +43,7 @@ def bias_free_layers(statements, depth: int) -> tuple[int, ...]:
         for member in st.members:
             for part in member.parts:
                 for n in walk(part.expr):
-                    if isinstance(n, s.Sym) and n.name in BIASES:
+                    if isinstance(n, s.Sym) and n.name in BIASES + ("db",):     # Ng's db^{[l]} names b^{[l]}
                         named.add(_layer(n, depth))
         if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
             continue
