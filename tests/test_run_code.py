@@ -96,6 +96,61 @@ def test_relu_mask_taken_from_the_output_agrees(tmp_path):
     assert [r["line"] for r in code_results(data) if r["verdict"] == REFUTED] == [line_of(wrong, "loss_2 =")]
 
 
+def test_a_mistake_hidden_at_the_codes_own_values_is_refuted_at_a_seeded_point(tmp_path):
+    """With default_rng(2) every hidden ReLU unit is alive at the code's own values, so a forgotten
+    mask computes the right numbers there; the code run again with its draws moved to seed 1 has a
+    dead unit, and the line is refuted there, saying so."""
+    text = SEED.replace("# Training", "---\nderive:\n  activations: [relu, sigmoid]\n---\n# Training")
+    text = text.replace("default_rng(7)", "default_rng(2)")
+    text = text.replace("    A2 = sigmoid(Z2)", "    A2 = np.maximum(Z2, 0)")
+    text = text.replace("loss_2 = (loss_3 @ W3.T) * A2 * (1 - A2)", "loss_2 = (loss_3 @ W3.T)")
+    text = text.replace("$loss\\_2 = (loss\\_3 \\bullet W3^T) \\times (A2 \\times (1 - A2))$", "the hidden layer is ReLU")
+    code, data, _ = run(tmp_path, text)
+    refuted = [r for r in code_results(data) if r["verdict"] == REFUTED]
+    assert code == 1
+    assert [r["line"] for r in refuted] == [line_of(text, "loss_2 =")]
+    assert "at seeded point 1, where the code's random draws start from seed 1" in refuted[0]["detail"]
+    assert "(at its own values no line differed)" in refuted[0]["detail"]
+
+
+def test_agreements_hold_at_the_seeded_points_too_or_say_there_is_one_point(tmp_path):
+    code, data, _ = run(tmp_path, SEED)
+    assert code == 0
+    assert all(r["detail"].endswith("(at the code's own values and at 2 seeded points)")
+               for r in code_results(data))
+    fixed = SEED.replace("rng.normal(size=(2, 2))", "np.array([[0.15, 0.25], [0.20, 0.30]])", 1)
+    fixed = fixed.replace("rng.normal(size=(1, 2))", "np.array([[0.35, 0.35]])", 1)
+    fixed = fixed.replace("rng.normal(size=(2, 2))", "np.array([[0.40, 0.50], [0.45, 0.55]])", 1)
+    fixed = fixed.replace("rng.normal(size=(1, 2))", "np.array([[0.60, 0.60]])", 1)
+    code, data, _ = run(tmp_path, fixed)
+    assert code == 0
+    assert all(r["detail"].endswith("(at the code's own values)") for r in code_results(data))
+    assert any("the code's weights and inputs are written in it: compared at that one point" in n
+               for n in data["notes"])
+
+
+def test_a_step_function_defined_and_never_called_is_called_once(tmp_path):
+    text = SEED.replace("for epoch in range(100):\n    train()\n", "")
+    assert "train()" not in text.split("def train")[1].split("return E")[1]
+    code, data, _ = run(tmp_path, text)
+    assert code == 0 and [r["verdict"] for r in code_results(data)] == [AGREES] * 11
+    assert any(n.endswith("the document defines train() but never calls it: derive called it once")
+               for n in data["notes"])
+    # its parameters are given the code's globals of the same names, and a mistake in it is found
+    takes = text.replace("def train():", "def train(x, T):").replace("loss_2 = (loss_3 @ W3.T)", "loss_2 = (loss_3 @ W3)")
+    code, data, _ = run(tmp_path, takes)
+    assert code == 1
+    assert [r["line"] for r in code_results(data) if r["verdict"] == REFUTED] == [line_of(takes, "loss_2 =")]
+    assert any(n.endswith("derive called it once with the code's x, T") for n in data["notes"])
+    # a parameter the code's globals do not name: not called, and nothing is compared
+    unknown = text.replace("def train():", "def train(batch):")
+    code, data, _ = run(tmp_path, unknown)
+    assert [r["verdict"] for r in code_results(data)] == [UNDECIDED]
+    assert "computes nothing derive can name beyond the values it starts from" in code_results(data)[0]["detail"]
+    assert any(n.endswith("the document defines train() but never calls it, and derive has no value for its "
+                          "parameter batch: not called") for n in data["notes"])
+
+
 def test_ng_vectorised_columns_and_transposed_layout(tmp_path):
     code, data, _ = run(tmp_path, NG)
     found = code_results(data)

@@ -360,3 +360,22 @@ def test_derive_example_takes_front_matter_values_and_the_first_value_of_each_le
     assert result.exit_code == 0
     assert "W^{(3)} = \\begin{pmatrix} 0.40 & 0.50 \\\\ 0.45 & 0.55 \\end{pmatrix}" in result.output
     assert "0.40 - 0.5 \\times 0.082167041 = 0.35891648" in result.output
+
+
+def test_a_new_step_named_in_a_notebooks_markdown_cell_starts_there(tmp_path):
+    import json
+
+    def notebook(heading: str) -> str:
+        cells = [VALUES.split("---\n", 2)[2],
+                 "$$\nw_{11}^{(3)} = w_{11}^{(3)} - \\alpha \\frac{\\partial E}{\\partial w_{11}^{(3)}} = 0.35891648\n$$\n",
+                 heading + "\n\n$$\n\\frac{\\partial z_1^{(3)}}{\\partial a_1^{(2)}} = w_{11}^{(3)} = 0.35891648\n$$\n"]
+        data = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": c} for c in cells[:2]]
+                + [{"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [], "execution_count": None},
+                   {"cell_type": "markdown", "metadata": {}, "source": cells[2]}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        return json.dumps(data)
+    report = check(tmp_path, notebook("## Iteration 2"), "steps.ipynb")
+    last = [r for r in report.results if r.cell == 4]
+    assert [r.verdict for r in last] == ["proved", "proved"]
+    report = check(tmp_path, notebook("## The same step"), "steps.ipynb")
+    assert [r.verdict for r in report.results if r.cell == 4] == ["proved", "refuted"]

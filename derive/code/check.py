@@ -82,20 +82,72 @@ def check_code(text: str, suffix: str, display: str, spec: Spec, limits: Limits 
     for e in outcome.errors:
         report.results.append(result(e["block"], e["line"], UNDECIDED,
                                      f"the code raised {e['error']}; the rest of this block did not run"))
-    seen = _seen(outcome, blocks)
-    compared = _compare(seen, spec, result, lambda s: blocks[s.block - 1].where(s.line)[0])
+    locate = lambda s: blocks[s.block - 1].where(s.line)[0]      # noqa: E731
+    compared = _compare(_seen(outcome, blocks), spec, result, locate)
     if compared is None:
         if not report.results:
             report.results.append(result(1, 1, UNDECIDED, "the code computes nothing derive can name "
                                          "(no weights W2, W3, ... with inputs and targets): not compared "
                                          "(docs/code.md says how code names the lecture's quantities)"))
         return report
-    found, note = compared
+    found, note, point = compared
+    if not found and not report.results:
+        report.results.append(result(1, 1, UNDECIDED, "the code computes nothing derive can name beyond the "
+                                     "values it starts from (no forward pass, error term or gradient ran): "
+                                     "not compared"))
+        return report
+    if point is not None and not any(r.verdict == REFUTED for r in found):
+        found, seeded = _at_seeded_points([b.source for b in blocks], limits, found, point,
+                                          lambda other: _compare(_seen(other, blocks), spec, result, locate))
+        note = "; ".join(n for n in (note, seeded) if n)
     report.results.extend(found)
-    note = note or ""
     if note:
         report.notes.append(f"{display}: code: {note}")
     return report
+
+
+OWN = " (at the code's own values)"
+
+
+def _at_seeded_points(sources: list[str], limits: Limits, found: list[Result], point: Point, compare):
+    """The same code run again with its random draws moved to other seeds: the first seeded point
+    where a line differs refutes it there; where none does, the agreements say at how many points
+    they hold.  Code whose weights and inputs are written in it computes its one point again."""
+    points = 0
+    for seed in range(1, limits.seeded_points + 1):
+        other = run_blocks(sources, limits, seed=seed)
+        again = None if other.stopped or other.errors else compare(other)
+        if again is None or again[2] is None:
+            why = other.stopped or (other.errors[0]["error"] if other.errors else "it computes other quantities there")
+            return _counted(found, points), f"at seeded point {seed} the code was not compared ({why[:120]})"
+        if _same_point(point, again[2]):
+            return _counted(found, points), "the code's weights and inputs are written in it: compared at that one point"
+        refuted = [r for r in again[0] if r.verdict == REFUTED]
+        if refuted:
+            where = (f"at seeded point {seed}, where the code's random draws start from seed {seed} "
+                     "(at its own values no line differed)")
+            for r in again[0]:
+                r.detail = (r.detail.replace(OWN, f" (at seeded point {seed})") if r.verdict == AGREES
+                            else f"{r.detail}; {where}" if r.verdict == REFUTED else r.detail)
+            return again[0], ""
+        points += 1
+    return _counted(found, points), ""
+
+
+def _counted(found: list[Result], points: int) -> list[Result]:
+    if points:
+        also = f" (at the code's own values and at {points} seeded point{'s' if points > 1 else ''})"
+        for r in found:
+            if r.verdict == AGREES:
+                r.detail = r.detail.replace(OWN, also)
+    return found
+
+
+def _same_point(a: Point, b: Point) -> bool:
+    same = lambda x, y: x is y or (x is not None and y is not None and x.shape == y.shape  # noqa: E731
+                                   and np.array_equal(x, y))
+    return (sorted(a.W) == sorted(b.W) and all(same(a.W[k], b.W[k]) for k in a.W) and same(a.X, b.X)
+            and same(a.T, b.T))
 
 
 def _seen(outcome: Outcome, blocks: list[CodeBlock]) -> list[Seen]:
@@ -235,12 +287,12 @@ def _compare(seen: list[Seen], spec: Spec, result, locate):
         first = next(s for s in step if s.kind == "W")
         return [result(first.block, first.line, UNDECIDED,
                        f"not compared: the code's network has {size:,} weights and biases times examples, past "
-                       f"the {MAX_SIZE:,} derive computes exactly here (a smaller network or batch is compared)")], ""
+                       f"the {MAX_SIZE:,} derive computes exactly here (a smaller network or batch is compared)")], "", None
     ref = reference(point, activations, spec.loss)
     note = _layout_note(layout, rows, ref, spec.vectors == "column")
     if swap:
         note = "your code's a names the weighted inputs and z the activations (read as such); " + note
-    return _verdicts(step, ref, layout, rows, activations, spec.loss, result, locate), note
+    return _verdicts(step, ref, layout, rows, activations, spec.loss, result, locate), note, point
 
 
 def _layout_note(layout: str, rows: bool, ref: Reference, document_columns: bool = False) -> str:
@@ -312,7 +364,7 @@ def _verdicts(step: list[Seen], ref: Reference, layout: str, rows: bool, activat
         verdict, texts, s = item[0], item[1], item[2]
         title = None
         if verdict == AGREES:
-            r = result(s.block, s.line, AGREES, "agrees: " + ", ".join(texts) + " (at the code's own values)")
+            r = result(s.block, s.line, AGREES, "agrees: " + ", ".join(texts) + OWN)
         else:
             r = result(s.block, s.line, verdict, "; ".join(texts), title)
             if verdict == REFUTED and len(item) > 3 and item[3] is not None:

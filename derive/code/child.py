@@ -25,6 +25,10 @@ DENIED_CALLS = ("socket", "socketpair", "connect", "bind", "listen", "accept", "
                 "setsid", "mount", "umount2", "chroot", "pivot_root", "unshare", "setns")
 
 
+STEP_FUNCTIONS = ("train", "train_step", "step", "backprop", "backpropagation", "backward", "gradient",
+                  "gradients", "update", "update_parameters", "gradient_step")
+
+
 class Stop(BaseException):
     """Raised by the tracer when the record is full: the run ends where it stands."""
 
@@ -87,6 +91,43 @@ def members(name, value) -> dict:
     return out
 
 
+def mixed(value, seed: int):
+    """A seed the code gave, moved to the seeded point `seed` (the same code, other random draws)."""
+    if value is None:
+        return seed
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value) * 1_000_003 + seed * 7919 + 1) % (1 << 32)
+    return value                                # a SeedSequence or a Generator: left as it is
+
+
+def reseed(seed: int) -> None:
+    """Every random draw of the code comes from seed `seed`: np.random.seed, default_rng and
+    RandomState are moved to other seeds, and unseeded draws start from `seed` too.  Code whose
+    weights and inputs are written in it computes the same point again."""
+    import random
+    plain_seed, plain_rng, plain_state = np.random.seed, np.random.default_rng, np.random.RandomState
+
+    def seed_(value=None):
+        plain_seed(mixed(value, seed))
+
+    def default_rng(value=None):
+        return plain_rng(mixed(value, seed))
+
+    class RandomState(plain_state):
+        def __init__(self, value=None):
+            super().__init__(mixed(value, seed))
+
+    np.random.seed, np.random.default_rng, np.random.RandomState = seed_, default_rng, RandomState
+    plain_seed(seed)
+    random.seed(seed)
+    plain_random_seed = random.seed
+
+    def random_seed(value=None, version=2):
+        plain_random_seed(f"{value}/{seed}" if isinstance(value, (str, bytes)) else mixed(value, seed), version)
+
+    random.seed = random_seed
+
+
 def fingerprint(value):
     if isinstance(value, np.ndarray):
         return ("a", value.shape, value.tobytes())
@@ -97,6 +138,7 @@ class Tracer:
     def __init__(self, most: int, elements: int):
         self.records, self.most, self.seen, self.elements = [], most, {}, elements
         self.last_line = {}
+        self.called = set()                     # the code objects of the lecture's functions that ran
 
     def names(self, frame):
         out = {}
@@ -141,6 +183,7 @@ class Tracer:
         if not code.co_filename.startswith(BLOCK_PREFIX) or (code.co_name.startswith("<") and code.co_name != "<module>"):
             return None                         # not the lecture's, or a comprehension's loop variables
         if event == "call":                     # the arguments, at the function's first line
+            self.called.add(code)
             self.changes(frame, code.co_firstlineno if code.co_name != "<module>" else None)
             self.last_line[id(frame)] = None
             return self
@@ -152,12 +195,47 @@ class Tracer:
         return self
 
 
+def uncalled_step(namespace: dict, called: set):
+    """The step function a document defines but never calls (`train`, `backprop`, ...), with the
+    arguments its parameters name in the code's globals: (name, function, keyword arguments), or
+    (name, None, the parameter derive has no value for)."""
+    import inspect
+    for name in STEP_FUNCTIONS:
+        function = namespace.get(name)
+        if not inspect.isfunction(function) or not function.__code__.co_filename.startswith(BLOCK_PREFIX) \
+                or function.__code__ in called:
+            continue
+        arguments = {}
+        for p in inspect.signature(function).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.default is not p.empty:
+                continue
+            if p.kind == p.POSITIONAL_ONLY or p.name not in namespace:
+                return name, None, p.name   # an argument derive cannot supply: not called
+            arguments[p.name] = namespace[p.name]
+        return name, function, arguments
+    return None
+
+
+def raised_at(e: BaseException, filename: str) -> int:
+    """The last line of `filename` the traceback passes through (of a SyntaxError: its line)."""
+    if isinstance(e, SyntaxError):
+        return e.lineno or 0
+    tb, line = e.__traceback__, 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 def main(job_path: str, out_path: str) -> None:
     with open(job_path, encoding="utf-8") as f:
         job = json.load(f)
     out = open(out_path, "w", encoding="utf-8")     # opened before the limits close the door
     notices = limit_self(job["limits"])
     tracer = Tracer(job["records"], job["elements"])
+    if job.get("seed") is not None:
+        reseed(int(job["seed"]))
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     errors = []
     sys.settrace(tracer)
@@ -169,16 +247,28 @@ def main(job_path: str, out_path: str) -> None:
             errors.append({"block": number, "line": 0, "error": "stopped: the record is full"})
             break
         except BaseException as e:          # the lecture's own error: reported, the next block runs
-            tb, line = e.__traceback__, 0
-            while tb is not None:
-                if tb.tb_frame.f_code.co_filename == f"{BLOCK_PREFIX}{number}>":
-                    line = tb.tb_lineno
-                tb = tb.tb_next
-            if isinstance(e, SyntaxError):
-                line = e.lineno or 0
+            line = raised_at(e, f"{BLOCK_PREFIX}{number}>")
             errors.append({"block": number, "line": line, "error": f"{type(e).__name__}: {e}"[:300]})
             if isinstance(e, (MemoryError, KeyboardInterrupt, SystemExit)):
                 break
+    else:
+        step = uncalled_step(namespace, tracer.called)
+        if step is not None and step[1] is None:
+            notices.append(f"the document defines {step[0]}() but never calls it, and derive has no value "
+                           f"for its parameter {step[2]}: not called")
+        elif step is not None:              # a step function defined and never called: called once
+            name, function, arguments = step
+            notices.append(f"the document defines {name}() but never calls it: derive called it once"
+                           + (f" with the code's {', '.join(arguments)}" if arguments else ""))
+            filename = function.__code__.co_filename
+            try:
+                function(**arguments)
+            except Stop:
+                errors.append({"block": int(filename[len(BLOCK_PREFIX):-1]), "line": 0,
+                               "error": "stopped: the record is full"})
+            except BaseException as e:
+                errors.append({"block": int(filename[len(BLOCK_PREFIX):-1]), "line": raised_at(e, filename),
+                               "error": f"{type(e).__name__}: {e}"[:300]})
     sys.settrace(None)
     json.dump({"records": tracer.records, "errors": errors, "notices": notices}, out)
     out.close()

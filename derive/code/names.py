@@ -13,6 +13,7 @@ is read from the weights' names.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 PATTERNS = (
     ("A", r"(?:A|a|act|activation)_?(\d+)"),
@@ -42,6 +43,7 @@ def bare(name: str) -> str:
     return name[5:] if name.startswith("self.") else name
 
 
+@lru_cache(maxsize=4096)
 def parse(name: str) -> tuple[str, int | None] | None:
     """(kind, the code's layer number) for a name, or None; kinds as in PATTERNS, plus X, T, out, E, lr."""
     name = bare(name)

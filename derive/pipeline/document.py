@@ -24,6 +24,7 @@ from ..repair.explain import annotate
 from ..results import ERROR, PROVED, REFUTED, UNDECIDED, Result
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
+from ..sources.notebooks import markdown_cells
 from ..worked.printed import check_numbers
 from .lecture import read_lecture
 from .options import Options
@@ -57,7 +58,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     for st in statements:
         st.kind = classify(st, lambda n: _is_parameter(n), checker.knows)
     checker.collect_definitions(statements)
-    bound = check_numbers(checker, statements, lecture.text)      # bindings and numbers, in reading order
+    cells = markdown_cells(lecture.text) if Path(path).suffix.lower() == ".ipynb" else None
+    bound = check_numbers(checker, statements, lecture.text, cells=cells)   # bindings and numbers, in reading order
     for st in statements:
         if st.kind == BINDING and not st.extra.get("numeric"):
             for k in {index[id(p.source)] for m in st.members for p in m.parts if id(p.source) in index}:

@@ -97,6 +97,23 @@ def notebook_positions(text: str):
     return position
 
 
+def markdown_cells(text: str) -> dict[int, str]:
+    """The source of every markdown cell by its 1-based index among all cells ({} when the text is
+    no notebook): the prose a worked example's steps are named in."""
+    try:
+        cells = json.loads(normalize(text)).get("cells")
+    except (ValueError, RecursionError, AttributeError):
+        return {}
+    out = {}
+    for number, cell in enumerate(cells if isinstance(cells, list) else [], start=1):
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            source = "".join(p for p in source if isinstance(p, str)) if isinstance(source, list) else source
+            if isinstance(source, str):
+                out[number] = source
+    return out
+
+
 def read_notebook(text: str, file: str) -> tuple[list[Span], list[Problem]]:
     """The math of every markdown cell; `cell` is the 1-based index among all cells."""
     text = normalize(text)

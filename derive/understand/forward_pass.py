@@ -427,9 +427,28 @@ def _loss_parts(meaning, net, statements) -> dict:
             except DeriveError:
                 continue
             value = _value(meaning, st.members[1].parts[0].expr, env)
-            if value is not None and not isinstance(value, sp.MatrixBase) and symbol not in out:
+            if value is not None and not isinstance(value, sp.MatrixBase) and symbol not in out \
+                    and value.free_symbols:         # a number (E_{o2} = 0.023560026) defines no term
                 out[symbol] = value
-    return out
+    return out | _alike_terms(net, out)
+
+
+def _alike_terms(net, defined: dict) -> dict:
+    """The loss terms of output units a worked example says are alike ("repeating this process for
+    o2"): when E_j is defined, for one example, in unit j's own output and target only, E_k of every
+    output unit not defined is the same expression in unit k's."""
+    if net.m != 1:
+        return {}
+    L, units = net.L, list(net.units(net.L))
+    own = lambda j: {net["a", L, j], net["t", j], net["z", L, j]}        # noqa: E731
+    for symbol, value in defined.items():
+        kind = net.quantities.get(symbol, ("",))
+        if kind[0] == "E" and len(kind) == 2 and value.free_symbols and value.free_symbols <= own(kind[1]):
+            j = kind[1]
+            return {net["E", k]: value.xreplace({net["a", L, j]: net["a", L, k], net["t", j]: net["t", k],
+                                                 net["z", L, j]: net["z", L, k]})
+                    for k in units if net["E", k] not in defined}
+    return {}
 
 
 def _mentions(expr, names) -> bool:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 
 from ..notation import syntax as s
 from ..notation.syntax import walk
+from .alike import Unit, layers_of_letters, patterned, virtual_units, weights_of, written_names
 
 DERIVE_NAMES = ("a", "z", "w", "b", "x", "t", "E", "A", "W", "Z", "T")
 
@@ -129,7 +130,10 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
         others = {_key(x) for x in walk(v) if isinstance(x, s.Sym)} - set(used) - {s.Sym("e")}
         if len(used) == 1 and not others and h not in outputs:
             outputs[h] = used[0]
-    unit_of_output = dict(outputs)
+    virtual = virtual_units(statements, sums, outputs)     # units the document says are alike
+    unit_of_output = dict(outputs) | virtual
+    sibling = {v: next(n for n in order if Unit.of(n) and Unit.of(n).letters == Unit.of(v).letters)
+               for v in virtual.values()}
     layer: dict = {}
     for _ in range(len(order) + 1):                # layers: 1 + the layer of what a sum multiplies
         for n in order:
@@ -139,7 +143,8 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
                 layer[n] = 2
             elif all(f is not None and f in layer for f in feeding):
                 layer[n] = layer[feeding[0]] + 1
-    if len(layer) != len(order):
+        layer.update((v, layer[n]) for v, n in sibling.items() if n in layer)
+    if any(n not in layer for n in order):
         return glossary
     count: dict = {}
     for n in order:
@@ -151,8 +156,14 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
     for n in order:
         units.setdefault(layer[n], []).append(n)
         number[n] = len(units[layer[n]])
+    for v in sorted(sibling, key=lambda v: Unit.of(v).number):
+        units[layer[v]].append(v)
+        number[v] = len(units[layer[v]])
+        if number[v] != Unit.of(v).number:
+            return Glossary(dict(names or {}))      # a gap in the units: h1 and h3 only
     inputs: list = []
     mapped: dict = {}
+    wiring: dict = {}                               # unit sum -> [(weight, input number)]
     for n in order:
         l, j = layer[n], number[n]
         for p, q in sums[n][0]:
@@ -170,9 +181,15 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
             if mapped.get(weight, target) != target:
                 return Glossary(dict(names or {}))          # one weight in two places
             mapped[weight] = target
+            wiring.setdefault(n, []).append((weight, i))
         mapped[n] = s.Sym("z", str(j), str(l))
+    if sibling and not _build_alike(sibling, units, layer, number, sums, wiring, mapped):
+        return Glossary(dict(names or {}))
     shared = []
     for l, members in units.items():
+        if any(v in sibling for v in members):
+            shared.append(l)                        # _build_alike: the layer's one bias
+            continue
         biases = [sums[n][1] for n in members]
         if any(len(b) != 1 for b in biases):
             return Glossary(dict(names or {}))
@@ -184,7 +201,7 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
                 mapped[b[0]] = s.Sym("b", str(number[n]), str(layer[n]))
         else:
             return Glossary(dict(names or {}))
-    for out, n in outputs.items():
+    for out, n in list(outputs.items()) + list(virtual.items()):
         mapped[out] = s.Sym("a", str(number[n]), str(layer[n]))
     last = max(units)
     final = {out: number[n] for out, n in outputs.items() if layer[n] == last}
@@ -208,10 +225,47 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
         names_in = {_key(x) for x in walk(v) if isinstance(x, s.Sym)}
         if terms and set(terms) <= names_in or (len(final) > 1 and set(final) <= names_in):
             mapped[h] = s.Sym("E")
+    letters = layers_of_letters(sums) or {}
+    mapped.update(patterned(written_names(statements), mapped, letters))     # E_{o2} after E_{o1}
     for name, target in mapped.items():
         glossary.names.setdefault(name, target)
     glossary.shared_bias = tuple(sorted(shared))
     return glossary
+
+
+def _build_alike(sibling: dict, units: dict, layer: dict, number: dict, sums: dict, wiring: dict,
+                 mapped: dict) -> bool:
+    """Weights and bias of the units the document says are alike (alike.py), by the pattern of the
+    defined units' names; False when the pattern does not say (then no unit is built)."""
+    by_layer = {}
+    for l, members in units.items():
+        defined = [n for n in members if n in sums]
+        biases = {b for n in defined for b in sums[n][1]}
+        if any(len(sums[n][1]) != 1 for n in defined) or len(biases) != 1:
+            return False
+        by_layer[l] = biases.pop()
+    ordered = [by_layer[l] for l in sorted(by_layer)]
+    if len({(b.name, b.layer) for b in ordered}) != 1 or \
+            [b.sub for b in ordered] != [str(k) for k in range(1, len(ordered) + 1)]:
+        return False                                # biases not numbered by layer: unknown
+    for l, members in units.items():
+        if not any(v in sibling for v in members):
+            continue
+        pattern = weights_of([n for n in members if n in sums],
+                             lambda n: sorted(wiring.get(n, []), key=lambda wi: wi[1]))
+        if pattern is None:
+            return False
+        letter, first, width = pattern
+        for v in (v for v in members if v in sibling):
+            k = number[v]
+            for i in range(1, width + 1):
+                weight = s.Sym(letter, str(first + (k - 1) * width + i - 1))
+                if mapped.get(weight, None) not in (None, s.Sym("w", _pair(k, i), str(l))):
+                    return False
+                mapped[weight] = s.Sym("w", _pair(k, i), str(l))
+            mapped[v] = s.Sym("z", str(k), str(layer[v]))
+        mapped[by_layer[l]] = s.Sym("b", "1", str(l))
+    return True
 
 
 def _source_and_weight(p, q, unit_of_output, count, layer):

@@ -28,7 +28,7 @@ from ..notation.literals import has_decimal, is_literal, is_numbers_only, litera
 from ..notation.statements import BINDING, DEFINITION, EXPRESSION, UPDATE
 from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
 from ..runtime.clock import TimeLimit, deadline
-from .bindings import Bindings, Unbound
+from .bindings import Binding, Bindings, Unbound
 from .slips import find_literal, number_repair
 from .steps import Steps
 from .intervals import (
@@ -52,13 +52,14 @@ KNOWN = "known"
 MISCOPY = 20            # a number this many half units from a known value, but not one, is miscopied
 
 
-def check_numbers(checker, statements, text: str = "", values=None) -> list[str]:
+def check_numbers(checker, statements, text: str = "", values=None, cells=None) -> list[str]:
     """Record bindings and check numeric members; results go to `st.extra["numeric"]`, the members
     checked here to `st.extra["numeric_members"]`.  Returns what was bound, one entry per binding.
-    `text` is the document (its prose says where a new step starts, steps.py); `values` the
-    Bindings a document's front matter gives before its first line."""
+    `text` is the document (its prose says where a new step starts, steps.py), `cells` a notebook's
+    markdown cells by number (the prose of a notebook); `values` the Bindings a document's front
+    matter gives before its first line."""
     bound = values.copy() if values is not None else Bindings(checker.workspace.net)
-    steps = Steps(text, bound)
+    steps = Steps(text, bound, cells)
     printed: dict = {}                       # a printed number's value -> the interval it stands for
     printed[KNOWN] = []                      # the exact values of the claims checked so far
     summary = []
@@ -94,6 +95,11 @@ def check_numbers(checker, statements, text: str = "", values=None) -> list[str]
                 if not numeric:
                     continue
                 st.extra["numeric_members"] = set(numeric)
+                rate = _rate_written(checker, st, numeric, bound) if st.kind == UPDATE else None
+                if rate is not None:
+                    bound.add(rate)
+                    summary.append(f"{checker.file}:{rate.line}: {rate.describe()} (the rate this update's "
+                                   "arithmetic uses)")
                 st.extra["numeric"] = _check(checker, st, numeric, bound, printed)
                 if st.kind == UPDATE:
                     steps.record_update(checker, st)
@@ -152,6 +158,49 @@ def _numeric(member, bound) -> bool:
         return True
     numbers = all(is_numbers_only(p.expr) for p in member.parts)
     return bool(bound.values) and (numbers or any(has_decimal(p.expr) for p in member.parts))
+
+
+def _rate_written(checker, st, numeric, bound):
+    """The learning rate an update's arithmetic writes where its rule names it, when no value is
+    bound for it: `w_5^{+} = w_5 - \\eta * \\frac{\\partial E}{\\partial w_5} = 0.4 - 0.5 * 0.082167041`
+    (the post says "eta, which we'll set to 0.5" in prose) binds the rate to 0.5 from here on.  Only
+    where the rule and the arithmetic have the same shape, operator by operator, and the rate stands
+    alone against one number; the rest of the arithmetic is checked as before."""
+    net = checker.workspace.net
+    if net.alpha in bound.values:
+        return None
+    rules = [m for k, m in enumerate(st.members) if k not in numeric and k > 0 and len(m.parts) == 1]
+    sums = [st.members[k] for k in numeric if len(st.members[k].parts) == 1]
+    for rule in rules:
+        for arithmetic in sums:
+            found = _aligned(checker.meaning, rule.parts[0].expr, arithmetic.parts[0].expr, net.alpha)
+            if found is not None:
+                line = arithmetic.parts[0].source.position(found.start)[0] if arithmetic.parts[0].source else 0
+                spelled = " ".join(rule.text.split())
+                name = next((t for t in ("\\eta", "\\alpha", "\\epsilon", "\\lambda") if t in spelled),
+                            net.display.get(net.alpha, "\\alpha"))
+                return Binding(net.alpha, sp.Rational(literal_text(found)), literal_text(found), line, name)
+    return None
+
+
+def _aligned(meaning, rule, numbers, alpha):
+    """The number standing where the rule names the learning rate, when the two trees have the same
+    operators all the way down to it; None otherwise."""
+    if isinstance(rule, s.Sym):
+        try:
+            is_rate = meaning.name_value(rule, {}) == alpha
+        except DeriveError:
+            return None
+        return numbers if is_rate and is_literal(numbers) else None
+    if type(rule) is not type(numbers) or isinstance(rule, (s.Num, s.Derivative)):
+        return None
+    if isinstance(rule, s.BinOp):
+        if rule.op != numbers.op and {rule.op, numbers.op} - {"times", "juxt"}:
+            return None
+        return _aligned(meaning, rule.left, numbers.left, alpha) or _aligned(meaning, rule.right, numbers.right, alpha)
+    if isinstance(rule, s.Neg):
+        return _aligned(meaning, rule.operand, numbers.operand, alpha)
+    return None
 
 
 def _printed_number(member) -> bool:

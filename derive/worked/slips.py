@@ -5,6 +5,9 @@ value of another unit).  The repair is the number itself, never a factor or a lo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+
+import mpmath
 
 from ..notation import syntax as s
 from ..notation.literals import is_literal, literal_text
@@ -51,6 +54,8 @@ def slip(right: str, printed: str, exact=None, others: dict | None = None) -> st
         if right_text(value, printed) == printed:
             return f"the value of {name}"
     a, b = _digits(right), _digits(printed)
+    if exact is not None and len(a) == len(b) and places_of(printed) and _within_a_unit(exact, printed):
+        return "its last digit one off: the rounding of numbers rounded earlier, or a slip"
     if printed.startswith("-") == right.startswith("-"):
         if len(a) == len(b):
             diff = [k for k in range(len(a)) if a[k] != b[k]]
@@ -66,6 +71,16 @@ def slip(right: str, printed: str, exact=None, others: dict | None = None) -> st
             if shorter and any(b[:k] + b[k + 1:] == shorter for k in range(len(b))):
                 return "a digit added"
     return ""
+
+
+def _within_a_unit(exact, printed: str) -> bool:
+    """Is the printed number less than one unit of its last place from the exact value?"""
+    x = midpoint(exact) if hasattr(exact, "_mpi_") else exact
+    try:
+        value = Decimal(mpmath.nstr(mpmath.mpf(x), 40, strip_zeros=False))
+    except (TypeError, ValueError, ArithmeticError):
+        return False
+    return abs(Decimal(printed) - value) < Decimal(1).scaleb(-places_of(printed))
 
 
 def _digits(text: str) -> str:

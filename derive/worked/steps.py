@@ -49,9 +49,10 @@ HOW = ("a new step or example starts before it (a heading or sentence naming it:
 class Steps:
     """The step a document is in, read in reading order alongside the bindings."""
 
-    def __init__(self, text: str, bound):
+    def __init__(self, text: str, bound, cells: dict | None = None):
         self.lines = text.split("\n") if text else []
-        self.last = None                    # (line, col) where the statement before ended
+        self.cells = {n: source.split("\n") for n, source in (cells or {}).items()}   # a notebook's prose
+        self.last = None                    # (cell, line, col) where the statement before ended
         self.number = 1
         self.in_step: set = set(bound.values)       # leaves given a value in this step
         self.updated: dict = {}             # leaf -> the Binding of its printed updated value
@@ -60,10 +61,14 @@ class Steps:
     def advance(self, st, bound) -> None:
         """Before a statement: a new step or example named in the prose since the last one."""
         first, last = st.members[0].parts[0], st.members[-1].parts[-1]
-        if first.source is None or last.source is None or getattr(first.source, "cell", None) is not None:
+        if first.source is None or last.source is None:
             return
-        start, end = first.source.position(first.expr.start), last.source.position(last.expr.end)
-        prose = self._between(self.last or (1, 1), start)
+        cell = getattr(first.source, "cell", None)
+        if cell is not None and cell not in self.cells:
+            return
+        start = (cell, *first.source.position(first.expr.start))
+        end = (getattr(last.source, "cell", None), *last.source.position(last.expr.end))
+        prose = self._prose(self.last or (min(self.cells, default=None), 1, 1), start)
         self.last = end
         if NEW_STEP.search(prose):
             self.number += 1
@@ -77,13 +82,28 @@ class Steps:
         elif NEW_EXAMPLE.search(prose):
             self.in_step = set()
 
-    def _between(self, a, b) -> str:
+    def _prose(self, a, b) -> str:
+        """The text between two places (cell, line, col); in a notebook, across the markdown cells
+        between them."""
+        (k0, l0, c0), (k1, l1, c1) = a, b
+        if k1 is None:
+            return self._between(self.lines, (l0, c0), (l1, c1))
+        if k0 == k1:
+            return self._between(self.cells.get(k1, []), (l0, c0), (l1, c1))
+        rows = self.cells.get(k0, []) if k0 is not None else []
+        parts = [self._between(rows, (l0, c0), (len(rows), len(rows[-1]) + 1))] if rows else []
+        parts += ["\n".join(self.cells[k]) for k in sorted(self.cells) if (k0 or 0) < k < k1]
+        parts.append(self._between(self.cells.get(k1, []), (1, 1), (l1, c1)))
+        return "\n".join(parts)
+
+    @staticmethod
+    def _between(lines: list, a, b) -> str:
         (l0, c0), (l1, c1) = a, b
-        if not self.lines or l1 < l0:
+        if not lines or l1 < l0:
             return ""
         if l0 == l1:
-            return self.lines[l0 - 1][c0 - 1:c1 - 1] if l0 <= len(self.lines) else ""
-        rows = self.lines[l0 - 1:l1]
+            return lines[l0 - 1][c0 - 1:c1 - 1] if l0 <= len(lines) else ""
+        rows = lines[l0 - 1:l1]
         if not rows:
             return ""
         rows[0], rows[-1] = rows[0][c0 - 1:], rows[-1][:c1 - 1]
