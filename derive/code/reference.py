@@ -72,7 +72,8 @@ def reference(point: Point, activations: tuple, loss: str, backward: bool = True
             leaves[net["t", i, *e]] = exact(point.T[n - 1, i - 1]) if point.T is not None else sp.Integer(0)
     for l in range(2, L + 1):
         for j in net.units(l):
-            leaves[net["b", l, j]] = exact(point.b[l][j - 1]) if l in point.b else sp.Integer(0)
+            if net.has(("b", l, j)):
+                leaves[net["b", l, j]] = exact(point.b[l][j - 1]) if l in point.b else sp.Integer(0)
             for i in net.units(l - 1):
                 leaves[net["w", l, j, i]] = exact(point.W[l][i - 1, j - 1])
     leaves[net.alpha] = exact(point.alpha) if point.alpha is not None else sp.Integer(0)
@@ -88,7 +89,7 @@ def reference(point: Point, activations: tuple, loss: str, backward: bool = True
         for l in range(2, L + 1):
             ref.values[("A", l)], ref.values[("Z", l)] = table("a", l), table("z", l)
             ref.values[("W", l)] = [[mp[net["w", l, j, i]] for j in net.units(l)] for i in net.units(l - 1)]
-            ref.values[("b", l)] = [[mp[net["b", l, j]] for j in net.units(l)]]
+            ref.values[("b", l)] = [[mp.get(net.bias(l, j), mpmath.mpf(0)) for j in net.units(l)]]
             if net.activation(l) in ("relu", "leaky-relu") and any(values[net["z", l, j, *net.ex(n)]] == 0
                                                                    for j in net.units(l) for n in rows):
                 ref.kinks = True
@@ -107,7 +108,8 @@ def reference(point: Point, activations: tuple, loss: str, backward: bool = True
                                          for j in net.units(l)] for n in rows]
             ref.values[("dW", l)] = [[number(oracle.gradient(("w", l, j, i)).normal) for j in net.units(l)]
                                      for i in net.units(l - 1)]
-            ref.values[("db", l)] = [[number(oracle.gradient(("b", l, j)).normal) for j in net.units(l)]]
+            ref.values[("db", l)] = [[number(oracle.gradient(("b", l, j)).normal) if net.has(("b", l, j))
+                                      else mpmath.mpf(0) for j in net.units(l)]]
             if point.alpha is not None:
                 a = mp[net.alpha]
                 ref.values[("W+", l)] = [[w - a * d for w, d in zip(wr, dr)]

@@ -164,7 +164,8 @@ def forward(net: Network, leaf_values: dict, backend: str, number, perturb: dict
         for l in range(2, net.L + 1):
             act = net.activation(l)
             for j in net.units(l):
-                z = values[net["b", l, j]]
+                bias = net.bias(l, j)
+                z = values[bias] if bias != 0 else number(sp.Integer(0))
                 for i in net.units(l - 1):
                     z = z + values[net["a", l - 1, i, *e]] * values[net["w", l, j, i]]
                 put(net["z", l, j, *e], z)

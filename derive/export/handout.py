@@ -356,7 +356,7 @@ def derived_gradients(net: Network) -> list[tuple[str, list[str]]]:
     oracle, inputs = Oracle(net), lecture_names(net)
     rows = []
     for layer in range(2, net.L + 1):
-        for p in list(net.matrix("W", layer)) + list(net.matrix("b", layer)):
+        for p in [p for p in list(net.matrix("W", layer)) + list(net.matrix("b", layer)) if p in net.quantities]:
             form = lecture_form(net, oracle.gradient(net.quantities[p]).normal)
             terms = sp.Add.make_args(form)
             printed = [latex(t, net.display, mul_symbol="times", order="none", symbol_names=inputs) for t in terms]

@@ -15,6 +15,7 @@ from ..errors import MeaningError, ShapeError
 from ..model.families import forward, leaky, relu, sigmoid, step
 from ..model.network import Network
 from ..notation import syntax as s
+from .columns import one
 from .derivatives import Partials
 from .names import Names
 from .ranges import index_range
@@ -124,6 +125,8 @@ class Evaluate:
         return sp.ImmutableMatrix(rows)
 
     def _Sum(self, node, env):
+        if not node.var:
+            return self._over_examples(node, env)
         nested = self.sums.evaluate(node, env)          # sum by sum, each sub-sum once (sums.py)
         if nested is not None:
             return nested
@@ -144,6 +147,14 @@ class Evaluate:
         for t in terms[1:]:
             total = self.add(total, t, node, "+")
         return total
+
+    def _over_examples(self, node, env):
+        """\\sum dZ^{[2]} without an index: the sum over the examples of a mini-batch written with a
+        column per example (np.sum(dZ, axis=1, keepdims=True)); anything else needs its index."""
+        v = self.value(node.body, env) if self.columns and self.net.m > 1 else None
+        if not is_matrix(v) or v.shape[1] != self.net.m:
+            raise fail(MeaningError, "a sum needs its index", node, "\\sum_{i=1}^{n} or \\sum_i")
+        return one(sp.ImmutableMatrix([[sp.Add(*v.row(r))] for r in range(v.shape[0])]))
 
     def _BinOp(self, node, env):
         left, right = self.value(node.left, env), self.value(node.right, env)
@@ -191,6 +202,8 @@ class Evaluate:
         if is_matrix(left) and is_matrix(right):
             if left.shape != right.shape and self.net.m > 1:      # a row (b^{(l)}) added to every example
                 left, right = _broadcast(left, right.shape), _broadcast(right, left.shape)
+                if self.columns:                                   # a column b^{[l]} to every example's column
+                    left, right = _broadcast_column(left, right.shape), _broadcast_column(right, left.shape)
             if left.shape != right.shape:
                 raise fail(ShapeError, f"{'sum' if op == '+' else 'difference'} of {shape_text(left)} "
                            f"and {shape_text(right)}", node, "two matrices of the same shape")
@@ -229,4 +242,11 @@ def _broadcast(v, shape):
     """A 1 x c row repeated to r x c (the bias row of a mini-batch's Z = A W + b); else v."""
     if v.shape[0] == 1 and v.shape[1] == shape[1] and shape[0] > 1:
         return sp.ImmutableMatrix([list(v) for _ in range(shape[0])])
+    return v
+
+
+def _broadcast_column(v, shape):
+    """An r x 1 column repeated to r x c (the bias column of Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}); else v."""
+    if v.shape[1] == 1 and v.shape[0] == shape[0] and shape[1] > 1:
+        return sp.ImmutableMatrix([[v[i, 0]] * shape[1] for i in range(shape[0])])
     return v

@@ -14,7 +14,7 @@ from typing import Callable
 
 import sympy as sp
 
-from ..errors import DeriveError, MeaningError, NotInNetwork
+from ..errors import DeriveError, MeaningError, NotInNetwork, ShapeError
 from ..model.network import Network
 from ..notation import syntax as s
 from ..notation.indices import (
@@ -95,6 +95,14 @@ class Instances:
                         entries.append([value[r, 0]])
                         instances.append({**bound, "j": r + 1})
                     continue
+                if is_matrix(value) and not free and layer:       # dW^{[l]}: every entry, layer by layer
+                    _same_shape(given, layer, v, value, expr)
+                    letters = [layer, "row", "column"]
+                    for r in range(value.shape[0]):
+                        for c in range(value.shape[1]):
+                            entries.append([value[r, c]])
+                            instances.append({**bound, "row": r + 1, "column": c + 1})
+                    continue
                 if is_matrix(value):
                     raise fail(MeaningError, f"a matrix in a statement for every {', '.join(letters)}", expr,
                                "scalars when an index is free")
@@ -117,7 +125,8 @@ class Instances:
 
     def _labelled(self, value, letters, instances):
         """Keep the instance of every entry (the decider names the instances that differ)."""
-        self.stacks[value] = [", ".join(f"{x} = {b[x]}" for x in letters) for b in instances]
+        self.stacks[value] = [", ".join(f"{x} = {b[x]}" for x in [*letters, *(k for k in b if k not in letters)]
+                                        if x in b) for b in instances]
         return value
 
     def _at_instances(self, written, expr, env, given, domain) -> Value:
@@ -186,8 +195,8 @@ class Instances:
             if isinstance(node, (s.Matrix, s.Transpose)):
                 return False
             if isinstance(node, s.Sum):
-                if not (isinstance(node.lower, s.Num) and node.lower.text == "1"):
-                    return False
+                if not node.var or not (isinstance(node.lower, s.Num) and node.lower.text == "1"):
+                    return False                # \sum over the examples (no index): not renamed
                 size = index_range(self.net, node.body, node.var, node)
                 upper = node.upper
                 if not (upper is None or (isinstance(upper, s.Sym) and upper.name in SUM_BOUNDS and not upper.sub)
@@ -256,3 +265,17 @@ def _appearance(expr):
         if isinstance(n, s.Sym):
             order += [x for x in index_letters(n) if x not in order]
     return lambda x: order.index(x) if x in order else len(order)
+
+
+def _same_shape(given, layer: str, v: int, value, expr) -> None:
+    """A ShapeError when the left side's entries for this layer (the head's instances) are another
+    shape than this side's: the stacks would not line up entry by entry."""
+    if given is None or given[2] != layer:
+        return
+    mine = [b for b in given[1] if b.get(layer) == v and "row" in b]
+    if not mine:
+        return
+    shape = (max(b["row"] for b in mine), max(b["column"] for b in mine))
+    if shape != tuple(value.shape):
+        raise fail(ShapeError, f"for {layer} = {v} the left side is {shape[0]}\u00d7{shape[1]} and this side "
+                   f"{value.shape[0]}\u00d7{value.shape[1]}", expr, "the same shape on both sides")

@@ -19,11 +19,13 @@ from ..errors import MeaningError, NotInNetwork
 from ..model.network import Network
 from ..notation import syntax as s
 from ..notation.indices import EXAMPLE_SUPERSCRIPT, definition_key, layer_letter, layer_number
-from .quantities import layer_matrix, layer_of, quantity_key, spelled, unit_indices
+from .columns import GRADIENT_NAMES, batch_column, gradient, one
+from .quantities import layer_matrix, layer_of, no_bias, quantity_key, spelled, unit_indices
 from .values import Value, fail, is_matrix
 
 MATRIX_ALIAS = re.compile(r"^(A|W|Z)([0-9]+)$")
 LEARNING_RATES = ("alpha", "eta")
+BATCH_COLUMNS = ("a", "z", "x", "t") + tuple(GRADIENT_NAMES)
 QUANTITY_NAMES = "a, z, w, b, x, t, E, \\alpha, A1, W3, Z2, T, loss\\_3"
 
 
@@ -56,7 +58,7 @@ class Names:
         name, sub, layer = node.name, node.sub, node.layer
         if name in env and sub is None and layer is None:
             return sp.Integer(env[name])
-        if self.columns and sub is None and node.example is None:
+        if self.columns and sub is None and (node.example is None or name in BATCH_COLUMNS):
             column = self.column(node, env)
             if column is not None:
                 return column
@@ -104,6 +106,15 @@ class Names:
         columns over the layer's units, w^l the matrix with a row per unit j of layer l, t (y) and x
         the columns of targets and inputs."""
         net, name = self.net, node.name
+        if name in GRADIENT_NAMES and node.layer is not None:      # Ng's dZ^{[l]}, dW^{[l]}, db^{[l]}
+            layer = layer_of(net, node, required=True)
+            if GRADIENT_NAMES[name] == "b":
+                no_bias(net, layer, node)
+            return gradient(net, node, layer, env, self._partial)
+        if name in BATCH_COLUMNS:                # a mini-batch: a column per example (Ng's A^{[l]}, X, Y)
+            batch = batch_column(net, name, layer_of(net, node) if node.layer else None, node, env)
+            if batch is not None:
+                return batch
         if name in ("t", "x") and node.layer is None:
             layer = net.L if name == "t" else 1
             return sp.ImmutableMatrix([[net[name, j]] for j in net.units(layer)])
@@ -113,7 +124,11 @@ class Names:
         if name in ("a", "z", "b"):
             if layer == 1 and name != "a":
                 raise fail(NotInNetwork, f"layer 1 has no {name}", node, f"a layer in 2..{net.L}")
-            return sp.ImmutableMatrix([[net[name, layer, j]] for j in net.units(layer)])
+            if name == "b":
+                no_bias(net, layer, node)
+            column = sp.ImmutableMatrix([[net.bias(layer, j) if name == "b" else net[name, layer, j]]
+                                         for j in net.units(layer)])
+            return one(column) if name == "b" and net.m > 1 else column
         if name == "w":
             if layer == 1:
                 raise fail(NotInNetwork, "layer 1 has no weights", node, f"a layer in 2..{net.L}")
@@ -132,6 +147,8 @@ class Names:
         if node.name in ("a", "z", "w", "b", "x", "t", "E", "A", "W", "Z", "T") + LEARNING_RATES:
             return True
         if node.name == "loss" and node.sub is not None and node.sub.isdigit():
+            return True
+        if self.columns and node.name in GRADIENT_NAMES and node.layer is not None and node.sub is None:
             return True
         return bool(MATRIX_ALIAS.match(node.name)) or (node.name == "e" and not node.sub and not node.layer)
 

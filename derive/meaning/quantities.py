@@ -42,7 +42,16 @@ def layer_matrix(net: Network, kind: str, layer: int, node) -> Value:
         low = 1 if kind == "A" else 2
         raise fail(NotInNetwork, f"{kind}^{{({layer})}} does not exist", node,
                    f"a layer in {low}..{net.L}")
+    if kind == "b":
+        no_bias(net, layer, node)
     return net.matrix(kind, layer)
+
+
+def no_bias(net: Network, layer: int, node) -> None:
+    """NotInNetwork for a bias of a layer the document's forward pass defines without one."""
+    if layer in net.spec.no_bias:
+        raise fail(NotInNetwork, f"layer {layer} has no bias: the document's forward pass defines its "
+                   "weighted inputs without one", node, "a bias only where the forward pass adds one")
 
 
 def unit_indices(node: s.Sym, count: int, env) -> list[int]:
@@ -123,6 +132,8 @@ def quantity_key(net: Network, node: s.Sym, env) -> tuple:
         key = (name, layer, unit_indices(node, 1, env)[0])
         if name in ("a", "z"):
             key += example_of(net, node, env, node.example)
+    if name == "b":
+        no_bias(net, layer, node)
     if not net.has(key):
         raise fail(NotInNetwork, f"{spelled(node)} does not exist in the "
                    f"{'-'.join(map(str, net.spec.layers))} network", node,

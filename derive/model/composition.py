@@ -31,7 +31,7 @@ def expansions(net) -> dict[sp.Symbol, sp.Expr]:
                     z = net.definition(("z", l, j, *e))
                 else:
                     z = sp.expand(sp.Add(*[v * net["w", l, j, i] for i, v in zip(net.units(l - 1), below)],
-                                         net["b", l, j]))
+                                         net.bias(l, j)))
                 out[net["z", l, j, *e]] = z
                 a = net["a", l, j, *e]
                 if act == "identity":
@@ -79,7 +79,7 @@ def compose(net, key: tuple, cut: tuple | None = None, _memo: dict | None = None
     elif kind == "z":
         l, j, e = key[1], key[2], key[3:]
         out = sp.Add(*[compose(net, ("a", l - 1, i) + e, cut, memo) * net["w", l, j, i]
-                       for i in net.units(l - 1)], net["b", l, j])
+                       for i in net.units(l - 1)], net.bias(l, j))
     elif kind == "E" and len(key) == 3:
         out = net.loss_term(net["t", key[1], key[2]], compose(net, ("a", net.L, key[1], key[2]), cut, memo))
     elif kind == "En":
@@ -113,7 +113,7 @@ def depends(net, key: tuple, cut: tuple) -> bool:
         out = any(depends(net, ("z", l, k) + e, cut) for k in units)
     elif kind == "z":
         l, j, e = key[1], key[2], key[3:]
-        out = (cut[0] == "b" and net.symbols.get(cut) == net["b", l, j]) or any(cut == ("w", l, j, i) or depends(net, ("a", l - 1, i) + e, cut)
+        out = (cut[0] == "b" and net.symbols.get(cut) == net.bias(l, j)) or any(cut == ("w", l, j, i) or depends(net, ("a", l - 1, i) + e, cut)
                                         for i in net.units(l - 1))
     elif kind == "E" and len(key) == 3:
         out = cut == ("t", key[1], key[2]) or depends(net, ("a", net.L, key[1], key[2]), cut)

@@ -86,7 +86,9 @@ class Network:
             for j in self.units(l):
                 for i in self.units(l - 1):
                     self._symbol(("w", l, j, i), quantity_name("w", j, i, layer=l))
-                if l in self.spec.shared_bias and j > 1:      # one bias for the layer: b_1^{(l)}
+                if l in self.spec.no_bias:                    # the document's forward pass has none
+                    pass
+                elif l in self.spec.shared_bias and j > 1:    # one bias for the layer: b_1^{(l)}
                     self.symbols[("b", l, j)] = self.symbols[("b", l, 1)]
                 else:
                     self._symbol(("b", l, j), quantity_name("b", j, layer=l))
@@ -141,6 +143,10 @@ class Network:
     def size(self, layer: int) -> int:
         return self.spec.layers[layer - 1]
 
+    def bias(self, layer: int, unit: int) -> sp.Expr:
+        """b_j^{(l)}, or 0 in a layer the document defines without biases."""
+        return self.symbols.get(("b", layer, unit), sp.S.Zero)
+
     def has(self, key: tuple) -> bool:
         if key[0] == "a" and key[1] == 1:
             key = ("x",) + key[2:]
@@ -184,7 +190,7 @@ class Network:
             if key not in memo:
                 l, j, n = key[1], key[2], (key[3] if len(key) > 3 else None)
                 memo[key] = sp.Add(*[self["a", l - 1, i, *self.ex(n)] * self["w", l, j, i]
-                                     for i in self.units(l - 1)], self["b", l, j])
+                                     for i in self.units(l - 1)], self.bias(l, j))
             return memo[key]
         raise KeyError(key)
 
@@ -215,6 +221,8 @@ class Network:
         for k, s in self.symbols.items():
             if k[0] == "z":
                 n = k[3] if len(k) > 3 else None
+                if k[1] in self.spec.no_bias:
+                    continue
                 out.setdefault(self["b", k[1], k[2]], []).append((k[1], k[2], n, self.expansions[s]))
         return out
 
@@ -258,8 +266,8 @@ class Network:
 
     # -- matrices ---------------------------------------------------------------------------------
     def matrix(self, kind: str, layer: int | None = None) -> sp.ImmutableMatrix:
-        """A^{(l)}, Z^{(l)} (m x n_l: a row per example), b^{(l)} (1 x n_l), W^{(l)} (in the spec's
-        layout), T (m x n_L)."""
+        """A^{(l)}, Z^{(l)} (m x n_l: a row per example), b^{(l)} (1 x n_l; zeros in a layer without
+        biases), W^{(l)} (in the spec's layout), T (m x n_L)."""
         if kind == "T":
             return sp.ImmutableMatrix([[self["t", i, *self.ex(n)] for i in self.units(self.L)]
                                        for n in self.examples])
@@ -268,7 +276,7 @@ class Network:
             return sp.ImmutableMatrix([[self[key, layer, j, *self.ex(n)] for j in self.units(layer)]
                                        for n in self.examples])
         if kind == "b":
-            return sp.ImmutableMatrix([[self["b", layer, j] for j in self.units(layer)]])
+            return sp.ImmutableMatrix([[self.bias(layer, j) for j in self.units(layer)]])
         if kind == "W":
             rows = [[self["w", layer, j, i] for j in self.units(layer)] for i in self.units(layer - 1)]
             m = sp.ImmutableMatrix(rows)

@@ -97,6 +97,8 @@ class Spec:
     unmodelled: tuple = ()          # (("layer", l, reason) | ("loss", None, reason), ...) from the document
     shared_bias: tuple = ()         # layers whose units share one bias (Mazur's b_1 for every hidden unit)
     vectors: str = "row"            # "column": a^l, z^l, b^l columns, w^l rows = target units (Nielsen)
+    no_bias: tuple = ()             # layers whose units have no bias (the document's z has none)
+    input_layer: int = 1            # the number the document gives the input layer (0: a^{(0)} = x)
 
     def __post_init__(self):
         if len(self.layers) < 2 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in self.layers):
@@ -192,7 +194,10 @@ class Spec:
         acts = self.activation if isinstance(self.activation, str) else ",".join(self.activation)
         batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
         missing = "".join(f" (not modelled: {reason})" for _, _, reason in self.unmodelled)
-        missing = "".join(f", one bias shared by layer {l}" for l in self.shared_bias) + missing
+        missing = "".join(f", one bias shared by layer {l}" for l in self.shared_bias) + _no_bias(self) + missing
+        if self.input_layer != 1:
+            missing = (f", layers numbered from {self.input_layer} in the document (its layer l is "
+                       f"layer l+{1 - self.input_layer} here)") + missing
         assumed = " (targets sum to 1, assumed)" if self.targets_sum_to_one else ""
         if self.vectors == "column":
             text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, column vectors "
@@ -202,3 +207,13 @@ class Spec:
             text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, row vectors "
                     f"Z = A.W + b, {LAYOUTS[self.layout]}{missing}")
         return text
+
+
+def _no_bias(spec: Spec) -> str:
+    """', no biases' (every layer with weights has none) or ', no bias in layer 2'."""
+    layers = sorted(set(spec.no_bias))
+    if not layers:
+        return ""
+    if layers == list(range(2, len(spec.layers) + 1)):
+        return ", no biases"
+    return ", no bias in layer" + ("s " if len(layers) > 1 else " ") + ", ".join(map(str, layers))

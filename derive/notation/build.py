@@ -183,6 +183,9 @@ class Build(Transformer):
             if t.type == "LAYER_T":
                 layer = re.match(r"^\^\s*\{\s*\(\s*(.*?)\s*\)", str(t)).group(1).replace(" ", "")
                 continue
+            if t.type == "EXAMPLE_PRIME":               # g^{[1]\prime}(z): f'(z) of Ng's layer 1
+                t = Token("EXAMPLE", re.sub(r"(?:'|\\prime)\s*\}$", "}", str(t)), t.start_pos)
+                mark = "'" if name in PRIMED_FUNCTIONS else mark
             if t.type in ("LAYER_EX", "EXAMPLE"):
                 if example is not None or (layer is not None and t.type == "LAYER_EX"):
                     raise error_at("a second example superscript", t.start_pos, "one ^{(l)[n]} per name")
@@ -319,6 +322,9 @@ class Build(Transformer):
         sub = next((c for c in rest if isinstance(c, Token) and c.type == "SUB"), None)
         upper = next((c for c in rest if isinstance(c, tuple) and c[0] == "upper"), None)
         body = rest[-1]
+        if sub is None and upper is None:           # \sum dZ^{[2]}: over the examples (np.sum), or nothing
+            return s.Sum("", s.Num("1", start=tok.end_pos, end=tok.end_pos), None, body,
+                         start=meta.start_pos, end=meta.end_pos)
         if sub is None:
             raise error_at("a sum needs its index", tok.end_pos, "\\sum_{i=1}^{n} or \\sum_i")
         m = re.fullmatch(r"([A-Za-z])(?:=(.+))?", sub_text(sub))

@@ -28,6 +28,7 @@ from ..decide.claim_result import failure_detail
 from ..errors import DeriveError, ModelError, NotationError, locate
 from ..model.spec import Spec
 from ..notation.limits import check_layers_named
+from ..notation import syntax as s
 from ..notation.parse import parse
 from ..notation.prose import has_equality, malformed, prose_reason, relation_free
 from ..notation.statements import Assembler, Statement
@@ -36,12 +37,14 @@ from ..runtime.bounds import check_network
 from ..sources.documents import read_document
 from ..sources.files import NotRegular, read_input
 from ..sources.spans import Span
+from ..understand.biases import bias_free_layers, share, shared_bias_layers
 from ..understand.conventions import Convention, choose
 from ..understand.conventions import apply as apply_convention
 from ..understand.forward_pass import read_model
 from ..understand.front_matter import FrontMatter, document_front_matter
 from ..understand.glossary import Glossary, read_glossary
 from ..understand.infer import infer_spec
+from ..understand.numbering import Numbering, read_numbering, renumber
 from .options import Options
 from .plan import failure
 
@@ -91,8 +94,10 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     lecture.results = [failure(p.error(), display) for p in problems[:options.bounds.errors]]
     lecture.problem_places = sorted((p.cell or 0, p.line, p.col) for p in problems)
     unreadable = _read_statements(lecture, options.bounds.errors)
-    stated, convention, glossary = _read_notation(lecture, options.spec)
-    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias)
+    stated, convention, glossary, numbering = _read_notation(lecture, options.spec)
+    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering)
+    if convention.name == "ng" and not lecture.closed:
+        _cost_of_ng(lecture, stated)
     return lecture
 
 
@@ -201,9 +206,10 @@ def _once_per_construct(results: list[Result]) -> None:
     results[:] = kept
 
 
-def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Glossary]:
-    """Rewrite the statements into derive's spelling (the document's convention, then its own names);
-    returns the network stated (`given`, else the front matter's), the convention and the glossary."""
+def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Glossary, Numbering]:
+    """Rewrite the statements into derive's spelling (the document's convention, its numbering of
+    the layers, then its own names); returns the network stated (`given`, else the front matter's),
+    the convention, the glossary and the numbering."""
     statements = lecture.statements
     front = lecture.front
     try:
@@ -214,20 +220,25 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
         lecture.errors.append(e)
         names, convention = {}, choose(statements, None)
     apply_convention(convention, statements)
+    numbering = read_numbering(statements)
+    renumber(statements, numbering)             # a^{(0)} = x, W^{(1)} from the input: derive's layers
     glossary = read_glossary(statements, names)
     glossary.apply(statements)                  # the document's own names, read as derive's
     if given is not None:
-        return given, convention, glossary
+        return given, convention, glossary, numbering
     if front.spec_error is not None:
         lecture.errors.append(front.spec_error)
-    return front.spec, convention, glossary
+    return front.spec, convention, glossary, numbering
 
 
 def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vectors: str,
-                  shared_bias: tuple) -> None:
+                  shared_bias: tuple, numbering: Numbering = Numbering()) -> None:
     """The network the document defines, within the bounds; past them the lecture is closed (no claim
     is judged in another network than its own)."""
     statements = lecture.statements
+    shared = shared_bias_layers(statements)
+    share(statements, shared)                   # b^{(2)} in every unit's z: one bias for the layer
+    shared_bias = tuple(sorted(set(shared_bias) | set(shared)))
     try:
         check_layers_named(statements, bounds)
         if stated is not None:                  # bounds first: reading the model builds networks
@@ -237,9 +248,13 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
             check_network(inferred.layers, bounds, "the network")
         if stated is not None:
             stated = replace(stated, vectors=vectors)
+        inferred, stated = (_as_drawn(inferred, statements, numbering, shared_bias, stated),
+                            stated and _as_drawn(stated, statements, numbering, shared_bias, stated))
         spec, conflicts = read_model(statements, inferred, stated, unreadable)
         if shared_bias or vectors != spec.vectors:
             spec = replace(spec, shared_bias=shared_bias, vectors=vectors)
+        if numbering.reason:
+            spec = replace(spec, unmodelled=spec.unmodelled + (("layer", 1, numbering.reason),))
         check_network(spec.layers, bounds, "the network")
         lecture.spec, lecture.conflicts = spec, conflicts
     except ModelError as e:
@@ -250,6 +265,30 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
         lecture.errors.append(ModelError(f"internal error while reading the network from the document "
                                          f"({type(e).__name__}: {e}); please report it"))
         lecture.spec = stated or Spec()
+
+
+def _cost_of_ng(lecture: Lecture, stated: Spec | None) -> None:
+    """Notes in Ng's notation that never write their cost J (nor each example's L^{(i)}), with no
+    loss stated, are not judged under derive's default squared error: the loss is left unmodelled."""
+    if stated is not None and (not stated.stated or "loss" in stated.stated):
+        return
+    for st in lecture.statements:
+        head = st.head.parts[0].expr if len(st.head.parts) == 1 else None
+        if len(st.members) >= 2 and isinstance(head, s.Sym) and head.name == "E" and not head.layer:
+            return
+    reason = ("the document does not write its cost J (Ng's notes mean the logistic loss; write J, or "
+              "state it: loss: binary-cross-entropy in the front matter)")
+    lecture.spec = replace(lecture.spec, unmodelled=lecture.spec.unmodelled + (("loss", None, reason),))
+
+
+def _as_drawn(spec: Spec, statements, numbering: Numbering, shared_bias: tuple, stated: Spec | None) -> Spec:
+    """The network with the document's numbering of its layers and its layers without biases (in
+    the depth the network will have: the stated one where sizes are stated)."""
+    sized = stated if stated is not None and (not stated.stated or "layers" in stated.stated) else spec
+    no_bias = tuple(l for l in bias_free_layers(statements, len(sized.layers)) if l not in shared_bias)
+    if no_bias or numbering.input_layer != 1:
+        spec = replace(spec, no_bias=no_bias, input_layer=numbering.input_layer)
+    return spec
 
 
 def _renamed(span: Span, display: str) -> Span:

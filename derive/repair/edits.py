@@ -7,7 +7,8 @@ written member, in the order they are tried:
 - `transposes`: a transpose added or removed;  `swaps`: the operands of a matrix product swapped;
 - `extra_factors`: a factor dropped, or a pair side by side (`a (1 - a)`);
 - `steps`: a chain-rule product missing its step `dB/dC` between `dA/dB` and `dC/dD`;
-- `extra_terms`: a term of a sum dropped.
+- `extra_terms`: a term of a sum dropped;
+- `reroutes`: a chain rule through a unit the parameter does not reach, the unit renamed throughout.
 (A factor missing or wrong, or a term missing, is found by division: `factors.missing`.)
 
 An edit is only a candidate: the search (`search.Search`) decides each like any claim.
@@ -237,3 +238,52 @@ def extra_terms(w: Written):
             yield Edit(k, l1, r1, "", "extra term", f"the term `{text[r0:r1]}` should not be there")
             if node.op == "+":
                 yield Edit(k, l0, r0, "", "extra term", f"the term `{text[l0:l1]}` should not be there")
+
+
+# -- a chain rule through the wrong unit --------------------------------------------------------------
+ROUTED = ("a", "z", "delta")
+
+
+def reroutes(w: Written):
+    """A chain rule through a unit the parameter does not reach (`\\frac{\\partial E}{\\partial
+    a_2^{(2)}} \\frac{\\partial a_2^{(2)}}{\\partial z_2^{(2)}} \\frac{\\partial z_2^{(2)}}{\\partial
+    w_{11}^{(2)}}`): every name of that unit in the member's derivatives renamed to another unit of
+    its layer at once, as one edit from the first of them to the last."""
+    for k, part in enumerate(w.member.parts):
+        found: dict = {}
+        for node in s.walk(part.expr):
+            if not isinstance(node, s.Derivative):
+                continue
+            for name in (node.of, node.wrt):
+                if isinstance(name, s.Sym) and name.name in ROUTED and name.sub and name.sub.isdigit() \
+                        and name.layer and name.layer.isdigit() and 1 <= int(name.layer) <= w.net.L:
+                    found.setdefault((name.layer, name.sub), []).append(name)
+        for (layer, unit), names_ in found.items():
+            if len(names_) < 2:
+                continue
+            spans = sorted({w.span(k, n, groups=False) for n in names_})
+            first, last = spans[0][0], spans[-1][1]
+            for other in w.net.units(int(layer)):
+                if str(other) == unit:
+                    continue
+                text, new, at = w.texts[k], "", first
+                for a, b in spans:
+                    renamed = _with_unit(text[a:b], unit, str(other))
+                    if renamed is None:
+                        break
+                    new += text[at:a] + renamed
+                    at = b
+                else:
+                    new += text[at:last]
+                    yield Edit(k, first, last, new, "wrong unit in the chain",
+                               f"the chain runs through unit {unit} of layer {layer}, which the "
+                               f"parameter does not reach: unit {other} (every `_{unit}` of layer "
+                               f"{layer} in it should be `_{other}`)")
+
+
+def _with_unit(text: str, old: str, new: str) -> str | None:
+    """`a_2^{(2)}` with unit `new` for `old` (None if its subscript is not `old`)."""
+    m = SUB.search(text)
+    if not m or (m.group(2) or m.group(3) or "").strip() != old:
+        return None
+    return text[:m.start()] + "_" + (new if len(new) == 1 else "{" + new + "}") + text[m.end():]

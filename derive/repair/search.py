@@ -84,7 +84,8 @@ class Search:
         generators = [(families.wrong_family, .1), (edits.names, .35), (edits.signs, .1)]
         if not cheap_only:
             generators += [(edits.transposes, .05), (edits.swaps, .05), (edits.extra_factors, .1),
-                           (edits.steps, .05), (factors.missing, .25), (edits.extra_terms, .05)]
+                           (edits.steps, .05), (edits.reroutes, .05), (factors.missing, .25),
+                           (edits.extra_terms, .05)]
         budget = self.stop - time.process_time()
         try:
             with deadline(3 * max(0.05, budget) + 1.0):      # a safety net in wall time

@@ -12,7 +12,7 @@ Reading a document in its convention rewrites its formulas' trees into derive's 
 | --- | --- | --- | --- | --- |
 | derive (the lecture's) | `a_j^{(l)}` | `w_{ji}^{(l)}`: from unit i of layer l-1 to unit j of l; `W^{(l)}` laid out source-major (row = source) unless the document's `W^{(l)} = pmatrix` says target-major | rows: `Z^{(l)} = A^{(l-1)} \\bullet W^{(l)} + b^{(l)}` | `E`, `t`, `x`, `\\alpha`/`\\eta` |
 | nielsen | `a^l_j`, `a^{l-1}_k`, `z^L` | `w^l_{jk}`: from unit k of layer l-1 to unit j of l; `w^l` (also `W^l`, `\\mathbf{W}^l`) is the matrix with rows j | columns: `z^l = w^l a^{l-1} + b^l`, juxtaposition multiplies matrices | `C` the cost, `y` the targets, `\\nabla_a C`, `\\odot` |
-| ng | `a^{[l]}`, `W^{[l]}`, `Z^{[L]}`; the input layer is `a^{[0]} = x` (derive numbers it 1) | `W^{[l]}`: a row per unit of layer l | columns: `Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}` | `J`, `y` |
+| ng | `a^{[l]}`, `W^{[l]}`, `Z^{[L]}`, `a^{[2](i)}`; the input layer is `a^{[0]} = x` (derive numbers it 1) | `W^{[l]}`: a row per unit of layer l | columns, one per example: `Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}` | `J`, `L^{(i)}`, `y`, `X`, `Y`, `dZ^{[l]}`, `dW^{[l]}` (ng.py) |
 | mazur (any names) | the forward pass's own (`net_{h1}`, `out_{o1}`) | `w_1 ... w_8` wired by the forward pass, one bias per layer allowed | scalars | `E_{total}`, `E_{o1}`, `target_{o1}`, `\\eta` (glossary.py) |
 """
 from __future__ import annotations
@@ -22,9 +22,10 @@ from dataclasses import dataclass, field, replace
 from ..errors import ModelError
 from ..notation import syntax as s
 from ..notation.syntax import walk
+from . import ng
 
 LAYERED = ("a", "z", "w", "b", "delta", "Delta")
-BRACKETED = LAYERED + ("A", "Z", "W", "dZ", "dW", "db", "dA")
+BRACKETED = LAYERED + ("A", "Z", "W", "dZ", "dW", "db", "dA", "dz", "dw", "da")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def choose(statements, stated: str | None) -> Convention:
                     if isinstance(n, s.Sym) and n.name in BRACKETED and n.layer is None \
                             and n.example and n.example[0] in "lL" and len(n.example.replace(" ", "")) in (1, 3):
                         return CONVENTIONS["ng"]
+                    if ng.is_ng_name(n):             # W^{[1]}, dZ^{[2]}, A^{[1]T}: no mini-batch writes these
+                        return CONVENTIONS["ng"]
     return CONVENTIONS["derive"]
 
 
@@ -77,6 +80,8 @@ def apply(convention: Convention, statements) -> None:
 
 
 def rewrite(convention: Convention, node):
+    if convention.bracket_layers:
+        node = ng.before(node)
     if convention.bare_layers and isinstance(node, s.Power):
         layer = _bare_layer(node, layered=convention.layered)
         if layer is not None:

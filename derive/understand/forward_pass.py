@@ -315,6 +315,8 @@ def _activation(meaning: Meaning, net: Network, layer: int, head: s.Sym, expr) -
     if value.free_symbols & set(meaning.derivatives):
         return "unknown"
     e = net.ex(int(head.example) if head.example and head.example.isdigit() else 1)
+    if net["a", layer, unit, *e] in value.free_symbols:     # defined in terms of itself: a claim to refute,
+        return _outer_family(expr)                          # the function applied says the family
     zs = [net["z", layer, k, *e] for k in net.units(layer)]
     sums = [net.definition(("z", layer, k) + e) for k in net.units(layer)]
     for forms in (zs, sums):             # a = f(z) or a = f(w x + b)
@@ -329,6 +331,13 @@ def _activation(meaning: Meaning, net: Network, layer: int, head: s.Sym, expr) -
                 if all(_same(value, rule, p) for p in points):
                     return family
     return None
+
+
+def _outer_family(expr) -> str:
+    """The family of the function a definition applies (`\\sigma(...)`, `\\tanh(...)`), "unknown" if none."""
+    if isinstance(expr, s.Call) and expr.func in ("sigmoid", "tanh", "relu"):
+        return expr.func
+    return "unknown"
 
 
 def _points(symbols, forms) -> list[dict]:
@@ -410,12 +419,15 @@ def _loss_parts(meaning, net, statements) -> dict:
         if len(st.members) < 2 or len(st.head.parts) != 1 or len(st.members[1].parts) != 1:
             continue
         head = st.head.parts[0].expr
-        if isinstance(head, s.Sym) and head.name == "E" and (head.sub or head.example) and not head.layer:
+        if not (isinstance(head, s.Sym) and head.name == "E" and (head.sub or head.example) and not head.layer):
+            continue
+        letter = head.example if head.example and head.example.isalpha() and len(head.example) == 1 else None
+        for env in ([{letter: n} for n in net.examples] if letter else [{}]):     # L^{(i)} = ...: each example
             try:
-                symbol = meaning.name_value(head, {})
+                symbol = meaning.name_value(head, env)
             except DeriveError:
                 continue
-            value = _value(meaning, st.members[1].parts[0].expr, {})
+            value = _value(meaning, st.members[1].parts[0].expr, env)
             if value is not None and not isinstance(value, sp.MatrixBase) and symbol not in out \
                     and value.free_symbols:         # a number (E_{o2} = 0.023560026) defines no term
                 out[symbol] = value

@@ -115,8 +115,9 @@ class Bindings:
                 zs = {}
                 for j in net.units(l):
                     terms = [(net["a", l - 1, i], net["w", l, j, i]) for i in net.units(l - 1)]
-                    if all(a in out and w in out for a, w in terms) and net["b", l, j] in out:
-                        z = sp.Add(*[out[a] * out[w] for a, w in terms], out[net["b", l, j]])
+                    bias = net.bias(l, j)
+                    if all(a in out and w in out for a, w in terms) and (bias == 0 or bias in out):
+                        z = sp.Add(*[out[a] * out[w] for a, w in terms], out.get(bias, sp.S.Zero))
                         zs[j] = out[net["z", l, j]] = z
                 act = net.activation(l)
                 for j in zs:

@@ -99,6 +99,9 @@ class Writer:
                                expected="every input, weight, bias, target and the learning rate")
         if net.m != 1:
             raise ExampleError("worked examples are written for one example (no mini-batch)")
+        if net.spec.no_bias:
+            raise ExampleError("worked examples are written for networks with a bias per unit",
+                               expected="a forward pass with b_j^{(l)} in every unit")
         for l in range(2, net.L + 1):
             if net.activation(l) not in SUPPORTED_ACTIVATIONS:
                 raise ExampleError(f"the writer does not know the activation {net.activation(l)!r} (layer {l})",
