@@ -84,7 +84,7 @@ def test_recalled_derivatives_are_identities_in_z(tmp_path):
     r"l^{\rm th}", r"\mathbf{x}\in\mathbb{R}^d", r"W \in \mathbb{R}^{h\times d}", r"\ell_2", r"\sigma", r"\tanh",
     r"\vdots", r"i = 1, \ldots, n", r"l = 2, 3, \dots, L", r"\epsilon > 0", "+", r"\approx 1", "= 0", "m",
     r"f: \mathbb{R} \to \mathbb{R}", r"\eta \leq 1", r"x = (x_1, \dots, x_n) \in \mathbb{R}^n",
-    r"\sigma'(z^L_j) \approx 0", r"a \approx b", r"g^{[1]} = \tanh", r"z = 0", r"k = 2,"])
+    r"\sigma'(z^L_j) \approx 0", r"a \approx b", r"g^{[1]} = \tanh", r"z = 0", r"k = 2,", r"k = j", r"i \neq j,"])
 def test_inline_math_that_names_types_or_sizes_is_prose(text):
     assert prose_reason(text, display=False) is not None
 

@@ -32,6 +32,7 @@ _WORD = re.compile(r"\\[A-Za-z]+")
 # learning rate and the batch size m given a value are bindings, and stay claims.
 FUNCTION_NAME = re.compile(r"\s*\\(?:sigma|tanh|exp|log|ln)\s*[.,;]?\s*")     # g = \tanh: a function named
 POINT = re.compile(r"\s*[zuvsijkl]\s*=\s*-?[0-9]+(?:\.[0-9]+)?\s*[.,;]?\s*")
+INDEX_CASE = re.compile(r"\s*[ijkmn]\s*(?:=|\\neq|\\ne)\s*[ijkmn]\s*[.,;]?\s*")    # "when $k = j$"
 
 
 def _bare(text: str) -> str:
@@ -66,6 +67,8 @@ def prose_reason(text: str, display: bool) -> str | None:
         return "names a function (g = \\tanh), not an equality of values"
     if not display and POINT.fullmatch(bare):
         return "a point named in a sentence (a variable, not a quantity of the network)"
+    if not display and INDEX_CASE.fullmatch(bare):
+        return "a case of the indices said in a sentence (k = j)"
     if not display and all(m.group(0) == "\\approx" for m in equalities):
         right = bare[equalities[-1].end():].strip().rstrip(".,;")
         if right in ("0", "0.0", "\\infty") or not re.search(r"[0-9]", _SCRIPT.sub("", right)):
