@@ -223,8 +223,7 @@ def heading_of(line: str, suffix: str) -> str | None:
 
 
 LATEX_TITLE = re.compile(r"\\title\s*(?:\[[^\]]*\])?\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
-FRONT_TITLE = re.compile(r"\A---\s*\n(?:.*\n)*?title:\s*[\"']?(.+?)[\"']?\s*\n(?:.*\n)*?---\s*\n")
-MARKDOWN_TITLE = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.M)
+FRONT_TITLE = re.compile(r"title:[ \t]*[\"']?([^\n]*?)[\"']?[ \t]*$")
 
 
 def document_title(text: str, suffix: str) -> str | None:
@@ -239,8 +238,17 @@ def document_title(text: str, suffix: str) -> str | None:
         return " ".join(title.split()) or None
     if suffix.lower() not in (".md", ".markdown"):
         return None
-    m = FRONT_TITLE.match(text) or MARKDOWN_TITLE.search(text)
-    return " ".join(m.group(1).split())[:200] if m else None
+    if text.startswith("---"):                  # the front matter's title:, read line by line
+        end = text.find("\n---", 3)
+        for line in text[:end if end > 0 else 0].split("\n")[1:]:
+            m = FRONT_TITLE.match(line)
+            if m and m.group(1).strip():
+                return " ".join(m.group(1).split())[:200]
+    for line in text.split("\n"):            # the first level-1 heading, read in one pass per line
+        heading = atx_heading(line) if line.lstrip(" ").startswith("#") else None
+        if heading is not None and heading[0] == 1:
+            return " ".join(heading[1].split())[:200]
+    return None
 
 
 def _context_finder(text: str, suffix: str, math_lines=frozenset()):
