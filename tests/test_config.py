@@ -89,7 +89,7 @@ def test_a_misspelled_key_is_reported_at_its_line_with_a_suggestion(tmp_path, mo
         "Error: pyproject.toml:6:1: [tool.derive]: unknown key 'pahts' (did you mean 'paths'?)",
         '    pahts = ["lectures"]',
         "    ^",
-        "    expected keys among paths, exclude, timeout, model, format, run-code"]
+        "    expected keys among paths, exclude, timeout, model, format, run-code, strict"]
     write(tmp_path / "pyproject.toml", '[tool.derive]\nformat = "jsno"\n')
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path, formats=("table", "json"))

@@ -344,7 +344,7 @@ def test_a_mistake_in_a_published_document_is_refuted_at_its_line(tmp_path, name
 
 def test_a_name_derive_cannot_resolve_is_not_checked_and_a_function_named_is_prose(tmp_path):
     text = ("We use $g^{[1]} = \\tanh$ in the hidden layer.\n\n"
-            "$$Z^{[1]} = W^{[1]} X + b^{[1]}$$\n\n$$E = E_1 + E_2$$\n")
+            "$$Z = W X + b$$\n\n$$E = E_1 + E_2$$\n")
     report = check(tmp_path, text)
     assert verdicts(report) == [(3, "not checked"), (3, "not checked"), (5, "proved")]
     assert "Z needs its layer" in report.results[0].detail
