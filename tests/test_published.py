@@ -221,16 +221,16 @@ def test_newline_ends_a_row_like_a_double_backslash():
 def test_an_approximation_is_not_checked_as_an_equality():
     true = prove(r"\frac{\partial E}{\partial a_1^{(3)}} \approx a_1^{(3)} - t_1^{(3)}")
     false = prove(r"\frac{\partial a_1^{(3)}}{\partial z_1^{(3)}} \approx 0")
-    assert (true.verdict, false.verdict) == ("undecided", "undecided")
+    assert (true.verdict, false.verdict) == ("not checked", "not checked")
     assert APPROXIMATION in false.results[0].detail
     assert false.results[0].claim == r"\frac{\partial a_1^{(3)}}{\partial z_1^{(3)}} \approx 0"
 
 
 def test_an_equality_before_an_approximation_is_still_checked():
     proof = prove(r"\frac{\partial E}{\partial a_1^{(3)}} = a_1^{(3)} - t_1^{(3)} \approx 0")
-    assert [r.verdict for r in proof.results] == ["proved", "undecided"]
+    assert [r.verdict for r in proof.results] == ["proved", "not checked"]
     wrong = prove(r"\frac{\partial E}{\partial a_1^{(3)}} = t_1^{(3)} - a_1^{(3)} \approx 0")
-    assert [r.verdict for r in wrong.results] == ["refuted", "undecided"]
+    assert [r.verdict for r in wrong.results] == ["refuted", "not checked"]
 
 
 def test_a_printed_approximate_number_is_checked_at_the_bindings(tmp_path):

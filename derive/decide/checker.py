@@ -28,7 +28,7 @@ from ..meaning.instances import INSTANCES, InstanceMissing
 from ..meaning.values import is_matrix, undefined
 from ..notation import syntax as s
 from ..notation.statements import BINDING, CHAIN, DEFINITION, EXPRESSION, UPDATE, Statement
-from ..results import PROVED, REFUTED, UNDECIDED, Formula, Result
+from ..results import NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Formula, Result
 from ..runtime.clock import BudgetSpent, TimeLimit, deadline
 from . import blame
 from .claim_result import (
@@ -221,8 +221,8 @@ class Checker:
         return out
 
     def _approximation(self, st: Statement, reference: s.Member, member: s.Member) -> Result:
-        """`X \\approx Y`: undecided, shown as written (never as an equality)."""
-        found = claim_result(self.file, st, reference, member, UNDECIDED, 0.0, APPROXIMATION)
+        """`X \\approx Y`: not checked (an approximation states no equality), shown as written."""
+        found = claim_result(self.file, st, reference, member, NOT_CHECKED, 0.0, APPROXIMATION)
         return replace(found, claim=f"{found.lhs} \\approx {found.rhs}")
 
     def _member(self, st: Statement, k: int) -> s.Member:
