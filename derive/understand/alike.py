@@ -56,21 +56,12 @@ def layers_of_letters(sums: dict) -> dict | None:
     return out
 
 
-def mentioned_units(statements, letters: str) -> int:
-    """The highest unit number written with `letters` anywhere in the document's math."""
-    most = 0
-    for st in statements:
-        for member in st.members:
-            for part in member.parts:
-                for node in s.walk(part.expr):
-                    if isinstance(node, s.Sym):
-                        unit = Unit.of(node)
-                        if unit is not None and unit.letters == letters:
-                            most = max(most, unit.number)
-    return most
+def mentioned_units(names: set, letters: str) -> int:
+    """The highest unit number written with `letters` among the document's names."""
+    return max((u.number for u in map(Unit.of, names) if u is not None and u.letters == letters), default=0)
 
 
-def virtual_units(statements, sums: dict, outputs: dict) -> dict:
+def virtual_units(names: set, sums: dict, outputs: dict) -> dict:
     """output name -> the (unwritten) unit-sum name of a unit the document says is alike: `out_{h2}`
     -> `net_{h2}`, when `out_{h1}` is the output of the defined `net_{h1}`."""
     letters = layers_of_letters(sums)
@@ -84,7 +75,7 @@ def virtual_units(statements, sums: dict, outputs: dict) -> dict:
     virtual = {}
     for (out_stem, unit_letters), sum_stem in stems.items():
         defined = len(letters.get(unit_letters, []))
-        for k in range(defined + 1, mentioned_units(statements, unit_letters) + 1):
+        for k in range(defined + 1, mentioned_units(names, unit_letters) + 1):
             out = s.Sym(out_stem, f"{unit_letters}{k}")
             if out not in outputs:
                 virtual[out] = s.Sym(sum_stem, f"{unit_letters}{k}")

@@ -130,7 +130,8 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
         others = {_key(x) for x in walk(v) if isinstance(x, s.Sym)} - set(used) - {s.Sym("e")}
         if len(used) == 1 and not others and h not in outputs:
             outputs[h] = used[0]
-    virtual = virtual_units(statements, sums, outputs)     # units the document says are alike
+    written = written_names(statements)
+    virtual = virtual_units(written, sums, outputs)        # units the document says are alike
     unit_of_output = dict(outputs) | virtual
     sibling = {v: next(n for n in order if Unit.of(n) and Unit.of(n).letters == Unit.of(v).letters)
                for v in virtual.values()}
@@ -226,7 +227,7 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
         if terms and set(terms) <= names_in or (len(final) > 1 and set(final) <= names_in):
             mapped[h] = s.Sym("E")
     letters = layers_of_letters(sums) or {}
-    mapped.update(patterned(written_names(statements), mapped, letters))     # E_{o2} after E_{o1}
+    mapped.update(patterned(written, mapped, letters))     # E_{o2} after E_{o1}
     for name, target in mapped.items():
         glossary.names.setdefault(name, target)
     glossary.shared_bias = tuple(sorted(shared))
