@@ -103,3 +103,14 @@ def test_a_last_digit_one_off_is_refuted_and_said_to_be_a_rounding_or_a_slip(tmp
     assert (wrong.line, wrong.verdict) == (line_of(text, "-0.019049119"), "refuted")
     assert ("`-0.019049119` should be `-0.019049118` (its last digit one off: the rounding of numbers "
             "rounded earlier, or a slip)") == wrong.repairs[0].description
+
+
+def test_a_wrong_unit_is_repaired_in_the_documents_own_names(tmp_path):
+    wrong = r"$$\frac{\partial E_{total}}{\partial w_{8}} = -(target_{o2} - out_{o2}) * out_{o2}(1 - out_{o2}) * out_{h1}$$"
+    text = POST + "\nFor $w_8$, from $h_2$ into $o_2$:\n\n" + wrong + "\n"
+    report = check(tmp_path, text)
+    [bad] = [r for r in report.results if r.verdict != "proved"]
+    assert (bad.line, bad.verdict) == (line_of(text, "* out_{h1}$$"), "refuted")
+    assert bad.repairs[0].description == "`out_{h1}` should be `out_{h2}`"
+    report = check(tmp_path, text.replace("* out_{h1}$$", "* out_{h2}$$"))
+    assert report.exit_code == 0 and {r.verdict for r in report.results} == {"proved"}

@@ -58,6 +58,7 @@ class Checker:
     file: str
     timeout: float                      # seconds per claim (--timeout)
     definitions: dict = field(default_factory=dict)
+    reread: object = None               # a formula's tree -> as the document's formulas were read (repairs)
 
     def __post_init__(self):
         self.meaning = self.workspace.meaning(self.definitions)

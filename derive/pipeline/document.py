@@ -59,7 +59,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     results.extend(failure(e.located(display, 1, 1), display) for e in lecture.conflicts)
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
-    checker = Checker(workspace_for(lecture.spec, workspaces), display, options.timeout)
+    checker = Checker(workspace_for(lecture.spec, workspaces), display, options.timeout, reread=lecture.reread)
     functions = _identities(statements)
     for st in statements:
         if st.kind != IDENTITY:

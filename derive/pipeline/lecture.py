@@ -23,6 +23,7 @@ import bisect
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 from ..decide.claim_result import failure_detail
 from ..errors import DeriveError, ModelError, NotationError, locate
@@ -70,6 +71,7 @@ class Lecture:
     unreadable: DeriveError | None = None   # why the file could not be read at all
     closed: bool = False
     front: FrontMatter = field(default_factory=FrontMatter)    # what the document states (front_matter.py)
+    reread: object = None               # a formula's tree -> read as the document's were (_rereader)
 
 
 def read_lecture(path: Path, options: Options, display: str | None = None) -> Lecture:
@@ -95,6 +97,7 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     lecture.problem_places = sorted((p.cell or 0, p.line, p.col) for p in problems)
     unreadable = _read_statements(lecture, options.bounds.errors)
     stated, convention, glossary, numbering = _read_notation(lecture, options.spec)
+    lecture.reread = _rereader(convention, numbering, glossary)
     _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering)
     if convention.name == "ng" and not lecture.closed:
         _cost_of_ng(lecture, stated)
@@ -204,6 +207,19 @@ def _once_per_construct(results: list[Result]) -> None:
             first[command].detail += (f"\n    the same command {command} stops {len(more):,} more "
                                       f"formula{'s' if len(more) > 1 else ''} (line{'s' if len(more) > 1 else ''} {shown})")
     results[:] = kept
+
+
+def _rereader(convention: Convention, numbering: Numbering, glossary: Glossary):
+    """A formula's tree read as the document's formulas were (its convention, its numbering of the
+    layers, its own names), by the same passes: what a repair's edited text is checked as."""
+    def reread(expr):
+        part = SimpleNamespace(expr=expr)
+        holder = [SimpleNamespace(members=[SimpleNamespace(parts=[part])])]
+        apply_convention(convention, holder)
+        renumber(holder, numbering)
+        glossary.apply(holder)
+        return part.expr
+    return reread
 
 
 def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Glossary, Numbering]:

@@ -85,6 +85,8 @@ def _renamed(net, node: s.Sym, text: str):
             start, end = (sub.start(2), sub.end(2)) if sub.group(2) is not None else (sub.start(3), sub.end(3))
             if sub.group(2) is None and len(new) > 1:
                 start, end = sub.start(1), sub.end(1)
+            elif sub.group(2) and sub.group(2) != digits and sub.group(2).endswith(digits):
+                start = end - len(digits)           # a document's own unit name: out_{h1} -> out_{h2}
             yield text[:start] + inner + text[end:], "index slip"
     if node.layer and node.layer.isdigit() and layer:
         for l in range(1, L + 1):

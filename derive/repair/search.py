@@ -73,6 +73,7 @@ class Search:
 
     def __init__(self, checker, member: s.Member, reference, budget: float = BUDGET):
         self.decider = checker.workspace.decider
+        self.reread = getattr(checker, "reread", None) or (lambda expr: expr)
         self.stop = time.process_time() + budget
         self.tried: set = set()
         self.found: list[Repair] = []
@@ -123,6 +124,7 @@ class Search:
         expr = _reparse(new_text)
         if expr is None:
             return
+        expr = self.reread(expr)                # in the document's convention, numbering and names
         parts = list(w.member.parts)
         old = parts[edit.part]
         parts[edit.part] = s.Part(expr, new_text, old.source)
