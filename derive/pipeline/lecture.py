@@ -46,6 +46,7 @@ from ..understand.front_matter import FrontMatter, document_front_matter
 from ..understand.glossary import Glossary, read_glossary
 from ..understand.infer import infer_spec
 from ..understand.numbering import Numbering, read_numbering, renumber
+from ..understand.sizes import Sizes, is_size_statement, read_sizes
 from .options import Options
 from .plan import failure
 
@@ -72,10 +73,13 @@ class Lecture:
     closed: bool = False
     front: FrontMatter = field(default_factory=FrontMatter)    # what the document states (front_matter.py)
     reread: object = None               # a formula's tree -> read as the document's were (_rereader)
+    sizes: Sizes = field(default_factory=Sizes)     # the sizes its text states, or that it states none
 
 
-def read_lecture(path: Path, options: Options, display: str | None = None) -> Lecture:
-    """Read a document (see the module's docstring); NotRegular when `path` is not a regular file."""
+def read_lecture(path: Path, options: Options, display: str | None = None, sizes: tuple | None = None) -> Lecture:
+    """Read a document (see the module's docstring); NotRegular when `path` is not a regular file.
+    `sizes`: the layer sizes of the network to read it in, for a document that states none
+    (`understand.sizes`; `lecture.sizes` says whether it does)."""
     display = display or str(path)
     try:
         text = read_input(path, options.bounds, display)
@@ -98,7 +102,9 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     unreadable = _read_statements(lecture, options.bounds.errors)
     stated, convention, glossary, numbering = _read_notation(lecture, options.spec)
     lecture.reread = _rereader(convention, numbering, glossary)
-    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering)
+    _read_sizes(lecture, stated, convention.vectors, numbering)
+    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering,
+                  sizes or lecture.sizes.stated)
     if convention.name == "ng" and not lecture.closed:
         _cost_of_ng(lecture, stated)
     return lecture
@@ -247,10 +253,28 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
     return front.spec, convention, glossary, numbering
 
 
+def _read_sizes(lecture: Lecture, stated: Spec | None, vectors: str, numbering: Numbering) -> None:
+    """The sizes the document states in its text, or that it states none (`understand.sizes`), when
+    neither the front matter nor --model states them; its size statements (`n^{[1]} = 3`) are
+    bindings, not claims."""
+    sized = [st for st in lecture.statements if is_size_statement(st)]
+    if sized:
+        where = {id(sp): k for k, sp in enumerate(lecture.spans)}
+        for st in sized:
+            for k in {where.get(id(p.source)) for m in st.members for p in m.parts} - {None}:
+                lecture.states[k] = lecture.states[k] or "bound"
+        lecture.statements = [st for st in lecture.statements if not is_size_statement(st)]
+    if stated is not None and (not stated.stated or "layers" in stated.stated):
+        return
+    texts = [lecture.text] + [sp.text for sp in lecture.spans]
+    lecture.sizes = read_sizes(lecture.statements, texts, vectors, numbering.input_layer)
+
+
 def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vectors: str,
-                  shared_bias: tuple, numbering: Numbering = Numbering()) -> None:
+                  shared_bias: tuple, numbering: Numbering = Numbering(), sizes: tuple | None = None) -> None:
     """The network the document defines, within the bounds; past them the lecture is closed (no claim
-    is judged in another network than its own)."""
+    is judged in another network than its own).  `sizes`: its layer sizes, where the units it names
+    do not tell them (stated in its text, or one of the networks it is checked on)."""
     statements = lecture.statements
     shared = shared_bias_layers(statements)
     share(statements, shared)                   # b^{(2)} in every unit's z: one bias for the layer
@@ -260,6 +284,8 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
         if stated is not None:                  # bounds first: reading the model builds networks
             check_network(stated.layers, bounds, "the network")
         inferred = replace(infer_spec(statements), vectors=vectors)
+        if sizes:
+            inferred = replace(inferred, layers=tuple(sizes))
         if stated is None:
             check_network(inferred.layers, bounds, "the network")
         if stated is not None:
