@@ -64,6 +64,8 @@ class Evaluate:
             return sp.exp(exponent)
         base = self.value(node.base, env)
         exponent = scalar(self.value(node.exponent, env), node.exponent, "an exponent")
+        if is_matrix(base) and self.net.spec.vectors == "column":
+            return base.applyfunc(lambda e: e ** exponent)     # (A^{[1]})^2, np.power: elementwise
         if is_matrix(base):
             raise fail(ShapeError, f"a power of a {shape_text(base)} matrix", node,
                        "\\times for elementwise products, ^T for a transpose")

@@ -18,8 +18,9 @@ from .plan import FilePart, FilePlan
 
 WORST = {REFUTED: 5, ERROR: 4, UNDECIDED: 3, NOT_CHECKED: 2, PROVED: 1, AGREES: 0}
 STATE_SEVERITY = {"unreadable": 4, "refuted": 3, "undecided": 2, "proved": 1, "bound": 0}
-NO_NETWORK = "(no network needed)"
-SHAPE = "\u00d7"                           # a shape error names the shapes: "matrix product of 4×2 and 4×1"          # an identity in its own variable: no size to name
+NO_NETWORK = "(no network needed)"        # an identity in its own variable: no size to name
+SHAPE_WORDS = "it has no value"           # how a formula of no shape in a network is refuted there
+SHAPE = "\u00d7"                          # a shape error names the shapes: "matrix product of 4×2 and 4×1"
 
 
 def sizes_text(layers) -> str:
@@ -87,7 +88,8 @@ def _merged(found: list, names: list[str]) -> Result:
     first = found[0]
     if worst.verdict == ERROR and SHAPE in worst.detail and (first is None or first.verdict != ERROR):
         worst.verdict = REFUTED                 # read in one network, of no shape in another: wrong there
-        worst.detail = (f"on the {worst_name} network (the document states no sizes) it has no value: " + worst.detail.split(": ", 1)[-1] if worst.detail.count(": ") else worst.detail)
+        message = worst.detail.split(": ", 1)[-1]       # without the file:line:col it repeats
+        worst.detail = f"on the {worst_name} network (the document states no sizes) {SHAPE_WORDS}: {message}"
         worst.networks = [worst_name]
         return worst
     others = [name for name, r in present if r.verdict == PROVED]
@@ -99,14 +101,20 @@ def _merged(found: list, names: list[str]) -> Result:
 
 
 def _once(results: list[Result]) -> list[Result]:
-    """One refutation per place for a shape found wrong in a network (the member and the statement
-    it defines report the same shape once)."""
-    out, seen = [], set()
+    """One refutation per line for a formula of no shape in a network (`SHAPE_WORDS` in its detail):
+    the member and the statement it defines report the same shape once, and a line refuted already
+    says it in a few words."""
+    out, kept = [], {}
     for r in results:
-        key = (r.cell, r.line, r.col, r.verdict, r.detail)
-        if r.verdict == REFUTED and r.networks and key in seen:
-            continue
-        seen.add(key)
+        if r.verdict == REFUTED and SHAPE_WORDS in r.detail:
+            first = kept.get((r.cell, r.line))
+            if first is not None:
+                if SHAPE_WORDS not in first.detail:
+                    first.detail += "; " + r.detail.split("\n", 1)[0]
+                    first.networks = first.networks + [n for n in r.networks if n not in first.networks]
+                continue
+        if r.verdict == REFUTED:
+            kept.setdefault((r.cell, r.line), r)
         out.append(r)
     return out
 

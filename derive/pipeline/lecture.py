@@ -46,6 +46,7 @@ from ..understand.front_matter import FrontMatter, document_front_matter
 from ..understand.glossary import Glossary, read_glossary
 from ..understand.infer import infer_spec
 from ..understand.numbering import Numbering, read_numbering, renumber
+from ..understand.said import activations_said, local_identities, with_said
 from ..understand.sizes import Sizes, is_size_statement, read_sizes
 from .options import Options
 from .plan import failure
@@ -105,6 +106,10 @@ def read_lecture(path: Path, options: Options, display: str | None = None, sizes
     _read_sizes(lecture, stated, convention.vectors, numbering)
     _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering,
                   sizes or lecture.sizes.stated)
+    if convention.name == "ng" and not lecture.errors:     # "the hidden layer uses g^{[1]} = \tanh"
+        said = activations_said([lecture.text] + [sp.text for sp in lecture.spans])
+        lecture.spec = with_said(lecture.spec, lecture.statements, said)
+        local_identities(lecture.statements, said)          # g^{[1]\prime}(z) = 1 - a^2
     if convention.name == "ng" and not lecture.closed:
         _cost_of_ng(lecture, stated)
     return lecture

@@ -29,6 +29,7 @@ LAYER = re.compile(r"\^\s*\{\s*\(\s*([^(){}]*?)\s*\)\s*(T|\\top)?\s*\}")
 TRANSPOSE_END = re.compile(r"\^\s*(\{\s*(T|\\top|\\intercal)\s*\}|T|\\top|\\intercal)\s*$")
 LAYER_T = re.compile(r"(\^\s*\{\s*\(\s*[^(){}]*?\s*\))\s*(T|\\top)(\s*\})")
 MATRIX_NAMES = ("A", "W", "Z", "T", "loss", "b")
+NG_LAYER = re.compile(r"(\^\s*\{\s*\[\s*\d+\s*\])\s*\}$")        # A^{[1]}: Ng's layer, no transpose
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
@@ -160,10 +161,16 @@ def transposes(w: Written):
             a, b = node.start - w.bases[k], node.end - w.bases[k]
             old = text[a:b]
             yield Edit(k, a, b, old + "^T", "missing transpose", f"`{old}` should be `{old}^T`")
+        elif isinstance(node, s.Sym) and NG_LAYER.search(w.texts[k][node.start - w.bases[k]:node.end - w.bases[k]]) \
+                and not node.sub and _is_matrix(w, node, any_name=True):
+            a, b = node.start - w.bases[k], node.end - w.bases[k]
+            old = text[a:b]
+            new = NG_LAYER.sub(r"\1T}", old)          # Ng's A^{[1]} -> A^{[1]T}
+            yield Edit(k, a, b, new, "missing transpose", f"`{old}` should be `{new}`")
 
 
-def _is_matrix(w: Written, node: s.Sym) -> bool:
-    if not (node.name in MATRIX_NAMES or re.fullmatch(r"[AWZ][0-9]+", node.name)):
+def _is_matrix(w: Written, node: s.Sym, any_name: bool = False) -> bool:
+    if not (any_name or node.name in MATRIX_NAMES or re.fullmatch(r"[AWZ][0-9]+", node.name)):
         return False
     try:
         return is_matrix(w.meaning.value(node, {}))

@@ -73,3 +73,43 @@ def _generic_layers(statements) -> set[int]:
                 elif calls:
                     concrete.add(int(head.layer))
     return generic - concrete
+
+
+NAMED = {"tanh": ("tanh", "tanh_prime"), "sigmoid": ("sigmoid", "sigmoid_prime")}
+
+
+def local_identities(statements, said: dict[int, str]) -> None:
+    """Ng's `g^{[1]\\prime}(z) = 1 - a^2`, after the text says g^{[1]} = \\tanh: an identity in z in
+    which a is g(z) (Ng's a = g(z)).  Written with the family's own functions, so that it is
+    checked in z, with no network (`decide.identities`).  Only when the text gives every layer it
+    speaks of one family (the statement's g has lost its layer)."""
+    families = set(said.values())
+    if len(families) != 1 or next(iter(families)) not in NAMED:
+        return
+    function, prime = NAMED[next(iter(families))]
+    for st in statements:
+        head = st.head.parts[0].expr if len(st.head.parts) == 1 else None
+        if not (isinstance(head, s.Call) and head.func in GENERIC + ("activation_prime",)
+                and isinstance(head.arg, s.Sym) and _bare(head.arg)):
+            continue
+        var = head.arg.name
+        exprs = [p.expr for m in st.members for p in m.parts]
+        names = {n.name for e in exprs for n in walk(e) if isinstance(n, s.Sym)}
+        if not names <= {var, "a"} or any(isinstance(n, s.Sym) and not _bare(n) for e in exprs for n in walk(e)):
+            continue
+        for member in st.members:
+            for part in member.parts:
+                part.expr = _named(part.expr, var, function, prime)
+
+
+def _bare(node: s.Sym) -> bool:
+    return node.sub is None and node.layer is None and node.example is None and node.mark is None
+
+
+def _named(node, var: str, function: str, prime: str):
+    """g(v) -> tanh(v), g'(v) -> tanh'(v), a -> tanh(v)."""
+    if isinstance(node, s.Sym) and node.name == "a":
+        return s.Call(function, s.Sym(var, start=node.start, end=node.end), start=node.start, end=node.end)
+    if isinstance(node, s.Call) and node.func in ("activation", "activation_prime"):
+        return replace(node, func=function if node.func == "activation" else prime)
+    return s.map_children(node, lambda child: _named(child, var, function, prime))

@@ -98,7 +98,9 @@ LAYER = r"(?:\^\s*\{?\s*\[\s*(\d+)\s*\]\s*\}?|\^\s*\{?\s*\(\s*(\d+)\s*\)\s*\}?|_
 NG_UNITS = re.compile(r"n\s*" + LAYER + r"\s*=\s*(?:n_\{?[xyh]\}?\s*=\s*)?(\d+)(?![\d.])")
 NG_IO = re.compile(r"(?<![A-Za-z\\])n_\{?([xy])\}?\s*=\s*(\d+)(?![\d.])")
 REALS = r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^\s*\{\s*(\d+)\s*(?:\\times|\\cdot|\*|x)\s*(\d+)\s*\}"
-WEIGHT_SHAPE = re.compile(r"(?:\\mathbf\s*\{\s*W\s*\}|\\boldsymbol\s*\{\s*W\s*\}|W)\s*" + LAYER + r"\s*" + REALS)
+W_LAYER = r"(?:\^\s*\{?\s*\[\s*(\d+)\s*\]\s*\}?|\^\s*\{?\s*\(?\s*(\d+)\s*\)?\s*\}?|_\s*\{?\s*(\d+)\s*\}?)"   # w^2 too
+WEIGHT_SHAPE = re.compile(r"(?:\\mathbf\s*\{\s*[Ww]\s*\}|\\boldsymbol\s*\{\s*[Ww]\s*\}|(?<![A-Za-z\\])[Ww])\s*" + W_LAYER
+                          + r"\s*" + REALS)
 INPUT_SHAPE = re.compile(r"(?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|(?<![A-Za-z\\])x)\s*"
                          r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^\s*\{?\s*(\d+)\s*\}?")
 IN_WORDS = re.compile(r"\b(?:a|an|the|our)\s+(\d+(?:\s*-\s*\d+){1,8})\s+(?:neural\s+)?(?:network|net|architecture|MLP)\b",
