@@ -28,6 +28,7 @@ from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
 from ..decide.claim_result import compact
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
+from ..understand.spellings import respell, spellings
 from ..sources.notebooks import markdown_cells
 from ..worked.printed import check_numbers
 from .lecture import read_lecture
@@ -113,6 +114,9 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             if formula is not None:
                 formulas.append(formula)
         out.sort(key=lambda r: (r.cell or 0, r.line, r.col))
+        table = spellings(statements, lecture.written, checker.workspace.net)
+        for r in out:
+            _respell(r, table)
         if lecture.text:
             math_lines = {n for sp, (cell, start, end) in zip(spans, extents) if sp.display
                           for n in range(start[0], end[0] + 1)}
@@ -127,7 +131,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         for state in states:
             counts[state or "no claim"] += 1
         counts["unreadable"] += lecture.problems
-        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, bound, code.notes if code else [],
+        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas,
+                        [respell(entry, table) for entry in bound], code.notes if code else [],
                         document_title(lecture.text, Path(path).suffix))
 
     def lost(st, reason, undecided):
@@ -144,6 +149,23 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     return FilePlan([Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u),
                           patience=patience(len(st.members), options.timeout)) for st in statements],
                     finish, lecture.unread)
+
+
+def _respell(r: Result, table: dict) -> None:
+    """What derive says of a claim, in the names the document wrote (understand.spellings); a
+    repair quotes the text as the page shows it (`a\\_1` is `a_1`, not the reading's `a _1`)."""
+    for p in r.repairs:
+        p.description = re.sub(r" (?=[_^])", "", p.description)
+    if not table or r.verdict == PROVED:
+        return
+    r.detail, r.expected, r.difference_latex = (respell(x, table) for x in (r.detail, r.expected, r.difference_latex))
+    r.missing_terms = [respell(x, table) for x in r.missing_terms]
+    r.extra_terms = [respell(x, table) for x in r.extra_terms]
+    r.relevant = [respell(x, table) for x in r.relevant]
+    c = r.counterexample
+    if c is not None:
+        c.point = {respell(k, table): v for k, v in c.point.items()}
+        c.difference = respell(c.difference, table)
 
 
 def _identities(statements) -> Functions:

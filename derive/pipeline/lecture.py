@@ -46,6 +46,7 @@ from ..understand.front_matter import FrontMatter, document_front_matter
 from ..understand.glossary import Glossary, read_glossary
 from ..understand.infer import infer_spec
 from ..understand.numbering import Numbering, read_numbering, renumber
+from ..understand.spellings import written
 from .options import Options
 from .plan import failure
 
@@ -72,6 +73,7 @@ class Lecture:
     closed: bool = False
     front: FrontMatter = field(default_factory=FrontMatter)    # what the document states (front_matter.py)
     reread: object = None               # a formula's tree -> read as the document's were (_rereader)
+    written: dict = field(default_factory=dict)     # each name's text as written (understand.spellings)
 
 
 def read_lecture(path: Path, options: Options, display: str | None = None) -> Lecture:
@@ -96,6 +98,7 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     lecture.results = [failure(p.error(), display) for p in problems[:options.bounds.errors]]
     lecture.problem_places = sorted((p.cell or 0, p.line, p.col) for p in problems)
     unreadable = _read_statements(lecture, options.bounds.errors)
+    lecture.written = written(lecture.statements)
     stated, convention, glossary, numbering = _read_notation(lecture, options.spec)
     lecture.reread = _rereader(convention, numbering, glossary)
     _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering)

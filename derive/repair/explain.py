@@ -19,6 +19,7 @@ from ..model import printing
 from ..model.lecture_form import lecture_latex, lecture_names, lecture_terms, print_terms
 from ..notation import syntax as s
 from ..decide.blame import named_error_term
+from ..decide.claim_result import compact
 from ..notation.statements import CHAIN, DEFINITION, UPDATE
 from ..notation.syntax import walk
 from ..runtime.clock import TimeLimit
@@ -148,7 +149,7 @@ def _reference(checker, st, result, member):
     if st.kind == UPDATE:
         return None, _step(checker, st)
     for m in st.members:
-        if m is not member and " ".join(m.text.split()) == result.lhs:
+        if m is not member and compact(m.text) == result.lhs:
             return m, checker.meaning.member_value(m)
     if result.lhs is None:                     # an error in the member: compare with another one
         for m in st.members:
@@ -158,7 +159,7 @@ def _reference(checker, st, result, member):
                 except DeriveError:
                     continue
     first = st.extra.get("first")              # a restatement, compared with the first definition
-    if first is not None and " ".join(first.member.text.split()) == result.lhs:
+    if first is not None and compact(first.member.text) == result.lhs:
         return None, checker.meaning.member_value(first.member)
     if st.kind == DEFINITION and member is not st.head:    # delta_j^{(l)} = ...: the error term it names
         named = named_error_term(checker, st, checker.meaning.member_value(member))
