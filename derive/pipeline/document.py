@@ -156,7 +156,7 @@ def _respell(r: Result, table: dict) -> None:
     repair quotes the text as the page shows it (`a\\_1` is `a_1`, not the reading's `a _1`)."""
     for p in r.repairs:
         p.description = re.sub(r" (?=[_^])", "", p.description)
-    if not table or r.verdict == PROVED:
+    if not table or r.verdict in (PROVED, ERROR, NOT_CHECKED):    # an error's expectations are derive's notation
         return
     r.detail, r.expected, r.difference_latex = (respell(x, table) for x in (r.detail, r.expected, r.difference_latex))
     r.missing_terms = [respell(x, table) for x in r.missing_terms]

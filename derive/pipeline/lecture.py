@@ -44,6 +44,7 @@ from ..understand.conventions import apply as apply_convention
 from ..understand.forward_pass import read_model
 from ..understand.front_matter import FrontMatter, document_front_matter
 from ..understand.glossary import Glossary, read_glossary
+from ..understand.letters import Letters, read_letters
 from ..understand.infer import infer_spec
 from ..understand.numbering import Numbering, read_numbering, renumber
 from ..understand.spellings import written
@@ -99,8 +100,8 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     lecture.problem_places = sorted((p.cell or 0, p.line, p.col) for p in problems)
     unreadable = _read_statements(lecture, options.bounds.errors)
     lecture.written = written(lecture.statements)
-    stated, convention, glossary, numbering = _read_notation(lecture, options.spec)
-    lecture.reread = _rereader(convention, numbering, glossary)
+    stated, convention, letters, glossary, numbering = _read_notation(lecture, options.spec)
+    lecture.reread = _rereader(convention, letters, numbering, glossary)
     _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering)
     if convention.name == "ng" and not lecture.closed:
         _cost_of_ng(lecture, stated)
@@ -212,23 +213,24 @@ def _once_per_construct(results: list[Result]) -> None:
     results[:] = kept
 
 
-def _rereader(convention: Convention, numbering: Numbering, glossary: Glossary):
+def _rereader(convention: Convention, letters: Letters, numbering: Numbering, glossary: Glossary):
     """A formula's tree read as the document's formulas were (its convention, its numbering of the
     layers, its own names), by the same passes: what a repair's edited text is checked as."""
     def reread(expr):
         part = SimpleNamespace(expr=expr)
         holder = [SimpleNamespace(members=[SimpleNamespace(parts=[part])])]
         apply_convention(convention, holder)
+        letters.apply(holder)
         renumber(holder, numbering)
         glossary.apply(holder)
         return part.expr
     return reread
 
 
-def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Glossary, Numbering]:
+def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Letters, Glossary, Numbering]:
     """Rewrite the statements into derive's spelling (the document's convention, its numbering of
     the layers, then its own names); returns the network stated (`given`, else the front matter's),
-    the convention, the glossary and the numbering."""
+    the convention, the layers named by letters, the glossary and the numbering."""
     statements = lecture.statements
     front = lecture.front
     try:
@@ -239,15 +241,17 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
         lecture.errors.append(e)
         names, convention = {}, choose(statements, None)
     apply_convention(convention, statements)
+    letters = read_letters(statements)
+    letters.apply(statements)                   # Bishop's a_j, z_j, y_k: layers named by their letters
     numbering = read_numbering(statements)
     renumber(statements, numbering)             # a^{(0)} = x, W^{(1)} from the input: derive's layers
     glossary = read_glossary(statements, names)
     glossary.apply(statements)                  # the document's own names, read as derive's
     if given is not None:
-        return given, convention, glossary, numbering
+        return given, convention, letters, glossary, numbering
     if front.spec_error is not None:
         lecture.errors.append(front.spec_error)
-    return front.spec, convention, glossary, numbering
+    return front.spec, convention, letters, glossary, numbering
 
 
 def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vectors: str,

@@ -69,25 +69,62 @@ def _scripted(text: str, end: int) -> int:
 
 
 def spellings(statements, before: dict, net: Network) -> dict[str, str]:
-    """derive's spelling of a quantity -> the document's first spelling of it, where they differ."""
+    """derive's spelling of a quantity -> the document's first spelling of it, where they differ:
+    the names written with unit numbers first, then those written for every unit (`z_j` for the
+    hidden outputs gives `z_1`, `z_2` for derive's `a_1^{(2)}`, `a_2^{(2)}`)."""
     table: dict[str, str] = {}
     taken: set[str] = set()
+    letters = []
+    for node, mine in _pairs(statements, before):
+        if len(table) >= _MOST:
+            return table
+        if node.sub and node.sub.isalpha() and len(node.sub) <= 2:
+            letters.append((node, mine))
+            continue
+        _add(table, taken, _display(net, node), mine)
+    for node, mine in letters:
+        if len(table) >= _MOST:
+            break
+        if node.layer is not None and not node.layer.isdigit():
+            continue
+        layer = int(node.layer) if node.layer else (net.L if node.name == "t" else 1)
+        for sub, written in _instances(net, node, layer, mine):
+            _add(table, taken, _display(net, replace(node, sub=sub)), written)
+    return table
+
+
+def _instances(net: Network, node: s.Sym, layer: int, mine: str):
+    """(derive's unit numbers, the document's name for that unit) of a name written for every unit:
+    `z_j` -> ("1", "z_1"), ...; `w_{kj}^{(2)}` -> ("12", "w_{12}^{(2)}"), ..."""
+    if not 1 <= layer <= net.L:
+        return
+    if len(node.sub) == 1:
+        found = re.fullmatch(r"(.*_)(\{)?" + node.sub + r"(?(2)\})(.*)", mine)
+        for unit in net.units(layer) if found else ():
+            yield str(unit), found.group(1) + (f"{{{unit}}}" if unit > 9 else str(unit)) + found.group(3)
+    elif node.name == "w" and layer >= 2 and f"_{{{node.sub}}}" in mine:
+        for j in net.units(layer):
+            for i in net.units(layer - 1):
+                if j < 10 and i < 10:
+                    yield f"{j}{i}", mine.replace(f"_{{{node.sub}}}", f"_{{{j}{i}}}", 1)
+
+
+def _pairs(statements, before: dict):
+    """(the name as derive reads it, the name as the document wrote it), in reading order."""
     for st in statements:
         for member in st.members:
             for part in member.parts:
                 for node in s.walk(part.expr):
-                    if len(table) >= _MOST:
-                        return table
                     mine = before.get((id(part), getattr(node, "start", -1)))
-                    if mine is None or not isinstance(node, s.Sym) or node.mark is not None:
-                        continue
-                    ours = _display(net, node)
-                    mine = _plain(mine)
-                    if ours is None or ours in table or mine == ours or mine in taken or not mine:
-                        continue
-                    table[ours] = mine
-                    taken.add(mine)
-    return table
+                    if mine is not None and isinstance(node, s.Sym) and node.mark is None:
+                        yield node, _plain(mine)
+
+
+def _add(table: dict, taken: set, ours: str | None, mine: str) -> None:
+    if ours is None or ours in table or mine == ours or mine in taken or not mine:
+        return
+    table[ours] = mine
+    taken.add(mine)
 
 
 def _display(net: Network, node: s.Sym) -> str | None:
