@@ -114,6 +114,9 @@ def test_the_note_with_a_forgotten_output_derivative_is_refuted(tmp_path):
     assert wrong and {r.verdict for r in wrong} == {"refuted"}
     at = line_of(text, r"\delta_k = (y_k - t_k).")
     assert (wrong[0].line, wrong[0].claim) == (at, r"\frac{\partial E}{\partial z_{k}^{(3)}} = y_k - t_k")
+    # the repair, for every k and in the note's names
+    assert (wrong[0].mistake, wrong[0].repairs[0].description) == (
+        "missing factor", "a factor `y_k (1 - y_k)` is missing after `(y_k - t_k)`")
     assert f"it uses \\delta_k^{{(3)}} as defined at line {at}" in wrong[2].detail
 
 

@@ -61,6 +61,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
     checker = Checker(workspace_for(lecture.spec, workspaces), display, options.timeout, reread=lecture.reread)
+    table = spellings(statements, lecture.written, checker.workspace.net)
+    checker.respell = lambda text: respell(text, table)     # a repair's new text in the document's names
     functions = _identities(statements)
     for st in statements:
         if st.kind != IDENTITY:
@@ -114,7 +116,6 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             if formula is not None:
                 formulas.append(formula)
         out.sort(key=lambda r: (r.cell or 0, r.line, r.col))
-        table = spellings(statements, lecture.written, checker.workspace.net)
         for r in out:
             _respell(r, table)
         if lecture.text:

@@ -23,6 +23,7 @@ from ..decide.claim_result import compact
 from ..notation.statements import CHAIN, DEFINITION, UPDATE
 from ..notation.syntax import walk
 from ..runtime.clock import TimeLimit
+from .every_index import instances, lettered
 from .search import BUDGET, SHOWN, repairs
 from .written import Written
 
@@ -38,6 +39,15 @@ def expected_member(net, decider, reference) -> str:
                            for c in range(reference.cols)) for r in range(reference.rows)]
         return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
     return print_terms(net, lecture_terms(net, decider.normal(reference)))
+
+
+def _for_every_index(net, decider, reference, labels) -> str | None:
+    """The member a statement for every index should be, written once with its letter
+    (`(a_k^{(3)} - t_k) × a_k^{(3)} (1 - a_k^{(3)})`), when every instance's is that text."""
+    found = instances(labels)
+    if found is None or not is_matrix(reference) or reference.cols != 1 or reference.rows != len(labels):
+        return None
+    return lettered([expected_member(net, decider, entry) for entry in reference], found[1], found[0])
 
 
 def differing_terms(net, decider, reference, written: list) -> tuple[list[str], list[str]]:
@@ -133,7 +143,8 @@ def annotate(checker, st, result, member) -> None:
         result.difference_latex = difference(net, decider, ref_value, mine)
         if ref_value in checker.meaning.stacks:     # a statement for every index: the column of all its
             return                                  # instances is no member to write; the detail names
-        expected = expected_member(net, decider, ref_value)           # the first failing instance
+        expected = (_for_every_index(net, decider, ref_value, checker.meaning.stacks.get(mine))
+                    or expected_member(net, decider, ref_value))          # the first failing instance
         if len(expected) > MAX_EXPECTED:         # an explicit sum multiplied out (160 paths) helps nobody
             return
         result.expected = expected
