@@ -118,6 +118,8 @@ def test_the_handout_of_a_latex_lecture_is_the_lecture(tmp_path):
     assert r"\max(0, z_1^{(2)}) + \log a_1^{(3)} + \ln(1 - a_1^{(3)}) + \exp(-z_1^{(2)})" in tex
     assert "주석" not in tex and r"\newcommand" not in tex and r"\pd" not in tex
     assert tex.count(r"\checkmark") == 4 and "NOT PROVED" not in tex
+    prose = re.sub(r"\\begin\{quote\}\\ttfamily.*?\\end\{quote\}", "", tex, flags=re.S)     # all but the listing
+    assert r"\textbackslash" not in prose and r"\ttfamily" not in prose          # no LaTeX source shown as text
 
 
 def test_an_unproved_formula_of_the_prose_is_marked_where_it_stands(tmp_path):
@@ -171,6 +173,7 @@ def test_a_hostile_latex_lecture_gives_an_inert_handout(tmp_path):
                     r"\usepackage", r"\immediate", r"\CatchFileDef", r"\InputIfFileExists", "^^", "|input"):
         assert payload not in inert, payload
     assert r"E_1 &= \frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2 \tag*{$\checkmark$ (1)}" in text
+    assert r"\emph{[/etc/passwd not included]}" in text and r"\emph{[secret not included]}" in text   # said, not read
     before = {p.name for p in work.iterdir()}
     env = {**os.environ, "openin_any": "p", "openout_any": "p", "shell_escape": "f"}
     done = subprocess.run([xelatex, "-no-shell-escape", "-recorder", "-interaction=nonstopmode", "-halt-on-error",
@@ -250,3 +253,70 @@ def test_the_pdf_of_a_latex_lecture_shows_no_latex_source(tmp_path):
     assert not re.search(r"\\(tanh|frac|partial|sigma|max|log|ln|exp|operatorname|emph|textbf|section)\b",
                          flat.replace(r"\input{/etc/passwd}", ""))
     assert shutil.which("xelatex")
+
+
+MACROS = r"""\documentclass{article}
+\newcommand{\pd}[2]{\frac{\partial #1}{\partial #2}}
+\newcommand\R{\mathbb{R}}
+\DeclareMathOperator{\sgn}{sgn}
+\newcommand{\loopy}{\loopy x}
+\newcommand{\leak}{\input{/etc/passwd}}
+\begin{document}
+\section{Notation}
+Inputs are $x \in \R^2$; the sign is $\sgn(z)$ and a gradient is written $\pd{E}{w}$.
+\[ \pd{E}{b_1^{(3)}} = \sgn(t_1) \quad \loopy \]
+\[ \leak \]
+\end{document}
+"""
+
+
+def test_a_lectures_own_macros_are_expanded_and_stay_inert(tmp_path):
+    result = export(tmp_path, "macros.tex", MACROS, "--to", "tex", "--engine", "pdflatex")
+    tex = body(result.stdout)
+    assert r"Inputs are $x \in \mathbb{R}^2$; the sign is $\operatorname{sgn}(z)$ and a gradient is written " \
+           r"$\frac{\partial {E}}{\partial {w}}$." in tex
+    assert r"\textbackslash{}loopy" in tex                           # recursing without end: shown as written
+    assert r"\textbackslash{}input\{/etc/passwd\}" in tex and r"\input{" not in tex   # a macro that reads: refused
+
+
+def test_more_operators_and_old_font_switches_are_math():
+    for written in (r"\arctan(x)", r"{\rm th}", r"\Pr(y)", r"\prod_{k} a_k", r"\lVert x \rVert", r"\binom{n}{k}"):
+        assert typeset.inert_math(written, "pdflatex") == written
+
+
+# -- inert, whatever the lecture: LaTeX soup through the whole LaTeX handout -------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from derive.export import prose  # noqa: E402
+from derive.export.latex_words import words  # noqa: E402
+
+LATEX_SOUP = st.lists(st.sampled_from([
+    "\\input", "\\include", "\\write18", "\\immediate", "\\openout", "\\read", "\\catcode", "\\csname", "\\endcsname",
+    "\\def", "\\let", "\\usepackage", "\\newcommand", "\\section", "\\subsection*", "\\item", "\\textbf", "\\emph",
+    "\\texttt", "\\verb|", "\\href", "\\footnote", "\\eqref", "\\label", "\\begin{itemize}", "\\end{itemize}",
+    "\\begin{align}", "\\end{align}", "\\begin{verbatim}", "\\end{verbatim}", "\\begin{tabular}{cc}",
+    "\\end{tabular}", "\\begin{theorem}", "\\end{theorem}", "\\[", "\\]", "$", "$$", "\\(", "\\)", "{", "}", "[",
+    "]", "\\\\", "\\", "&", "#", "%", "^", "^^", "_", "~", "`", "'", "\n", "\n\n", "\x00", "\x7f", "x", "a_1",
+    "=", " ", "은닉층", "α", "×", "\\frac", "\\tanh", "/etc/passwd", "\\@", "\\%", "\\{"]), max_size=40).map("".join)
+ALLOWED = (typeset.COMMANDS | typeset.TEXT_COMMANDS | typeset.NAME_COMMANDS | {c.lstrip("\\") for c in typeset.MATH_SIGNS.values()}
+           | {"begin", "end", "dfrac", "textbackslash", "textless", "textgreater", "textbar", "ensuremath", "derivescript",
+              "ldots", "noalign", "vskip", "ttfamily", "textbf", "emph", "textit", "textsl", "textsc", "underline",
+              "textsf", "textrm", "textup", "textmd", "mbox", "texttt", "newline", "section", "subsection",
+              "subsubsection", "paragraph", "item", "par", "smallskip", "qquad", "checkmark", "small", "tfrac"})
+ENVIRONMENTS = set(typeset.ENVIRONMENTS) | {"itemize", "enumerate", "quote", "center"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(LATEX_SOUP)
+def test_random_latex_comes_out_inert(source):
+    tex = typeset.Typesetter("xelatex")
+    doc = read_latex_lecture("\\begin{document}\n" + source + "\n\\end{document}\n")
+    out = "\n".join(prose.set_blocks(tex, doc.blocks, [], [], None, lambda s, m: words(tex, s, doc.labels, m),
+                                     lambda s: words(tex, s, doc.labels)))
+    words_used = set(re.findall(r"\\([A-Za-z]+)", out.replace("\\\\", " ")))
+    assert words_used <= ALLOWED, (source, words_used - ALLOWED)
+    bare = re.sub(r"\\[{}_&#%$^~]|\\\\", "", out)
+    assert not re.search(r"\^\^|[#%\x00-\x08\x0b-\x1f\x7f]", bare), (source, out)
+    assert set(re.findall(r"\\(?:begin|end)\{(\w+)\}", out)) <= ENVIRONMENTS, (source, out)
+    assert out.count("{") - out.count("\\{") - out.count("\\}") + 0 >= 0

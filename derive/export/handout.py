@@ -29,9 +29,9 @@ from ..model.printing import latex
 from ..model.spec import LAYOUTS, Spec
 from ..results import ERROR, PROVED, Formula, Report
 from . import prose, typeset
-from .lecture import lecture_body, read_lecture, visible_text
+from .lecture import is_lecture, lecture_body, read_lecture, visible_text
 from .values import values_md, values_tex
-from .outline import outline
+from .outline import Part, outline
 
 FORMATS = ("tex", "md")
 WIDE = 90                       # the widest display row, in units of `width` (the line is ~100)
@@ -138,7 +138,7 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
     """The handout and the engine it is for: each document itself (`lecture`: a Markdown, LaTeX or
     notebook lecture, prose and all; a formula file: its formulas under its headings), each formula
     once, the oracle's gradients, and one closing note of what was proved how."""
-    parts = outline(formulas)
+    parts = with_every_lecture(outline(formulas), report)
     lectures = {p.file: read_lecture(p.file) for p in parts}
     every = " ".join([p.file + " " + (p.title or "") + " " + visible_text(lectures[p.file]) for p in parts] +
                      [s.heading.text for p in parts for s in p.sections if s.heading] +
@@ -181,11 +181,23 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
     return "\n".join(head + [preamble + r"\begin{document}"] + body + [r"\end{document}", ""]), engine
 
 
+def with_every_lecture(parts: list[Part], report: Report) -> list[Part]:
+    """The outline's parts, and a part for each lecture of the report none of whose formulas is
+    shown (its prose is still the handout), in the order the run read the files."""
+    known = {p.file for p in parts}
+    files = list(dict.fromkeys(report.files + [f.file for f in report.formulas] + [p.file for p in parts]))
+    extra = [Part(f, None, []) for f in files if f not in known and f in report.files and is_lecture(f)]
+    order = {f: k for k, f in enumerate(files)}
+    return sorted(parts + extra, key=lambda p: order.get(p.file, len(order))) if extra else parts
+
+
 def closing_note(tex: typeset.Typesetter, report: Report, formulas: list[Formula], shown: list[Formula]) -> str:
     """What was proved, on which model, how, by which derive: once, after everything else."""
     proved = sum(1 for f in shown if f.proved)
     claims = sum(len(f.verdicts) for f in shown if f.proved)
-    which = (f"all {proved} formula{'s' * (proved != 1)} above ({claims} claim{'s' * (claims != 1)}, each =) "
+    which = ("no formula above is proved (those not proved are left out; --allow-unproved shows them, marked)"
+             if not shown else
+             f"all {proved} formula{'s' * (proved != 1)} above ({claims} claim{'s' * (claims != 1)}, each =) "
              "are proved" if proved == len(shown) else
              f"{proved} of the {len(shown)} formulas above are proved; those marked NOT PROVED are not")
     lines = [f"Checked by derive {__version__} against SymPy's differentiation of the network: {which}."]

@@ -44,6 +44,7 @@ HEADING = re.compile(r"\\(part|chapter|section|subsection|subsubsection|paragrap
 BEGIN = re.compile(r"\\begin\s*\{([^{}\n]{1,40})\}")
 END = re.compile(r"\\end\s*\{([^{}\n]{1,40})\}")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+PLAIN = re.compile(r"[^\\$\n]+|.", re.S)
 
 
 @dataclass
@@ -147,6 +148,7 @@ class _Reader:
         self.rows: dict[int, str] = {}
         self.labels: dict[str, str] = {}
         self.pending: list[str] = []          # the paragraph or item being read
+        self.started = False                  # whether it holds more than spaces yet
         self.first = self.last = 0
         self.kind, self.ordered, self.lists = "paragraph", False, []
         self.equation, self.sections = 0, [0, 0, 0, 0]
@@ -157,10 +159,12 @@ class _Reader:
         if words or self.kind == "item":
             self.blocks.append(Block(self.kind, words, self.line(self.first), self.line(self.last),
                                      len(self.lists), self.ordered))
-        self.pending, self.kind = [], kind
+        self.pending, self.kind, self.started = [], kind, False
 
     def add(self, piece: str, at: int, end: int) -> None:
-        if not self.pending or not "".join(self.pending).strip():
+        if not self.started and piece.strip():
+            self.first, self.started = at, True
+        elif not self.started and not self.pending:
             self.first = at
         self.pending.append(piece)
         self.last = max(end - 1, at)
@@ -190,8 +194,9 @@ class _Reader:
                 self.add(text[i:close_at + 1], i, close_at + 1)
                 i = close_at + 1
             else:
-                self.add(c, i, i + 1)
-                i += 1
+                run = PLAIN.match(text, i, limit)
+                self.add(run.group(0), i, run.end())
+                i = run.end()
         self.flush()
 
     def command(self, i: int, limit: int) -> int:

@@ -124,6 +124,10 @@ def _command(tex, source: str, i: int, labels, mark, plain: list, emit) -> int:
     if name in SIGNS:
         plain.append(SIGNS[name])
         return after
+    if name in ("input", "include", "subfile") and group(source, after) is not None:
+        arg = group(source, after)                    # another file of the lecture: said, never read
+        emit(r"\emph{" + tex.text(f"[{' '.join(arg[0].split())[:100]} not included]") + "}")
+        return arg[1]
     if name in DROPPED:
         return _skip_arguments(source, after, name in PRIMITIVE, name)
     return after                                   # any other command: dropped, its arguments read as text

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from ..sources.notebooks import notebook_cells
 from . import prose
-from .latex_prose import read_latex_lecture
+from .latex_prose import read_latex_lecture, uncommented
 from .latex_words import words
+from .macros import expand, read_macros
 
 KINDS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".ipynb": "notebook"}
 
@@ -27,6 +28,10 @@ class Lecture:
 
     kind: str
     text: str
+
+
+def is_lecture(file: str) -> bool:
+    return Path(file).suffix.lower() in KINDS
 
 
 def read_lecture(file: str) -> Lecture | None:
@@ -66,11 +71,22 @@ def lecture_body(tex, lecture: Lecture, shown: list, every: list, formula, shift
                  code: bool = True) -> tuple[str | None, list[str]]:
     """The document's title (TeX, or None) and its body as TeX lines; `formula(f, number)` sets a
     checked formula with its equation number."""
+    try:
+        return _lecture_body(tex, lecture, shown, every, formula, shift, code)
+    finally:
+        tex.rewrite = None
+
+
+def _lecture_body(tex, lecture: Lecture, shown: list, every: list, formula, shift: int,
+                  code: bool) -> tuple[str | None, list[str]]:
     if lecture.kind == "markdown":
         title = prose.front_title(lecture.text)
+        tex.rewrite = prose.markdown_escapes(lecture.text)
         return (tex.text(title) if title else None), prose.body(tex, lecture.text, shown, every, formula, shift)
     if lecture.kind == "latex":
         doc = read_latex_lecture(lecture.text)
+        macros = read_macros(uncommented(lecture.text))
+        tex.rewrite = (lambda math: expand(math, macros)) if macros else None
         title = words(tex, doc.title, doc.labels) if doc.title else None
         if title and doc.author:
             title += r"}\\[1ex]{\large " + words(tex, doc.author, doc.labels)

@@ -26,10 +26,11 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(\{([A-Za-z-]+)\})?")
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 ITEM = re.compile(r"^(\s*)([-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 OPTION = re.compile(r"^\s*:[A-Za-z-]+:")                        # a MyST directive's option line
-DISPLAY_OPEN = re.compile(r"^\s*(\$\$|\\\[|\\begin\{(equation|align|gather|multline|eqnarray)\*?\})")
-DISPLAY_CLOSE = {"$$": re.compile(r"\$\$"), "\\[": re.compile(r"\\\]")}
+DISPLAY_OPEN = re.compile(r"^\s*(\$\$|\\\\\[|\\\[|\\begin\{(equation|align|gather|multline|eqnarray)\*?\})")
+DISPLAY_CLOSE = {"$$": re.compile(r"\$\$"), "\\[": re.compile(r"\\\]"), "\\\\[": re.compile(r"\\\\\]")}
 TABLE = re.compile(r"^\s*\|")
-INLINE = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$(?!\$)|\{math\}`([^`]*)`|\{eq\}`([^`]*)`|`([^`]+)`")
+INLINE = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$(?!\$)|\{math\}`([^`]*)`|\{eq\}`([^`]*)`|`([^`]+)`"
+                    r"|\\\\\((.+?)\\\\\)|(?<!\\)\\\((.+?)\\\)")      # kramdown's \\( \\), and \( \)
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 STRONG = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 EMPHASIS = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])")
@@ -155,8 +156,31 @@ def _display(lines: list[str], k: int, opened: re.Match, out: list[Block]) -> in
         text = lines[k][start:found.start()]
     else:
         text = "\n".join([lines[k][start:]] + lines[k + 1:end] + [lines[end][:found.start()]])
-    out.append(Block("math", text, k + 1, end + 1))
+    out.append(Block("math", math_of_markdown(text, escaped=token == "\\\\["), k + 1, end + 1))
     return end + 1
+
+
+TEXT_GROUP = re.compile(r"(\\(?:text|textrm|textbf|textit|mbox|mathrm|operatorname)\s*\{[^{}]*\})")
+KRAMDOWN = re.compile(r"\\\\[(\[]")
+
+
+def math_of_markdown(math: str, escaped: bool = False) -> str:
+    """Math as the page shows it: kramdown's escapes undone in `\\\\(`...`\\\\)` (`\\_` is `_`,
+    `\\\\\\\\` is `\\\\`)."""
+    return re.sub(r"\\([\\_*])", r"\1", math) if escaped else math
+
+
+def markdown_escapes(text: str):
+    """For a page written for kramdown (it writes `\\\\(`, `\\\\[`), whose math is Markdown too:
+    a rewrite of its math reading `\\_` outside `\\text{...}` as the subscript the page shows;
+    None for any other page, where `\\_` is the underscore it says."""
+    if not KRAMDOWN.search(text):
+        return None
+
+    def rewrite(math: str) -> str:
+        pieces = TEXT_GROUP.split(math)
+        return "".join(p if k % 2 else p.replace("\\_", "_") for k, p in enumerate(pieces))
+    return rewrite
 
 
 def inline(tex, source: str, numbers: dict[str, int] | None = None, mark=None) -> str:
@@ -165,9 +189,10 @@ def inline(tex, source: str, numbers: dict[str, int] | None = None, mark=None) -
     out, k = [], 0
     for m in INLINE.finditer(source):
         out.append(_words(tex, source[k:m.start()]))
-        math, role, ref, code = m.groups()
-        if math is not None or role is not None:
-            written = math if math is not None else role
+        math, role, ref, code, kramdown, plain = m.groups()
+        if ref is None and code is None:
+            written = next(g for g in (math, role, kramdown, plain) if g is not None)
+            written = math_of_markdown(written, escaped=kramdown is not None)
             out.append(tex.inline_math(written) + (mark(written) if mark else ""))
         elif ref is not None:
             number = (numbers or {}).get(ref.strip())
@@ -288,11 +313,11 @@ def marker(candidates: list):
     left = list(candidates)
 
     def mark(math: str) -> str:
-        key, held = SPACING.sub("", math), []
+        key, held = SPACING.sub("", math).replace("\\_", "_"), []
         for f in list(left):
             at = 0
             for member in f.members:
-                at = key.find(SPACING.sub("", member), at)
+                at = key.find(SPACING.sub("", member).replace("\\_", "_"), at)
                 if at < 0:
                     break
             if at >= 0:
