@@ -284,6 +284,54 @@ def test_more_operators_and_old_font_switches_are_math():
         assert typeset.inert_math(written, "pdflatex") == written
 
 
+SLIDES = r"""\documentclass{beamer}
+\usetheme{Madrid}
+\title{Backpropagation}
+\author{Lee}
+\begin{document}
+\begin{frame}
+  \titlepage
+\end{frame}
+\section{Output layer}
+\begin{frame}{The output layer's bias}
+  \begin{itemize}
+    \item<1-> The loss of one example:
+    \item<2-> \alert{chain rule} gives
+  \end{itemize}
+  \pause
+  \begin{align*}
+    \frac{\partial E}{\partial b_1^{(3)}} &= (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)})
+  \end{align*}
+\end{frame}
+\begin{frame}
+  \frametitle<2>{The hidden layer}
+  \begin{columns}
+    \begin{column}{0.5\textwidth}
+      \begin{block}{Remember}
+        $a_1^{(3)} = \sigma(z_1^{(3)})$
+      \end{block}
+    \end{column}
+  \end{columns}
+  \only<2>{Only on the second slide.}
+\end{frame}
+\end{document}
+"""
+
+
+def test_the_handout_of_beamer_slides_is_their_text(tmp_path):
+    result = export(tmp_path, "slides.tex", SLIDES, "--to", "tex", "--engine", "pdflatex")
+    assert result.exit_code == 0, result.output
+    tex = body(result.stdout)
+    assert tex.split(r"\bigskip\hrule")[0].strip().split("\n") == [
+        r"\begin{center}{\Large Backpropagation}\\[1ex]{\large Lee}\end{center}",
+        r"\section*{Output layer}", r"\subsection*{The output layer's bias}", r"\begin{itemize}",
+        r"\item The loss of one example:", r"\item \emph{chain rule} gives", r"\end{itemize}", r"\begin{align*}",
+        r"\frac{\partial E}{\partial b_1^{(3)}} &= (a_1^{(3)} - t_1^{(3)}) \times a_1^{(3)} (1 - a_1^{(3)}) \tag*{$\checkmark$}",
+        r"\end{align*}", r"\subsection*{The hidden layer}",
+        r"\textbf{Remember.} $a_1^{(3)} = \sigma(z_1^{(3)})$\,{\small$\checkmark$}\par\smallskip",
+        r"Only on the second slide.\par\smallskip"]
+
+
 # -- inert, whatever the lecture: LaTeX soup through the whole LaTeX handout -------------------------------
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -297,7 +345,7 @@ LATEX_SOUP = st.lists(st.sampled_from([
     "\\texttt", "\\verb|", "\\href", "\\footnote", "\\eqref", "\\label", "\\begin{itemize}", "\\end{itemize}",
     "\\begin{align}", "\\end{align}", "\\begin{verbatim}", "\\end{verbatim}", "\\begin{tabular}{cc}",
     "\\end{tabular}", "\\begin{theorem}", "\\end{theorem}", "\\[", "\\]", "$", "$$", "\\(", "\\)", "{", "}", "[",
-    "]", "\\\\", "\\", "&", "#", "%", "^", "^^", "_", "~", "`", "'", "\n", "\n\n", "\x00", "\x7f", "x", "a_1",
+    "]", "\\begin{frame}", "\\end{frame}", "\\frametitle", "<2->", "\\begin{block}", "\\\\", "\\", "&", "#", "%", "^", "^^", "_", "~", "`", "'", "\n", "\n\n", "\x00", "\x7f", "x", "a_1",
     "=", " ", "은닉층", "α", "×", "\\frac", "\\tanh", "/etc/passwd", "\\@", "\\%", "\\{"]), max_size=40).map("".join)
 ALLOWED = (typeset.COMMANDS | typeset.TEXT_COMMANDS | typeset.NAME_COMMANDS | {c.lstrip("\\") for c in typeset.MATH_SIGNS.values()}
            | {"begin", "end", "dfrac", "textbackslash", "textless", "textgreater", "textbar", "ensuremath", "derivescript",

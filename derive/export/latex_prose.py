@@ -44,6 +44,7 @@ HEADING = re.compile(r"\\(part|chapter|section|subsection|subsubsection|paragrap
 BEGIN = re.compile(r"\\begin\s*\{([^{}\n]{1,40})\}")
 END = re.compile(r"\\end\s*\{([^{}\n]{1,40})\}")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+OVERLAY = re.compile(r"(?:\s*<[^<>\n]{0,20}>)?")
 PLAIN = re.compile(r"[^\\$\n]+|.", re.S)
 
 
@@ -225,14 +226,19 @@ class _Reader:
             elif name not in ("document",):
                 self.flush()
             return end.end()
+        if text.startswith("\\frametitle", i) and group(text, OVERLAY.match(text, i + 11).end()) is not None:
+            arg = group(text, OVERLAY.match(text, i + 11).end())
+            self.flush()
+            self.blocks.append(Block("heading", " ".join(arg[0].split()), self.line(i), self.line(arg[1] - 1), 2))
+            return arg[1]
         if text.startswith("\\item", i) and not text[i + 5:i + 6].isalpha() and self.lists:
             self.flush("item")
-            after = optional(text, i + 5)
+            start = OVERLAY.match(text, i + 5).end()
+            after = optional(text, start)
             self.ordered = self.lists[-1]
             self.first = i
-            if after > i + 5:
-                label = text[text.index("[", i) + 1:after - 1]
-                self.add(r"\textbf{" + label + "} ", i, after)
+            if after > start:                   # \item[term]: the term in bold
+                self.add(r"\textbf{" + text[text.index("[", start) + 1:after - 1] + "} ", i, after)
             return after
         if text.startswith("\\[", i):
             close = text.find("\\]", i + 2, limit)
@@ -259,7 +265,8 @@ class _Reader:
         if name in MATH or name in VERBATIM or name in SKIPPED or name in TABULAR:
             close = find_env_end(text, begin.end(), limit, name)
             close = limit if close < 0 else close
-            inner = text[begin.end():close - len(name) - 6] if close < limit else text[begin.end():limit]
+            ending = re.search(r"\\end\s*\{" + re.escape(name) + r"\}\Z", text[begin.end():close])
+            inner = text[begin.end():begin.end() + ending.start()] if ending else text[begin.end():close]
             self.flush()
             if name in MATH:
                 self.number(name, inner, begin.end())
@@ -275,6 +282,8 @@ class _Reader:
         if name in LISTS:
             self.lists.append(LISTS[name])
             self.ordered = LISTS[name]
+        elif name in ("frame", "block", "alertblock", "exampleblock", "column", "minipage"):
+            return self.slide(name, begin, limit)
         elif name.rstrip("*") in NAMED:
             after = optional(text, begin.end())
             title = text[text.index("[", begin.end()) + 1:after - 1] if after > begin.end() else ""
@@ -282,6 +291,23 @@ class _Reader:
                      begin.start(), after)
             return after
         return begin.end()
+
+    def slide(self, name: str, begin: re.Match, limit: int) -> int:
+        """Beamer: a frame's title (`{...}` on its line, or a later `\\frametitle`) as a heading, a
+        block's in bold; a column's or minipage's width left out."""
+        text = self.text
+        k = optional(text, OVERLAY.match(text, begin.end()).end())
+        while text[k:k + 1] in (" ", "\t"):
+            k += 1
+        arg = group(text, k) if text[k:k + 1] == "{" else None
+        if arg is None:
+            return k
+        title = " ".join(arg[0].split())
+        if name == "frame" and title:
+            self.blocks.append(Block("heading", title, self.line(begin.start()), self.line(arg[1] - 1), 2))
+        elif name in ("block", "alertblock", "exampleblock") and title:
+            self.add(r"\textbf{" + title + ".} ", begin.start(), arg[1])
+        return arg[1]
 
     def math(self, inner: str, at: int, end: int) -> None:
         self.flush()

@@ -16,7 +16,7 @@ from .latex_prose import group, optional
 
 
 # -- prose ------------------------------------------------------------------------------------------------
-WRAPS = {"textbf": "textbf", "bf": "textbf", "emph": "emph", "textit": "textit", "it": "textit", "em": "emph",
+WRAPS = {"alert": "emph", "structure": "textbf", "textbf": "textbf", "bf": "textbf", "emph": "emph", "textit": "textit", "it": "textit", "em": "emph",
          "textsl": "textsl", "textsc": "textsc", "underline": "underline", "textsf": "textsf",
          "textrm": "textrm", "textup": "textup", "textmd": "textmd", "mbox": "mbox", "text": "textrm"}
 CODE = ("texttt", "url", "path", "nolinkurl")
@@ -35,7 +35,8 @@ DROPPED = {"input", "include", "includeonly", "InputIfFileExists", "IfFileExists
            "indent", "newline", "linebreak", "pagebreak", "caption", "footnotemark", "small", "large", "Large",
            "footnotesize", "normalsize", "scriptsize", "tiny", "huge", "Huge", "item", "textcolor", "phantom",
            "bibitem", "nocite", "protect", "relax", "ignorespaces", "scshape", "bfseries", "itshape", "ttfamily",
-           "rmfamily", "sffamily", "normalfont"}
+           "rmfamily", "sffamily", "normalfont", "pause", "frametitle", "framesubtitle", "titlepage",
+           "usetheme", "usecolortheme", "setbeamertemplate", "institute", "subtitle"}
 PRIMITIVE = {"input", "write", "openout", "openin", "closeout", "closein", "read", "readline", "catcode",
              "def", "edef", "gdef", "xdef", "let", "futurelet", "special", "message", "typeout", "errmessage"}
 SIGNS = {"LaTeX": "LaTeX", "TeX": "TeX", "ldots": "\u2026", "dots": "\u2026", "textendash": "\u2013",
@@ -84,6 +85,9 @@ def _command(tex, source: str, i: int, labels, mark, plain: list, emit) -> int:
     if word is None:
         return i + 1
     name, symbol, after = word.group(1), word.group(2), i + len(word.group(0))
+    if name is not None:                       # a beamer overlay, \only<2>{...}: not shown
+        overlay = re.compile(r"<[^<>\n]{0,20}>").match(source, after)
+        after = overlay.end() if overlay else after
     if symbol is not None:
         if symbol == "\\":
             emit(r"\newline{}")
