@@ -371,13 +371,15 @@ class Typesetter:
         return f"${found}$"
 
     def display_math(self, source: str) -> str:
-        """A display that claims nothing, as math when inert (rows set in `aligned`), else as text."""
+        """A display that claims nothing, as math when inert (rows set in `align*`, or `gather*`
+        when they align at nothing), else as text."""
         source = self._read(source)
         found = inert_math(source, self.engine)
         if found is None:
             return r"\begin{center}" + self.text(" ".join(source.split())) + r"\end{center}"
         if ("\\\\" in found or "&" in found) and not re.match(r"\s*\\begin", found):
-            found = r"\begin{aligned}" + found + r"\end{aligned}"
+            rows = "align*" if "&" in found else "gather*"     # rows, each of which may carry its \tag
+            return rf"\begin{{{rows}}}" + found + rf"\end{{{rows}}}"
         return r"\[" + found + r"\]"
 
     def title(self, source: str) -> str:
