@@ -1,10 +1,11 @@
 """Weight decay and other penalty terms, as published material writes them (issue 18 item 2).
 
-Three documents, written for these tests in the styles of their sources: a book chapter in
+Four documents, written for these tests in the styles of their sources: a book chapter in
 Nielsen's notation (scalar `w`, `C = C_0 + \\frac{\\lambda}{2n}\\sum_w w^2`, the update rule with an
 arrow), course notes in Ng's (Frobenius norms, `\\frac{\\lambda}{2m}`, `dW^{[l]} = ... + \\frac{\\lambda}{m}
 W^{[l]}`) and a blog's worked example with its own names (`E_{reg} = E_{total} + \\frac{\\lambda}{2}
-(w_1^2 + ... + w_8^2)`).  Each checks clean; each classic mistake (the decay term forgotten, λ for
+(w_1^2 + ... + w_8^2)`), and a book's objective with named parts (`J = L + s`, `s = \\frac{\\lambda}{2}
+(\\|w^2\\|_F^2 + \\|w^3\\|_F^2)`, `\\frac{\\partial J}{\\partial s} = 1`).  Each checks clean; each classic mistake (the decay term forgotten, λ for
 λ/n, 2λ from a forgotten ½, a decayed bias where the text penalises weights only, the sign of the
 decay flipped in the update) is refuted at the line edited.  A penalty derive cannot model leaves
 its claims not checked, never proved.
@@ -45,11 +46,13 @@ def edited(tmp_path: Path, name: str, line: int, old: str, new: str) -> Path:
 
 
 NIELSEN, NG, WORKED = "nielsen_regularization.md", "ng_regularization.md", "worked_example_decay.md"
+BOOK = "book_objective.md"
 CLEAN = {
     # name: (claims proved, what the model line says of the penalty)
     NIELSEN: (11, "objective C = E + R, R = lambda/(2*n) * (sum of the squares of 12 weights)"),
     NG: (14, "objective J = E + R, R = lambda/4 * (sum of the squares of 6 weights)"),
     WORKED: (19, "objective E_{reg} = E + R, R = lambda/2 * (sum of the squares of 8 weights)"),
+    BOOK: (13, "objective J = E + s, s = lambda/2 * (sum of the squares of 12 weights), no biases"),
 }
 
 
@@ -114,6 +117,15 @@ MISTAKES = [
 ]
 
 
+MISTAKES += [
+    # the book: the penalty's own gradient with its 1/2 forgotten, dJ/ds, the decay forgotten in dJ/dW
+    pytest.param(BOOK, 36, r"= \lambda w^2", r"= 2 \lambda w^2", [(36, "refuted")], id="book-two-lambda"),
+    pytest.param(BOOK, 34, "= 1", r"= \lambda", [(34, "refuted")], id="book-dJ/ds"),
+    pytest.param(BOOK, 40, r" + \lambda w^3", "", [(40, "refuted")], id="book-decay-forgotten"),
+    pytest.param(BOOK, 44, r"x^T + \lambda w^2", r"x^T - \lambda w^2", [(44, "refuted")], id="book-sign"),
+]
+
+
 @pytest.mark.parametrize("name, line, old, new, expected", MISTAKES)
 def test_one_mistake_is_refuted_at_the_edited_line(tmp_path, name, line, old, new, expected):
     code, report = run(edited(tmp_path, name, line, old, new))
@@ -149,3 +161,36 @@ def test_a_penalty_on_the_2_norm_of_a_matrix_is_not_checked(tmp_path):
     assert report["summary"]["proved"] > 0 and report["summary"]["refuted"] == 0
     assert "2-norm of a matrix" in report["model"]
     assert {r["verdict"] for r in report["results"] if r["line"] in (36, 42, 50)} == {"not checked"}
+
+
+REPAIRED = [
+    # (document, line, old, new, the repair derive proves: (old, new, kind))
+    pytest.param(NIELSEN, 27, r"+ \frac{\lambda}{n} w", r"+ \lambda w", (r"\lambda", r"\frac{\lambda}{n}", "wrong factor"),
+                 id="nielsen-lambda-for-lambda/n"),
+    pytest.param(NIELSEN, 27, r"+ \frac{\lambda}{n} w", r"+ \frac{2 \lambda}{n} w",
+                 (r"\frac{2 \lambda}{n}", r"\frac{\lambda}{n}", "wrong factor"), id="nielsen-two-lambda"),
+    pytest.param(NIELSEN, 27, r" + \frac{\lambda}{n} w", "",
+                 (r"\frac{\partial C_0}{\partial w}", r"\frac{\partial C_0}{\partial w} + \frac{\lambda}{n} w", "missing term"),
+                 id="nielsen-decay-forgotten"),
+    pytest.param(NIELSEN, 29, r"\frac{\partial C_0}{\partial b} \tag{89}",
+                 r"\frac{\partial C_0}{\partial b} + \frac{\lambda}{n} b \tag{89}", None, id="nielsen-bias-decayed"),
+    pytest.param(NIELSEN, 38, r"- \frac{\eta \lambda}{n} w", r"- \eta \lambda w", (r"\lambda", r"\frac{\lambda}{n}", "wrong factor"),
+                 id="nielsen-update-lambda"),
+    pytest.param(NG, 42, r"+ \frac{\lambda}{m} W^{[1]}", r"+ \lambda W^{[1]}", (r"\lambda", r"\frac{\lambda}{m}", "wrong factor"),
+                 id="ng-lambda-for-lambda/m"),
+    pytest.param(NG, 36, r"+ \frac{\lambda}{m} W^{[2]}", r"+ \frac{2\lambda}{m} W^{[2]}",
+                 (r"\frac{2\lambda}{m}", r"\frac{\lambda}{m}", "wrong factor"), id="ng-two-lambda"),
+    pytest.param(WORKED, 44, r"+ \lambda w_5", r"+ 2 \lambda w_5", (r"2 \lambda", r"\lambda", "wrong factor"), id="worked-two-lambda"),
+]
+
+
+@pytest.mark.parametrize("name, line, old, new, repair", REPAIRED)
+def test_the_slips_of_weight_decay_are_repaired_in_the_documents_names(tmp_path, name, line, old, new, repair):
+    code, report = run(edited(tmp_path, name, line, old, new))
+    refuted = [r for r in report["results"] if r["verdict"] == "refuted"]
+    assert [r["line"] for r in refuted] == [line]
+    found = [(q["old"], q["new"], q["kind"]) for q in refuted[0]["repairs"]]
+    if repair is None:                  # the decayed bias: the extra term dropped, in whichever proved form
+        assert any(kind in ("extra term", "wrong factor") for *_, kind in found), found
+    else:
+        assert found[0] == repair

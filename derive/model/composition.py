@@ -96,8 +96,10 @@ def compose(net, key: tuple, cut: tuple | None = None, _memo: dict | None = None
             out = net.loss_term(net["t", key[1]], compose(net, ("a", net.L, key[1]), cut, memo))
     elif kind == "E":
         out = sp.Add(*[compose(net, ("E", i), cut, memo) for i in net.units(net.L)])
-    elif kind in ("R", "J") and net.spec.penalty.value is not None:
-        out = net.spec.penalty.value + (compose(net, ("E",), cut, memo) if kind == "J" else 0)
+    elif kind == "R" and net.spec.penalty.value is not None:
+        out = net.spec.penalty.value
+    elif kind == "J" and net.spec.penalty.value is not None:      # dJ/ds: R kept free when it is the cut
+        out = compose(net, ("R",), cut, memo) + compose(net, ("E",), cut, memo)
     elif kind in (COEFFICIENT, "R", "J"):
         out = net.symbols[key]
     else:
@@ -138,7 +140,7 @@ def depends(net, key: tuple, cut: tuple) -> bool:
     elif kind in ("R", "J"):
         value = net.spec.penalty.value
         out = (value is not None and net.symbols[cut] in value.free_symbols) or (
-            kind == "J" and depends(net, ("E",), cut))
+            kind == "J" and (depends(net, ("E",), cut) or cut == ("R",)))
     else:
         out = False
     memo[key, cut] = out

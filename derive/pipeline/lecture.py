@@ -224,7 +224,10 @@ def _rereader(convention: Convention, numbering: Numbering, glossary: Glossary, 
         apply_convention(convention, holder)
         renumber(holder, numbering)
         glossary.apply(holder)
-        return objective.translate(part.expr) if objective is not None else part.expr
+        if objective is not None:               # J = L + s, and a scalar w for every weight
+            part.expr = objective.translate(part.expr)
+            every_parameter(holder)
+        return part.expr
     return reread
 
 
