@@ -18,6 +18,7 @@ from ..notation import syntax as s
 from .columns import one
 from .derivatives import Partials
 from .names import Names
+from .penalty import parameter_sum
 from .ranges import index_range
 from .sums import Sums
 from .values import Value, fail, is_matrix, scalar, shape_text
@@ -125,6 +126,9 @@ class Evaluate:
         return sp.ImmutableMatrix(rows)
 
     def _Sum(self, node, env):
+        over = parameter_sum(self.net, node, env, self.value)      # \sum_w w^2, \sum_l \|W^{(l)}\|^2
+        if over is not None:
+            return over
         if not node.var:
             return self._over_examples(node, env)
         nested = self.sums.evaluate(node, env)          # sum by sum, each sub-sum once (sums.py)
@@ -222,6 +226,9 @@ class Evaluate:
         v = self.value(node.operand, env)
         if not is_matrix(v):
             return sp.Abs(v)
+        if node.kind == "2" and min(v.shape) > 1:
+            raise fail(MeaningError, "the 2-norm of a matrix (its largest singular value) is not modelled", node,
+                       "\\|W\\|_F, the Frobenius norm")
         return sp.sqrt(sp.Add(*[e ** 2 for e in v]))
 
     # -- derivatives: derivatives.Partials --------------------------------------------------------

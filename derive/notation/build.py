@@ -9,6 +9,9 @@ from ..errors import NotationError
 from . import syntax as s
 
 
+NORM_KINDS = {"F": "F", "2": "2", "{F}": "F", "{2}": "2", "\\mathrm{F}": "F", "\\text{F}": "F"}
+
+
 def _pos(x) -> tuple[int, int]:
     if isinstance(x, Token):
         return x.start_pos, x.end_pos
@@ -229,6 +232,12 @@ class Build(Transformer):
     def late_sub(self, meta, children):
         """a^l_j: a subscript after a superscript (Nielsen's layer superscripts)."""
         base, sub = children
+        norm = base.base if isinstance(base, s.Power) else base
+        if isinstance(norm, s.Norm) and not norm.kind and sub_text(sub) in NORM_KINDS:
+            from dataclasses import replace     # \|W\|_F^2, \|w\|_2^2: which norm (weight decay)
+            kind = replace(norm, kind=NORM_KINDS[sub_text(sub)], end=sub.end_pos)
+            return s.Power(kind, base.exponent, start=meta.start_pos, end=meta.end_pos) \
+                if isinstance(base, s.Power) else replace(kind, start=meta.start_pos, end=meta.end_pos)
         if isinstance(base, s.Power) and isinstance(base.base, s.Sym) and base.base.sub is None:
             from dataclasses import replace
             return s.Power(replace(base.base, sub=sub_text(sub)), base.exponent, start=meta.start_pos,
@@ -328,6 +337,11 @@ class Build(Transformer):
         if sub is None:
             raise error_at("a sum needs its index", tok.end_pos, "\\sum_{i=1}^{n} or \\sum_i")
         m = re.fullmatch(r"([A-Za-z])(?:=(.+))?", sub_text(sub))
+        pair = re.fullmatch(r"\s*([A-Za-z])\s*,\s*([A-Za-z])\s*", sub_text(sub))
+        if pair and upper is None:                  # \sum_{j,k}: over both indices
+            one = s.Num("1", start=sub.start_pos, end=sub.end_pos)
+            inner = s.Sum(pair.group(2), one, None, body, start=meta.start_pos, end=meta.end_pos)
+            return s.Sum(pair.group(1), one, None, inner, start=meta.start_pos, end=meta.end_pos)
         if not m:
             raise error_at(f"cannot read the sum's index {sub_text(sub)!r}", sub.start_pos,
                          "\\sum_{i=1}^{n} or \\sum_i")

@@ -93,9 +93,10 @@ class Dots(Node):
 
 @dataclass(frozen=True)
 class Norm(Node):
-    """\\|v\\|: the Euclidean norm of a vector."""
+    """\\|v\\|: the Euclidean norm of a vector; `kind` "F" (\\|W\\|_F, Frobenius) or "2" as written."""
 
     operand: Node
+    kind: str = ""
 
 
 @dataclass(frozen=True)

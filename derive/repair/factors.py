@@ -13,6 +13,7 @@ import sympy as sp
 
 from ..meaning.values import is_matrix
 from ..model.lecture_form import lecture_latex, rank
+from ..model.penalty import COEFFICIENT
 from ..notation import syntax as s
 from . import every_index
 from .written import Edit, Written
@@ -207,8 +208,8 @@ def _simple(q, scale: int = 1) -> bool:
     if sp.count_ops(q) > SIMPLE * scale:
         return False
     _, denominator = sp.fraction(q)
-    if denominator.free_symbols:
-        return False
+    if any(not d.name.startswith(COEFFICIENT + "_") for d in denominator.free_symbols):
+        return False                            # \frac{\lambda}{n}: a penalty's coefficient may divide
     factors = sp.Mul.make_args(q)
     for f in factors:
         base = f.base if f.is_Pow else f

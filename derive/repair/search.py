@@ -36,7 +36,7 @@ from ..notation import syntax as s
 from ..notation.parse import parse
 from ..results import PROVED
 from ..runtime.clock import TimeLimit, deadline
-from . import edits, factors, families
+from . import edits, factors, families, penalty
 from .written import Edit, Written
 
 LIMIT = 400            # candidates per refuted claim
@@ -84,7 +84,7 @@ class Search:
     def run(self, cheap_only: bool = False) -> list[Repair]:
         """Each kind of edit in turn, within its share of the budget; the first kind that repairs
         the member is the one reported."""
-        generators = [(families.wrong_family, .1), (edits.names, .35), (edits.signs, .1)]
+        generators = [(families.wrong_family, .1), (penalty.decay_terms, .1), (edits.names, .35), (edits.signs, .1)]
         if not cheap_only:
             generators += [(edits.transposes, .05), (edits.swaps, .05), (edits.extra_factors, .1),
                            (edits.steps, .05), (edits.reroutes, .05), (factors.missing, .25),
