@@ -30,6 +30,8 @@ from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
 from ..sources.notebooks import markdown_cells
 from ..worked.printed import check_numbers
+from ..understand.generic import read_generic
+from .generic import generic_plan
 from .lecture import read_lecture
 from .options import Options
 from .plan import FilePart, FilePlan, failure
@@ -49,6 +51,9 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
+    generic = read_generic(lecture.statements, _stated_layers(lecture), lecture.text)
+    if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
+        return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     code = check_code(lecture.text, Path(path).suffix.lower(), display, lecture.spec) if options.run_code else None
     results = lecture.results + [failure(e.located(display, 1, 1), display) for e in lecture.errors]
     results += code.results if code else []
@@ -144,6 +149,12 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     return FilePlan([Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u),
                           patience=patience(len(st.members), options.timeout)) for st in statements],
                     finish, lecture.unread)
+
+
+def _stated_layers(lecture) -> tuple | None:
+    """The layer sizes a front matter (or --model) states, if it states them."""
+    spec = lecture.front.spec
+    return spec.layers if spec is not None and "layers" in spec.stated else None
 
 
 def _identities(statements) -> Functions:
