@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 
 from ..model import generic as g
@@ -34,8 +35,10 @@ class GenericDecider:
         self.net = values.net
         self.points = g.points(self.net.leaves, POINTS * len(g.CHOICES))
         self._numbers: dict = {}
+        self._walkers: dict = {}
 
-    def decide(self, lhs, rhs) -> Decision:
+    def decide(self, lhs, rhs, labels: list | None = None) -> Decision:
+        """lhs = rhs; `labels` name the entries of a claim for every index (a column, one per value)."""
         if isinstance(lhs, Jacobian) or isinstance(rhs, Jacobian):
             return Decision(UNDECIDED, "a Jacobian compared as a whole: its layout is a convention the "
                             "document does not state")
@@ -61,6 +64,8 @@ class GenericDecider:
                             f"separating the sides was found with {_choices()}")
         choice, point, k, lv, rv = found
         where = "the sides differ" if not ls else f"entry ({k // ls[1] + 1},{k % ls[1] + 1}) differs"
+        if labels and ls and len(labels) == ls[0] * ls[1]:
+            where = f"the sides differ for {labels[k]}"
         shown = {self.net.display[s]: _decimal(v) for s, v in point.items()}
         shown.update(choice.point)
         counter = Counterexample(point=shown, lhs=_number(lv), rhs=_number(rv),
@@ -81,15 +86,26 @@ class GenericDecider:
         return None
 
     def _number(self, e, point, choice):
+        """e's value at the point with the choice's φ and loss (None where it has none): walked by
+        model.generic.Numbers, or, for what that does not know, SymPy's own evaluation."""
         key = (e, id(point), choice.text)
         if key not in self._numbers:
-            value = g.concrete(sp.sympify(e).xreplace(point), self.net.phi, self.values.arity, choice)
+            numbers = self._walkers.setdefault(choice.text, g.Numbers(self.net.phi, self.values.arity, choice, DIGITS))
             try:
-                number = sp.N(value, DIGITS)
-                self._numbers[key] = number if number.is_real and number.is_finite else None
-            except (TypeError, ValueError, ZeroDivisionError):
-                self._numbers[key] = None
+                value = numbers(e, point)
+                number = sp.Float(value, DIGITS) if isinstance(value, mpmath.mpf) else None
+            except (KeyError, TypeError, ValueError, ZeroDivisionError):
+                number = self._slow(e, point, choice)
+            self._numbers[key] = number if number is not None and number.is_finite else None
         return self._numbers[key]
+
+    def _slow(self, e, point, choice):
+        value = g.concrete(sp.sympify(e).xreplace(point), self.net.phi, self.values.arity, choice)
+        try:
+            number = sp.N(value, DIGITS)
+        except (TypeError, ValueError, ZeroDivisionError):
+            return None
+        return number if number.is_real else None
 
     def _sizes(self) -> str:
         return ", ".join(f"{name} \u2208 R^{n}" for name, n in self.values.model.sizes.items())

@@ -31,6 +31,10 @@ from ..notation import syntax as s
 from ..understand.generic import GenericModel
 
 
+HYPERPARAMETERS = ("lambda", "alpha", "beta", "gamma", "mu", "eta")     # a penalty's weight: a scalar leaf
+INDEX = "__index__"                 # env key: the statement's index letters -> their values
+
+
 class Misfit(ShapeError):
     """Shapes that do not fit at the network's sizes (a missing or extra transpose)."""
 
@@ -83,12 +87,55 @@ class GenericValues:
 
     def __init__(self, model: GenericModel):
         self.model = model
+        defined = {name for name, _, _ in model.definitions}
+        hyper = sorted({n.name for _, expr, _ in model.definitions for n in s.walk(expr)
+                        if isinstance(n, s.Sym) and n.name in HYPERPARAMETERS and n.name not in defined})
         self.net = GenericNet(dict(model.sizes), dict(model.weights), inputs=model.inputs,
-                              label=model.label or "y")
+                              label=model.label or "y", hyper=tuple(hyper))
         self.loss_functions = {name: sp.Function(name) for name in model.losses}
         self.arity = {self.loss_functions[n]: k for n, k in model.losses.items()}
         self.failed: dict = {}          # a definition that could not be read: name -> why
         self.forward = self._forward(None)
+
+    def indices(self, nodes, bound=frozenset()) -> dict:
+        """The statement's index letters (z_j, W^{(2)}_{jk}) -> how far each runs: the length of what
+        it indexes (the same for every use, or the statement is not checked)."""
+        found: dict = {}
+        for node in nodes:
+            for n in s.walk(node):
+                if isinstance(n, s.Sum):
+                    bound = set(bound) | {n.var}
+                if not isinstance(n, s.Sym) or not n.sub or not any(ch.isalpha() for ch in n.sub):
+                    continue
+                value = self.forward.get(self._name(n))
+                if not isinstance(value, sp.MatrixBase):
+                    continue
+                letters = n.sub.replace(",", "")
+                sizes = [value.shape[0]] if value.shape[1] == 1 else list(value.shape)
+                for ch, size in zip(letters, sizes):
+                    if ch.isalpha() and ch not in bound:     # the first use says how far it runs
+                        found.setdefault(ch, size)
+        return found
+
+    def _Sum(self, node, env):
+        """\\sum_{i=1}^{q} body, or \\sum_i body over the length of what i indexes in it."""
+        lower = self._plain(self.value(node.lower, env), node) if node.lower is not None else 1
+        if node.upper is not None:
+            upper = self._plain(self.value(node.upper, env), node)
+        else:
+            upper = self.indices([node.body], bound=set(env.get(INDEX, {})) - {node.var}).get(node.var)
+        if not (isinstance(lower, sp.Integer) or isinstance(lower, int)) or not isinstance(upper, (int, sp.Integer)):
+            raise _where("a sum whose range derive cannot tell", node, Unresolved, "\\sum_{i=1}^{q} or \\sum_i")
+        terms = [self._plain(self.value(node.body, {**env, INDEX: {**env.get(INDEX, {}), node.var: k}}), node)
+                 for k in range(int(lower), int(upper) + 1)]
+        if not terms:
+            return sp.S.Zero
+        if len({_shape(v) for v in terms}) != 1:
+            raise _where("a sum of terms of different shapes", node, Misfit)
+        total = terms[0]
+        for v in terms[1:]:
+            total = total + v
+        return total
 
     # -- the forward pass, perhaps cut at one quantity ------------------------------------------------
     def _forward(self, cut: str | None, free=None) -> dict:
@@ -111,8 +158,10 @@ class GenericValues:
         return sp.Dummy(name)
 
     # -- values ------------------------------------------------------------------------------------------
-    def value(self, node: s.Node, env: dict | None = None):
+    def value(self, node: s.Node, env: dict | None = None, index: dict | None = None):
         env = self.forward if env is None else env
+        if index:
+            env = {**env, INDEX: index}
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise _where(f"derive cannot read {type(node).__name__.lower()} in a generic network", node, Unresolved)
@@ -122,21 +171,39 @@ class GenericValues:
         return sp.Rational(node.text)
 
     def _name(self, node) -> str:
-        if node.name == "W" and node.layer is not None and not node.sub:
+        if node.name == "W" and node.layer is not None:
             return f"W^{{({node.layer})}}"
-        if node.sub or node.layer or node.example or node.mark:
-            raise _where(f"{node.name} with an index: derive reads this network's vectors whole", node, Unresolved,
-                         "the document's own names, as in z, h, o, W^{(1)}")
+        if node.layer or node.example or node.mark:
+            raise _where(f"{node.name} with a layer or a mark: derive reads this network's names as written", node,
+                         Unresolved, "the document's own names, as in z, h, o, W^{(1)}, z_j")
         return node.name
+
+    def entry(self, node, env, value):
+        """z_j, z_2, W^{(2)}_{ij}: the entry of a vector or matrix the subscript names (a letter is
+        bound by the statement's indices, see `indices`)."""
+        if not node.sub:
+            return value
+        if not isinstance(value, sp.MatrixBase):
+            raise _where(f"{node.name}_{node.sub}: {node.name} is a scalar", node, Unresolved)
+        bound = env.get(INDEX, {})
+        places = [int(ch) if ch.isdigit() else bound.get(ch) for ch in node.sub.replace(",", "")]
+        vector = value.shape[1] == 1
+        if None in places or len(places) != (1 if vector else 2):
+            raise _where(f"the index {node.sub} of {node.name}", node, Unresolved,
+                         "one index of a vector (z_j, z_2), two of a matrix (W_{ij})")
+        i, j = (places[0], 1) if vector else places
+        if not (1 <= i <= value.shape[0] and 1 <= j <= value.shape[1]):
+            raise _where(f"{node.name}_{node.sub}: no such entry in a {_shown(value)} {node.name}", node, Misfit)
+        return value[i - 1, j - 1]
 
     def _Sym(self, node, env):
         name = self._name(node)
         if name in env:
-            return env[name]
+            return self.entry(node, env, env[name])
         if name in self.failed:
             raise _where(f"{name} is defined by a formula derive cannot read: {self.failed[name]}", node, Unresolved)
         raise _where(f"unknown name {name}", node, Unresolved,
-                     ", ".join(k for k in env if k != "y") + ", " + (self.model.label or "y"))
+                     ", ".join(k for k in env if k != "y" and not k.startswith("__")) + ", " + (self.model.label or "y"))
 
     def _Neg(self, node, env):
         return -self._plain(self.value(node.operand, env), node)
@@ -175,7 +242,7 @@ class GenericValues:
 
     def _Apply(self, node, env):
         if node.func == "prod":
-            return self._prod(node, [self.value(a, env) for a in node.args])
+            return prod(node, [self.value(a, env) for a in node.args])
         f = self.loss_functions.get(node.func)
         if f is None:
             raise _where(f"{node.func}(..., ...) is no function this document defines", node, Unresolved,
@@ -227,16 +294,17 @@ class GenericValues:
             raise _where("a derivative of something that is not a named quantity", node, Unresolved)
         of, wrt = self._name(node.of), self._name(node.wrt)
         for part in (node.of, node.wrt):
-            self._Sym(part, self.forward)
+            self._Sym(part, {**self.forward, INDEX: env.get(INDEX, {})})
         at = self.forward[wrt]
         if wrt in self.net.values:                  # a leaf: its own symbols
-            free, cut = at, self.forward
+            whole, cut, back = at, self.forward, {}
         else:
-            free = self._free(wrt, at)
-            cut = self._forward(wrt, free)
-        x = cut[of]
-        frees = list(free) if isinstance(free, sp.MatrixBase) else [free]
-        back = {} if wrt in self.net.values else dict(zip(frees, list(at) if isinstance(at, sp.MatrixBase) else [at]))
+            whole = self._free(wrt, at)
+            cut = self._forward(wrt, whole)
+            back = dict(zip(_flat(whole), _flat(at)))
+        x = self.entry(node.of, env, cut[of])
+        free = self.entry(node.wrt, env, whole)     # ∂L/∂z_j: by one entry
+        frees = _flat(free)
 
         def d(e, v):
             out = sp.diff(e, v)
@@ -250,26 +318,32 @@ class GenericValues:
         entries = tuple(tuple(d(e, v) for v in frees) for e in x)
         return Jacobian(tuple(x.shape), tuple(free.shape), entries, f"\u2202{of}/\u2202{wrt}")
 
-    def _prod(self, node, args):
-        a, b = args
-        if isinstance(a, Jacobian) and isinstance(b, Jacobian):
-            fits = [(x, y) for x, y in ((a, b), (b, a)) if x.wrt == y.of]
-            if len(fits) == 1:
-                return fits[0][0].compose(fits[0][1])
-        elif isinstance(a, Jacobian) or isinstance(b, Jacobian):
-            jac, other = (a, b) if isinstance(a, Jacobian) else (b, a)
-            if _shape(other) is None:
-                raise _where("\\textrm{prod} of a scalar and a Jacobian", node, Unresolved)
-            if _shape(other) == jac.of:
-                return jac.contract_left(other)
-        elif _shape(a) is None or _shape(b) is None:
-            return a * b
-        raise _where(f"derive cannot tell which product \\textrm{{prod}} of {_describe(a)} and {_describe(b)} "
-                     "means (which transposes and which order)", node, Unresolved,
-                     "prod of a scalar and anything, or of a gradient ∂S/∂U and a Jacobian ∂U/∂V")
+
+def _flat(v) -> list:
+    return list(v) if isinstance(v, sp.MatrixBase) else [v]
 
 
 def _describe(v) -> str:
     if isinstance(v, Jacobian):
         return f"the Jacobian {v.text}"
     return _shown(v)
+
+
+def prod(node, args):
+    """\\textrm{prod}(A, B) decided from its arguments (see the module's docstring)."""
+    a, b = args
+    if isinstance(a, Jacobian) and isinstance(b, Jacobian):
+        fits = [(x, y) for x, y in ((a, b), (b, a)) if x.wrt == y.of]
+        if len(fits) == 1:
+            return fits[0][0].compose(fits[0][1])
+    elif isinstance(a, Jacobian) or isinstance(b, Jacobian):
+        jac, other = (a, b) if isinstance(a, Jacobian) else (b, a)
+        if _shape(other) is None:
+            raise _where("\\textrm{prod} of a scalar and a Jacobian", node, Unresolved)
+        if _shape(other) == jac.of:
+            return jac.contract_left(other)
+    elif _shape(a) is None or _shape(b) is None:
+        return a * b
+    raise _where(f"derive cannot tell which product \\textrm{{prod}} of {_describe(a)} and {_describe(b)} "
+                 "means (which transposes and which order)", node, Unresolved,
+                 "prod of a scalar and anything, or of a gradient ∂S/∂U and a Jacobian ∂U/∂V")

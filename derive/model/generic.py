@@ -26,6 +26,8 @@ forward pass itself is the document's (understand.generic reads it, decide.gener
 from __future__ import annotations
 
 import random
+
+import mpmath
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -86,6 +88,7 @@ class GenericNet:
     inputs: str = "x"
     label: str = "y"
     label_size: int = 1
+    hyper: tuple = ()                   # hyperparameters the definitions use (λ): scalar leaves
     phi: object = field(default_factory=lambda: sp.Function("phi"))
     display: dict = field(default_factory=dict)
 
@@ -101,6 +104,8 @@ class GenericNet:
             self.values[name] = sp.ImmutableMatrix(m)
         self.values[self.label] = (self._leaf(self.label, self.label) if self.label_size == 1
                                    else self._vector(self.label, self.label_size))
+        for name in self.hyper:
+            self.values[name] = self._leaf(name, "\\" + name)
 
     def _leaf(self, name: str, latex: str) -> sp.Symbol:
         s = sp.Symbol(name, real=True)
@@ -207,6 +212,78 @@ def points(leaves, count: int, seed: int = 20261205) -> list[dict]:
     return [{s: sp.Rational(rng.choice(values), 100) for s in leaves} for _ in range(count)]
 
 
-def number(e, point: dict, digits: int = 50):
-    """A concrete expression's value at a point, to `digits` digits."""
-    return sp.N(e.xreplace(point), digits)
+class Numbers:
+    """Values of expressions over undefined functions at a point, with a choice's concrete functions
+    (and their derivatives, by SymPy's diff of the concrete rule) in their place, in mpmath at
+    `digits` digits: the expression's own tree is walked, nothing of the zero test is used."""
+
+    ELEMENTARY = {sp.exp: mpmath.exp, sp.log: mpmath.log, sp.tanh: mpmath.tanh, sp.sin: mpmath.sin,
+                  sp.cos: mpmath.cos, sigmoid: lambda u: 1 / (1 + mpmath.exp(-u)), sp.Abs: abs}
+
+    def __init__(self, phi, losses: dict, choice: Choice, digits: int = 50):
+        self.phi, self.losses, self.choice, self.digits = phi, losses, choice, digits
+        self._rules: dict = {}
+
+    def rule(self, func, which: tuple):
+        """The concrete function standing for `func` differentiated in the arguments `which`."""
+        key = (func, which)
+        if key not in self._rules:
+            if func == self.phi:
+                vs = (U,)
+                body = self.choice.phi(U)
+            else:
+                vs = tuple(sp.Dummy(f"v{k}") for k in range(self.losses[func]))
+                body = self.choice.loss(list(vs[:-1]), vs[-1])
+            for k in which:
+                body = sp.diff(body, vs[k])
+            self._rules[key] = sp.lambdify(vs, body, modules="mpmath")
+        return self._rules[key]
+
+    def __call__(self, e, point: dict):
+        with mpmath.workdps(self.digits):
+            return self._value(sp.sympify(e), point, {})
+
+    def _value(self, e, point, memo):
+        if e in memo:
+            return memo[e]
+        if e.is_Symbol:
+            out = mpmath.mpf(point[e].p) / point[e].q if e in point else None
+            if out is None:
+                raise KeyError(e)
+        elif e.is_Rational:
+            out = mpmath.mpf(e.p) / e.q
+        elif e.is_Number:
+            out = mpmath.mpf(str(e))
+        elif e.is_Add:
+            out = mpmath.fsum(self._value(a, point, memo) for a in e.args)
+        elif e.is_Mul:
+            out = mpmath.fprod(self._value(a, point, memo) for a in e.args)
+        elif e.is_Pow:
+            out = self._value(e.base, point, memo) ** self._value(e.exp, point, memo)
+        elif isinstance(e, AppliedUndef):
+            out = self.rule(e.func, ())(*[self._value(a, point, memo) for a in e.args])
+        elif isinstance(e, (sp.Subs, sp.Derivative)):
+            out = self._derivative(e, point, memo)
+        elif e.func in self.ELEMENTARY:
+            out = self.ELEMENTARY[e.func](*[self._value(a, point, memo) for a in e.args])
+        else:
+            raise KeyError(e.func)
+        memo[e] = out
+        return out
+
+    def _derivative(self, e, point, memo):
+        at = {}
+        if isinstance(e, sp.Subs):
+            inner, variables, points = e.args
+            at = dict(zip(variables, points))
+            e = inner
+        if not isinstance(e, sp.Derivative) or not isinstance(e.expr, AppliedUndef):
+            raise KeyError(type(e))
+        f, which = e.expr, []
+        for var, n in e.variable_count:
+            places = [k for k, a in enumerate(f.args) if a == var]
+            if len(places) != 1:
+                raise KeyError(var)
+            which.extend([places[0]] * int(n))
+        args = [self._value(a.xreplace(at), point, memo) for a in f.args]
+        return self.rule(f.func, tuple(sorted(which)))(*args)

@@ -253,6 +253,8 @@ class Build(Transformer):
     def late_sub(self, meta, children):
         """a^l_j: a subscript after a superscript (Nielsen's layer superscripts)."""
         base, sub = children
+        if isinstance(base, s.Norm) and sub_text(sub) == "F":       # \|W\|_F: the entrywise (Frobenius) norm
+            return s.Norm(base.operand, start=meta.start_pos, end=meta.end_pos)
         if isinstance(base, s.Power) and isinstance(base.base, s.Sym) and base.base.sub is None:
             from dataclasses import replace
             return s.Power(replace(base.base, sub=sub_text(sub)), base.exponent, start=meta.start_pos,

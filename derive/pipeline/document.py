@@ -51,7 +51,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
-    generic = read_generic(lecture.statements, _stated_layers(lecture), lecture.text)
+    defines = any(definition(st) is not None for st in lecture.statements)     # f(z) = ...: not generic
+    generic = None if defines else read_generic(lecture.statements, _stated_layers(lecture), lecture.text)
     if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
         return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     code = check_code(lecture.text, Path(path).suffix.lower(), display, lecture.spec) if options.run_code else None

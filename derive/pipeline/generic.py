@@ -9,12 +9,15 @@ reason; shapes that do not fit at the stated sizes refute the member that writes
 """
 from __future__ import annotations
 
+import itertools
 import time
 
-from ..decide.claim_result import claim_result, failure_detail, member_error
+import sympy as sp
+
+from ..decide.claim_result import claim_result, failure_detail, member_error, statement_formula
 from ..decide.generic import GenericDecider
-from ..decide.generic_values import GenericValues, Misfit
-from ..errors import DeriveError
+from ..decide.generic_values import GenericValues, Jacobian, Misfit
+from ..errors import DeriveError, Unresolved
 from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
@@ -46,18 +49,27 @@ class GenericChecker:
             return []
         first = 1 if id(st) in self.model.defining else 0
         errors: list[Result] = []
-        reference = self._value(st, st.members[first], errors)
+        letters: dict = {}
+        for member in [st.members[first]] + st.members:      # the reference says first how far each runs
+            for letter, n in self.decider.values.indices([p.expr for p in member.parts]).items():
+                letters.setdefault(letter, n)
+        assignments = [dict(zip(letters, values)) for values in
+                       itertools.product(*[range(1, n + 1) for n in letters.values()])]
+        labels = [", ".join(f"{k} = {v}" for k, v in a.items()) for a in assignments] if letters else None
+        reference = self._value(st, st.members[first], errors, assignments=assignments)
         if reference is None:
             return errors
         out = []
         for member in st.members[first + 1:]:
             start = time.perf_counter()
-            value = self._value(st, member, out, st.members[first])
+            value = self._value(st, member, out, st.members[first], assignments)
             if value is None:
                 continue
             try:
                 with deadline(self.timeout):
-                    decision = self.decider.decide(reference, value)
+                    decision = self.decider.decide(reference, value, labels)
+                if labels:
+                    decision.detail += f" (for every {', '.join(f'{k} = 1..{n}' for k, n in letters.items())})"
                 out.append(claim_result(self.file, st, st.members[first], member, decision.verdict,
                                         time.perf_counter() - start, decision.detail, decision.counterexample))
             except TimeLimit:
@@ -69,15 +81,24 @@ class GenericChecker:
                                         time.perf_counter() - start, detail))
         return errors + out
 
-    def _value(self, st, member, out: list, reference=None):
+    def _value(self, st, member, out: list, reference=None, assignments=({},)):
+        """The member's value; with index letters, the column of its values for every assignment."""
         start = time.perf_counter()
         try:
             with deadline(self.timeout):
-                values = [self.decider.values.value(p.expr) for p in member.parts]
-            total = values[0]
-            for v in values[1:]:
-                total = total + v
-            return total
+                column = []
+                for index in assignments:
+                    values = [self.decider.values.value(p.expr, index=index) for p in member.parts]
+                    total = values[0]
+                    for v in values[1:]:
+                        total = total + v
+                    column.append(total)
+            if len(column) == 1 and not assignments[0]:
+                return column[0]
+            if any(isinstance(v, (sp.MatrixBase, Jacobian)) for v in column):
+                raise Unresolved("a member with an index letter that is still a vector or a matrix",
+                                 expected="z_j, \\phi'(z_j): a number for each value of the index")
+            return sp.ImmutableMatrix(len(column), 1, column)
         except Misfit as e:
             if reference is None:
                 out.append(_located(self.file, e, member, st, start))
@@ -122,12 +143,14 @@ def generic_plan(lecture: Lecture, model: GenericModel, options: Options, title=
             parts = [p for m in st.members for p in m.parts if id(p.source) in index and _holds(p, r)]
             touched = {index[id(p.source)] for p in parts or st.head.parts if id(p.source) in index}
             marks.append((touched, r.verdict))
-        return found, marks
+        return found, marks, (statement_formula(display, st, found) if found else None)
 
     def finish(outcomes):
-        out = list(results)
-        for found, marks in outcomes:
+        out, formulas = list(results), []
+        for found, marks, formula in outcomes:
             out.extend(found)
+            if formula is not None:
+                formulas.append(formula)
             for touched, verdict in marks:
                 _mark(states, touched, verdict)
         out.sort(key=lambda r: (r.cell or 0, r.line, r.col))
@@ -135,7 +158,7 @@ def generic_plan(lecture: Lecture, model: GenericModel, options: Options, title=
         for state in states:
             counts[state or "no claim"] = counts.get(state or "no claim", 0) + 1
         counts["unreadable"] = counts.get("unreadable", 0) + lecture.problems
-        return FilePart(out, {k: v for k, v in counts.items() if v}, title=title, model=model.describe())
+        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, title=title, model=model.describe())
 
     def lost(st, reason, undecided):
         part = st.head.parts[0]
@@ -143,7 +166,7 @@ def generic_plan(lecture: Lecture, model: GenericModel, options: Options, title=
         r = Result(file=display, line=line, col=col, id=st.id, claim=" ".join(part.text.split())[:400],
                    verdict=UNDECIDED if undecided else ERROR, detail=reason)
         return [r], [({index[id(p.source)] for m in st.members for p in m.parts if id(p.source) in index},
-                      r.verdict)]
+                      r.verdict)], None
 
     return FilePlan([Task(lambda st=st: task(st), None, lambda r, u, st=st: lost(st, r, u),
                           patience=patience(len(st.members), options.timeout)) for st in lecture.statements],

@@ -21,6 +21,7 @@ fit), unless the front matter states `layers`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..notation import syntax as s
@@ -29,6 +30,9 @@ from ..notation.statements import Statement
 GENERIC_ACTIVATIONS = ("activation",)       # φ, \varphi, f, g as the grammar reads them (build.PRIMED_FUNCTIONS)
 
 HIDDEN, OUTPUT, INPUT = 3, 2, 2
+# "where $g = \tanh$", "$\phi(u) = \max(0, u)$": the text says which function its activation is
+NAMED = re.compile(r"(?<![A-Za-z\\])(?:f|g|\\phi|\\varphi)(?:\s*\(\s*[A-Za-z]\s*\))?\s*(?:=|:=|\\equiv)\s*"
+                   r"(?:\\(?:tanh|sigma|max|exp|frac|operatorname|text|mathrm|textrm)|[0-9]|\\mathbb)")
 
 
 @dataclass
@@ -91,7 +95,7 @@ def read_generic(statements: list[Statement], layers: tuple | None = None, text:
                 and all(_bare(a) for a in expr.args):
             losses[expr.func] = None
             label = expr.args[1].name
-    if not linear or not (generic or losses):
+    if not linear or not (generic or losses) or (generic and NAMED.search(text)):
         return None
     inputs = linear[0][2]
     if inputs in defined:
@@ -109,7 +113,8 @@ def read_generic(statements: list[Statement], layers: tuple | None = None, text:
     for name, expr, _ in order:
         if isinstance(expr, s.Apply) and expr.func in losses:
             losses[expr.func] = sizes.get(expr.args[0].name, 1) + 1
-            loss_text = loss_text or f"{name} = {expr.func}({expr.args[0].name}, {expr.args[1].name})"
+            shown = {"ell": "\u2113"}.get(expr.func, expr.func)
+            loss_text = loss_text or f"{name} = {shown}({expr.args[0].name}, {expr.args[1].name})"
     activation = _activation_text(order, text)
     return GenericModel(definitions=[(n, e, st) for n, e, st in order], inputs=inputs, weights=weights,
                         sizes=sizes, losses=losses, label=label, activation=activation, loss_text=loss_text,
