@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..errors import MeaningError, ShapeError
+from ..errors import MeaningError, ShapeError, Unresolved
 from ..model.families import forward, leaky, relu, sigmoid, step
 from ..model.network import Network
 from ..notation import syntax as s
@@ -89,6 +89,11 @@ class Evaluate:
         if node.func == "activation_prime":
             rule = sp.diff(rule, u)
         return rule.subs(u, z)
+
+    def _Apply(self, node, env):
+        """l(o, y), \\textrm{prod}(A, B): only a generic network (decide.generic_values) gives them a value."""
+        raise fail(Unresolved, f"{node.func}(..., ...) in a network whose loss and activations derive knows",
+                   node, "a function of one argument, as in \\sigma(z); l(o, y) only for a generic loss")
 
     def _Max(self, node, env):
         left, right = self.value(node.left, env), self.value(node.right, env)

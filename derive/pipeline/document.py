@@ -31,6 +31,8 @@ from ..runtime.parallel import Task, patience
 from ..understand.spellings import respell, spellings
 from ..sources.notebooks import markdown_cells
 from ..worked.printed import check_numbers
+from ..understand.generic import read_generic
+from .generic import generic_plan
 from .lecture import read_lecture
 from .options import Options
 from .plan import FilePart, FilePlan, failure
@@ -50,6 +52,10 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
+    defines = any(definition(st) is not None for st in lecture.statements)     # f(z) = ...: not generic
+    generic = None if defines else read_generic(lecture.statements, _stated_layers(lecture), lecture.text)
+    if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
+        return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     code = check_code(lecture.text, Path(path).suffix.lower(), display, lecture.spec) if options.run_code else None
     results = lecture.results + [failure(e.located(display, 1, 1), display) for e in lecture.errors]
     results += code.results if code else []
@@ -167,6 +173,12 @@ def _respell(r: Result, table: dict) -> None:
     if c is not None:
         c.point = {respell(k, table): v for k, v in c.point.items()}
         c.difference = respell(c.difference, table)
+
+
+def _stated_layers(lecture) -> tuple | None:
+    """The layer sizes a front matter (or --model) states, if it states them."""
+    spec = lecture.front.spec
+    return spec.layers if spec is not None and "layers" in spec.stated else None
 
 
 def _identities(statements) -> Functions:
