@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from ..code.check import check_code
@@ -33,7 +34,8 @@ from ..sources.notebooks import markdown_cells
 from ..worked.printed import check_numbers
 from ..understand.generic import read_generic
 from .generic import generic_plan
-from .lecture import read_lecture
+from .instances import on_instances
+from .lecture import Lecture, read_lecture
 from .options import Options
 from .plan import FilePart, FilePlan, failure
 from .plan import lost as lost_result
@@ -49,6 +51,19 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     callable, independent of the others, so they may run in parallel) and `finish`, which turns the
     tasks' outcomes into the document's results, span states, formulas and bindings."""
     lecture = read_lecture(path, options, display)
+    networks = lecture.sizes.instances if lecture.unreadable is None and not lecture.closed \
+        and lecture.statements else ()
+    if not networks:
+        return plan_lecture(lecture, path, options, workspaces)
+    lectures = [lecture if lecture.spec.layers == sizes else read_lecture(path, options, display, sizes)
+                for sizes in networks]
+    return on_instances([plan_lecture(replace(one, spec=replace(one.spec, instances=networks)), path,
+                                      replace(options, run_code=options.run_code and k == 0), workspaces)
+                         for k, one in enumerate(lectures)], networks)
+
+
+def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dict) -> FilePlan:
+    """The plan for checking a document read (`prepare_document`), in its one network."""
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
@@ -140,7 +155,7 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         counts["unreadable"] += lecture.problems
         return FilePart(out, {k: v for k, v in counts.items() if v}, formulas,
                         [respell(entry, table) for entry in bound], code.notes if code else [],
-                        document_title(lecture.text, Path(path).suffix))
+                        document_title(lecture.text, Path(path).suffix), span_states=list(states))
 
     def lost(st, reason, undecided):
         """The outcome of a statement whose check failed (a bound, or a bug in derive)."""

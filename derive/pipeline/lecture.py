@@ -51,6 +51,7 @@ from ..understand.infer import infer_spec
 from ..understand.numbering import Numbering, read_numbering, renumber
 from ..understand.penalty import every_parameter, read_objective, read_penalty, rename
 from ..understand.spellings import written
+from ..understand.sizes import Sizes, is_size_statement, read_sizes
 from .options import Options
 from .plan import failure
 
@@ -79,10 +80,13 @@ class Lecture:
     reread: object = None               # a formula's tree -> read as the document's were (_rereader)
     written: dict = field(default_factory=dict)     # each name's text as written (understand.spellings)
     objective: object = None            # the objective with a penalty (understand/penalty.py), if any
+    sizes: Sizes = field(default_factory=Sizes)     # the sizes its text states, or that it states none
 
 
-def read_lecture(path: Path, options: Options, display: str | None = None) -> Lecture:
-    """Read a document (see the module's docstring); NotRegular when `path` is not a regular file."""
+def read_lecture(path: Path, options: Options, display: str | None = None, sizes: tuple | None = None) -> Lecture:
+    """Read a document (see the module's docstring); NotRegular when `path` is not a regular file.
+    `sizes`: the layer sizes of the network to read it in, for a document that states none
+    (`understand.sizes`; `lecture.sizes` says whether it does)."""
     display = display or str(path)
     try:
         text = read_input(path, options.bounds, display)
@@ -106,7 +110,9 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     lecture.written = written(lecture.statements)
     stated, convention, letters, glossary, numbering = _read_notation(lecture, options.spec)
     lecture.reread = _rereader(convention, letters, numbering, glossary, lecture.objective)
-    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering)
+    _read_sizes(lecture, stated, convention.vectors, numbering)
+    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering,
+                  sizes or lecture.sizes.stated)
     if convention.name == "ng" and not lecture.closed:
         _cost_of_ng(lecture, stated)
     return lecture
@@ -267,10 +273,28 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
     return front.spec, convention, letters, glossary, numbering
 
 
+def _read_sizes(lecture: Lecture, stated: Spec | None, vectors: str, numbering: Numbering) -> None:
+    """The sizes the document states in its text, or that it states none (`understand.sizes`), when
+    neither the front matter nor --model states them; its size statements (`n^{[1]} = 3`) are
+    bindings, not claims."""
+    sized = [st for st in lecture.statements if is_size_statement(st)]
+    if sized:
+        where = {id(sp): k for k, sp in enumerate(lecture.spans)}
+        for st in sized:
+            for k in {where.get(id(p.source)) for m in st.members for p in m.parts} - {None}:
+                lecture.states[k] = lecture.states[k] or "bound"
+        lecture.statements = [st for st in lecture.statements if not is_size_statement(st)]
+    if stated is not None and (not stated.stated or "layers" in stated.stated):
+        return
+    texts = [lecture.text] + [sp.text for sp in lecture.spans]
+    lecture.sizes = read_sizes(lecture.statements, texts, vectors, numbering.input_layer)
+
+
 def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vectors: str,
-                  shared_bias: tuple, numbering: Numbering = Numbering()) -> None:
+                  shared_bias: tuple, numbering: Numbering = Numbering(), sizes: tuple | None = None) -> None:
     """The network the document defines, within the bounds; past them the lecture is closed (no claim
-    is judged in another network than its own)."""
+    is judged in another network than its own).  `sizes`: its layer sizes, where the units it names
+    do not tell them (stated in its text, or one of the networks it is checked on)."""
     statements = lecture.statements
     shared = shared_bias_layers(statements)
     share(statements, shared)                   # b^{(2)} in every unit's z: one bias for the layer
@@ -280,6 +304,8 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
         if stated is not None:                  # bounds first: reading the model builds networks
             check_network(stated.layers, bounds, "the network")
         inferred = replace(infer_spec(statements), vectors=vectors)
+        if sizes:
+            inferred = replace(inferred, layers=tuple(sizes))
         if stated is None:
             check_network(inferred.layers, bounds, "the network")
         if stated is not None:
