@@ -351,9 +351,11 @@ def _progress_bar(paths):
               show_default=True,
               help="The TeX engine the .tex is for: xelatex (kotex, Noto CJK fonts), pdflatex (kotex "
                    "for Hangul), ascii (pdflatex, Hangul romanized); auto: the first this machine has.")
+@click.option("--code/--no-code", default=True, show_default=True,
+              help="A notebook's code cells in the handout as listings, or left out.")
 @bundled_option
 @claim_options
-def export(paths, to, output, allow_unproved, derived, engine, bundled, timeout, budget, limits, model):
+def export(paths, to, output, allow_unproved, derived, engine, code, bundled, timeout, budget, limits, model):
     """Write the proven formulas as a LaTeX handout (.tex) or Markdown.
 
     Checks PATHS like `derive check` (with none, the repository's lectures; --bundled: the
@@ -391,7 +393,7 @@ def export(paths, to, output, allow_unproved, derived, engine, bundled, timeout,
     _check_output(output, paths, [(model, "the --model file")])
     report = _run(paths, options, _progress_bar(paths))
     result = export_report(report, "tex" if to == "pdf" else to, allow_unproved=allow_unproved, derived=derived,
-                           specs=[spec] if spec else None, engine=engine)
+                           specs=[spec] if spec else None, engine=engine, code=code)
     if to == "pdf":
         try:
             _write(output, compile_pdf(result.text, result.engine))

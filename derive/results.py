@@ -168,6 +168,7 @@ class Report:
     seconds: float = 0.0
     model: str = ""                                        # one-line description of the model used
     specs: list = field(default_factory=list)              # the networks (model.Spec) the run checked in
+    generic: list = field(default_factory=list)            # generic networks checked in (descriptions)
     formulas: list[Formula] = field(default_factory=list)  # every chain checked, in input order
     unread: list[Unread] = field(default_factory=list)     # blocks not read, listed in the summary
     notes: list[str] = field(default_factory=list)         # what was skipped, and why (never a verdict)

@@ -104,3 +104,43 @@ def test_the_pdf_handout_reads_as_the_lecture(tmp_path):
     assert "Nothing here is TeX that acts: \\input{/etc/passwd}" in flat
     assert not re.search(r"\\(tanh|frac|partial|sigma|max)\b", flat)
     assert "✓" in text or "\u2713" in text or "X" in text
+
+
+KRAMDOWN = r"""---
+layout: page
+title: Backpropagation, a course note
+mathjax: true
+---
+
+### Notation
+
+We write \\(a\_j^{(l)}\\) for the activation of unit \\(j\\) in layer \\(l\\), the \\(l^{\rm th}\\) layer.
+The forward pass is
+
+$$
+z\_1^{(2)} = w\_{11}^{(2)} x\_1 + w\_{12}^{(2)} x\_2 + b\_1^{(2)}, \qquad a\_1^{(2)} = \sigma(z\_1^{(2)})
+$$
+
+and the sigmoid satisfies \\(\sigma'(z) = \sigma(z)(1-\sigma(z))\\).
+
+\\[ \frac{\partial z\_1^{(2)}}{\partial x\_1} \\]
+"""
+
+
+def test_a_kramdown_page_shows_its_math_as_math(tmp_path):
+    (tmp_path / "note.md").write_text(KRAMDOWN, encoding="utf-8")
+    result = CliRunner().invoke(main, ["export", str(tmp_path / "note.md"), "--to", "tex", "--engine", "pdflatex"])
+    assert result.exit_code == 0, result.output
+    tex = result.stdout.split(r"\begin{document}")[1]
+    assert r"We write $a_j^{(l)}$ for the activation of unit $j$ in layer $l$, the $l^{\rm th}$ layer." in tex
+    assert r"z_1^{(2)} &= w_{11}^{(2)} x_1 + w_{12}^{(2)} x_2 + b_1^{(2)} \tag*{$\checkmark$}" in tex
+    assert r"$\sigma'(z) = \sigma(z)(1-\sigma(z))$\,{\small$\checkmark$}." in tex
+    assert r"\[ \frac{\partial z_1^{(2)}}{\partial x_1} \]" in tex
+    assert r"\textbackslash" not in tex and r"\_" not in tex.split(r"\hrule")[0]
+
+
+def test_an_underscore_a_markdown_page_escapes_in_text_stays_an_underscore(tmp_path):
+    page = "# Loss\n\n$$" + r"\text{loss\_3} = a\_1 \quad E_1 = \frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2" + "$$\n"
+    (tmp_path / "loss.md").write_text(page, encoding="utf-8")
+    result = CliRunner().invoke(main, ["export", str(tmp_path / "loss.md"), "--to", "tex"])
+    assert r"\text{loss\_3} = a\_1" in result.stdout        # no kramdown here: \_ is the underscore it says

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sympy as sp
 
@@ -30,7 +29,9 @@ from ..model.printing import latex
 from ..model.spec import LAYOUTS, Spec
 from ..results import ERROR, PROVED, Formula, Report
 from . import prose, typeset
-from .outline import outline
+from .lecture import is_lecture, lecture_body, read_lecture, visible_text
+from .values import values_md, values_tex
+from .outline import Part, outline
 
 FORMATS = ("tex", "md")
 WIDE = 90                       # the widest display row, in units of `width` (the line is ~100)
@@ -69,15 +70,16 @@ class Export:
 
 
 def export_report(report: Report, to: str = "tex", allow_unproved: bool = False,
-                  derived: bool = False, specs: list[Spec] | None = None, engine: str = "auto") -> Export:
+                  derived: bool = False, specs: list[Spec] | None = None, engine: str = "auto",
+                  code: bool = True) -> Export:
     """Render a checked report's proven formulas (and, if asked, the oracle's gradients); `engine`
-    (tex only): auto, or one of typeset.ENGINES."""
+    (tex only): auto, or one of typeset.ENGINES; `code`: a notebook's code cells as listings."""
     if to not in FORMATS:
         raise ValueError(f"unknown export format {to!r}; expected one of {', '.join(FORMATS)}")
     shown = [f for f in report.formulas if f.proved or allow_unproved]
     gradients = [(spec, derived_gradients(Network(spec)))
                  for spec in (specs or report.specs or [Spec()] if derived else [])]
-    text, engine = render_tex(report, shown, gradients, engine) if to == "tex" else \
+    text, engine = render_tex(report, shown, gradients, engine, code) if to == "tex" else \
         (render_md(report, shown, gradients), None)
     return Export(text=text, unproved=[f for f in report.formulas if not f.proved],
                   unreadable=[r for r in report.results if r.verdict == ERROR], allow_unproved=allow_unproved,
@@ -131,11 +133,14 @@ PREAMBLE = r"""\documentclass{article}
 SECTIONS = ("section", "subsection", "subsubsection", "paragraph")
 
 
-def render_tex(report: Report, formulas: list[Formula], gradients, engine: str = "auto") -> tuple[str, str]:
-    """The handout and the engine it is for: the documents' own headings as sections, each formula
-    once under its heading, the oracle's gradients, and one closing note of what was proved how."""
-    parts = outline(formulas)
-    every = " ".join([p.file + " " + (p.title or "") for p in parts] +
+def render_tex(report: Report, formulas: list[Formula], gradients, engine: str = "auto",
+               code: bool = True) -> tuple[str, str]:
+    """The handout and the engine it is for: each document itself (`lecture`: a Markdown, LaTeX or
+    notebook lecture, prose and all; a formula file: its formulas under its headings), each formula
+    once, the oracle's gradients, and one closing note of what was proved how."""
+    parts = with_every_lecture(outline(formulas), report)
+    lectures = {p.file: read_lecture(p.file) for p in parts}
+    every = " ".join([p.file + " " + (p.title or "") + " " + visible_text(lectures[p.file]) for p in parts] +
                      [s.heading.text for p in parts for s in p.sections if s.heading] +
                      [" ".join(f.members) + " " + (f.title or "") + " " + (f.label or "")
                       for p in parts for s in p.sections for f in s.formulas])
@@ -147,14 +152,15 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
         shift = 1 if len(parts) > 1 else 0
         if shift:
             body.append(rf"\section*{{{tex.title(part.title) if part.title else tex.text(part.file)}}}")
-        text = markdown_text(part.file)
-        if text is not None:                    # a Markdown lecture: the document itself, prose and all,
-            shown = [f for s in part.sections for f in s.formulas]      # each once, as in the outline
-            every = [f for f in report.formulas if f.file == part.file]
-            title = prose.front_title(text)
+        lecture = lectures[part.file]
+        if lecture is not None:             # a lecture: the document itself, prose and all,
+            shown = [f for s in part.sections for f in s.formulas]      # each formula once, as in the outline
+            own = [f for f in report.formulas if f.file == part.file]
+            title, lines = lecture_body(tex, lecture, shown, own,
+                                        lambda f, n: tex_formula(tex, f, n, checked=True), shift, code)
             if title and not shift:
-                body.append(r"\begin{center}{\Large " + tex.text(title) + r"}\end{center}")
-            body += prose.body(tex, text, shown, every, lambda f, n: tex_formula(tex, f, n, checked=True), shift)
+                body.append(r"\begin{center}{\Large " + title + r"}\end{center}")
+            body += lines + values_tex(tex, report.bindings, part.file, SECTIONS[shift])
             placed += shown
             continue
         placed += [f for s in part.sections for f in s.formulas]
@@ -163,6 +169,7 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
                 level = SECTIONS[min(section.heading.level - 1 + shift, len(SECTIONS) - 1)]
                 body.append(rf"\{level}*{{{tex.heading(section.heading)}}}")
             body += [tex_formula(tex, f) for f in section.formulas]
+        body += values_tex(tex, report.bindings, part.file, SECTIONS[shift])
     body += [tex_gradients(tex, spec, rows) for spec, rows in gradients]
     body.append(closing_note(tex, report, formulas, placed))
     head = [typeset.engine_line(engine, kotex),
@@ -174,11 +181,23 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
     return "\n".join(head + [preamble + r"\begin{document}"] + body + [r"\end{document}", ""]), engine
 
 
+def with_every_lecture(parts: list[Part], report: Report) -> list[Part]:
+    """The outline's parts, and a part for each lecture of the report none of whose formulas is
+    shown (its prose is still the handout), in the order the run read the files."""
+    known = {p.file for p in parts}
+    files = list(dict.fromkeys(report.files + [f.file for f in report.formulas] + [p.file for p in parts]))
+    extra = [Part(f, None, []) for f in files if f not in known and f in report.files and is_lecture(f)]
+    order = {f: k for k, f in enumerate(files)}
+    return sorted(parts + extra, key=lambda p: order.get(p.file, len(order))) if extra else parts
+
+
 def closing_note(tex: typeset.Typesetter, report: Report, formulas: list[Formula], shown: list[Formula]) -> str:
     """What was proved, on which model, how, by which derive: once, after everything else."""
     proved = sum(1 for f in shown if f.proved)
     claims = sum(len(f.verdicts) for f in shown if f.proved)
-    which = (f"all {proved} formula{'s' * (proved != 1)} above ({claims} claim{'s' * (claims != 1)}, each =) "
+    which = ("no formula above is proved (those not proved are left out; --allow-unproved shows them, marked)"
+             if not shown else
+             f"all {proved} formula{'s' * (proved != 1)} above ({claims} claim{'s' * (claims != 1)}, each =) "
              "are proved" if proved == len(shown) else
              f"{proved} of the {len(shown)} formulas above are proved; those marked NOT PROVED are not")
     lines = [f"Checked by derive {__version__} against SymPy's differentiation of the network: {which}."]
@@ -198,17 +217,6 @@ def closing_note(tex: typeset.Typesetter, report: Report, formulas: list[Formula
                                 "no font here has are shown as ?.") if tex.engine == "ascii" else
                  " " + tex.text("Letters no font here has are shown as ?."))
     return "\n".join([r"\bigskip\hrule\medskip", r"{\small " + note + r"\par}"])
-
-
-def markdown_text(file: str) -> str | None:
-    """The text of a Markdown document of the report (None for other files, or one not readable)."""
-    path = Path(file)
-    if path.suffix.lower() not in (".md", ".markdown"):
-        return None
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 LOSS_TEX = {"half-sse": r"E = \frac{1}{2} \sum_i (t_i - a_i)^2", "sse": r"E = \sum_i (t_i - a_i)^2",
@@ -251,8 +259,9 @@ def tex_formula(tex: typeset.Typesetter, f: Formula, number: int | None = None, 
         lines.append(rf"As written: \texttt{{{tex.text(' = '.join(f.members))}}}\par")
         return "\n".join(lines)
     members = [tex.math(m) for m in f.members]
-    marks = ([r"$\checkmark$"] if checked and f.proved else []) + \
-        ([f"({number})"] if number else [tex.latex_text(f.label)] if f.label else [])
+    named = f.label and not (number and prose.IDENTIFIER.fullmatch(f.label))      # words, not a name
+    marks = ([r"$\checkmark$"] if checked and f.proved else []) + ([f"({number})"] if number else []) + \
+        ([tex.latex_text(f.label)] if named else [])
     tag = rf" \tag*{{{' '.join(marks)}}}" if marks else ""
     lines += [r"\begin{align*}", align_rows(members) + tag, r"\end{align*}"]
     return "\n".join(lines)
@@ -324,6 +333,7 @@ def render_md(report: Report, formulas: list[Formula], gradients) -> str:
             if section.heading is not None:
                 out.append("#" * min(section.heading.level + shift, 6) + f" {section.heading.text}\n")
             out += [md_formula(f) for f in section.formulas]
+        out += values_md(report.bindings, part.file)
     shown = [f for p in parts for s in p.sections for f in s.formulas]
     if any(f.proved for f in shown):
         updates = (" In an update rule the first = assigns; each later member is proved equal to the "

@@ -26,10 +26,11 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(\{([A-Za-z-]+)\})?")
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 ITEM = re.compile(r"^(\s*)([-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 OPTION = re.compile(r"^\s*:[A-Za-z-]+:")                        # a MyST directive's option line
-DISPLAY_OPEN = re.compile(r"^\s*(\$\$|\\\[|\\begin\{(equation|align|gather|multline|eqnarray)\*?\})")
-DISPLAY_CLOSE = {"$$": re.compile(r"\$\$"), "\\[": re.compile(r"\\\]")}
+DISPLAY_OPEN = re.compile(r"^\s*(\$\$|\\\\\[|\\\[|\\begin\{(equation|align|gather|multline|eqnarray)\*?\})")
+DISPLAY_CLOSE = {"$$": re.compile(r"\$\$"), "\\[": re.compile(r"\\\]"), "\\\\[": re.compile(r"\\\\\]")}
 TABLE = re.compile(r"^\s*\|")
-INLINE = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$(?!\$)|\{math\}`([^`]*)`|\{eq\}`([^`]*)`|`([^`]+)`")
+INLINE = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$(?!\$)|\{math\}`([^`]*)`|\{eq\}`([^`]*)`|`([^`]+)`"
+                    r"|\\\\\((.+?)\\\\\)|(?<!\\)\\\((.+?)\\\)")      # kramdown's \\( \\), and \( \)
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 STRONG = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 EMPHASIS = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])")
@@ -155,20 +156,44 @@ def _display(lines: list[str], k: int, opened: re.Match, out: list[Block]) -> in
         text = lines[k][start:found.start()]
     else:
         text = "\n".join([lines[k][start:]] + lines[k + 1:end] + [lines[end][:found.start()]])
-    out.append(Block("math", text, k + 1, end + 1))
+    out.append(Block("math", math_of_markdown(text, escaped=token == "\\\\["), k + 1, end + 1))
     return end + 1
 
 
-def inline(tex, source: str, numbers: dict[str, int] | None = None) -> str:
+TEXT_GROUP = re.compile(r"(\\(?:text|textrm|textbf|textit|mbox|mathrm|operatorname)\s*\{[^{}]*\})")
+KRAMDOWN = re.compile(r"\\\\[(\[]")
+
+
+def math_of_markdown(math: str, escaped: bool = False) -> str:
+    """Math as the page shows it: kramdown's escapes undone in `\\\\(`...`\\\\)` (`\\_` is `_`,
+    `\\\\\\\\` is `\\\\`)."""
+    return re.sub(r"\\([\\_*])", r"\1", math) if escaped else math
+
+
+def markdown_escapes(text: str):
+    """For a page written for kramdown (it writes `\\\\(`, `\\\\[`), whose math is Markdown too:
+    a rewrite of its math reading `\\_` outside `\\text{...}` as the subscript the page shows;
+    None for any other page, where `\\_` is the underscore it says."""
+    if not KRAMDOWN.search(text):
+        return None
+
+    def rewrite(math: str) -> str:
+        pieces = TEXT_GROUP.split(math)
+        return "".join(p if k % 2 else p.replace("\\_", "_") for k, p in enumerate(pieces))
+    return rewrite
+
+
+def inline(tex, source: str, numbers: dict[str, int] | None = None, mark=None) -> str:
     """A line of Markdown prose as TeX text: escaped, its inline math set as math when inert (else
     as text), emphasis, code and links as their text, MyST `{eq}` references as numbers."""
     out, k = [], 0
     for m in INLINE.finditer(source):
         out.append(_words(tex, source[k:m.start()]))
-        math, role, ref, code = m.groups()
-        if math is not None or role is not None:
-            found = tex.inline_math(math if math is not None else role)
-            out.append(found)
+        math, role, ref, code, kramdown, plain = m.groups()
+        if ref is None and code is None:
+            written = next(g for g in (math, role, kramdown, plain) if g is not None)
+            written = math_of_markdown(written, escaped=kramdown is not None)
+            out.append(tex.inline_math(written) + (mark(written) if mark else ""))
         elif ref is not None:
             number = (numbers or {}).get(ref.strip())
             out.append(f"({number})" if number else tex.text(ref))
@@ -212,30 +237,55 @@ def front_title(text: str) -> str | None:
 CONTINUES = re.compile(r"\s*(?:&\s*)?[=+]")
 IDENTIFIER = re.compile(r"[A-Za-z][\w:.-]*[-_:.0-9][\w:.-]*|eq[0-9]*")
 SECTIONS = ("section", "subsection", "subsubsection", "paragraph")
+DISPLAY_ENV = re.compile(r"\A\s*\\begin\{(equation|align|gather|multline|eqnarray|flalign|displaymath)\*?\}"
+                         r"(.*)\\end\{\1\*?\}\s*\Z", re.S)
+SPACING = re.compile(r"\\[,;:!> ]|\\(left|right)\b|\\(displaystyle|textstyle)\b|\s+")
 
 
-def body(tex, text: str, shown: list, every: list, formula, shift: int = 0) -> list[str]:
+def body(tex, text: str, shown: list, every: list, formula, shift: int = 0, cell: int | None = None,
+         numbers: dict[str, int] | None = None) -> list[str]:
     """The document's blocks as TeX: `shown` are the formulas to set (each once: `formula(f, number)`
     sets one), `every` all of the document's formulas (a display holding one not shown -- not proved,
-    or a restatement -- is left out, as the outline handout leaves it out)."""
-    numbers: dict[str, int] = {}                # a label that is a name (eq-loss), not words, is numbered
-    for f in sorted(shown, key=lambda f: f.line):
+    or a restatement -- is left out, as the outline handout leaves it out); `cell`: the notebook
+    cell `text` is (its formulas only), `numbers` the notebook's equation numbers."""
+    numbers = label_numbers(shown) if numbers is None else numbers
+    return set_blocks(tex, blocks(text), shown, every, lambda f: formula(f, numbers.get(f.label)),
+                      lambda source, mark: inline(tex, source, numbers, mark),
+                      lambda source: tex.heading(_Heading(source)), shift, cell)
+
+
+def label_numbers(shown: list) -> dict[str, int]:
+    """A label that is a name (eq-loss), not words, numbered in the order the formulas stand."""
+    numbers: dict[str, int] = {}
+    for f in sorted(shown, key=lambda f: (f.cell or 0, f.line)):
         if f.label and IDENTIFIER.fullmatch(f.label) and f.label not in numbers:
             numbers[f.label] = len(numbers) + 1
+    return numbers
+
+
+def set_blocks(tex, found: list[Block], shown: list, every: list, formula, words, heading, shift: int = 0,
+               cell: int | None = None) -> list[str]:
+    """Blocks (of Markdown or LaTeX) as TeX: `formula(f)` sets a checked formula, `words(source,
+    mark)` a stretch of prose (`mark(math)` giving the mark of an inline formula it holds),
+    `heading(source)` a heading's text."""
     out, placed, listing = [], set(), None
-    for b in blocks(text):
+    for b in found:
         if listing and b.kind != "item":
             out.append(rf"\end{{{listing}}}")
             listing = None
-        inside = [f for f in shown if f.cell is None and b.first <= f.line <= b.last and id(f) not in placed]
+        inside = [f for f in shown if f.cell == cell and b.first <= f.line <= b.last and id(f) not in placed]
+        mark = marker([f for f in every if f.cell == cell and b.first <= f.line <= b.last])
         if b.kind == "heading":
             level = SECTIONS[min(b.level - 1 + shift, len(SECTIONS) - 1)]
-            out.append(rf"\{level}*{{{tex.heading(_Heading(b.text))}}}")
+            out.append(rf"\{level}*{{{heading(b.text)}}}")
         elif b.kind == "paragraph":
-            out.append(inline(tex, b.text, numbers) + r"\par\smallskip")
+            said = words(b.text, mark)
+            out += [said + r"\par\smallskip"] if said.strip() else []
         elif b.kind == "row":
-            cells = [inline(tex, cell.strip(), numbers) for cell in b.text.split("\t") if cell.strip()]
+            cells = [words(piece.strip(), mark) for piece in b.text.split("\t") if piece.strip()]
             out.append(r"\qquad ".join(cells) + r"\par\smallskip")
+        elif b.kind == "code":
+            out.append(listing_tex(tex, b.text))
         elif b.kind == "item":
             wanted = "enumerate" if b.ordered else "itemize"
             if listing != wanted:
@@ -243,17 +293,50 @@ def body(tex, text: str, shown: list, every: list, formula, shift: int = 0) -> l
                     out.append(rf"\end{{{listing}}}")
                 out.append(rf"\begin{{{wanted}}}")
                 listing = wanted
-            out.append(r"\item " + inline(tex, b.text, numbers))
+            out.append(r"\item " + words(b.text, mark))
         elif inside:
-            out += [formula(f, numbers.get(f.label)) for f in sorted(inside, key=lambda f: (f.line, f.members))]
-        elif b.kind == "math" and not any(b.first <= f.line <= b.last for f in every if f.cell is None) \
+            out += [formula(f) for f in sorted(inside, key=lambda f: (f.line, f.members))]
+        elif b.kind == "math" and not any(b.first <= f.line <= b.last for f in every if f.cell == cell) \
                 and not CONTINUES.match(b.text):        # `= ...` goes on a chain set whole above
-            out.append(tex.display_math(b.text))
+            display = DISPLAY_ENV.match(b.text)
+            out.append(tex.display_math(display.group(2) if display else b.text))
         placed |= {id(f) for f in inside}
     if listing:
         out.append(rf"\end{{{listing}}}")
-    rest = [f for f in shown if id(f) not in placed]       # a formula no block held: never dropped
-    return out + [formula(f, numbers.get(f.label)) for f in rest]
+    rest = [f for f in shown if f.cell == cell and id(f) not in placed]     # a formula no block held: never dropped
+    return out + [formula(f) for f in rest]
+
+
+def marker(candidates: list):
+    """mark(math): the mark of the checked formulas an inline `$...$` holds -- a check mark when all
+    are proved, NOT PROVED and their verdicts when one is not -- or ""."""
+    left = list(candidates)
+
+    def mark(math: str) -> str:
+        key, held = SPACING.sub("", math).replace("\\_", "_"), []
+        for f in list(left):
+            at = 0
+            for member in f.members:
+                at = key.find(SPACING.sub("", member).replace("\\_", "_"), at)
+                if at < 0:
+                    break
+            if at >= 0:
+                held.append(f)
+                left.remove(f)
+        if not held:
+            return ""
+        if all(f.proved for f in held):
+            return r"\,{\small$\checkmark$}"
+        bad = sorted({v for f in held for v in f.verdicts if v != "proved"}) or ["no claim"]
+        return r" \textbf{[NOT PROVED (" + ", ".join(bad) + ")]}"
+    return mark
+
+
+def listing_tex(tex, code: str) -> str:
+    """Code as a listing: typewriter lines, every character escaped, indentation kept."""
+    lines = code.rstrip("\n").split("\n")
+    rows = [r"\mbox{}" + tex.text(line.expandtabs(4)).replace(" ", "~") for line in lines]
+    return r"\begin{quote}\ttfamily\small " + r"\\".join(rows) + r"\end{quote}"
 
 
 @dataclass

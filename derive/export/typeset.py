@@ -215,7 +215,18 @@ COMMANDS = {  # every control word the notation prints; nothing here reads, writ
     "underline", "boldsymbol", "mathbf", "mathbb", "mathcal", "bm", "Theta", "Lambda", "Phi", "Psi",
     "Omega", "Gamma", "Pi", "pi", "zeta", "kappa", "chi", "varsigma", "vartheta", "ell", "forall",
     "exists", "cup", "cap", "subset", "subseteq", "leftrightarrow", "Leftarrow", "mapsto", "uparrow",
-    "downarrow", "cdotp", "vdots", "ddots", "tag", "underbrace", "overbrace"}
+    "downarrow", "cdotp", "vdots", "ddots", "tag", "underbrace", "overbrace",
+    # more operators, and the old font switches ({\rm th}): they set letters, nothing else
+    "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "coth", "lg", "Pr", "gcd", "deg", "ker",
+    "liminf", "limsup", "rm", "bf", "it", "sf", "cal", "mathit", "mathsf", "mathtt", "mathnormal", "mathscr",
+    "upsilon", "Upsilon", "Xi", "varpi", "varrho", "iota", "omicron", "partial", "hbar", "emptyset",
+    "setminus", "times", "div", "wedge", "vee", "neg", "lnot", "Leftrightarrow", "iff", "implies",
+    "longrightarrow", "rightarrow", "gets", "ll", "gg", "simeq", "cong", "perp", "parallel", "angle",
+    "lfloor", "rfloor", "lceil", "rceil", "prod", "int", "oint", "iint", "bigcup", "bigcap", "bigoplus",
+    "widehat", "widetilde", "check", "breve", "acute", "grave", "mathring", "overrightarrow", "middle",
+    "colon", "dagger", "circledast", "lbrack", "rbrack", "lbrace", "rbrace", "triangleq", "stackrel",
+    "overset", "underset", "binom", "dbinom", "tbinom", "cfrac", "sqrt", "not", "limits", "nolimits",
+    "scriptstyle", "scriptscriptstyle", "quad", "enspace", "thinspace", "negthinspace", "mathstrut"}
 TEXT_COMMANDS = {"text", "textrm", "textbf", "textit", "mbox"}      # their content is escaped as text
 NAME_COMMANDS = {"mathrm", "operatorname", "mathit", "mathsf"}      # their content must be a name
 ENVIRONMENTS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "aligned", "gathered", "split"}
@@ -322,6 +333,10 @@ class Typesetter:
 
     def __init__(self, engine: str):
         self.engine, self.lost, self.originals = engine, False, []
+        self.rewrite = None         # the current document's reading of its math (macros, escapes), or None
+
+    def _read(self, source: str) -> str:
+        return self.rewrite(source) if self.rewrite is not None else source
 
     def _keep(self, source: str, done: tuple[str, bool]) -> str:
         if done[1]:
@@ -337,6 +352,7 @@ class Typesetter:
         return self._keep(source, text_of_latex(source, self.engine))
 
     def math(self, source: str) -> str:
+        source = self._read(source)
         found = inert_math(source, self.engine)
         if found is None:
             return verbatim(source, self.engine)
@@ -346,6 +362,7 @@ class Typesetter:
 
     def inline_math(self, source: str) -> str:
         """Inline math of prose: `$...$` when inert, else its source as escaped text."""
+        source = self._read(source)
         found = inert_math(source, self.engine)
         if found is None:
             return self.text("$" + source + "$")
@@ -354,12 +371,15 @@ class Typesetter:
         return f"${found}$"
 
     def display_math(self, source: str) -> str:
-        """A display that claims nothing, as math when inert (rows set in `aligned`), else as text."""
+        """A display that claims nothing, as math when inert (rows set in `align*`, or `gather*`
+        when they align at nothing), else as text."""
+        source = self._read(source)
         found = inert_math(source, self.engine)
         if found is None:
             return r"\begin{center}" + self.text(" ".join(source.split())) + r"\end{center}"
         if ("\\\\" in found or "&" in found) and not re.match(r"\s*\\begin", found):
-            found = r"\begin{aligned}" + found + r"\end{aligned}"
+            rows = "align*" if "&" in found else "gather*"     # rows, each of which may carry its \tag
+            return rf"\begin{{{rows}}}" + found + rf"\end{{{rows}}}"
         return r"\[" + found + r"\]"
 
     def title(self, source: str) -> str:

@@ -99,6 +99,7 @@ class Spec:
     vectors: str = "row"            # "column": a^l, z^l, b^l columns, w^l rows = target units (Nielsen)
     no_bias: tuple = ()             # layers whose units have no bias (the document's z has none)
     input_layer: int = 1            # the number the document gives the input layer (0: a^{(0)} = x)
+    penalty: object = None          # a penalty.Penalty: the objective is J = E + R (weight decay)
     instances: tuple = ()           # the document states no sizes: the layer sizes of every network it
     #                                 is checked on (understand.sizes), this one among them
 
@@ -204,6 +205,8 @@ class Spec:
         if self.input_layer != 1:
             missing = (f", layers numbered from {self.input_layer} in the document (its layer l is "
                        f"layer l+{1 - self.input_layer} here)") + missing
+        if self.penalty is not None:
+            missing = self.penalty.describe() + missing
         assumed = " (targets sum to 1, assumed)" if self.targets_sum_to_one else ""
         if self.vectors == "column":
             text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, column vectors "

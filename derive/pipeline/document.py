@@ -29,8 +29,11 @@ from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
 from ..decide.claim_result import compact
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
+from ..understand.spellings import respell, spellings
 from ..sources.notebooks import markdown_cells
 from ..worked.printed import check_numbers
+from ..understand.generic import read_generic
+from .generic import generic_plan
 from .instances import on_instances
 from .lecture import Lecture, read_lecture
 from .options import Options
@@ -64,6 +67,10 @@ def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dic
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
+    defines = any(definition(st) is not None for st in lecture.statements)     # f(z) = ...: not generic
+    generic = None if defines else read_generic(lecture.statements, _stated_layers(lecture), lecture.text)
+    if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
+        return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     code = check_code(lecture.text, Path(path).suffix.lower(), display, lecture.spec) if options.run_code else None
     results = lecture.results + [failure(e.located(display, 1, 1), display) for e in lecture.errors]
     results += code.results if code else []
@@ -75,6 +82,8 @@ def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dic
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
     checker = Checker(workspace_for(lecture.spec, workspaces), display, options.timeout, reread=lecture.reread)
+    table = spellings(statements, lecture.written, checker.workspace.net)
+    checker.respell = lambda text: respell(text, table)     # a repair's new text in the document's names
     functions = _identities(statements)
     for st in statements:
         if st.kind != IDENTITY:
@@ -128,6 +137,8 @@ def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dic
             if formula is not None:
                 formulas.append(formula)
         out.sort(key=lambda r: (r.cell or 0, r.line, r.col))
+        for r in out:
+            _respell(r, table)
         if lecture.text:
             math_lines = {n for sp, (cell, start, end) in zip(spans, extents) if sp.display
                           for n in range(start[0], end[0] + 1)}
@@ -142,7 +153,8 @@ def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dic
         for state in states:
             counts[state or "no claim"] += 1
         counts["unreadable"] += lecture.problems
-        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, bound, code.notes if code else [],
+        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas,
+                        [respell(entry, table) for entry in bound], code.notes if code else [],
                         document_title(lecture.text, Path(path).suffix), span_states=list(states))
 
     def lost(st, reason, undecided):
@@ -159,6 +171,29 @@ def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dic
     return FilePlan([Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u),
                           patience=patience(len(st.members), options.timeout)) for st in statements],
                     finish, lecture.unread)
+
+
+def _respell(r: Result, table: dict) -> None:
+    """What derive says of a claim, in the names the document wrote (understand.spellings); a
+    repair quotes the text as the page shows it (`a\\_1` is `a_1`, not the reading's `a _1`)."""
+    for p in r.repairs:
+        p.description = re.sub(r" (?=[_^])", "", p.description)
+    if not table or r.verdict in (PROVED, ERROR, NOT_CHECKED):    # an error's expectations are derive's notation
+        return
+    r.detail, r.expected, r.difference_latex = (respell(x, table) for x in (r.detail, r.expected, r.difference_latex))
+    r.missing_terms = [respell(x, table) for x in r.missing_terms]
+    r.extra_terms = [respell(x, table) for x in r.extra_terms]
+    r.relevant = [respell(x, table) for x in r.relevant]
+    c = r.counterexample
+    if c is not None:
+        c.point = {respell(k, table): v for k, v in c.point.items()}
+        c.difference = respell(c.difference, table)
+
+
+def _stated_layers(lecture) -> tuple | None:
+    """The layer sizes a front matter (or --model) states, if it states them."""
+    spec = lecture.front.spec
+    return spec.layers if spec is not None and "layers" in spec.stated else None
 
 
 def _identities(statements) -> Functions:
