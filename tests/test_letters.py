@@ -54,7 +54,8 @@ def test_a_course_note_in_the_textbooks_letters_is_proved(tmp_path):
     report = check(tmp_path, NOTE)
     assert report.exit_code == 0
     assert [r.verdict for r in report.results] == ["proved"] * 9
-    assert report.model.startswith("2-2-2 sigmoid network")
+    # the note states no sizes: it is checked on several networks, and says so
+    assert report.model.startswith("sizes not stated, checked on 3 networks 2-2-2, 3-2-4, 2-4-3: sigmoid network")
     proved = {r.claim for r in report.results}
     assert r"\frac{\partial E_n}{\partial w_{ji}^{(1)}} = \delta_j x_i" in proved
 
@@ -63,7 +64,7 @@ def test_a_textbook_section_with_biases_in_sums_from_zero_and_linear_outputs_is_
     report = check(tmp_path, TEXTBOOK, "section.tex")
     assert report.exit_code == 0
     assert {r.verdict for r in report.results} == {"proved"}
-    assert report.model.startswith("2-2-2 tanh,identity network")
+    assert report.model.startswith("sizes not stated, checked on 3 networks 2-2-2, 3-2-4, 2-4-3: tanh,identity network")
     claims = {r.claim for r in report.results}
     assert r"y_k = a_k" in claims                              # the prose's own claim, in its letters
     assert r"\frac{\partial E_n}{\partial w_{k0}^{(2)}} = \delta_k" in claims     # w_{k0}: the bias

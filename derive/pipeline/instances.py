@@ -62,7 +62,7 @@ def merge(parts: list[FilePart], names: list[str]) -> FilePart:
         counts["unreadable"] = counts.get("unreadable", 0) + extra
     order = list(first.spans) + [s for s in counts if s not in first.spans]
     spans = {state: counts[state] for state in order if counts.get(state)}
-    return FilePart(results, spans, _formulas(parts), first.bindings, first.notes, first.title, states)
+    return FilePart(results, spans, _formulas(parts), first.bindings, first.notes, first.title, span_states=states)
 
 
 def _key(r: Result):
