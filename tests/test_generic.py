@@ -186,7 +186,9 @@ def test_the_documents_own_letters_are_its_network(tmp_path):
     code, report = run(path)
     assert code == 0
     assert verdicts(report) == [(17, "proved"), (19, "proved")]
-    assert "E = ℓ(s, t)" in report["model"] and "u ∈ R^3" in report["model"]
+    assert "E = ℓ(s, t)" in report["model"] and "vectors x, u, v, s" in report["model"]
+    # it states no sizes: checked on three networks (understand/sizes.py)
+    assert report["model"].startswith("sizes not stated, checked on 3 networks 2-3-2, 3-2-4, 2-4-3: ")
 
 
 def test_zero_test_makes_each_application_a_free_symbol():

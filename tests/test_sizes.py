@@ -131,8 +131,10 @@ def test_a_formula_of_no_shape_on_one_network_is_refuted_there(tmp_path):
     code, report = run(edited(tmp_path, ANY_DEPTH, 31, "\\delta^{l+1})", "\\delta^{L})"))
     assert (code, not_proved(report)) == (1, [(31, "refuted")])
     (wrong,) = [r for r in report["results"] if r["verdict"] == "refuted"]
-    assert wrong["detail"].startswith("on the 2-3-3-2 network (the document states no sizes) it has no value: "
-                                      "matrix product of 3×3 and 2×1")
+    assert wrong["detail"] == ("on the 2-3-3-2 network (the document states no sizes) it has no value: "
+                               "matrix product of 3×3 and 2×1: 3 columns against 2 rows (proved on 2-2-2, 3-2-4)")
+    assert wrong["networks"] == ["2-3-3-2"] and wrong["claim"].startswith("\\delta^l = ")
+    assert report["summary"]["proved"] == 8 and report["summary"]["spans"]["refuted"] == 1
 
 
 # -- sizes stated in the text ---------------------------------------------------------------------------
@@ -142,9 +144,10 @@ PREFACE = "hidden layer. This week nothing depends on how many layers there are,
 
 @pytest.mark.parametrize("sentence, model", [
     ("Our running example is a 2-3-1 network.", "2-3-1 sigmoid network"),
+    ("The example has two inputs, three hidden units and one output.", "2-3-1 sigmoid network"),
     ("In the example $w^2 \\in \\mathbb{R}^{3 \\times 2}$ and $w^3 \\in \\mathbb{R}^{1 \\times 3}$.", "2-3-1 sigmoid network"),
     ("In general $w^l \\in \\mathbb{R}^{n_l \\times n_{l-1}}$.", MODEL),            # symbolic: no sizes
-], ids=["in words", "weight shapes", "symbolic shapes"])
+], ids=["a 2-3-1 network", "units in words", "weight shapes", "symbolic shapes"])
 def test_sizes_said_in_the_text_are_the_network_checked(tmp_path, sentence, model):
     path = edited(tmp_path, ANY_DEPTH, 4, PREFACE, PREFACE + "\n" + sentence)
     code, report = run(path)
@@ -161,6 +164,12 @@ def test_sizes_in_text_reads_each_way_of_saying_them():
     assert sizes_in_text([r"W^{(2)} \in \mathbb{R}^{2 \times 3}", r"W^{(3)} \in \mathbb{R}^{3 \times 1}"], "row", 1)[0] \
         == (2, 3, 1)                                        # row vectors: a W's rows are the units it reads
     assert sizes_in_text(["We train a 4-5-3 neural network."], "row", 1)[0] == (4, 5, 3)
+    assert sizes_in_text(["A tiny net: two inputs, three hidden units and one output."], "column", 1) \
+        == ((2, 3, 1), "in words")
+    assert sizes_in_text(["2 input features, 4 hidden neurons, 1 output unit"], "row", 1)[0] == (2, 4, 1)
+    assert sizes_in_text(["three hidden units"], "column", 1) == (None, "")              # the others unsaid
+    assert sizes_in_text(["two inputs, three hidden units, one output; later five hidden units"], "column", 1) \
+        == (None, "")
     assert sizes_in_text([r"\mathbf{W}^{(1)} \in \mathbb{R}^{h \times d}"], "column", 1) == (None, "")
     assert sizes_in_text(["$n^{[1]} = 3$ and later $n^{[1]} = 4$, $n^{[0]} = 2$"], "column", 1) == (None, "")   # said twice
     assert sizes_in_text(["$n^{[0]} = 2$, $n^{[2]} = 1$"], "column", 1) == (None, "")       # a layer left out
@@ -210,3 +219,27 @@ def test_an_untransposed_activation_in_ng_notes_cannot_be_formed_and_is_repaired
     (wrong,) = [r for r in report["results"] if r["verdict"] == "error"]
     assert "matrix product of 1×2 and 4×2" in wrong["detail"]
     assert [(r["old"], r["new"], r["kind"]) for r in wrong["repairs"]] == [("A^{[1]}", "A^{[1]T}", "missing transpose")]
+
+
+# -- a book chapter's generic network (understand/generic.py) -------------------------------------------
+
+BOOK = Path(__file__).resolve().parent / "generic" / "book_chapter.md"
+
+
+def test_a_generic_chapter_with_symbolic_sizes_is_proved_on_three_networks():
+    # x in R^d, W^{(1)} in R^{h x d}: no number, so three networks of its depth
+    code, report = run(BOOK)
+    assert (code, not_proved(report)) == (0, [])
+    assert report["model"].startswith("sizes not stated, checked on 3 networks 2-3-2, 3-2-4, 2-4-3: vectors x, z, h, "
+                                      "o (column vectors, no biases)")
+    assert all(r["networks"] == ["2-3-2", "3-2-4", "2-4-3"] for r in report["results"])
+
+
+def test_a_generic_chapter_with_its_shapes_in_numbers_is_checked_in_them(tmp_path):
+    text = BOOK.read_text(encoding="utf-8").replace("h \\times d", "4 \\times 2").replace("q \\times h", "2 \\times 4")
+    path = tmp_path / "book.md"
+    path.write_text(text, encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (0, [])
+    assert report["model"].startswith("vectors x ∈ R^2, z ∈ R^4, h ∈ R^4, o ∈ R^2 (column vectors, no biases)")
+    assert all("networks" not in r for r in report["results"])

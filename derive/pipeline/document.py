@@ -34,7 +34,7 @@ from ..sources.notebooks import markdown_cells
 from ..worked.printed import check_numbers
 from ..understand.generic import read_generic
 from .generic import generic_plan
-from .instances import on_instances
+from .instances import generic_instances, on_instances
 from .lecture import Lecture, read_lecture
 from .options import Options
 from .plan import FilePart, FilePlan, failure
@@ -51,6 +51,9 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     callable, independent of the others, so they may run in parallel) and `finish`, which turns the
     tasks' outcomes into the document's results, span states, formulas and bindings."""
     lecture = read_lecture(path, options, display)
+    generic = _generic(lecture)
+    if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
+        return _generic_plan(lecture, generic, path, options, display)
     networks = lecture.sizes.instances if lecture.unreadable is None and not lecture.closed \
         and lecture.statements else ()
     if not networks:
@@ -67,8 +70,7 @@ def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dic
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
-    defines = any(definition(st) is not None for st in lecture.statements)     # f(z) = ...: not generic
-    generic = None if defines else read_generic(lecture.statements, _stated_layers(lecture), lecture.text)
+    generic = _generic(lecture)
     if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
         return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     code = check_code(lecture.text, Path(path).suffix.lower(), display, lecture.spec) if options.run_code else None
@@ -188,6 +190,33 @@ def _respell(r: Result, table: dict) -> None:
     if c is not None:
         c.point = {respell(k, table): v for k, v in c.point.items()}
         c.difference = respell(c.difference, table)
+
+
+def _generic(lecture: Lecture, sizes: tuple | None = None):
+    """The document's generic vector network (understand.generic), in the sizes it states (front
+    matter or --model, else its text), or `sizes`; None when it is not one."""
+    if lecture.unreadable is not None or any(definition(st) is not None for st in lecture.statements):
+        return None                             # f(z) = ...: not generic
+    layers = _stated_layers(lecture) or lecture.sizes.stated or sizes
+    return read_generic(lecture.statements, layers, lecture.text)
+
+
+def _generic_plan(lecture: Lecture, generic, path: Path, options: Options, display) -> FilePlan:
+    """A generic network's plan: in the sizes the document states, else on three networks of its
+    depth (`understand.sizes`: the first one generic.py's own, 2-3-…-3-2)."""
+    title = document_title(lecture.text, Path(path).suffix)
+    depth = len(generic.weights) + 1
+    if _stated_layers(lecture) or not lecture.sizes.free or not lecture.statements:
+        return generic_plan(lecture, generic, options, title)      # sizes stated, or units named (z_2)
+    networks = generic_instances(depth)
+    plans = []
+    for sizes in networks:
+        one = read_lecture(path, options, display)
+        model = _generic(one, sizes)
+        if model is None:                       # not generic in these sizes: the document's own reading
+            return generic_plan(lecture, generic, options, title)
+        plans.append(generic_plan(one, model, options, title))
+    return on_instances(plans, networks)
 
 
 def _stated_layers(lecture) -> tuple | None:

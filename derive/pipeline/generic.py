@@ -158,7 +158,8 @@ def generic_plan(lecture: Lecture, model: GenericModel, options: Options, title=
         for state in states:
             counts[state or "no claim"] = counts.get(state or "no claim", 0) + 1
         counts["unreadable"] = counts.get("unreadable", 0) + lecture.problems
-        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, title=title, model=model.describe())
+        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, title=title, model=model.describe(),
+                        span_states=list(states))
 
     def lost(st, reason, undecided):
         part = st.head.parts[0]

@@ -13,7 +13,10 @@ A span's state is the worst it has in any network; a formula's verdicts likewise
 """
 from __future__ import annotations
 
+import re
+
 from ..results import AGREES, ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
+from ..understand.sizes import Sizes
 from .plan import FilePart, FilePlan
 
 WORST = {REFUTED: 5, ERROR: 4, UNDECIDED: 3, NOT_CHECKED: 2, PROVED: 1, AGREES: 0}
@@ -21,6 +24,13 @@ STATE_SEVERITY = {"unreadable": 4, "refuted": 3, "undecided": 2, "proved": 1, "b
 NO_NETWORK = "(no network needed)"        # an identity in its own variable: no size to name
 SHAPE_WORDS = "it has no value"           # how a formula of no shape in a network is refuted there
 SHAPE = "\u00d7"                          # a shape error names the shapes: "matrix product of 4×2 and 4×1"
+
+
+def generic_instances(depth: int) -> tuple:
+    """The networks a generic vector network of `depth` layers that states no sizes is checked on:
+    generic.py's own (2 in, 3 in every hidden layer, 2 out), then the widths of `understand.sizes`."""
+    own = (2,) + (3,) * (depth - 2) + (2,)
+    return (own,) + tuple(n for n in Sizes(free="widths", depth=depth).instances[1:] if n != own)
 
 
 def sizes_text(layers) -> str:
@@ -51,7 +61,7 @@ def merge(parts: list[FilePart], names: list[str]) -> FilePart:
             key = _key(r)
             seen[key] = seen.get(key, 0) + 1
             keyed.setdefault((key, seen[key]), [None] * len(parts))[k] = r
-    results = _once([_merged(found, names) for found in keyed.values()])
+    results = _once(_folded([_merged(found, names) for found in keyed.values()], len(names)))
     results.sort(key=lambda r: (r.cell or 0, r.line, r.col))
     states = _states([p.span_states for p in parts])
     counts: dict = {}
@@ -62,7 +72,10 @@ def merge(parts: list[FilePart], names: list[str]) -> FilePart:
         counts["unreadable"] = counts.get("unreadable", 0) + extra
     order = list(first.spans) + [s for s in counts if s not in first.spans]
     spans = {state: counts[state] for state in order if counts.get(state)}
-    return FilePart(results, spans, _formulas(parts), first.bindings, first.notes, first.title, span_states=states)
+    model = first.model and (f"sizes not stated, checked on {len(names)} networks {', '.join(names)}: "
+                             + re.sub(r" \u2208 R\^\d+", "", first.model))      # vectors x, z, h, o: sizes vary
+    return FilePart(results, spans, _formulas(parts), first.bindings, first.notes, first.title, model=model,
+                    span_states=states)
 
 
 def _key(r: Result):
@@ -100,6 +113,24 @@ def _merged(found: list, names: list[str]) -> Result:
     return worst
 
 
+def _folded(results: list[Result], total: int) -> list[Result]:
+    """A claim proved on some networks whose formula has no shape on another (it was reported there
+    as an error of its member): one result, refuted on that network, saying where it was proved."""
+    shapes = {}
+    for r in results:
+        if r.verdict == REFUTED and SHAPE_WORDS in r.detail:
+            shapes.setdefault((r.cell, r.line), r)
+    used = set()
+    for r in results:
+        shape = shapes.get((r.cell, r.line))
+        if shape is not None and r.verdict == PROVED and 0 < len(r.networks) < total:
+            proved_on = ", ".join(r.networks)
+            r.verdict, r.networks = REFUTED, list(shape.networks)
+            r.detail = shape.detail.split("\n", 1)[0] + f" (proved on {proved_on})"
+            used.add(id(shape))
+    return [r for r in results if id(r) not in used]
+
+
 def _once(results: list[Result]) -> list[Result]:
     """One refutation per line for a formula of no shape in a network (`SHAPE_WORDS` in its detail):
     the member and the statement it defines report the same shape once, and a line refuted already
@@ -127,18 +158,21 @@ def _states(lists: list[list]) -> list:
     out = []
     for states in zip(*lists):
         ranked = [st for st in states if st in STATE_SEVERITY]
-        out.append(max(ranked, key=STATE_SEVERITY.get) if ranked else states[0])
+        worst = max(ranked, key=STATE_SEVERITY.get) if ranked else states[0]
+        if worst == "unreadable" and states[0] in ("proved", "refuted", "undecided"):
+            worst = "refuted"                   # read in the first network, of no shape in another
+        out.append(worst)
     return out
 
 
 def _formulas(parts: list[FilePart]) -> list:
-    """The first network's formulas, each claim's verdict the worst it has in any network."""
+    """The first network's formulas, each claim's verdict the worst it has in any network (undecided
+    where another network has no such formula: never proved on fewer networks than it says)."""
     formulas = parts[0].formulas
     for f in formulas:
         for part in parts[1:]:
             same = next((g for g in part.formulas if (g.line, g.cell, g.members) == (f.line, f.cell, f.members)), None)
-            if same is None or len(same.verdicts) != len(f.verdicts):
-                f.verdicts = [v if v != PROVED else UNDECIDED for v in f.verdicts] if same is None else f.verdicts
-                continue
-            f.verdicts = [max((a, b), key=lambda v: WORST.get(v, 0)) for a, b in zip(f.verdicts, same.verdicts)]
+            theirs = same.verdicts if same is not None and len(same.verdicts) == len(f.verdicts) \
+                else [UNDECIDED] * len(f.verdicts)
+            f.verdicts = [max((a, b), key=lambda v: WORST.get(v, 0)) for a, b in zip(f.verdicts, theirs)]
     return formulas

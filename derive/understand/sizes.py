@@ -59,10 +59,31 @@ def read_sizes(statements, texts, vectors: str, input_layer: int) -> Sizes:
     depth, widths = _named(statements)
     if widths:
         return Sizes()
-    stated, where = sizes_in_text(texts, vectors, input_layer)
+    stated, where = sizes_in_text(texts, _products(statements) or vectors, input_layer)
     if stated is not None and len(stated) >= depth:
         return Sizes(stated=stated, where=where)
     return Sizes(free="widths", depth=depth) if depth >= 2 else Sizes(free="depth")
+
+
+def _products(statements) -> str | None:
+    """How the forward pass multiplies by a weight matrix: "column" (`W^{(1)} x`), "row" (`x W`),
+    None when it does not say (then the convention's)."""
+    votes = {"column": 0, "row": 0}
+    for st in statements:
+        for member in st.members:
+            for part in member.parts:
+                for n in walk(part.expr):
+                    if isinstance(n, s.BinOp) and n.op in ("juxt", "bullet"):
+                        left, right = _weight(n.left), _weight(n.right)
+                        if left != right:
+                            votes["column" if left else "row"] += 1
+    return max(votes, key=votes.get) if votes["column"] != votes["row"] else None
+
+
+def _weight(node) -> bool:
+    """A weight matrix: W^{(1)}, w^l (its layer written), or its transpose."""
+    node = node.operand if isinstance(node, s.Transpose) else node
+    return isinstance(node, s.Sym) and node.name in ("W", "w") and node.layer is not None and not node.sub
 
 
 def is_size_statement(st) -> bool:
@@ -105,6 +126,12 @@ INPUT_SHAPE = re.compile(r"(?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|
                          r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^\s*\{?\s*(\d+)\s*\}?")
 IN_WORDS = re.compile(r"\b(?:a|an|the|our)\s+(\d+(?:\s*-\s*\d+){1,8})\s+(?:neural\s+)?(?:network|net|architecture|MLP)\b",
                       re.IGNORECASE)
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10}
+NUM = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
+IN_UNITS = (re.compile(r"\b" + NUM + r"\s+input(?:s|\s+units?|\s+features?|\s+neurons?|\s+nodes?)?\b", re.IGNORECASE),
+            re.compile(r"\b" + NUM + r"\s+hidden\s+(?:units|neurons|nodes)\b", re.IGNORECASE),
+            re.compile(r"\b" + NUM + r"\s+output(?:s|\s+units?|\s+neurons?|\s+nodes?)?\b", re.IGNORECASE))
 MOST_UNITS = 64                 # a size past this is no toy network's: not read as one
 
 
@@ -148,6 +175,10 @@ def sizes_in_text(texts, vectors: str, input_layer: int) -> tuple[tuple | None, 
             numbers = [int(n) for n in re.split(r"\s*-\s*", m.group(1))]
             for k, n in enumerate(numbers):
                 say(k + 1, n, f"'{' '.join(m.group(0).split())}'")
+    in_words = [sorted({_number(m.group(1)) for text in texts for m in pattern.finditer(text)}) for pattern in IN_UNITS]
+    if all(len(found) == 1 for found in in_words):      # "two inputs, three hidden units and one output"
+        for layer, (n,) in enumerate(in_words, start=1):
+            say(layer, n, "in words")
     shift = 1 if any(number == 0 for number, _ in counts) or input_layer == 0 else 0
     for number, n in counts:
         say(number + shift, n, "n_l")
@@ -159,3 +190,7 @@ def sizes_in_text(texts, vectors: str, input_layer: int) -> tuple[tuple | None, 
     if clash or depth < 2 or any(layer not in units for layer in range(1, depth + 1)):
         return None, ""
     return tuple(units[layer] for layer in range(1, depth + 1)), ", ".join(how)
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else NUMBER_WORDS[text.lower()]
