@@ -81,6 +81,15 @@ def test_a_single_slip_is_refuted_at_its_line(tmp_path, name):
     assert [(r["line"], r["verdict"]) for r in wrong] == [(line, "refuted")]
     assert words in wrong[0]["detail"]
     assert len(report["results"]) == len(CLAIM_LINES)
+    assert [(p["kind"], p["old"], p["new"]) for p in wrong[0]["repairs"]] == REPAIRS.get(name, [])
+
+
+REPAIRS = {     # the proved single edit, in the document's own text
+    "missing transpose": [("missing transpose", r"\mathbf{W}^{(2)}", r"{\mathbf{W}^{(2)}}^\top")],
+    "phi'(o) for phi'(z)": [("wrong name", r"\mathbf{o}", r"\mathbf{z}")],
+    "x^T for h^T": [("wrong name", r"\mathbf{x}", r"\mathbf{h}")],
+    "h^T for x^T": [("wrong name", r"\mathbf{h}", r"\mathbf{x}")],
+}
 
 
 def test_a_counterexample_names_the_phi_and_loss_it_fails_for(tmp_path):

@@ -73,6 +73,18 @@ class GenericDecider:
         return Decision(REFUTED, f"{where} at a point (confirmed to {DIGITS} digits) with {choice.text}: the claim "
                         "is written for every φ and loss, and fails for this one", counter)
 
+    def zero(self, lhs, rhs) -> bool:
+        """Is lhs - rhs exactly 0 with the applications free (the zero test alone, no numbers)?"""
+        if isinstance(lhs, Jacobian) or isinstance(rhs, Jacobian):
+            return False
+        ls = tuple(lhs.shape) if isinstance(lhs, sp.MatrixBase) else None
+        rs = tuple(rhs.shape) if isinstance(rhs, sp.MatrixBase) else None
+        if ls != rs:
+            return False
+        atoms = g.Atoms()
+        pairs = zip(lhs, rhs) if ls else [(lhs, rhs)]
+        return all(g.is_zero(atoms(a - b)) for a, b in pairs)
+
     def _separate(self, left, right, entries):
         """(choice, point, entry, left value, right value) where the sides differ, or None."""
         for c, choice in enumerate(g.CHOICES):

@@ -18,6 +18,7 @@ from ..decide.claim_result import claim_result, failure_detail, member_error, st
 from ..decide.generic import GenericDecider
 from ..decide.generic_values import GenericValues, Jacobian, Misfit
 from ..errors import DeriveError, Unresolved
+from ..repair.generic import generic_repairs
 from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
@@ -62,7 +63,7 @@ class GenericChecker:
         out = []
         for member in st.members[first + 1:]:
             start = time.perf_counter()
-            value = self._value(st, member, out, st.members[first], assignments)
+            value = self._value(st, member, out, st.members[first], assignments, reference)
             if value is None:
                 continue
             try:
@@ -72,6 +73,8 @@ class GenericChecker:
                     decision.detail += f" (for every {', '.join(f'{k} = 1..{n}' for k, n in letters.items())})"
                 out.append(claim_result(self.file, st, st.members[first], member, decision.verdict,
                                         time.perf_counter() - start, decision.detail, decision.counterexample))
+                if decision.verdict == REFUTED and not letters:
+                    self._repair(out[-1], reference, member, st.members[first])
             except TimeLimit:
                 out.append(claim_result(self.file, st, st.members[first], member, UNDECIDED,
                                         time.perf_counter() - start, f"not decided within {self.timeout:g} s (--timeout)"))
@@ -81,7 +84,18 @@ class GenericChecker:
                                         time.perf_counter() - start, detail))
         return errors + out
 
-    def _value(self, st, member, out: list, reference=None, assignments=({},)):
+    def _repair(self, r: Result, reference, member, written) -> None:
+        """The proved single edits of a refuted member (repair.generic), within the claim's time."""
+        head = written.parts[0].expr if len(written.parts) == 1 else None
+        try:
+            with deadline(self.timeout):
+                r.repairs = generic_repairs(self.decider, reference, member, head)
+        except (TimeLimit, DeriveError):
+            return
+        if r.repairs:
+            r.line, r.col, r.mistake = r.repairs[0].line, r.repairs[0].col, r.repairs[0].kind
+
+    def _value(self, st, member, out: list, reference=None, assignments=({},), reference_value=None):
         """The member's value; with index letters, the column of its values for every assignment."""
         start = time.perf_counter()
         try:
@@ -107,6 +121,8 @@ class GenericChecker:
                 out.append(claim_result(self.file, st, reference, member, REFUTED, time.perf_counter() - start,
                                         f"{e.message} at the sizes {sizes}: this member has no value, so it "
                                         "cannot be the left side"))
+                if list(assignments) == [{}]:
+                    self._repair(out[-1], reference_value, member, reference)
         except DeriveError as e:
             out.append(_located(self.file, e, member, st, start))
         except TimeLimit:
