@@ -321,3 +321,19 @@ def test_a_slip_in_the_penalty_is_refuted_at_its_line(tmp_path, line, old, new):
     assert code == 1
     wrong = [r for r in report["results"] if r["verdict"] != "proved"]
     assert [(r["line"], r["verdict"]) for r in wrong] == [(line, "refuted")]
+
+
+def test_a_generic_network_past_a_bound_is_not_built():
+    result = CliRunner().invoke(main, ["check", str(BOOK), "--format", "json", "--limit", "units=5"])
+    report = json.loads(result.output)
+    assert result.exit_code == 2
+    (error,) = report["results"]
+    assert error["verdict"] == "error" and "7 units: past the bound of 5 units" in error["detail"]
+
+
+def test_a_sum_past_its_bound_is_not_checked(tmp_path):
+    path = tmp_path / "sum.md"
+    path.write_text(ENTRIES.replace(r"\sum_{i=1}^{2}", r"\sum_{i=1}^{5000}"), encoding="utf-8")
+    _, report = run(path)
+    assert (11, "not checked") in verdicts(report)
+    assert any("a sum of 5,000 terms" in r["detail"] for r in report["results"])

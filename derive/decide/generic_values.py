@@ -32,6 +32,7 @@ from ..understand.generic import GenericModel
 
 
 HYPERPARAMETERS = ("lambda", "alpha", "beta", "gamma", "mu", "eta")     # a penalty's weight: a scalar leaf
+MOST_TERMS = 999                    # terms of a written sum, summed one by one
 INDEX = "__index__"                 # env key: the statement's index letters -> their values
 
 
@@ -126,6 +127,9 @@ class GenericValues:
             upper = self.indices([node.body], bound=set(env.get(INDEX, {})) - {node.var}).get(node.var)
         if not (isinstance(lower, sp.Integer) or isinstance(lower, int)) or not isinstance(upper, (int, sp.Integer)):
             raise _where("a sum whose range derive cannot tell", node, Unresolved, "\\sum_{i=1}^{q} or \\sum_i")
+        if int(upper) - int(lower) > MOST_TERMS:
+            raise _where(f"a sum of {int(upper) - int(lower) + 1:,} terms", node, Unresolved,
+                         f"at most {MOST_TERMS + 1:,} terms")
         terms = [self._plain(self.value(node.body, {**env, INDEX: {**env.get(INDEX, {}), node.var: k}}), node)
                  for k in range(int(lower), int(upper) + 1)]
         if not terms:

@@ -51,10 +51,6 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
-    defines = any(definition(st) is not None for st in lecture.statements)     # f(z) = ...: not generic
-    generic = None if defines else read_generic(lecture.statements, _stated_layers(lecture), lecture.text)
-    if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
-        return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     code = check_code(lecture.text, Path(path).suffix.lower(), display, lecture.spec) if options.run_code else None
     results = lecture.results + [failure(e.located(display, 1, 1), display) for e in lecture.errors]
     results += code.results if code else []
@@ -62,6 +58,10 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         counts = {"undecided": states.count(None), "unreadable": states.count("unreadable") + lecture.problems,
                   "skipped": states.count("skipped")}
         return FilePlan.alone(results, {k: v for k, v in counts.items() if v}, code.notes if code else ())
+    defines = any(definition(st) is not None for st in lecture.statements)     # f(z) = ...: not generic
+    generic = None if defines else read_generic(lecture.statements, _stated_layers(lecture), lecture.text)
+    if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
+        return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     results.extend(failure(e.located(display, 1, 1), display) for e in lecture.conflicts)
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]

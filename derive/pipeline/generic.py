@@ -10,6 +10,7 @@ reason; shapes that do not fit at the stated sizes refute the member that writes
 from __future__ import annotations
 
 import itertools
+import math
 import time
 
 import sympy as sp
@@ -17,9 +18,10 @@ import sympy as sp
 from ..decide.claim_result import claim_result, failure_detail, member_error, statement_formula
 from ..decide.generic import GenericDecider
 from ..decide.generic_values import GenericValues, Jacobian, Misfit
-from ..errors import DeriveError, Unresolved
+from ..errors import DeriveError, ModelError, Unresolved
 from ..repair.generic import generic_repairs
 from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
+from ..runtime.bounds import check_network
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
 from ..understand.generic import GenericModel
@@ -27,6 +29,7 @@ from .lecture import Lecture
 from .options import Options
 from .plan import FilePart, FilePlan, failure
 
+MOST_INSTANCES = 1000           # values of a statement's index letters, checked one by one
 SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved",
               NOT_CHECKED: "unreadable"}
 SEVERITY = {"unreadable": 4, "refuted": 3, "undecided": 2, "proved": 1, "bound": 0}
@@ -54,6 +57,10 @@ class GenericChecker:
         for member in [st.members[first]] + st.members:      # the reference says first how far each runs
             for letter, n in self.decider.values.indices([p.expr for p in member.parts]).items():
                 letters.setdefault(letter, n)
+        if math.prod(letters.values()) > MOST_INSTANCES:
+            err = Unresolved(f"a statement over {math.prod(letters.values()):,} instances of its index letters",
+                             expected=f"at most {MOST_INSTANCES:,} instances")
+            return [_located(self.file, err, st.members[first], st, time.perf_counter())]
         assignments = [dict(zip(letters, values)) for values in
                        itertools.product(*[range(1, n + 1) for n in letters.values()])]
         labels = [", ".join(f"{k} = {v}" for k, v in a.items()) for a in assignments] if letters else None
@@ -148,6 +155,11 @@ def _located(file: str, e: DeriveError, member, st, start: float) -> Result:
 def generic_plan(lecture: Lecture, model: GenericModel, options: Options, title=None) -> FilePlan:
     """The plan of a document whose network is generic: one task per statement."""
     display, spans, states = lecture.display, lecture.spans, lecture.states
+    try:                                        # the bounds of any network, before anything is built
+        check_network([model.sizes[model.inputs]] + [rows for rows, _ in model.weights.values()], options.bounds)
+    except ModelError as e:
+        return FilePlan.alone(lecture.results + [failure(e.located(display, 1, 1), display)],
+                              {"undecided": sum(1 for st in states if st is None)})
     results = lecture.results + [failure(e.located(display, 1, 1), display) for e in lecture.errors]
     checker = GenericChecker(lecture, model, options.timeout)
     index = {id(sp): k for k, sp in enumerate(spans)}
