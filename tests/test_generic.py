@@ -337,3 +337,27 @@ def test_a_sum_past_its_bound_is_not_checked(tmp_path):
     _, report = run(path)
     assert (11, "not checked") in verdicts(report)
     assert any("a sum of 5,000 terms" in r["detail"] for r in report["results"])
+
+
+def test_odd_documents_get_a_verdict_or_a_reason_never_an_internal_error(tmp_path):
+    """A quantity defined by a derivative, a 0 for a zero vector, a Jacobian compared whole, a label
+    that is also a vector's name: each read, decided or said why not."""
+    text = ENTRIES.replace("each unit's error is", r"""each unit's error is
+
+$$\boldsymbol{\delta} = \frac{\partial L}{\partial \mathbf{z}}, \qquad \frac{\partial y}{\partial \mathbf{x}} = 0, \qquad
+\frac{\partial L}{\partial \mathbf{h}} = \textrm{prod}\left(\frac{\partial \mathbf{o}}{\partial \mathbf{h}}, \frac{\partial \mathbf{h}}{\partial \mathbf{z}}\right)$$
+
+$$\boldsymbol{\delta} = \frac{\partial L}{\partial \mathbf{h}} \odot \phi'(\mathbf{z})$$
+
+and""")
+    path = tmp_path / "odd.md"
+    path.write_text(text, encoding="utf-8")
+    _, report = run(path)
+    assert all("internal error" not in r["detail"] for r in report["results"])
+    assert (9, "proved") in verdicts(report)            # ∂y/∂x = 0: the zero vector
+    assert (10, "not checked") in verdicts(report)      # a Jacobian ∂o/∂z against a gradient
+    assert (12, "proved") in verdicts(report)           # δ, defined by a derivative, is its value
+    label = tmp_path / "label.md"
+    label.write_text(ENTRIES.replace("l(\\mathbf{o}, y)", "l(\\mathbf{o}, \\mathbf{o})"), encoding="utf-8")
+    _, report = run(label)
+    assert "generic" not in report["model"]
