@@ -81,6 +81,15 @@ def test_a_single_slip_is_refuted_at_its_line(tmp_path, name):
     assert [(r["line"], r["verdict"]) for r in wrong] == [(line, "refuted")]
     assert words in wrong[0]["detail"]
     assert len(report["results"]) == len(CLAIM_LINES)
+    assert [(p["kind"], p["old"], p["new"]) for p in wrong[0]["repairs"]] == REPAIRS.get(name, [])
+
+
+REPAIRS = {     # the proved single edit, in the document's own text
+    "missing transpose": [("missing transpose", r"\mathbf{W}^{(2)}", r"{\mathbf{W}^{(2)}}^\top")],
+    "phi'(o) for phi'(z)": [("wrong name", r"\mathbf{o}", r"\mathbf{z}")],
+    "x^T for h^T": [("wrong name", r"\mathbf{x}", r"\mathbf{h}")],
+    "h^T for x^T": [("wrong name", r"\mathbf{h}", r"\mathbf{x}")],
+}
 
 
 def test_a_counterexample_names_the_phi_and_loss_it_fails_for(tmp_path):
@@ -314,3 +323,43 @@ def test_a_slip_in_the_penalty_is_refuted_at_its_line(tmp_path, line, old, new):
     assert code == 1
     wrong = [r for r in report["results"] if r["verdict"] != "proved"]
     assert [(r["line"], r["verdict"]) for r in wrong] == [(line, "refuted")]
+
+
+def test_a_generic_network_past_a_bound_is_not_built():
+    result = CliRunner().invoke(main, ["check", str(BOOK), "--format", "json", "--limit", "units=5"])
+    report = json.loads(result.output)
+    assert result.exit_code == 2
+    (error,) = report["results"]
+    assert error["verdict"] == "error" and "7 units: past the bound of 5 units" in error["detail"]
+
+
+def test_a_sum_past_its_bound_is_not_checked(tmp_path):
+    path = tmp_path / "sum.md"
+    path.write_text(ENTRIES.replace(r"\sum_{i=1}^{2}", r"\sum_{i=1}^{5000}"), encoding="utf-8")
+    _, report = run(path)
+    assert (11, "not checked") in verdicts(report)
+    assert any("a sum of 5,000 terms" in r["detail"] for r in report["results"])
+
+
+def test_odd_documents_get_a_verdict_or_a_reason_never_an_internal_error(tmp_path):
+    """A quantity defined by a derivative, a 0 for a zero vector, a Jacobian compared whole, a label
+    that is also a vector's name: each read, decided or said why not."""
+    text = ENTRIES.replace("each unit's error is", r"""each unit's error is
+
+$$\boldsymbol{\delta} = \frac{\partial L}{\partial \mathbf{z}}, \qquad \frac{\partial y}{\partial \mathbf{x}} = 0, \qquad
+\frac{\partial L}{\partial \mathbf{h}} = \textrm{prod}\left(\frac{\partial \mathbf{o}}{\partial \mathbf{h}}, \frac{\partial \mathbf{h}}{\partial \mathbf{z}}\right)$$
+
+$$\boldsymbol{\delta} = \frac{\partial L}{\partial \mathbf{h}} \odot \phi'(\mathbf{z})$$
+
+and""")
+    path = tmp_path / "odd.md"
+    path.write_text(text, encoding="utf-8")
+    _, report = run(path)
+    assert all("internal error" not in r["detail"] for r in report["results"])
+    assert (9, "proved") in verdicts(report)            # ∂y/∂x = 0: the zero vector
+    assert (10, "not checked") in verdicts(report)      # a Jacobian ∂o/∂z against a gradient
+    assert (12, "proved") in verdicts(report)           # δ, defined by a derivative, is its value
+    label = tmp_path / "label.md"
+    label.write_text(ENTRIES.replace("l(\\mathbf{o}, y)", "l(\\mathbf{o}, \\mathbf{o})"), encoding="utf-8")
+    _, report = run(label)
+    assert "generic" not in report["model"]

@@ -18,7 +18,7 @@ import sympy as sp
 
 from ..model import generic as g
 from ..model.printing import latex
-from ..results import PROVED, REFUTED, UNDECIDED, Counterexample
+from ..results import NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Counterexample
 from .decider import Decision
 from .generic_values import GenericValues, Jacobian
 
@@ -40,8 +40,9 @@ class GenericDecider:
     def decide(self, lhs, rhs, labels: list | None = None) -> Decision:
         """lhs = rhs; `labels` name the entries of a claim for every index (a column, one per value)."""
         if isinstance(lhs, Jacobian) or isinstance(rhs, Jacobian):
-            return Decision(UNDECIDED, "a Jacobian compared as a whole: its layout is a convention the "
+            return Decision(NOT_CHECKED, "a Jacobian compared as a whole: its layout is a convention the "
                             "document does not state")
+        lhs, rhs = _zero_as(lhs, rhs), _zero_as(rhs, lhs)
         ls = tuple(lhs.shape) if isinstance(lhs, sp.MatrixBase) else None
         rs = tuple(rhs.shape) if isinstance(rhs, sp.MatrixBase) else None
         if ls != rs:
@@ -72,6 +73,18 @@ class GenericDecider:
                                  difference=_difference(left[k] - right[k], self.net.display, self.values.forward))
         return Decision(REFUTED, f"{where} at a point (confirmed to {DIGITS} digits) with {choice.text}: the claim "
                         "is written for every φ and loss, and fails for this one", counter)
+
+    def zero(self, lhs, rhs) -> bool:
+        """Is lhs - rhs exactly 0 with the applications free (the zero test alone, no numbers)?"""
+        if isinstance(lhs, Jacobian) or isinstance(rhs, Jacobian):
+            return False
+        ls = tuple(lhs.shape) if isinstance(lhs, sp.MatrixBase) else None
+        rs = tuple(rhs.shape) if isinstance(rhs, sp.MatrixBase) else None
+        if ls != rs:
+            return False
+        atoms = g.Atoms()
+        pairs = zip(lhs, rhs) if ls else [(lhs, rhs)]
+        return all(g.is_zero(atoms(a - b)) for a, b in pairs)
 
     def _separate(self, left, right, entries):
         """(choice, point, entry, left value, right value) where the sides differ, or None."""
@@ -111,6 +124,13 @@ class GenericDecider:
         return ", ".join(f"{name} \u2208 R^{n}" for name, n in self.values.model.sizes.items())
 
 
+def _zero_as(v, other):
+    """A written 0 against a vector or matrix is its zero (∂y/∂x = 0)."""
+    if not isinstance(v, sp.MatrixBase) and v == 0 and isinstance(other, sp.MatrixBase):
+        return sp.zeros(*other.shape).as_immutable()
+    return v
+
+
 def _shape(shape) -> str:
     return "a scalar" if not shape else f"{shape[0]}\u00d7{shape[1]}"
 
@@ -134,6 +154,8 @@ def _difference(d, display, vectors: dict) -> str:
     e = atoms(d)
     entries = {}
     for name, value in vectors.items():
+        if not isinstance(value, sp.MatrixBase) and not name.startswith("__"):
+            entries.setdefault(sp.expand(atoms(value)), name)
         if isinstance(value, sp.MatrixBase) and value.shape[1] == 1:
             for k, entry in enumerate(value):
                 entries.setdefault(sp.expand(atoms(entry)), f"{name}_{{{k + 1}}}" if value.shape[0] > 1 else name)

@@ -32,6 +32,7 @@ from ..understand.generic import GenericModel
 
 
 HYPERPARAMETERS = ("lambda", "alpha", "beta", "gamma", "mu", "eta")     # a penalty's weight: a scalar leaf
+MOST_TERMS = 999                    # terms of a written sum, summed one by one
 INDEX = "__index__"                 # env key: the statement's index letters -> their values
 
 
@@ -96,6 +97,12 @@ class GenericValues:
         self.arity = {self.loss_functions[n]: k for n, k in model.losses.items()}
         self.failed: dict = {}          # a definition that could not be read: name -> why
         self.forward = self._forward(None)
+        for name, expr, _ in model.definitions:     # δ = ∂L/∂z: defined by a derivative, once the rest is
+            if _derived(expr) and name not in self.forward and name not in self.net.values:
+                try:
+                    self.forward[name] = self.value(expr, self.forward)
+                except (MeaningError, ShapeError) as e:
+                    self.failed.setdefault(name, e.message)
 
     def indices(self, nodes, bound=frozenset()) -> dict:
         """The statement's index letters (z_j, W^{(2)}_{jk}) -> how far each runs: the length of what
@@ -126,6 +133,9 @@ class GenericValues:
             upper = self.indices([node.body], bound=set(env.get(INDEX, {})) - {node.var}).get(node.var)
         if not (isinstance(lower, sp.Integer) or isinstance(lower, int)) or not isinstance(upper, (int, sp.Integer)):
             raise _where("a sum whose range derive cannot tell", node, Unresolved, "\\sum_{i=1}^{q} or \\sum_i")
+        if int(upper) - int(lower) > MOST_TERMS:
+            raise _where(f"a sum of {int(upper) - int(lower) + 1:,} terms", node, Unresolved,
+                         f"at most {MOST_TERMS + 1:,} terms")
         terms = [self._plain(self.value(node.body, {**env, INDEX: {**env.get(INDEX, {}), node.var: k}}), node)
                  for k in range(int(lower), int(upper) + 1)]
         if not terms:
@@ -143,7 +153,7 @@ class GenericValues:
         if cut is not None:
             env[cut] = free
         for name, expr, _ in self.model.definitions:
-            if name == cut or name in self.net.values:
+            if name == cut or name in self.net.values or _derived(expr):
                 continue
             try:
                 env[name] = self.value(expr, env)
@@ -302,6 +312,9 @@ class GenericValues:
             whole = self._free(wrt, at)
             cut = self._forward(wrt, whole)
             back = dict(zip(_flat(whole), _flat(at)))
+        if of not in cut:
+            raise _where(f"a derivative of {of}, which is itself defined by a derivative", node, Unresolved,
+                         "a derivative of a quantity of the forward pass")
         x = self.entry(node.of, env, cut[of])
         free = self.entry(node.wrt, env, whole)     # ∂L/∂z_j: by one entry
         frees = _flat(free)
@@ -317,6 +330,11 @@ class GenericValues:
             return sp.ImmutableMatrix(*x.shape, [d(e, free) for e in x])
         entries = tuple(tuple(d(e, v) for v in frees) for e in x)
         return Jacobian(tuple(x.shape), tuple(free.shape), entries, f"\u2202{of}/\u2202{wrt}")
+
+
+def _derived(expr) -> bool:
+    """Is a definition's expression a derivative's (δ = ∂L/∂z), to be read after the forward pass?"""
+    return any(isinstance(n, (s.Derivative, s.Gradient)) for n in s.walk(expr))
 
 
 def _flat(v) -> list:

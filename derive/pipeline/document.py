@@ -70,9 +70,6 @@ def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dic
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
-    generic = _generic(lecture)
-    if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
-        return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     code = check_code(lecture.text, Path(path).suffix.lower(), display, lecture.spec) if options.run_code else None
     results = lecture.results + [failure(e.located(display, 1, 1), display) for e in lecture.errors]
     results += code.results if code else []
@@ -80,6 +77,9 @@ def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dic
         counts = {"undecided": states.count(None), "unreadable": states.count("unreadable") + lecture.problems,
                   "skipped": states.count("skipped")}
         return FilePlan.alone(results, {k: v for k, v in counts.items() if v}, code.notes if code else ())
+    generic = _generic(lecture)
+    if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
+        return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     results.extend(failure(e.located(display, 1, 1), display) for e in lecture.conflicts)
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
@@ -195,8 +195,9 @@ def _respell(r: Result, table: dict) -> None:
 def _generic(lecture: Lecture, sizes: tuple | None = None):
     """The document's generic vector network (understand.generic), in the sizes it states (front
     matter or --model, else its text), or `sizes`; None when it is not one."""
-    if lecture.unreadable is not None or any(definition(st) is not None for st in lecture.statements):
-        return None                             # f(z) = ...: not generic
+    if lecture.unreadable is not None or lecture.closed \
+            or any(definition(st) is not None for st in lecture.statements):
+        return None                             # f(z) = ...: not generic; a closed lecture never is
     layers = _stated_layers(lecture) or lecture.sizes.stated or sizes
     return read_generic(lecture.statements, layers, lecture.text)
 

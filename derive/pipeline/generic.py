@@ -10,6 +10,7 @@ reason; shapes that do not fit at the stated sizes refute the member that writes
 from __future__ import annotations
 
 import itertools
+import math
 import time
 
 import sympy as sp
@@ -17,8 +18,10 @@ import sympy as sp
 from ..decide.claim_result import claim_result, failure_detail, member_error, statement_formula
 from ..decide.generic import GenericDecider
 from ..decide.generic_values import GenericValues, Jacobian, Misfit
-from ..errors import DeriveError, Unresolved
+from ..errors import DeriveError, ModelError, Unresolved
+from ..repair.generic import generic_repairs
 from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
+from ..runtime.bounds import check_network
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
 from ..understand.generic import GenericModel
@@ -26,6 +29,7 @@ from .lecture import Lecture
 from .options import Options
 from .plan import FilePart, FilePlan, failure
 
+MOST_INSTANCES = 1000           # values of a statement's index letters, checked one by one
 SPAN_STATE = {ERROR: "unreadable", REFUTED: "refuted", UNDECIDED: "undecided", PROVED: "proved",
               NOT_CHECKED: "unreadable"}
 SEVERITY = {"unreadable": 4, "refuted": 3, "undecided": 2, "proved": 1, "bound": 0}
@@ -53,6 +57,10 @@ class GenericChecker:
         for member in [st.members[first]] + st.members:      # the reference says first how far each runs
             for letter, n in self.decider.values.indices([p.expr for p in member.parts]).items():
                 letters.setdefault(letter, n)
+        if math.prod(letters.values()) > MOST_INSTANCES:
+            err = Unresolved(f"a statement over {math.prod(letters.values()):,} instances of its index letters",
+                             expected=f"at most {MOST_INSTANCES:,} instances")
+            return [_located(self.file, err, st.members[first], st, time.perf_counter())]
         assignments = [dict(zip(letters, values)) for values in
                        itertools.product(*[range(1, n + 1) for n in letters.values()])]
         labels = [", ".join(f"{k} = {v}" for k, v in a.items()) for a in assignments] if letters else None
@@ -62,7 +70,7 @@ class GenericChecker:
         out = []
         for member in st.members[first + 1:]:
             start = time.perf_counter()
-            value = self._value(st, member, out, st.members[first], assignments)
+            value = self._value(st, member, out, st.members[first], assignments, reference)
             if value is None:
                 continue
             try:
@@ -72,6 +80,8 @@ class GenericChecker:
                     decision.detail += f" (for every {', '.join(f'{k} = 1..{n}' for k, n in letters.items())})"
                 out.append(claim_result(self.file, st, st.members[first], member, decision.verdict,
                                         time.perf_counter() - start, decision.detail, decision.counterexample))
+                if decision.verdict == REFUTED and not letters:
+                    self._repair(out[-1], reference, member, st.members[first])
             except TimeLimit:
                 out.append(claim_result(self.file, st, st.members[first], member, UNDECIDED,
                                         time.perf_counter() - start, f"not decided within {self.timeout:g} s (--timeout)"))
@@ -81,7 +91,18 @@ class GenericChecker:
                                         time.perf_counter() - start, detail))
         return errors + out
 
-    def _value(self, st, member, out: list, reference=None, assignments=({},)):
+    def _repair(self, r: Result, reference, member, written) -> None:
+        """The proved single edits of a refuted member (repair.generic), within the claim's time."""
+        head = written.parts[0].expr if len(written.parts) == 1 else None
+        try:
+            with deadline(self.timeout):
+                r.repairs = generic_repairs(self.decider, reference, member, head)
+        except (TimeLimit, DeriveError):
+            return
+        if r.repairs:
+            r.line, r.col, r.mistake = r.repairs[0].line, r.repairs[0].col, r.repairs[0].kind
+
+    def _value(self, st, member, out: list, reference=None, assignments=({},), reference_value=None):
         """The member's value; with index letters, the column of its values for every assignment."""
         start = time.perf_counter()
         try:
@@ -107,6 +128,8 @@ class GenericChecker:
                 out.append(claim_result(self.file, st, reference, member, REFUTED, time.perf_counter() - start,
                                         f"{e.message} at the sizes {sizes}: this member has no value, so it "
                                         "cannot be the left side"))
+                if list(assignments) == [{}]:
+                    self._repair(out[-1], reference_value, member, reference)
         except DeriveError as e:
             out.append(_located(self.file, e, member, st, start))
         except TimeLimit:
@@ -132,6 +155,11 @@ def _located(file: str, e: DeriveError, member, st, start: float) -> Result:
 def generic_plan(lecture: Lecture, model: GenericModel, options: Options, title=None) -> FilePlan:
     """The plan of a document whose network is generic: one task per statement."""
     display, spans, states = lecture.display, lecture.spans, lecture.states
+    try:                                        # the bounds of any network, before anything is built
+        check_network([model.sizes[model.inputs]] + [rows for rows, _ in model.weights.values()], options.bounds)
+    except ModelError as e:
+        return FilePlan.alone(lecture.results + [failure(e.located(display, 1, 1), display)],
+                              {"undecided": sum(1 for st in states if st is None)})
     results = lecture.results + [failure(e.located(display, 1, 1), display) for e in lecture.errors]
     checker = GenericChecker(lecture, model, options.timeout)
     index = {id(sp): k for k, sp in enumerate(spans)}

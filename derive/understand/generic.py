@@ -98,7 +98,7 @@ def read_generic(statements: list[Statement], layers: tuple | None = None, text:
     if not linear or not (generic or losses) or (generic and NAMED.search(text)):
         return None
     inputs = linear[0][2]
-    if inputs in defined:
+    if inputs in defined or label in defined or label == inputs:      # a label must be a name of its own
         return None
     network = _network_names(order, inputs)
     if network is None:
