@@ -1,8 +1,10 @@
 """Proven formulas out: a handout in LaTeX, or Markdown `$$` blocks (`derive export`).
 
-A handout follows the documents: their own headings as its sections (`outline`), each formula once
-under its heading, as its author wrote it, and one closing note of what was proved, on which model,
-how, by which derive.  Only formulas whose every claim was proved are written; the others are
+A handout follows the documents.  The .tex of a lecture (Markdown, LaTeX, notebook: `lecture`) is
+the lecture itself, prose and all, each checked formula marked where it stands, and the values a
+worked example gives (`values`); a formula file gives its headings as sections (`outline`), each
+formula once under its heading, as its author wrote it.  One closing note says what was proved, on
+which model, how, by which derive.  Only formulas whose every claim was proved are written; the others are
 listed for stderr, or (allow_unproved) written too under a visible "NOT PROVED" mark.  With
 `derived`, the oracle's own dE/dp for every weight and bias follows, in the lecture's a(1 - a) form
 (see `lecture_form`): one product per path from an output unit back to p, factors in path order.

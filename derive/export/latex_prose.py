@@ -2,17 +2,13 @@ r"""A LaTeX lecture as a handout: the document itself -- its title, sectioning, 
 tables and displays in order -- cut into the blocks `prose.set_blocks` sets.
 
 Nothing of the lecture's TeX is copied as TeX.  Its preamble (`\documentclass`, `\usepackage`,
-`\newcommand`, ...) is not read at all, only its `\title` and `\author` as text; the handout's own
-preamble is fixed.  In the body, `blocks` reads structure -- `\section` and its kin, `itemize`,
-`enumerate`, `description`, `tabular`, math environments, `\[ \]`, `$$ $$`, `verbatim` and
-`lstlisting` (a listing, every character escaped), theorem-like environments (their name in bold)
--- and drops comments, `figure`, `tikzpicture` and the like.  `words` sets a stretch of prose from a
-closed list of text commands (`\textbf`, `\emph`, `\texttt`, `\url`, `\footnote`, `\ref`,
-`\eqref`, `\cite`, `~`, `\\`, escapes such as `\%`); inline math goes through `inert_math`; a
-command that reads, writes or defines (`\input`, `\include`, `\write`, `\openout`, `\immediate`,
-`\catcode`, `\def`, `\csname`, `\usepackage`, ...) is dropped with its arguments; any other
-command is dropped and its argument kept as text.  Every character of text is escaped
-(`typeset.text`), so what is not understood is shown, never run.
+`\newcommand`, ...) is not copied, only its `\title` and `\author` read as text (and its math
+macros, by `macros`); the handout's own preamble is fixed.  `read_latex_lecture` reads the body's
+structure -- `\section` and its kin, `itemize`, `enumerate`, `description`, `tabular`, math
+environments, `\[ \]`, `$$ $$`, `verbatim` and `lstlisting` (a listing, every character escaped
+when set), theorem-like environments (their name in bold), beamer frames (their title a heading)
+-- and drops comments, `figure`, `tikzpicture` and the like.  The text of each block stays LaTeX
+source here: `latex_words.words` sets it from a closed list of text commands, escaping the rest.
 
 Equations are numbered as LaTeX numbers them: each row of an unstarred `align`, `gather`,
 `eqnarray` (not `\nonumber`/`\notag`), each `equation` and `multline`; `\tag{...}` as written.
