@@ -368,6 +368,64 @@ def test_displays_that_claim_nothing_keep_their_tags_and_compile(tmp_path):
     assert "(N)" in shown and "(R)" in shown and "max(0, x1 )" in shown
 
 
+PUBLIC = r"""\documentclass[a4paper]{article}
+\usepackage{amsmath,amsthm,hyperref,enumitem}
+\newtheorem{definition}{Definition}
+\title{CS 4xx Lecture Notes: Backpropagation\thanks{Based on Nielsen (2015).}}
+\author{A.~Lecturer \and B.~Assistant}
+\date{Spring 2026}
+\begin{document}
+\maketitle
+\tableofcontents
+\section{Setup}\label{sec:setup}
+We use the notation of \href{http://neuralnetworksanddeeplearning.com}{Nielsen's book}\footnote{Chapter~2.},
+see Section~\ref{sec:setup}.
+``Quoted'' text --- with dashes -- and \S 2, 50\% \& more.\\[2pt]
+A price of $5 and no closing dollar.
+
+\begin{definition}[Sigmoid]
+The logistic function is $\sigma(z) = \frac{1}{1 + e^{-z}}$.
+\end{definition}
+\begin{enumerate}[label=(\alph*)]
+\item[(i)] first
+\item second with \verb|x_1 = 2| inline
+\end{enumerate}
+\begin{tabular}{l|c}
+\hline
+Symbol & Meaning \\ \hline
+$a_j^{(l)}$ & activation \\
+\end{tabular}
+\begin{description}
+\item[Loss] half the sum of squares
+\end{description}
+\begin{figure}[h]\centering\includegraphics{net.png}\caption{The network}\end{figure}
+\begin{proof}
+Trivial.
+\end{proof}
+\end{document}
+"""
+
+
+def test_a_course_note_in_the_usual_latex_reads_as_written_and_compiles(tmp_path):
+    result = export(tmp_path, "notes.tex", PUBLIC, "--to", "tex", "--engine", "pdflatex")
+    assert result.exit_code == 2, result.output                     # the unclosed $ is reported where it stands
+    assert "notes.tex:14:12: unclosed $ inline math" in result.stderr
+    tex = body(result.stdout).split(r"\bigskip\hrule")[0].strip().split("\n")
+    assert tex == [
+        r"\begin{center}{\Large CS 4xx Lecture Notes: Backpropagation}\\[1ex]{\large A.~Lecturer \quad B.~Assistant}\end{center}",
+        r"\section*{Setup}",
+        r"We use the notation of Nielsen's book (Chapter~2.), see Section~1. ``Quoted'' text --- with dashes -- and "
+        r"\S{}2, 50\% \& more.\newline{} A price of \ensuremath{\$}5 and no closing dollar.\par\smallskip",
+        r"\textbf{Definition (Sigmoid).} The logistic function is $\sigma(z) = \frac{1}{1 + e^{-z}}$\,{\small$\checkmark$}.\par\smallskip",
+        r"\begin{enumerate}", r"\item \textbf{(i)} first", r"\item second with \texttt{x\_1 = 2} inline", r"\end{enumerate}",
+        r"Symbol\qquad Meaning\par\smallskip", r"$a_j^{(l)}$\qquad activation\par\smallskip",
+        r"\begin{itemize}", r"\item \textbf{Loss} half the sum of squares", r"\end{itemize}",
+        r"\textbf{Proof.} Trivial.\par\smallskip"]
+    require_tool("pdflatex", "texlive-latex-base")
+    result = export(tmp_path, "notes.tex", PUBLIC, "--to", "pdf", "--engine", "pdflatex", "-o", str(tmp_path / "n.pdf"))
+    assert result.exit_code == 2 and (tmp_path / "n.pdf").read_bytes().startswith(b"%PDF-"), result.output
+
+
 # -- inert, whatever the lecture: LaTeX soup through the whole LaTeX handout -------------------------------
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -382,12 +440,13 @@ LATEX_SOUP = st.lists(st.sampled_from([
     "\\begin{align}", "\\end{align}", "\\begin{verbatim}", "\\end{verbatim}", "\\begin{tabular}{cc}",
     "\\end{tabular}", "\\begin{theorem}", "\\end{theorem}", "\\[", "\\]", "$", "$$", "\\(", "\\)", "{", "}", "[",
     "]", "\\begin{frame}", "\\end{frame}", "\\frametitle", "<2->", "\\begin{block}", "\\\\", "\\", "&", "#", "%", "^", "^^", "_", "~", "`", "'", "\n", "\n\n", "\x00", "\x7f", "x", "a_1",
-    "=", " ", "은닉층", "α", "×", "\\frac", "\\tanh", "/etc/passwd", "\\@", "\\%", "\\{"]), max_size=40).map("".join)
+    "=", " ", "은닉층", "α", "×", "\\S", "\\and", "\\thanks", "\\begin{enumerate}[label=(\\alph*)]", "\\frac", "\\tanh", "/etc/passwd", "\\@", "\\%", "\\{"]), max_size=40).map("".join)
 ALLOWED = (typeset.COMMANDS | typeset.TEXT_COMMANDS | typeset.NAME_COMMANDS | {c.lstrip("\\") for c in typeset.MATH_SIGNS.values()}
            | {"begin", "end", "dfrac", "textbackslash", "textless", "textgreater", "textbar", "ensuremath", "derivescript",
               "ldots", "noalign", "vskip", "ttfamily", "textbf", "emph", "textit", "textsl", "textsc", "underline",
               "textsf", "textrm", "textup", "textmd", "mbox", "texttt", "newline", "section", "subsection",
-              "subsubsection", "paragraph", "item", "par", "smallskip", "qquad", "checkmark", "small", "tfrac"})
+              "subsubsection", "paragraph", "item", "par", "smallskip", "qquad", "checkmark", "small", "tfrac",
+              "S", "P", "copyright", "dag", "ddag", "pounds"})
 ENVIRONMENTS = set(typeset.ENVIRONMENTS) | {"itemize", "enumerate", "quote", "center", "align*", "gather*"}
 
 

@@ -35,12 +35,12 @@ DROPPED = {"input", "include", "includeonly", "InputIfFileExists", "IfFileExists
            "indent", "newline", "linebreak", "pagebreak", "caption", "footnotemark", "small", "large", "Large",
            "footnotesize", "normalsize", "scriptsize", "tiny", "huge", "Huge", "item", "textcolor", "phantom",
            "bibitem", "nocite", "protect", "relax", "ignorespaces", "scshape", "bfseries", "itshape", "ttfamily",
-           "rmfamily", "sffamily", "normalfont", "pause", "frametitle", "framesubtitle", "titlepage",
+           "rmfamily", "sffamily", "normalfont", "thanks", "pause", "frametitle", "framesubtitle", "titlepage",
            "usetheme", "usecolortheme", "setbeamertemplate", "institute", "subtitle"}
 PRIMITIVE = {"input", "write", "openout", "openin", "closeout", "closein", "read", "readline", "catcode",
              "def", "edef", "gdef", "xdef", "let", "futurelet", "special", "message", "typeout", "errmessage"}
 SIGNS = {"LaTeX": "LaTeX", "TeX": "TeX", "ldots": "\u2026", "dots": "\u2026", "textendash": "\u2013",
-         "textemdash": "\u2014", "S": "\u00a7", "copyright": "\u00a9", "checkmark": "\u2713", "ss": "ß",
+         "textemdash": "\u2014", "checkmark": "\u2713", "ss": "ß",
          "textbackslash": "\\", "slash": "/", "quad": " ", "qquad": " "}
 
 
@@ -61,7 +61,10 @@ def words(tex, source: str, labels: dict[str, str] | None = None, mark=None) -> 
             close = source.find("$" if c == "$" else "\\)", i + len(opener))
             while c == "$" and close > 0 and source[close - 1] == "\\":
                 close = source.find("$", close + 1)
-            close = n if close < 0 else close
+            if close < 0:                          # never closed: a dollar sign, as the text says
+                plain.append(source[i:i + len(opener)])
+                i += len(opener)
+                continue
             math = source[i + len(opener):close]
             emit(tex.inline_math(math) + (mark(math) if mark else ""))
             i = close + len(opener)
@@ -125,6 +128,12 @@ def _command(tex, source: str, i: int, labels, mark, plain: list, emit) -> int:
         else:
             emit(tex.text("[" + ", ".join(k.strip() for k in content.split(",")) + "]"))
         return end
+    if name in ("S", "P", "copyright", "dag", "ddag", "pounds"):
+        emit("\\" + name + "{}")
+        return after
+    if name == "and":                               # between a title's authors
+        emit(r"\quad ")
+        return after
     if name in SIGNS:
         plain.append(SIGNS[name])
         return after
