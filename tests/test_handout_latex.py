@@ -463,3 +463,12 @@ def test_random_latex_comes_out_inert(source):
     assert not re.search(r"\^\^|[#%\x00-\x08\x0b-\x1f\x7f]", bare), (source, out)
     assert set(re.findall(r"\\(?:begin|end)\{([\w*]+)\}", out)) <= ENVIRONMENTS, (source, out)
     assert out.count("{") - out.count("\\{") - out.count("\\}") + 0 >= 0
+
+
+def test_commands_nested_thousands_deep_give_a_handout_not_a_traceback(tmp_path):
+    deep = "\\begin{document}\n" + "\\emph{" * 3000 + "x" + "}" * 3000 + "\n\n" + "\\footnote{" * 3000 + "y" + \
+        "}" * 3000 + "\n\\end{document}\n"
+    result = export(tmp_path, "deep.tex", deep, "--to", "tex", "--engine", "pdflatex")
+    assert result.exit_code == 0, result.output
+    tex = body(result.stdout)
+    assert tex.count(r"\emph{") == 21 and r"\textbackslash{}emph\{" in tex           # deeper: shown as written
