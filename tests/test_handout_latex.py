@@ -472,3 +472,15 @@ def test_commands_nested_thousands_deep_give_a_handout_not_a_traceback(tmp_path)
     assert result.exit_code == 0, result.output
     tex = body(result.stdout)
     assert tex.count(r"\emph{") == 21 and r"\textbackslash{}emph\{" in tex           # deeper: shown as written
+
+
+def test_a_file_with_no_math_is_no_part_of_the_handout(tmp_path):
+    (tmp_path / "README.md").write_text("# Course repository\n\nRun `make` to build the notes.\n", encoding="utf-8")
+    (tmp_path / "loss.tex").write_text("\\begin{document}\n\\section{Loss}\nThe loss:\n\\[ E_1 = \\frac{1}{2} "
+                                       "(t_1^{(3)} - a_1^{(3)})^2 \\]\n\\end{document}\n", encoding="utf-8")
+    (tmp_path / "draft.tex").write_text("\\begin{document}\nNothing proved here: $E = E_9$.\n\\end{document}\n",
+                                        encoding="utf-8")
+    result = run("export", str(tmp_path), "--to", "tex", "--engine", "pdflatex")
+    tex = body(result.stdout)
+    assert "Course repository" not in tex and "make" not in tex
+    assert "The loss:" in tex and r"Nothing proved here: $E = E_9$ \textbf{[NOT PROVED (error)]}." in tex

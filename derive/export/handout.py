@@ -185,10 +185,12 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
 
 def with_every_lecture(parts: list[Part], report: Report) -> list[Part]:
     """The outline's parts, and a part for each lecture of the report none of whose formulas is
-    shown (its prose is still the handout), in the order the run read the files."""
-    known = {p.file for p in parts}
+    shown (its prose is still the handout; a file with no math at all, a README, is none), in the
+    order the run read the files."""
+    known, mathless = {p.file for p in parts}, set(report.no_math)
     files = list(dict.fromkeys(report.files + [f.file for f in report.formulas] + [p.file for p in parts]))
-    extra = [Part(f, None, []) for f in files if f not in known and f in report.files and is_lecture(f)]
+    extra = [Part(f, None, []) for f in files
+             if f not in known and f in report.files and f not in mathless and is_lecture(f)]
     order = {f: k for k, f in enumerate(files)}
     return sorted(parts + extra, key=lambda p: order.get(p.file, len(order))) if extra else parts
 
