@@ -60,6 +60,8 @@ class Result:
     relevant: list = field(default_factory=list)         # names in the difference (of the point)
     context: dict = field(default_factory=dict)          # heading, prose before (documents)
     code: dict | None = None       # a line of code (--run-code): its block, line in the block, source
+    networks: list = field(default_factory=list)         # a document that states no sizes: the networks
+    #                                                      it was proved on ("2-2-2", ...), or refuted on
 
     def __post_init__(self):
         # What came from outside (a file name, a message quoting it) is shown, never sent raw to
@@ -108,6 +110,8 @@ class Result:
             out["relevant"] = list(self.relevant)
         if self.code is not None:
             out["code"] = dict(self.code)
+        if self.networks:
+            out["networks"] = list(self.networks)
         return out
 
     def __repr__(self) -> str:
@@ -164,6 +168,7 @@ class Report:
     seconds: float = 0.0
     model: str = ""                                        # one-line description of the model used
     specs: list = field(default_factory=list)              # the networks (model.Spec) the run checked in
+    generic: list = field(default_factory=list)            # generic networks checked in (descriptions)
     formulas: list[Formula] = field(default_factory=list)  # every chain checked, in input order
     unread: list[Unread] = field(default_factory=list)     # blocks not read, listed in the summary
     notes: list[str] = field(default_factory=list)         # what was skipped, and why (never a verdict)

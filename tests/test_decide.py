@@ -87,3 +87,16 @@ def test_an_internal_error_is_an_error_at_the_claim_never_a_crash_or_a_pass(form
     assert r.verdict == ERROR and "deciding: internal error (KeyError" in r.detail
     assert "this is a bug in derive" in r.detail
     assert report.exit_code == 2
+
+
+def test_the_difference_is_factored_by_flint_as_sympy_writes_it():
+    import sympy as sp
+    from derive.decide.polynomials import factored
+    a, b, t, x, y = sp.symbols("a b t x y")
+    for e in [sp.expand(-(a - t) * (1 + a**2 - a) * b), sp.expand(sp.Rational(2, 3) * (x + 1)**2 * (y - 3)),
+              sp.expand((x + y) * (x - y) * 7), x + 1, sp.Integer(0), sp.Integer(5)]:
+        f = factored(e)
+        assert sp.expand(f - e) == 0
+        assert sp.factor(f) == sp.factor(e)
+    assert factored(sp.expand(sp.Rational(2, 3) * (x + 1)**2 * (y - 3))) == sp.Rational(2, 3) * (x + 1)**2 * (y - 3)
+    assert factored(1 / (x + 1)) is None and factored(sp.sin(x) * x) is None     # not polynomials: SymPy's turn

@@ -50,7 +50,9 @@ CLEAN = {
     "from_zero.md": (9, "2-2-1 sigmoid network", "layers numbered from 0 in the document"),
     "first_weight_matrix.md": (9, "2-2-1 sigmoid,identity network", "layers numbered from 0 in the document (its "
                                "layer l is layer l+1 here), no bias in layer 2"),
-    "course_note_a0.md": (8, "2-2-2 sigmoid network", "layers numbered from 0 in the document"),
+    # states no sizes (its layers by number, no unit): checked on three widths (understand/sizes.py)
+    "course_note_a0.md": (8, "sizes not stated, checked on 3 networks 2-2-2, 3-2-4, 2-4-3: sigmoid network",
+                          "layers numbered from 0 in the document"),
 }
 
 
@@ -81,9 +83,10 @@ MISTAKES = [
     # numbered from 1 at the first weight matrix: the input of the wrong unit
     ("first_weight_matrix.md", 25, "x_1$$", "x_2$$", [(25, "refuted")]),
     ("first_weight_matrix.md", 21, "a_2^{(1)}", "a_1^{(1)}", [(21, "refuted")]),
-    # a^0 in Nielsen's notation: the transpose left out of the hidden error (refuted where it is used),
-    # the gradient of the last layer's biases with the error of the layer below
-    ("course_note_a0.md", 29, "(w^2)^T", "w^2", [(31, "refuted")]),
+    # a^0 in Nielsen's notation: the transpose left out of the hidden error (refuted where it stands,
+    # in the 3-2-4 network where w^2 is not square; and where it is used, in the 2-2-2 one), the
+    # gradient of the last layer's biases with the error of the layer below
+    ("course_note_a0.md", 29, "(w^2)^T", "w^2", [(29, "refuted"), (31, "refuted")]),
     ("course_note_a0.md", 27, "= \\delta^2", "= \\delta^1", [(27, "refuted")]),
 ]
 

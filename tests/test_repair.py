@@ -282,7 +282,8 @@ def test_the_derivative_of_the_other_activation_is_named_and_repaired(tmp_path):
     assert wrong[0].difference_latex == "[1 - a_1^{(2)}; 1 - a_2^{(2)}]"       # LaTeX, entry by entry
     assert "**" not in wrong[1].difference_latex and "*" not in wrong[1].difference_latex
     # only the values the claim depends on: the hidden unit's inputs, weights and bias
-    assert wrong[2].relevant == ["t_1^{(3)}", "t_2^{(3)}", "w_{11}^{(3)}", "w_{21}^{(3)}"]   # written in the difference
+    # written in the difference, in the notes' names (they write t_k: understand/spellings.py)
+    assert wrong[2].relevant == ["t_1", "t_2", "w_{11}^{(3)}", "w_{21}^{(3)}"]
     assert wrong[0].relevant == ["x_1", "x_2", "w_{11}^{(2)}", "w_{12}^{(2)}", "b_1^{(2)}",
                                  "w_{21}^{(2)}", "w_{22}^{(2)}", "b_2^{(2)}"]
     fixed = path
@@ -302,3 +303,34 @@ def test_the_table_says_which_family_the_derivative_belongs_to(tmp_path, monkeyp
     assert ("counterexample at x_1=0.574, x_2=0.915, w_{11}^{(2)}=0.947, w_{12}^{(2)}=1.969, b_1^{(2)}=-1.838, "
             "w_{21}^{(2)}=-0.148, w_{22}^{(2)}=-1.973, b_2^{(2)}=-0.353 (and 9 more: --verbose, or JSON)") \
         in " ".join(result.output.split())
+
+
+# -- a factor missing from the whole member ------------------------------------------------------------
+FORGOTTEN = r"""# Output errors
+
+With $E = \frac{1}{2}\sum_{k=1}^{2}(t_k - a_k^{(3)})^2$ and sigmoid outputs, the error of output unit $k$ is
+
+$$\delta_k^{(3)} = a_k^{(3)} - t_k$$
+
+and of the first one, written out,
+
+$$\frac{\partial E}{\partial z_1^{(3)}} = (a_1^{(3)} - t_1)$$
+"""
+
+
+def test_the_forgotten_derivative_of_a_whole_member_is_repaired_for_every_index_and_for_one(tmp_path):
+    path = tmp_path / "errors.md"
+    path.write_text(FORGOTTEN, encoding="utf-8")
+    wrong = failures(path)
+    assert [(r.line, r.verdict, r.mistake) for r in wrong] == [(5, "refuted", "missing factor"),
+                                                               (9, "refuted", "missing factor")]
+    assert [(r.repairs[0].old, r.repairs[0].new, r.repairs[0].description) for r in wrong] == [
+        ("a_k^{(3)} - t_k", "(a_k^{(3)} - t_k) a_k^{(3)} (1 - a_k^{(3)})",
+         "a factor `a_k^{(3)} (1 - a_k^{(3)})` is missing after `(a_k^{(3)} - t_k)`"),
+        ("a_1^{(3)} - t_1", "(a_1^{(3)} - t_1) a_1^{(3)} (1 - a_1^{(3)})",   # inside the written brackets
+         "a factor `a_1^{(3)} (1 - a_1^{(3)})` is missing after `(a_1^{(3)} - t_1)`")]
+    fixed = path
+    for r in reversed(wrong):
+        fixed = apply(fixed, r.repairs[0])
+        fixed = fixed.rename(tmp_path / f"fixed{r.line}.md")
+    assert failures(fixed) == []

@@ -17,12 +17,15 @@ second opinion never sees the oracle's formulas.  A name a document defines as a
 """
 from __future__ import annotations
 
+import functools
+
 import mpmath
 import numpy as np
 import sympy as sp
 
 from ..model.families import LEAKY_SLOPE, MPMATH_FUNCTIONS, NUMPY_FUNCTIONS, loss_number, unit_forward
 from ..model.network import Network
+from ..model.penalty import COEFFICIENT
 from ..model.printing import display_name
 from . import dag
 
@@ -96,7 +99,7 @@ def draw_points(net: Network, count: int = POINTS, seed: int = SEED) -> dict[sp.
     out = {}
     ce = net.spec.targets_sum_to_one
     for leaf in net.leaves:
-        if leaf == net.alpha:
+        if leaf == net.alpha or net.quantities[leaf][0] == COEFFICIENT:     # a rate, a penalty's lambda: > 0
             ints = rng.integers(1, 1001, size=count)
         elif ce and net.quantities[leaf][0] == "t":
             ints = rng.integers(0, 1001, size=count)
@@ -205,7 +208,19 @@ def forward(net: Network, leaf_values: dict, backend: str, number, perturb: dict
                 s = s + values[net["E", i, n]]
             put(net["En", n], s)
     put(net["E"], total)
+    penalty = net.spec.penalty
+    if penalty is not None and penalty.value is not None:     # J = E + R (model/penalty.py)
+        symbols, rule = _penalty_rule(penalty.value, backend)
+        put(net["R"], rule(*[values[q] for q in symbols]))
+        put(net["J"], values[net["E"]] + values[net["R"]])
     return values
+
+
+@functools.lru_cache(maxsize=32)
+def _penalty_rule(value: sp.Expr, backend: str):
+    """A penalty's value as a function of its symbols, for one backend (compiled once)."""
+    symbols = sorted(value.free_symbols, key=str)
+    return symbols, sp.lambdify(symbols, value, modules="numpy" if backend == "numpy" else "mpmath")
 
 
 class Evaluator:
@@ -250,8 +265,9 @@ class Evaluator:
         moving z_j by i*h*a_i exactly (each example's z_j, in a mini-batch): one pass per unit's z
         serves all its weights (factor: a_i), and its bias (factor 1)."""
         net, key = self.net, d.wrt
-        if key[0] in ("w", "b") and not (d.of.is_Symbol and self.net.quantities.get(d.of, ("",))[0] in
-                                          ("x", "w", "b", "t", "alpha")):
+        penalised = net.spec.penalty is not None and bool(d.of.free_symbols & {net["J"], net["R"]})
+        if key[0] in ("w", "b") and not penalised and not (
+                d.of.is_Symbol and self.net.quantities.get(d.of, ("",))[0] in ("x", "w", "b", "t", "alpha")):
             l, j = key[1], key[2]
             if key[0] == "b":                   # a bias shared by a layer moves every z it feeds
                 fed = [k for k in net.units(l) if net.symbols[("b", l, k)] == net.symbols[key]]

@@ -72,7 +72,7 @@ def gradient(net: Network, node: s.Sym, layer: int, env, partial: Callable) -> V
     kind = GRADIENT_NAMES[node.name]
     if layer == 1 and kind != "a":
         raise fail(NotInNetwork, f"layer 1 has no {kind}", node, f"a layer in 2..{net.L}")
-    E = net["E",]
+    E = net[net.objective]                  # dW, db: the gradient of the cost (with its penalty)
     if kind == "w":
         return one(sp.ImmutableMatrix([[partial(E, net["w", layer, j, k], node) for k in net.units(layer - 1)]
                                        for j in net.units(layer)]))
@@ -81,6 +81,6 @@ def gradient(net: Network, node: s.Sym, layer: int, env, partial: Callable) -> V
     n = example_index(net, node, env)
 
     def entry(j, e):
-        loss = net["En", *e] if net.m > 1 else E
+        loss = net["En", *e] if net.m > 1 else net["E",]
         return partial(loss, net[kind, layer, j, *e], node)
     return per_example(net, entry, net.units(layer), n)

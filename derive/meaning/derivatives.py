@@ -66,7 +66,7 @@ class Partials:
     def gradient_step(self, target: Value, node) -> Value:
         """X - alpha dE/dX: one step of gradient descent for the weights or biases X (a scalar or a
         matrix of them) that an update rule written at `node` assigns."""
-        E = self.net["E",]
+        E = self.net[self.net.objective]        # with a penalty: the objective J = E + R
         gradient = (target.applyfunc(lambda p: self.partial(E, p, node)) if is_matrix(target)
                     else self.partial(E, target, node))
         return target - self.net.alpha * gradient

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..errors import MeaningError, ShapeError
+from ..errors import MeaningError, ShapeError, Unresolved
 from ..model.families import forward, leaky, relu, sigmoid, step
 from ..model.network import Network
 from ..notation import syntax as s
 from .columns import one
 from .derivatives import Partials
 from .names import Names
+from .penalty import parameter_sum
 from .ranges import index_range
 from .sums import Sums
 from .values import Value, fail, is_matrix, scalar, shape_text
@@ -89,6 +90,11 @@ class Evaluate:
             rule = sp.diff(rule, u)
         return rule.subs(u, z)
 
+    def _Apply(self, node, env):
+        """l(o, y), \\textrm{prod}(A, B): only a generic network (decide.generic_values) gives them a value."""
+        raise fail(Unresolved, f"{node.func}(..., ...) in a network whose loss and activations derive knows",
+                   node, "a function of one argument, as in \\sigma(z); l(o, y) only for a generic loss")
+
     def _Max(self, node, env):
         left, right = self.value(node.left, env), self.value(node.right, env)
         for zero, u in ((left, right), (right, left)):
@@ -125,6 +131,9 @@ class Evaluate:
         return sp.ImmutableMatrix(rows)
 
     def _Sum(self, node, env):
+        over = parameter_sum(self.net, node, env, self.value)      # \sum_w w^2, \sum_l \|W^{(l)}\|^2
+        if over is not None:
+            return over
         if not node.var:
             return self._over_examples(node, env)
         nested = self.sums.evaluate(node, env)          # sum by sum, each sub-sum once (sums.py)
@@ -222,6 +231,9 @@ class Evaluate:
         v = self.value(node.operand, env)
         if not is_matrix(v):
             return sp.Abs(v)
+        if node.kind == "2" and min(v.shape) > 1:
+            raise fail(MeaningError, "the 2-norm of a matrix (its largest singular value) is not modelled", node,
+                       "\\|W\\|_F, the Frobenius norm")
         return sp.sqrt(sp.Add(*[e ** 2 for e in v]))
 
     # -- derivatives: derivatives.Partials --------------------------------------------------------

@@ -17,6 +17,7 @@ import sympy as sp
 
 from ..errors import MeaningError, NotInNetwork
 from ..model.network import Network
+from ..model.penalty import COEFFICIENT, OBJECTIVE, PENALTY
 from ..notation import syntax as s
 from ..notation.indices import EXAMPLE_SUPERSCRIPT, definition_key, layer_letter, layer_number
 from .columns import GRADIENT_NAMES, batch_column, gradient, one
@@ -26,6 +27,7 @@ from .values import Value, fail, is_matrix
 MATRIX_ALIAS = re.compile(r"^(A|W|Z)([0-9]+)$")
 LEARNING_RATES = ("alpha", "eta")
 BATCH_COLUMNS = ("a", "z", "x", "t") + tuple(GRADIENT_NAMES)
+PENALTY_NAMES = {OBJECTIVE: ("J",), PENALTY: ("R",)}
 QUANTITY_NAMES = "a, z, w, b, x, t, E, \\alpha, A1, W3, Z2, T, loss\\_3"
 
 
@@ -56,8 +58,8 @@ class Names:
             if number is not None:
                 node = replace(node, layer=str(number))
         name, sub, layer = node.name, node.sub, node.layer
-        if name in env and sub is None and layer is None:
-            return sp.Integer(env[name])
+        if name in env and sub is None and layer is None:      # a weight, where \sum_w binds it (penalty.py)
+            return env[name] if isinstance(env[name], sp.Basic) else sp.Integer(env[name])
         if self.columns and sub is None and (node.example is None or name in BATCH_COLUMNS):
             column = self.column(node, env)
             if column is not None:
@@ -68,6 +70,10 @@ class Names:
                 return sp.Integer(self.net.size(size))
         if name in LEARNING_RATES and sub is None and layer is None:
             return self.net.alpha
+        if sub is None and layer is None and node.example is None and self.net.spec.penalty is not None:
+            key = PENALTY_NAMES.get(name, (COEFFICIENT, name))
+            if key in self.net.symbols:         # J = E + R and R's coefficients (model/penalty.py)
+                return self.net.symbols[key]
         if name == "m" and sub is None and layer is None and node.example is None and self.net.m > 1:
             return sp.Integer(self.net.m)          # the batch size
         m = MATRIX_ALIAS.match(name)
@@ -145,6 +151,9 @@ class Names:
     def knows(self, node: s.Sym) -> bool:
         """Does the model or the notation give this name a meaning (whether or not it is valid here)?"""
         if node.name in ("a", "z", "w", "b", "x", "t", "E", "A", "W", "Z", "T") + LEARNING_RATES:
+            return True
+        if self.net.spec.penalty is not None and not node.sub and not node.layer and (
+                node.name in PENALTY_NAMES or (COEFFICIENT, node.name) in self.net.symbols):
             return True
         if node.name == "loss" and node.sub is not None and node.sub.isdigit():
             return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .families import LEAKY_SLOPE, forward, softmax, step
+from .penalty import COEFFICIENT
 
 
 def expansions(net) -> dict[sp.Symbol, sp.Expr]:
@@ -51,6 +52,10 @@ def expansions(net) -> dict[sp.Symbol, sp.Expr]:
         for n in net.examples:
             out[net["En", n]] = sp.Add(*[out[net["E", i, n]] for i in net.units(net.L)])
     out[net["E"]] = sp.Add(*[out[net["E", i]] for i in net.units(net.L)])
+    penalty = net.spec.penalty
+    if penalty is not None and penalty.value is not None:      # J = E + R (penalty.py)
+        out[net["R"]] = penalty.value
+        out[net["J"]] = out[net["E"]] + penalty.value
     return out
 
 
@@ -91,6 +96,12 @@ def compose(net, key: tuple, cut: tuple | None = None, _memo: dict | None = None
             out = net.loss_term(net["t", key[1]], compose(net, ("a", net.L, key[1]), cut, memo))
     elif kind == "E":
         out = sp.Add(*[compose(net, ("E", i), cut, memo) for i in net.units(net.L)])
+    elif kind == "R" and net.spec.penalty.value is not None:
+        out = net.spec.penalty.value
+    elif kind == "J" and net.spec.penalty.value is not None:      # dJ/ds: R kept free when it is the cut
+        out = compose(net, ("R",), cut, memo) + compose(net, ("E",), cut, memo)
+    elif kind in (COEFFICIENT, "R", "J"):
+        out = net.symbols[key]
     else:
         raise KeyError(key)
     memo[key] = out
@@ -126,6 +137,10 @@ def depends(net, key: tuple, cut: tuple) -> bool:
             out = cut == ("t", key[1]) or depends(net, ("a", net.L, key[1]), cut)
     elif kind == "E":
         out = any(depends(net, ("E", i), cut) for i in net.units(net.L))
+    elif kind in ("R", "J"):
+        value = net.spec.penalty.value
+        out = (value is not None and net.symbols[cut] in value.free_symbols) or (
+            kind == "J" and (depends(net, ("E",), cut) or cut == ("R",)))
     else:
         out = False
     memo[key, cut] = out

@@ -29,6 +29,7 @@ import sympy as sp
 
 from . import composition
 from .families import ACTIVATION_FAMILIES, loss_term
+from .penalty import COEFFICIENT
 from .spec import Spec
 
 
@@ -52,6 +53,8 @@ def identifier(key: tuple) -> str:
     kind, *index = key
     if not index:
         return kind
+    if kind == COEFFICIENT:                 # a penalty's coefficient: coef_lambda (penalty.coefficient_symbol)
+        return f"{kind}_{index[0]}"
     if kind in ("x", "t", "E", "En", "S"):
         return f"{kind}_" + "_".join(str(i) for i in index)
     return f"{kind}{index[0]}_" + "_".join(str(i) for i in index[1:])
@@ -109,6 +112,12 @@ class Network:
             for n in self.examples:
                 self._symbol(("En", n), self.spelling("E", n=n))
         self._symbol(("E",), "E")
+        penalty = self.spec.penalty
+        if penalty is not None:                 # J = E + R (penalty.py): R's coefficients are leaves
+            for name, text in penalty.coefficients:
+                self._symbol((COEFFICIENT, name), text)
+            self._symbol(("R",), penalty.name)
+            self._symbol(("J",), penalty.objective)
 
     # -- naming -------------------------------------------------------------------------------
     def _symbol(self, key: tuple, name: str) -> sp.Symbol:
@@ -163,7 +172,13 @@ class Network:
     @cached_property
     def leaves(self) -> tuple[sp.Symbol, ...]:
         """Independent variables: inputs, weights, biases, targets, and the learning rate."""
-        return tuple(dict.fromkeys(s for k, s in self.symbols.items() if k[0] in ("x", "w", "b", "t", "alpha")))
+        return tuple(dict.fromkeys(s for k, s in self.symbols.items()
+                                   if k[0] in ("x", "w", "b", "t", "alpha", COEFFICIENT)))
+
+    @property
+    def objective(self) -> tuple:
+        """What training minimises: E, or J = E + R with a penalty (the cost Ng's dW is the gradient of)."""
+        return ("J",) if self.spec.penalty is not None else ("E",)
 
     @cached_property
     def node_values(self) -> tuple[sp.Symbol, ...]:
@@ -255,9 +270,12 @@ class Network:
         """Quantities downstream of an unmodelled definition -> the reason (a claim touching one is
         undecided): for a layer l, the outputs of l and everything after; for the loss, E."""
         out: dict = {}
+        penalty = self.spec.penalty
+        if penalty is not None and penalty.value is None:
+            out.update({self.symbols[k]: penalty.reason for k in (("R",), ("J",))})
         for what, layer, reason in self.spec.unmodelled:
             for key, symbol in self.symbols.items():
-                downstream = key[0] in ("E", "En") or (
+                downstream = key[0] in ("E", "En", "J") or (
                     what == "layer" and key[0] in ("a", "h", "S", "z") and len(key) > 1
                     and (key[1] > layer or (key[1] == layer and key[0] != "z")))
                 if downstream and symbol not in out:

@@ -31,11 +31,12 @@ import sympy as sp
 
 from ..errors import MeaningError
 from .families import forward, leaky, relu, sigmoid, softmax, step
+from . import penalty
 from .network import Network
 from .printing import display_name
 
 UNIT_FUNCTIONS = (sigmoid, sp.tanh, relu, step, leaky, softmax)
-LOSS_KINDS = ("E", "En")
+LOSS_KINDS = ("E", "En", "J")
 REVERSE_WRT = ("w", "b", "z", "a", "x", "t")
 
 
@@ -105,8 +106,8 @@ class Oracle:
         return self._cache[key]
 
     def gradient(self, parameter: tuple) -> Derivative:
-        """dE / d parameter, the oracle for a weight or bias."""
-        return self.partial(self.net["E",], parameter)
+        """dE / d parameter (dJ/d parameter with a penalty), the oracle for a weight or bias."""
+        return self.partial(self.net[self.net.objective], parameter)
 
     def all_gradients(self) -> dict[tuple, Derivative]:
         """dE/dp for every weight and bias, in the order of the network's symbols."""
@@ -140,6 +141,8 @@ class Oracle:
     def _reverse(self, loss: tuple, wrt: tuple) -> sp.Expr:
         net = self.net
         kind = wrt[0]
+        if loss == ("J",):                      # J = E + R: R depends on the parameters alone (penalty.py)
+            return self._reverse(("E",), wrt) + penalty.partial(net.spec.penalty.value, net[wrt])
         if kind == "w":
             _, l, j, i = wrt
             return sp.Add(*[self.error_term(loss, l, j, net.ex(n)) * net["a", l - 1, i, *net.ex(n)]

@@ -99,6 +99,9 @@ class Spec:
     vectors: str = "row"            # "column": a^l, z^l, b^l columns, w^l rows = target units (Nielsen)
     no_bias: tuple = ()             # layers whose units have no bias (the document's z has none)
     input_layer: int = 1            # the number the document gives the input layer (0: a^{(0)} = x)
+    penalty: object = None          # a penalty.Penalty: the objective is J = E + R (weight decay)
+    instances: tuple = ()           # the document states no sizes: the layer sizes of every network it
+    #                                 is checked on (understand.sizes), this one among them
 
     def __post_init__(self):
         if len(self.layers) < 2 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in self.layers):
@@ -191,6 +194,10 @@ class Spec:
 
     def describe(self) -> str:
         sizes = "-".join(str(n) for n in self.layers)
+        if self.instances:              # one line for all of them: each is this one with other sizes
+            count = len(self.instances)
+            sizes = (f"sizes not stated, checked on {count} network{'s' if count != 1 else ''} "
+                     + ", ".join("-".join(map(str, n)) for n in self.instances) + ":")
         acts = self.activation if isinstance(self.activation, str) else ",".join(self.activation)
         batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
         missing = "".join(f" (not modelled: {reason})" for _, _, reason in self.unmodelled)
@@ -198,6 +205,8 @@ class Spec:
         if self.input_layer != 1:
             missing = (f", layers numbered from {self.input_layer} in the document (its layer l is "
                        f"layer l+{1 - self.input_layer} here)") + missing
+        if self.penalty is not None:
+            missing = self.penalty.describe() + missing
         assumed = " (targets sum to 1, assumed)" if self.targets_sum_to_one else ""
         if self.vectors == "column":
             text = (f"{sizes} {acts} network, {LOSSES[self.loss]}{assumed}{batch}, column vectors "

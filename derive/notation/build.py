@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from lark import Token, Transformer, v_args
 
 from ..errors import NotationError
 from . import syntax as s
+
+
+NORM_KINDS = {"F": "F", "2": "2", "{F}": "F", "{2}": "2", "\\mathrm{F}": "F", "\\text{F}": "F"}
 
 
 def _pos(x) -> tuple[int, int]:
@@ -23,7 +27,7 @@ def error_at(message: str, offset: int, expected: str | None = None) -> Notation
     return err
 
 
-PRIMED_FUNCTIONS = ("f", "g")          # f(z), f'(z): the unit's activation and its derivative
+PRIMED_FUNCTIONS = ("f", "g", "phi", "varphi")    # f(z), f'(z), \\phi(z): the unit's activation and its derivative
 FUNCTIONS = (("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("ln", "log"), ("ReLU", "relu"),
              ("relu", "relu"), ("step", "step"))
 SUB_INDEX = re.compile(r"^\\?_\s*(?:\{\s*(.*?)\s*\}|(.))$", re.S)
@@ -39,6 +43,20 @@ def sub_text(token: Token) -> str:
 
 def text_content(token: Token) -> str:
     return TEXT_CONTENT.match(str(token)).group(1)
+
+
+@dataclass(frozen=True)
+class _Arguments(s.Node):
+    """`(a, b)` while it is being read: it must be a named function's arguments (then an s.Apply)."""
+
+    args: tuple
+
+
+def _no_loose_arguments(node: s.Node) -> None:
+    for n in s.walk(node):
+        if isinstance(n, _Arguments):
+            raise error_at("a pair (a, b) is read only as the two arguments of a named function",
+                           n.start, "a name before it, as in l(o, y) or \\textrm{prod}(A, B)")
 
 
 @v_args(meta=True)
@@ -103,6 +121,7 @@ class Build(Transformer):
         members, approx = [], False
         for c in children:
             if isinstance(c, s.Node):
+                _no_loose_arguments(c)
                 members.append(s.Member([s.Part(c, self.text[c.start:c.end], self.source)], approx))
             elif isinstance(c, Token) and c.type == "EQ":
                 approx = bool(re.match(r"\\approx", str(c)))
@@ -133,6 +152,14 @@ class Build(Transformer):
 
     def juxt(self, meta, children):
         left, right = children
+        if isinstance(right, _Arguments):                   # l(o, y), \textrm{prod}(A, B)
+            if not isinstance(left, s.Sym) or left.sub or left.layer or left.mark:
+                raise error_at("a pair (a, b) is read only as the two arguments of a named function",
+                               right.start, "a name before it, as in l(o, y) or \\textrm{prod}(A, B)")
+            return s.Apply(left.name, right.args, start=meta.start_pos, end=meta.end_pos)
+        if isinstance(left, _Arguments):
+            raise error_at("a pair (a, b) is read only as the two arguments of a named function",
+                           left.start, "a name before it, as in l(o, y) or \\textrm{prod}(A, B)")
         if isinstance(left, s.Sym) and left.name in PRIMED_FUNCTIONS and not left.sub and not left.layer:
             func = "activation_prime" if left.mark == "'" else "activation"      # f(z), f'(z)
             return s.Call(func, right, start=meta.start_pos, end=meta.end_pos)
@@ -229,6 +256,12 @@ class Build(Transformer):
     def late_sub(self, meta, children):
         """a^l_j: a subscript after a superscript (Nielsen's layer superscripts)."""
         base, sub = children
+        norm = base.base if isinstance(base, s.Power) else base
+        if isinstance(norm, s.Norm) and not norm.kind and sub_text(sub) in NORM_KINDS:
+            from dataclasses import replace     # \|W\|_F^2, \|w\|_2^2: which norm (weight decay)
+            kind = replace(norm, kind=NORM_KINDS[sub_text(sub)], end=sub.end_pos)
+            return s.Power(kind, base.exponent, start=meta.start_pos, end=meta.end_pos) \
+                if isinstance(base, s.Power) else replace(kind, start=meta.start_pos, end=meta.end_pos)
         if isinstance(base, s.Power) and isinstance(base.base, s.Sym) and base.base.sub is None:
             from dataclasses import replace
             return s.Power(replace(base.base, sub=sub_text(sub)), base.exponent, start=meta.start_pos,
@@ -238,6 +271,10 @@ class Build(Transformer):
     def group(self, meta, children):
         inner = children[1]
         return inner
+
+    def pair(self, meta, children):
+        exprs = [c for c in children if isinstance(c, s.Node)]
+        return _Arguments(tuple(exprs), start=meta.start_pos, end=meta.end_pos)
 
     def frac(self, meta, children):
         _, num, den = children
@@ -328,6 +365,11 @@ class Build(Transformer):
         if sub is None:
             raise error_at("a sum needs its index", tok.end_pos, "\\sum_{i=1}^{n} or \\sum_i")
         m = re.fullmatch(r"([A-Za-z])(?:=(.+))?", sub_text(sub))
+        pair = re.fullmatch(r"\s*([A-Za-z])\s*,\s*([A-Za-z])\s*", sub_text(sub))
+        if pair and upper is None:                  # \sum_{j,k}: over both indices
+            one = s.Num("1", start=sub.start_pos, end=sub.end_pos)
+            inner = s.Sum(pair.group(2), one, None, body, start=meta.start_pos, end=meta.end_pos)
+            return s.Sum(pair.group(1), one, None, inner, start=meta.start_pos, end=meta.end_pos)
         if not m:
             raise error_at(f"cannot read the sum's index {sub_text(sub)!r}", sub.start_pos,
                          "\\sum_{i=1}^{n} or \\sum_i")

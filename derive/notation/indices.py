@@ -52,9 +52,30 @@ def layer_letter(text: str | None) -> str | None:
 
 @lru_cache(maxsize=MEMO)
 def layer_letters(expr) -> frozenset[str]:
-    """The free layer letters of a formula (remembered per tree: lectures restate formulas often)."""
-    return frozenset(layer_letter(n.layer) for n in walk(expr) if isinstance(n, s.Sym) and n.layer
-                     and not n.layer.isdigit() and n.name not in EXAMPLE_SUPERSCRIPT and layer_letter(n.layer))
+    """The free layer letters of a formula (remembered per tree: lectures restate formulas often);
+    a letter a sum binds (\\sum_l \\|W^{(l)}\\|^2, a penalty over every layer) is not free."""
+    letters = frozenset(layer_letter(n.layer) for n in walk(expr) if isinstance(n, s.Sym) and n.layer
+                        and not n.layer.isdigit() and n.name not in EXAMPLE_SUPERSCRIPT and layer_letter(n.layer))
+    if letters:
+        letters -= {n.var for n in walk(expr) if isinstance(n, s.Sum) and n.var in letters
+                    and not any(isinstance(q, s.Sym) and q.layer and layer_letter(q.layer) == n.var
+                                for q in _outside(expr, n))}
+    return letters
+
+
+def _outside(expr, inner):
+    """The nodes of a tree that are not within the subtree `inner`."""
+    if expr is inner:
+        return
+    yield expr
+    for value in vars(expr).values():
+        if isinstance(value, s.Node):
+            yield from _outside(value, inner)
+        elif isinstance(value, tuple):
+            for row in value:
+                for item in (row if isinstance(row, tuple) else (row,)):
+                    if isinstance(item, s.Node):
+                        yield from _outside(item, inner)
 
 
 @lru_cache(maxsize=MEMO)

@@ -29,7 +29,7 @@ from .limits import check_numbers
 # What each terminal looks like, for "expected ..." in error messages.
 EXPECTED = {
     "AMP": "&", "EQ": "=", "PLUS": "+", "MINUS": "-", "TIMES": r"\times", "BULLET": r"\bullet",
-    "SLASH": "/", "COMMA": ",", "PERIOD": ".", "LPAR": "(", "RPAR": ")", "LBRACK": "[",
+    "SLASH": "/", "COMMA": ",", "AND": r"\text{and}", "PERIOD": ".", "LPAR": "(", "RPAR": ")", "LBRACK": "[",
     "RBRACK": "]", "LCURLY": r"\{", "RCURLY": r"\}", "LBRACE": "{", "RBRACE": "}",
     "QUAD": r"\quad", "TAG": r"\tag{...}", "TEXT_FUNC": r"\text{sigmoid}", "TEXT_NAME": r"\text{name}",
     "TEXT_OTHER": r"\text{...}", "FUNC": r"\sigma, \exp, \tanh or \log", "MAX": r"\max",
@@ -165,13 +165,19 @@ _DECORATION = re.compile(
     r"|(?P<font>\\(?:boldsymbol|bm|mathbf|pmb)\s*)\{(?P<greek>\s*\\[A-Za-z]+\s*)\}")
 
 
+# `\in \mathbb{R}^q` after a member (the book's `= \frac{\partial L}{\partial \mathbf{o}} \in \mathbb{R}^q`): where
+# the value lives, said in passing; the shape itself is checked by the value, so the tail is blanked
+_IN_SPACE = re.compile(r"\\in(?![A-Za-z])\s*\\mathbb\s*\{\s*R\s*\}\s*(?:\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
+
+
 def typeset_only(text: str) -> str:
     """What only changes how a formula looks, blanked (the text keeps its length, so every position
     stays, and what is read starts where the command starts, so a claim shows the command as
-    written): `\\underbrace{X}_{\\text{note}}` is {X}, `\\stackrel{\\text{def}}{=}` is =,
+    written): `\\underbrace{X}_{\\text{note}}` is {X}, `\\in \\mathbb{R}^{q}` after a member is blank, `\\stackrel{\\text{def}}{=}` is =,
     `\\textcolor{red}{X}` is {X}, `\\boldsymbol{\\delta}` and `\\bm{\\sigma}` are the letter."""
     if "\\" not in text:
         return text
+    text = _IN_SPACE.sub(lambda m: " " * len(m.group(0)), text)
 
     def blank(m) -> str:
         if m.group("over"):

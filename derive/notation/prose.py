@@ -22,6 +22,10 @@ EQUALITY = re.compile(r"(?<![<>!\\])=|\\(?:equiv|coloneqq|triangleq|doteq|approx
 NAMING = re.compile(r"\\(?:in|notin|subset|subseteq|supset|to|mapsto|rightarrow|longrightarrow|"
                     r"leftarrow|gets|le|leq|ge|geq|lt|gt|leqslant|geqslant|neq|ne|ll|gg|sim|propto|"
                     r"perp|parallel|mid)(?![A-Za-z])|[<>]|\u2264|\u2265|\u2208")
+# `= \frac{\partial L}{\partial \mathbf{o}} \in \mathbb{R}^q.`: a claim that says in passing where its value
+# lives (the parser blanks the tail); the `\in` of a tail after an equality names nothing by itself
+_SPACE_TAIL = re.compile(r"(?<==)(?:[^=]*?)\\in\s*\\mathbb\s*\{\s*R\s*\}\s*(?:\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?"
+                         r"(?=\s*[.,]?\s*$)")
 DOTS = re.compile(r"\\(?:l|c|v|d)?dots[bcimo]?(?![A-Za-z])|\.\.\.|\u2026")
 _TEXT = re.compile(r"\\(?:text|textrm|mathrm|operatorname|mbox)\s*\{[^{}]*\}")       # a name: kept as one
 _SKIPPED = re.compile(r"\\(?:label|tag)\s*\*?\s*\{[^{}]*\}")
@@ -54,7 +58,8 @@ def prose_reason(text: str, display: bool) -> str | None:
     if display and re.match(r"(?:\\begin\s*\{[^{}]*\}\s*)?(?:&\s*)?(?:\\q?quad\s*)*[=+]", bare):
         return None
     if NAMING.search(bare):
-        if not equalities or re.search(r"\\(?:in|notin|subseteq|subset)(?![A-Za-z])|\u2208", bare):
+        membership = re.search(r"\\(?:in|notin|subseteq|subset)(?![A-Za-z])|\u2208", _SPACE_TAIL.sub(" ", bare))
+        if not equalities or membership:
             return "names, types or bounds something (no equality)"
     if not equalities:
         return None if display else "no relation"

@@ -65,6 +65,15 @@ class Call(Node):
 
 
 @dataclass(frozen=True)
+class Apply(Node):
+    """A named function of two arguments, as written: a loss `l(\\mathbf{o}, y)`, the book's
+    `\\textrm{prod}(A, B)`; `func` is the name as written, `args` the arguments."""
+
+    func: str
+    args: tuple
+
+
+@dataclass(frozen=True)
 class Max(Node):
     """\\max(left, right): ReLU is \\max(0, z)."""
 
@@ -93,9 +102,10 @@ class Dots(Node):
 
 @dataclass(frozen=True)
 class Norm(Node):
-    """\\|v\\|: the Euclidean norm of a vector."""
+    """\\|v\\|: the Euclidean norm of a vector; `kind` "F" (\\|W\\|_F, Frobenius) or "2" as written."""
 
     operand: Node
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,6 +215,10 @@ def map_children(node, rewrite):
             rows = tuple(tuple(rewrite(c) for c in row) for row in value)
             if rows != value:
                 changes[key] = rows
+        elif isinstance(value, tuple) and value and isinstance(value[0], Node):     # Apply's arguments
+            args = tuple(rewrite(c) for c in value)
+            if any(a is not b for a, b in zip(args, value)):
+                changes[key] = args
     return replace(node, **changes) if changes else node
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from ..code.check import check_code
@@ -28,9 +29,13 @@ from ..results import ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Result
 from ..decide.claim_result import compact
 from ..runtime.clock import TimeLimit, deadline
 from ..runtime.parallel import Task, patience
+from ..understand.spellings import respell, spellings
 from ..sources.notebooks import markdown_cells
 from ..worked.printed import check_numbers
-from .lecture import read_lecture
+from ..understand.generic import read_generic
+from .generic import generic_plan
+from .instances import on_instances
+from .lecture import Lecture, read_lecture
 from .options import Options
 from .plan import FilePart, FilePlan, failure
 from .plan import lost as lost_result
@@ -46,9 +51,26 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     callable, independent of the others, so they may run in parallel) and `finish`, which turns the
     tasks' outcomes into the document's results, span states, formulas and bindings."""
     lecture = read_lecture(path, options, display)
+    networks = lecture.sizes.instances if lecture.unreadable is None and not lecture.closed \
+        and lecture.statements else ()
+    if not networks:
+        return plan_lecture(lecture, path, options, workspaces)
+    lectures = [lecture if lecture.spec.layers == sizes else read_lecture(path, options, display, sizes)
+                for sizes in networks]
+    return on_instances([plan_lecture(replace(one, spec=replace(one.spec, instances=networks)), path,
+                                      replace(options, run_code=options.run_code and k == 0), workspaces)
+                         for k, one in enumerate(lectures)], networks)
+
+
+def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dict) -> FilePlan:
+    """The plan for checking a document read (`prepare_document`), in its one network."""
     display, spans, states, statements = lecture.display, lecture.spans, lecture.states, lecture.statements
     if lecture.unreadable is not None:
         return FilePlan.alone([failure(lecture.unreadable, display)], {"unreadable": 1})
+    defines = any(definition(st) is not None for st in lecture.statements)     # f(z) = ...: not generic
+    generic = None if defines else read_generic(lecture.statements, _stated_layers(lecture), lecture.text)
+    if generic is not None:                     # z = W^{(1)} x, h = φ(z), ..., L = l(o, y): generic.py
+        return generic_plan(lecture, generic, options, document_title(lecture.text, Path(path).suffix))
     code = check_code(lecture.text, Path(path).suffix.lower(), display, lecture.spec) if options.run_code else None
     results = lecture.results + [failure(e.located(display, 1, 1), display) for e in lecture.errors]
     results += code.results if code else []
@@ -60,6 +82,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     index = {id(sp): k for k, sp in enumerate(spans)}
     extents = [(sp.cell, (sp.line, sp.col), sp.position(len(sp.text))) for sp in spans]
     checker = Checker(workspace_for(lecture.spec, workspaces), display, options.timeout, reread=lecture.reread)
+    table = spellings(statements, lecture.written, checker.workspace.net)
+    checker.respell = lambda text: respell(text, table)     # a repair's new text in the document's names
     functions = _identities(statements)
     for st in statements:
         if st.kind != IDENTITY:
@@ -113,6 +137,8 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
             if formula is not None:
                 formulas.append(formula)
         out.sort(key=lambda r: (r.cell or 0, r.line, r.col))
+        for r in out:
+            _respell(r, table)
         if lecture.text:
             math_lines = {n for sp, (cell, start, end) in zip(spans, extents) if sp.display
                           for n in range(start[0], end[0] + 1)}
@@ -127,8 +153,9 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         for state in states:
             counts[state or "no claim"] += 1
         counts["unreadable"] += lecture.problems
-        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas, bound, code.notes if code else [],
-                        document_title(lecture.text, Path(path).suffix))
+        return FilePart(out, {k: v for k, v in counts.items() if v}, formulas,
+                        [respell(entry, table) for entry in bound], code.notes if code else [],
+                        document_title(lecture.text, Path(path).suffix), span_states=list(states))
 
     def lost(st, reason, undecided):
         """The outcome of a statement whose check failed (a bound, or a bug in derive)."""
@@ -144,6 +171,29 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
     return FilePlan([Task(lambda st=st: task(st), lambda st=st: ahead(st), lambda r, u, st=st: lost(st, r, u),
                           patience=patience(len(st.members), options.timeout)) for st in statements],
                     finish, lecture.unread)
+
+
+def _respell(r: Result, table: dict) -> None:
+    """What derive says of a claim, in the names the document wrote (understand.spellings); a
+    repair quotes the text as the page shows it (`a\\_1` is `a_1`, not the reading's `a _1`)."""
+    for p in r.repairs:
+        p.description = re.sub(r" (?=[_^])", "", p.description)
+    if not table or r.verdict in (PROVED, ERROR, NOT_CHECKED):    # an error's expectations are derive's notation
+        return
+    r.detail, r.expected, r.difference_latex = (respell(x, table) for x in (r.detail, r.expected, r.difference_latex))
+    r.missing_terms = [respell(x, table) for x in r.missing_terms]
+    r.extra_terms = [respell(x, table) for x in r.extra_terms]
+    r.relevant = [respell(x, table) for x in r.relevant]
+    c = r.counterexample
+    if c is not None:
+        c.point = {respell(k, table): v for k, v in c.point.items()}
+        c.difference = respell(c.difference, table)
+
+
+def _stated_layers(lecture) -> tuple | None:
+    """The layer sizes a front matter (or --model) states, if it states them."""
+    spec = lecture.front.spec
+    return spec.layers if spec is not None and "layers" in spec.stated else None
 
 
 def _identities(statements) -> Functions:

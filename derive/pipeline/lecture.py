@@ -27,9 +27,11 @@ from types import SimpleNamespace
 
 from ..decide.claim_result import failure_detail
 from ..errors import DeriveError, ModelError, NotationError, locate
+from ..model.penalty import OBJECTIVE
 from ..model.spec import Spec
 from ..notation.limits import check_layers_named
 from ..notation import syntax as s
+from ..notation.arrows import update_arrow
 from ..notation.parse import parse
 from ..notation.prose import has_equality, malformed, prose_reason, relation_free
 from ..notation.statements import Assembler, Statement
@@ -44,8 +46,12 @@ from ..understand.conventions import apply as apply_convention
 from ..understand.forward_pass import read_model
 from ..understand.front_matter import FrontMatter, document_front_matter
 from ..understand.glossary import Glossary, read_glossary
+from ..understand.letters import Letters, read_letters
 from ..understand.infer import infer_spec
 from ..understand.numbering import Numbering, read_numbering, renumber
+from ..understand.penalty import every_parameter, read_objective, read_penalty, rename
+from ..understand.spellings import written
+from ..understand.sizes import Sizes, is_size_statement, read_sizes
 from .options import Options
 from .plan import failure
 
@@ -72,10 +78,15 @@ class Lecture:
     closed: bool = False
     front: FrontMatter = field(default_factory=FrontMatter)    # what the document states (front_matter.py)
     reread: object = None               # a formula's tree -> read as the document's were (_rereader)
+    written: dict = field(default_factory=dict)     # each name's text as written (understand.spellings)
+    objective: object = None            # the objective with a penalty (understand/penalty.py), if any
+    sizes: Sizes = field(default_factory=Sizes)     # the sizes its text states, or that it states none
 
 
-def read_lecture(path: Path, options: Options, display: str | None = None) -> Lecture:
-    """Read a document (see the module's docstring); NotRegular when `path` is not a regular file."""
+def read_lecture(path: Path, options: Options, display: str | None = None, sizes: tuple | None = None) -> Lecture:
+    """Read a document (see the module's docstring); NotRegular when `path` is not a regular file.
+    `sizes`: the layer sizes of the network to read it in, for a document that states none
+    (`understand.sizes`; `lecture.sizes` says whether it does)."""
     display = display or str(path)
     try:
         text = read_input(path, options.bounds, display)
@@ -96,9 +107,12 @@ def read_lecture(path: Path, options: Options, display: str | None = None) -> Le
     lecture.results = [failure(p.error(), display) for p in problems[:options.bounds.errors]]
     lecture.problem_places = sorted((p.cell or 0, p.line, p.col) for p in problems)
     unreadable = _read_statements(lecture, options.bounds.errors)
-    stated, convention, glossary, numbering = _read_notation(lecture, options.spec)
-    lecture.reread = _rereader(convention, numbering, glossary)
-    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering)
+    lecture.written = written(lecture.statements)
+    stated, convention, letters, glossary, numbering = _read_notation(lecture, options.spec)
+    lecture.reread = _rereader(convention, letters, numbering, glossary, lecture.objective)
+    _read_sizes(lecture, stated, convention.vectors, numbering)
+    _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering,
+                  sizes or lecture.sizes.stated)
     if convention.name == "ng" and not lecture.closed:
         _cost_of_ng(lecture, stated)
     return lecture
@@ -132,6 +146,8 @@ def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
         if before + len(unreadable) + bugs >= most:
             states[k:] = ["skipped" if later.skipped else "unreadable" for later in spans[k:]]
             break
+        if update_arrow(sp.text) != sp.text:    # w \rightarrow w - \eta ...: an update rule (arrows.py)
+            sp = spans[k] = replace(sp, text=update_arrow(sp.text))
         bad = malformed(sp.text, claim=has_equality(sp.text))
         if bad is None and prose_reason(sp.text, sp.display):
             states[k] = "prose"                 # claims nothing: never an error, never a model change
@@ -209,23 +225,27 @@ def _once_per_construct(results: list[Result]) -> None:
     results[:] = kept
 
 
-def _rereader(convention: Convention, numbering: Numbering, glossary: Glossary):
+def _rereader(convention: Convention, letters: Letters, numbering: Numbering, glossary: Glossary, objective=None):
     """A formula's tree read as the document's formulas were (its convention, its numbering of the
     layers, its own names), by the same passes: what a repair's edited text is checked as."""
     def reread(expr):
         part = SimpleNamespace(expr=expr)
         holder = [SimpleNamespace(members=[SimpleNamespace(parts=[part])])]
         apply_convention(convention, holder)
+        letters.apply(holder)
         renumber(holder, numbering)
         glossary.apply(holder)
+        if objective is not None:               # J = L + s, and a scalar w for every weight
+            part.expr = objective.translate(part.expr)
+            every_parameter(holder)
         return part.expr
     return reread
 
 
-def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Glossary, Numbering]:
+def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Letters, Glossary, Numbering]:
     """Rewrite the statements into derive's spelling (the document's convention, its numbering of
     the layers, then its own names); returns the network stated (`given`, else the front matter's),
-    the convention, the glossary and the numbering."""
+    the convention, the layers named by letters, the glossary and the numbering."""
     statements = lecture.statements
     front = lecture.front
     try:
@@ -236,21 +256,45 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
         lecture.errors.append(e)
         names, convention = {}, choose(statements, None)
     apply_convention(convention, statements)
+    letters = read_letters(statements)
+    letters.apply(statements)                   # Bishop's a_j, z_j, y_k: layers named by their letters
     numbering = read_numbering(statements)
     renumber(statements, numbering)             # a^{(0)} = x, W^{(1)} from the input: derive's layers
     glossary = read_glossary(statements, names)
     glossary.apply(statements)                  # the document's own names, read as derive's
+    lecture.objective = read_objective(statements)
+    rename(statements, lecture.objective)       # J = L + s: the objective, its data loss, its penalty
+    if lecture.objective is not None:
+        every_parameter(statements)             # dC/dw = dC_0/dw + lambda/n w: for every weight
     if given is not None:
-        return given, convention, glossary, numbering
+        return given, convention, letters, glossary, numbering
     if front.spec_error is not None:
         lecture.errors.append(front.spec_error)
-    return front.spec, convention, glossary, numbering
+    return front.spec, convention, letters, glossary, numbering
+
+
+def _read_sizes(lecture: Lecture, stated: Spec | None, vectors: str, numbering: Numbering) -> None:
+    """The sizes the document states in its text, or that it states none (`understand.sizes`), when
+    neither the front matter nor --model states them; its size statements (`n^{[1]} = 3`) are
+    bindings, not claims."""
+    sized = [st for st in lecture.statements if is_size_statement(st)]
+    if sized:
+        where = {id(sp): k for k, sp in enumerate(lecture.spans)}
+        for st in sized:
+            for k in {where.get(id(p.source)) for m in st.members for p in m.parts} - {None}:
+                lecture.states[k] = lecture.states[k] or "bound"
+        lecture.statements = [st for st in lecture.statements if not is_size_statement(st)]
+    if stated is not None and (not stated.stated or "layers" in stated.stated):
+        return
+    texts = [lecture.text] + [sp.text for sp in lecture.spans]
+    lecture.sizes = read_sizes(lecture.statements, texts, vectors, numbering.input_layer)
 
 
 def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vectors: str,
-                  shared_bias: tuple, numbering: Numbering = Numbering()) -> None:
+                  shared_bias: tuple, numbering: Numbering = Numbering(), sizes: tuple | None = None) -> None:
     """The network the document defines, within the bounds; past them the lecture is closed (no claim
-    is judged in another network than its own)."""
+    is judged in another network than its own).  `sizes`: its layer sizes, where the units it names
+    do not tell them (stated in its text, or one of the networks it is checked on)."""
     statements = lecture.statements
     shared = shared_bias_layers(statements)
     share(statements, shared)                   # b^{(2)} in every unit's z: one bias for the layer
@@ -260,6 +304,8 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
         if stated is not None:                  # bounds first: reading the model builds networks
             check_network(stated.layers, bounds, "the network")
         inferred = replace(infer_spec(statements), vectors=vectors)
+        if sizes:
+            inferred = replace(inferred, layers=tuple(sizes))
         if stated is None:
             check_network(inferred.layers, bounds, "the network")
         if stated is not None:
@@ -271,6 +317,8 @@ def _read_network(lecture: Lecture, stated: Spec | None, unreadable, bounds, vec
             spec = replace(spec, shared_bias=shared_bias, vectors=vectors)
         if numbering.reason:
             spec = replace(spec, unmodelled=spec.unmodelled + (("layer", 1, numbering.reason),))
+        if lecture.objective is not None:       # weight decay: J = E + R (understand/penalty.py)
+            spec = replace(spec, penalty=read_penalty(lecture.objective, spec))
         check_network(spec.layers, bounds, "the network")
         lecture.spec, lecture.conflicts = spec, conflicts
     except ModelError as e:
@@ -290,7 +338,7 @@ def _cost_of_ng(lecture: Lecture, stated: Spec | None) -> None:
         return
     for st in lecture.statements:
         head = st.head.parts[0].expr if len(st.head.parts) == 1 else None
-        if len(st.members) >= 2 and isinstance(head, s.Sym) and head.name == "E" and not head.layer:
+        if len(st.members) >= 2 and isinstance(head, s.Sym) and head.name in ("E", OBJECTIVE) and not head.layer:
             return
     reason = ("the document does not write its cost J (Ng's notes mean the logistic loss; write J, or "
               "state it: loss: binary-cross-entropy in the front matter)")

@@ -26,6 +26,8 @@ class FilePart:
     bindings: list = field(default_factory=list)     # the values its bindings give, one line each
     notes: list = field(default_factory=list)        # what the run should say about this file
     title: str | None = None                         # the document's own title, when it gives one
+    model: str | None = None                         # a generic network's description (pipeline.generic)
+    span_states: list = field(default_factory=list)  # each math span's state, in order (documents)
 
 
 @dataclass

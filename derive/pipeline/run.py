@@ -96,7 +96,9 @@ def check_paths(paths, options: Options | None = None, progress=None, exclude=()
                 _raw_positions(path, in_cells[display], bounds)
         described = {ws.net.spec.describe(): ws.net.spec for ws in workspaces.values()}
         report.specs = [described[text] for text in sorted(described)] or [options.spec or Spec()]
-        report.model = "; ".join(spec.describe() for spec in report.specs)
+        generic = sorted(set(report.generic))
+        report.model = "; ".join(([spec.describe() for spec in report.specs] if described or not generic else [])
+                                 + generic)
         report.notes = [safe_text(note) for note in report.notes]
     report.seconds = time.perf_counter() - start
     return report
@@ -118,6 +120,8 @@ def _finish(report: Report, pending: list, outcomes: list) -> None:
             report.no_math.append(display)
         if part.title:
             report.titles[display] = part.title
+        if part.model:
+            report.generic.append(part.model)
         report.results.extend(part.results)
         report.formulas.extend(part.formulas)
         report.unread.extend(plan.unread)

@@ -19,9 +19,11 @@ from ..model import printing
 from ..model.lecture_form import lecture_latex, lecture_names, lecture_terms, print_terms
 from ..notation import syntax as s
 from ..decide.blame import named_error_term
+from ..decide.claim_result import compact
 from ..notation.statements import CHAIN, DEFINITION, UPDATE
 from ..notation.syntax import walk
 from ..runtime.clock import TimeLimit
+from .every_index import instances, lettered
 from .search import BUDGET, SHOWN, repairs
 from .written import Written
 
@@ -37,6 +39,15 @@ def expected_member(net, decider, reference) -> str:
                            for c in range(reference.cols)) for r in range(reference.rows)]
         return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
     return print_terms(net, lecture_terms(net, decider.normal(reference)))
+
+
+def _for_every_index(net, decider, reference, labels) -> str | None:
+    """The member a statement for every index should be, written once with its letter
+    (`(a_k^{(3)} - t_k) × a_k^{(3)} (1 - a_k^{(3)})`), when every instance's is that text."""
+    found = instances(labels)
+    if found is None or not is_matrix(reference) or reference.cols != 1 or reference.rows != len(labels):
+        return None
+    return lettered([expected_member(net, decider, entry) for entry in reference], found[1], found[0])
 
 
 def differing_terms(net, decider, reference, written: list) -> tuple[list[str], list[str]]:
@@ -132,7 +143,8 @@ def annotate(checker, st, result, member) -> None:
         result.difference_latex = difference(net, decider, ref_value, mine)
         if ref_value in checker.meaning.stacks:     # a statement for every index: the column of all its
             return                                  # instances is no member to write; the detail names
-        expected = expected_member(net, decider, ref_value)           # the first failing instance
+        expected = (_for_every_index(net, decider, ref_value, checker.meaning.stacks.get(mine))
+                    or expected_member(net, decider, ref_value))          # the first failing instance
         if len(expected) > MAX_EXPECTED:         # an explicit sum multiplied out (160 paths) helps nobody
             return
         result.expected = expected
@@ -148,7 +160,7 @@ def _reference(checker, st, result, member):
     if st.kind == UPDATE:
         return None, _step(checker, st)
     for m in st.members:
-        if m is not member and " ".join(m.text.split()) == result.lhs:
+        if m is not member and compact(m.text) == result.lhs:
             return m, checker.meaning.member_value(m)
     if result.lhs is None:                     # an error in the member: compare with another one
         for m in st.members:
@@ -158,7 +170,7 @@ def _reference(checker, st, result, member):
                 except DeriveError:
                     continue
     first = st.extra.get("first")              # a restatement, compared with the first definition
-    if first is not None and " ".join(first.member.text.split()) == result.lhs:
+    if first is not None and compact(first.member.text) == result.lhs:
         return None, checker.meaning.member_value(first.member)
     if st.kind == DEFINITION and member is not st.head:    # delta_j^{(l)} = ...: the error term it names
         named = named_error_term(checker, st, checker.meaning.member_value(member))

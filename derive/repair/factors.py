@@ -13,7 +13,9 @@ import sympy as sp
 
 from ..meaning.values import is_matrix
 from ..model.lecture_form import lecture_latex, rank
+from ..model.penalty import COEFFICIENT
 from ..notation import syntax as s
+from . import every_index
 from .written import Edit, Written
 
 SIMPLE = 24            # a missing factor is printed only when it is this simple (count_ops)
@@ -35,6 +37,8 @@ def missing(w: Written):
                     yield Edit(k, a, b, "0", "wrong factor", f"`{w.texts[k][a:b]}` should be `0`")
                 continue
             q = _ratio(should, value)
+            if q is None and is_matrix(value):
+                yield from _for_every_index(w, k, node, should, value)
             if q is None or q == 1 or q == -1:
                 continue
             if _simple(q):
@@ -52,6 +56,7 @@ def missing(w: Written):
                     a, b = w.span(k, f)
                     old, new = w.texts[k][a:b], _factor_text(w.net, better)
                     yield Edit(k, a, b, new, "wrong factor", f"`{old}` should be `{new}`")
+        yield from _whole(w, expected, written)
         if is_matrix(expected):
             continue
         lacking = sp.expand(expected - written)
@@ -81,14 +86,74 @@ def _sites(w: Written):
                         yield [(0, node, sign) for node, sign in s.terms(entry, 1)], expected[r, c], value
 
 
-def _insert(w: Written, k, node, q):
-    """Edits putting the factor q into the product `node`, where the chain rule has it."""
+def _for_every_index(w: Written, k, node, should, value):
+    """A factor missing from a term of a statement for every index, or one of its factors wrong: a
+    different factor in each instance, written once with the statement's letter (every_index)."""
+    found = every_index.ratios(w, should, value)
+    if found is None:
+        return
+    letter, units, qs = found
+    if all(_simple(q) and not q.is_Number for q in qs):
+        for text in every_index.texts(w, [_factor_text(w.net, q) for q in qs], units, letter):
+            yield from _insert(w, k, node, qs[0], text)
+    for f in s.factors(node, ("times", "juxt")):
+        fv = w.normal_node(f, matrices=True)
+        if not is_matrix(fv) or fv.shape != value.shape:
+            continue
+        if any(sp.count_ops(a) + sp.count_ops(q) > CANCEL_OPS for a, q in zip(fv, qs)):
+            continue
+        better = [sp.factor(sp.cancel(a * q)) for a, q in zip(fv, qs)]
+        if not all(_simple(b) and not b.is_Number for b in better):
+            continue
+        a, b = w.span(k, f)
+        old = w.texts[k][a:b]
+        for text in every_index.texts(w, [_factor_text(w.net, x) for x in better], units, letter):
+            yield Edit(k, a, b, text, "wrong factor", f"`{old}` should be `{text}`")
+
+
+def _whole(w: Written, expected, written):
+    """A factor missing from the whole member (`\\delta_k = a_k - t_k` without `a_k (1 - a_k)`)."""
+    if len(w.member.parts) != 1 or not w.terms or len(w.terms) < 2:
+        return
+    if is_matrix(written):
+        found = every_index.ratios(w, expected, written)
+        if found is None or not all(_simple(q) and not q.is_Number for q in found[2]):
+            return
+        letter, units, qs = found
+        texts = every_index.texts(w, [_factor_text(w.net, q) for q in qs], units, letter)
+    else:
+        q = _ratio(expected, written)
+        if q is None or q == 1 or q == -1 or not _simple(q):
+            return
+        texts = [_factor_text(w.net, q)]
+    a, b = w.span(0, w.member.parts[0].expr)     # over the brackets around it: `(a_1 - t_1)`
+    body = w.texts[0][a:b]
+    if not _bracketed(body):
+        body = f"({body})"
+    for printed in texts:
+        yield Edit(0, a, b, f"{body} {printed}", "missing factor", f"a factor `{printed}` is missing after `{body}`")
+
+
+def _bracketed(text: str) -> bool:
+    """Is the text one group in brackets, `(a - t)` (not `(a) - (t)`)?"""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for k, c in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth == 0 and k < len(text) - 1:
+            return False
+    return True
+
+
+def _insert(w: Written, k, node, q, printed: str | None = None):
+    """Edits putting the factor q (written `printed`) into the product `node`, where the chain rule has it."""
     glue = " \\times " if isinstance(node, s.BinOp) and node.op == "times" else " "
     factors = s.factors(node, ("times", "juxt"))
     keyed = [rank(w.net, w.normal_node(f)) for f in factors]
     wanted = rank(w.net, q)
     at = next((j for j, key in enumerate(keyed) if key < wanted), len(factors))
-    printed = _factor_text(w.net, q)
+    printed = printed or _factor_text(w.net, q)
     if at < len(factors):
         a, b = w.span(k, factors[at])
         old = w.texts[k][a:b]
@@ -143,8 +208,8 @@ def _simple(q, scale: int = 1) -> bool:
     if sp.count_ops(q) > SIMPLE * scale:
         return False
     _, denominator = sp.fraction(q)
-    if denominator.free_symbols:
-        return False
+    if any(not d.name.startswith(COEFFICIENT + "_") for d in denominator.free_symbols):
+        return False                            # \frac{\lambda}{n}: a penalty's coefficient may divide
     factors = sp.Mul.make_args(q)
     for f in factors:
         base = f.base if f.is_Pow else f

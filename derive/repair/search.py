@@ -26,7 +26,7 @@ budget, each candidate decided, the proved ones kept.  The kinds of edit are in 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -36,7 +36,7 @@ from ..notation import syntax as s
 from ..notation.parse import parse
 from ..results import PROVED
 from ..runtime.clock import TimeLimit, deadline
-from . import edits, factors, families
+from . import edits, factors, families, penalty
 from .written import Edit, Written
 
 LIMIT = 400            # candidates per refuted claim
@@ -74,15 +74,17 @@ class Search:
     def __init__(self, checker, member: s.Member, reference, budget: float = BUDGET):
         self.decider = checker.workspace.decider
         self.reread = getattr(checker, "reread", None) or (lambda expr: expr)
+        self.respell = getattr(checker, "respell", None)     # derive's names -> the document's
         self.stop = time.process_time() + budget
         self.tried: set = set()
         self.found: list[Repair] = []
         self.written = Written(checker.meaning, self.decider, checker.workspace.net, member, reference)
+        self.written.respell = self.respell
 
     def run(self, cheap_only: bool = False) -> list[Repair]:
         """Each kind of edit in turn, within its share of the budget; the first kind that repairs
         the member is the one reported."""
-        generators = [(families.wrong_family, .1), (edits.names, .35), (edits.signs, .1)]
+        generators = [(families.wrong_family, .1), (penalty.decay_terms, .1), (edits.names, .35), (edits.signs, .1)]
         if not cheap_only:
             generators += [(edits.transposes, .05), (edits.swaps, .05), (edits.extra_factors, .1),
                            (edits.steps, .05), (edits.reroutes, .05), (factors.missing, .25),
@@ -99,7 +101,8 @@ class Search:
                             if spent > share * budget:
                                 break
                             began = time.process_time()
-                            self._try(edit)
+                            for variant in self._in_the_documents_names(edit):
+                                self._try(variant)
                             spent += time.process_time() - began
                     except (DeriveError, ArithmeticError, TypeError, ValueError, sp.PolynomialError):
                         pass                # a kind of edit that does not apply here
@@ -108,6 +111,16 @@ class Search:
         except TimeLimit:
             pass
         return self.found
+
+    def _in_the_documents_names(self, edit: Edit) -> list[Edit]:
+        """The edit with derive's names in its new text written as the document writes them (tried
+        first: a repair reads best in the lecture's own names), then as it is."""
+        if self.respell is None:
+            return [edit]
+        new = self.respell(edit.new)
+        if new == edit.new:
+            return [edit]
+        return [replace(edit, new=new, description=self.respell(edit.description)), edit]
 
     def _exhausted(self) -> bool:
         return (len(self.found) >= SHOWN or len(self.tried) >= LIMIT or time.process_time() > self.stop)

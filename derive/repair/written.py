@@ -45,6 +45,7 @@ class Written:
         self.bases = [p.expr.start for p in member.parts]
         self.terms = [(k, node, sign) for k, p in enumerate(member.parts) for node, sign in s.terms(p.expr, 1)]
         self._right: list | None = None
+        self.respell = None                     # derive's names -> the document's (set by the search)
 
     # -- where a node is in the text -------------------------------------------------------------
     def span(self, k: int, node: s.Node, groups: bool = True) -> tuple[int, int]:
@@ -113,7 +114,12 @@ class Written:
         try:
             v = self.meaning.value(node, {})
         except (DeriveError, KeyError, TypeError):
-            return None
+            if not matrices:
+                return None
+            try:                                # a factor of a statement for every index: its column
+                v = self.meaning.part_value(s.Part(node, "", self.member.parts[0].source))
+            except (DeriveError, KeyError, TypeError):
+                return None
         return None if is_matrix(v) and not matrices else self.normal(v)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..results import NOT_CHECKED, PROVED, Report, Result, Unread
 from .junit import failure_text
+from .networks import networks_phrase, proved_on
 from .table import shorthand
 
 HEADING_WIDTH = 80
@@ -54,6 +55,15 @@ def notice(block: Unread) -> str:
     return f"::notice {props}::{escape_data(block.note + ': derive skipped it, nothing in it was checked')}"
 
 
+def networks_notice(file: str, networks, n: int) -> str:
+    """A document that states no sizes: its claims proved on the networks it was checked on, as a
+    notice (proved for those sizes, not for every size)."""
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in
+                     {"file": file, "title": "derive: proved on the networks checked"}.items())
+    return (f"::notice {props}::{escape_data(f'{n} claim' + ('s' if n != 1 else '') + ' ' + networks_phrase(networks))}"
+            f"{escape_data(' (the document states no sizes: not proved for every size)')}")
+
+
 def summary(report: Report) -> str:
     s, total = report.summary(), len(report.results)
     return (f"derive: {total} claim{'' if total == 1 else 's'}: {s['proved']} proved, {s['refuted']} refuted, "
@@ -66,6 +76,7 @@ def render_github(report: Report) -> str:
     were not read, a line listing them)."""
     lines = [annotation(r, report.strict) for r in report.results if not r.passed]
     lines += [notice(u) for u in report.unread]
+    lines += [networks_notice(file, networks, n) for file, networks, n in proved_on(report.results)]
     lines.append(summary(report))
     if report.unread:
         lines.append("derive: not read (skipped): " + "; ".join(map(str, report.unread)))

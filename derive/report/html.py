@@ -14,6 +14,7 @@ from html import escape
 from latex2mathml.converter import convert
 
 from ..results import AGREES, ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Counterexample, Report, Result
+from .networks import network_lines
 from .table import shorthand
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -382,6 +383,9 @@ def _card(result: Result, number: int = 0) -> str:
 def proof_summary(detail: str) -> str:
     """A proof note in a few words: `exact, and at 8 numeric points` (what the detail says first)."""
     words = []
+    on = re.match(r"(proved on \d+ networks?: [^(;]*?) \(", detail)
+    if on:                                  # a document that states no sizes: the networks come first
+        return on.group(1)
     if detail.startswith("for every"):
         words.append("by symmetry, for every instance")
     elif "simplif" in detail.split(";")[0]:
@@ -402,6 +406,7 @@ def _summary(report: Report) -> str:
         states = ", ".join(f"{n} {escape(state)}" for state, n in report.spans.items())
         spans = f'<div class="meta spans">math spans: {sum(report.spans.values())} ({states})</div>'
     model = f'<div class="meta model">model: {escape(report.model)}</div>' if report.model else ""
+    model += "".join(f'<div class="meta networks">{escape(line)}</div>' for line in network_lines(report))
     when = f'<div class="meta time">{len(report.results)} claims in {report.seconds:.2f} s</div>'
     none = ""
     if report.no_math:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from ..results import AGREES, ERROR, NOT_CHECKED, PROVED, REFUTED, UNDECIDED, Report, Result
+from .networks import network_lines
 
 # Display-only shorthands for the claim column (never used to read anything).
 SHORTHAND = [
@@ -50,6 +51,8 @@ def summary_line(report: Report) -> str:
     if s.get("not checked"):
         line += (f"\nnot checked: {s['not checked']} equation{'s' if s['not checked'] != 1 else ''} derive cannot "
                  f"read or model ({'failing the run: strict' if report.strict else 'listed, not failing the run; --strict fails it'})")
+    for text in network_lines(report):
+        line += f"\n{text}"
     if s.get("agrees"):
         line += f"\ncode lines: {s['agrees']} agree with derive's exact values (--run-code)"
     if report.spans:

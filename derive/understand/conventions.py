@@ -82,6 +82,9 @@ def apply(convention: Convention, statements) -> None:
 def rewrite(convention: Convention, node):
     if convention.bracket_layers:
         node = ng.before(node)
+    if convention.bare_layers and isinstance(node, s.Sum) and node.var in convention.layered:
+        inner = replace(convention, layered=tuple(n for n in convention.layered if n != node.var))
+        return s.map_children(node, lambda child: rewrite(inner, child))    # \sum_w w^2: a square
     if convention.bare_layers and isinstance(node, s.Power):
         layer = _bare_layer(node, layered=convention.layered)
         if layer is not None:

@@ -25,11 +25,13 @@ from ..errors import DeriveError, ModelError
 from ..meaning.meaning import Meaning
 from ..model.families import ACTIVATIONS, LOSSES, forward, loss_term, step
 from ..model.network import Network
+from ..model.penalty import OBJECTIVE, PENALTY
 from ..model.spec import Spec
 from ..notation import syntax as s
 from ..notation.indices import bind_layers, layer_letter, layer_number, layers_for
 from ..notation.literals import has_decimal, is_numbers_only
 from ..notation.syntax import walk
+from .penalty import penalises_parameters, terms
 
 PROBES = 3
 
@@ -119,6 +121,11 @@ def _votes(statements, meaning: Meaning, probe: Network, base: Spec) -> dict:
                     table.setdefault(layer, []).append((seen[bound, expr], part))
         elif head.name == "E" and head.sub is None and head.layer is None and head.example is None:
             losses.append(part)
+        elif head.name == OBJECTIVE and len(terms(part.expr)) > 1:        # J = E + R: E's own terms
+            data = [t for t in terms(part.expr) if not penalises_parameters(t)
+                    and not (isinstance(t, s.Sym) and t.name == PENALTY)]
+            if len(data) == 1 and not (isinstance(data[0], s.Sym) and data[0].name == "E"):
+                losses.append(replace(part, expr=data[0]))
     for layer, said in general.items():
         votes.setdefault(layer, said)
     for layer, said in votes.items():      # a tie between the units' definitions: the local derivatives decide
