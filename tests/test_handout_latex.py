@@ -466,7 +466,7 @@ def test_random_latex_comes_out_inert(source):
 
 
 def test_commands_nested_thousands_deep_give_a_handout_not_a_traceback(tmp_path):
-    deep = "\\begin{document}\n" + "\\emph{" * 3000 + "x" + "}" * 3000 + "\n\n" + "\\footnote{" * 3000 + "y" + \
+    deep = "\\begin{document}\nThe loss: $E_1 = \\frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2$.\n\n" + "\\emph{" * 3000 + "x" + "}" * 3000 + "\n\n" + "\\footnote{" * 3000 + "y" + \
         "}" * 3000 + "\n\\end{document}\n"
     result = export(tmp_path, "deep.tex", deep, "--to", "tex", "--engine", "pdflatex")
     assert result.exit_code == 0, result.output
