@@ -356,14 +356,16 @@ def _progress_bar(paths):
 @bundled_option
 @claim_options
 def export(paths, to, output, allow_unproved, derived, engine, code, bundled, timeout, budget, limits, model):
-    """Write the proven formulas as a LaTeX handout (.tex) or Markdown.
+    """Write a handout of the checked lectures: LaTeX (.tex), a PDF, or Markdown.
 
     Checks PATHS like `derive check` (with none, the repository's lectures; --bundled: the
-    formulas bundled with derive) and writes every formula
-    whose claims were all proved, as written, under the document's own headings, each formula
-    once, with one closing note of what was proved, on which model, how, and by which derive
-    version.  Formulas not proved are listed on stderr and left out, unless --allow-unproved
-    includes them under a NOT PROVED mark.  The .tex names its engine in its first line
+    formulas bundled with derive).  The .tex of a lecture (Markdown, LaTeX, notebook) is the
+    lecture itself -- title, headings, prose, lists, displays, a notebook's code cells as
+    listings (--no-code: left out) -- each formula proved marked with a check where it stands,
+    equation labels as numbers, a worked example's values listed; a formula file gives its
+    proved formulas under its headings.  One closing note says what was proved, on which model,
+    how, and by which derive version.  Formulas not proved are listed on stderr and left out
+    (in a sentence: marked NOT PROVED), unless --allow-unproved includes them, marked.  The .tex names its engine in its first line
     (`% engine: xelatex ...`): Korean text is typeset with kotex or Noto CJK, romanized only
     when neither is installed.
 

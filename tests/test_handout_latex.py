@@ -185,8 +185,7 @@ def test_a_hostile_latex_lecture_gives_an_inert_handout(tmp_path):
     read = [line.split(" ", 1)[1] for line in record.splitlines() if line.startswith("INPUT ")]
     written = [line.split(" ", 1)[1] for line in record.splitlines() if line.startswith("OUTPUT ")]
     own = {"handout.tex", "handout.aux", "./handout.tex", "./handout.aux"}
-    outside = [p for p in read if p not in own and not p.startswith(("/usr/share/", "/var/lib/texmf", "/etc/texmf",
-                                                                      "/usr/local/share/", "/var/cache/fontconfig"))]
+    outside = [p for p in read if p not in own and not p.startswith(tex_trees())]
     assert outside == [] and not any("secret" in p or "passwd" in p or "evil" in p for p in read), outside
     assert {os.path.basename(p) for p in written} <= {"handout.aux", "handout.log", "handout.pdf"}, written
     assert all(os.path.dirname(p) in ("", ".", str(work)) for p in written), written
@@ -194,6 +193,15 @@ def test_a_hostile_latex_lecture_gives_an_inert_handout(tmp_path):
                            check=True).stdout
     assert "SECRETTOKEN" not in shown and "root:" not in shown
     assert not (tmp_path / "PWNED").exists() and not (work / "PWNED").exists() and not (work / "written.txt").exists()
+
+
+def tex_trees() -> tuple[str, ...]:
+    """Where the TeX installation keeps its own files (kpsewhich says), which TeX may read."""
+    trees = {"/usr/share/texlive/", "/usr/share/texmf/", "/var/lib/texmf/", "/etc/texmf/"}
+    for var in ("TEXMFDIST", "TEXMFMAIN", "TEXMFLOCAL", "TEXMFSYSVAR", "TEXMFSYSCONFIG", "TEXMFVAR", "TEXMFCONFIG"):
+        found = subprocess.run(["kpsewhich", f"-var-value={var}"], capture_output=True, text=True).stdout.strip()
+        trees |= {path.rstrip("/") + "/" for path in found.split(":") if path.startswith("/") and len(path) > 1}
+    return tuple(sorted(trees))
 
 
 NOTEBOOK = [
@@ -228,6 +236,8 @@ def test_the_handout_of_a_notebook_is_its_cells_in_order(tmp_path):
     positions = [tex.index(piece) for piece in order]
     assert positions == sorted(positions)
     assert "OUTPUT" not in tex and r"\input{" not in tex
+    prose = re.sub(r"\\begin\{quote\}\\ttfamily.*?\\end\{quote\}", "", tex, flags=re.S)     # all but the listing
+    assert r"\textbackslash" not in prose and r"\ttfamily" not in prose          # no LaTeX source shown as text
 
 
 def test_no_code_leaves_the_code_cells_out(tmp_path):
@@ -358,6 +368,64 @@ def test_displays_that_claim_nothing_keep_their_tags_and_compile(tmp_path):
     assert "(N)" in shown and "(R)" in shown and "max(0, x1 )" in shown
 
 
+PUBLIC = r"""\documentclass[a4paper]{article}
+\usepackage{amsmath,amsthm,hyperref,enumitem}
+\newtheorem{definition}{Definition}
+\title{CS 4xx Lecture Notes: Backpropagation\thanks{Based on Nielsen (2015).}}
+\author{A.~Lecturer \and B.~Assistant}
+\date{Spring 2026}
+\begin{document}
+\maketitle
+\tableofcontents
+\section{Setup}\label{sec:setup}
+We use the notation of \href{http://neuralnetworksanddeeplearning.com}{Nielsen's book}\footnote{Chapter~2.},
+see Section~\ref{sec:setup}.
+``Quoted'' text --- with dashes -- and \S 2, 50\% \& more.\\[2pt]
+A price of $5 and no closing dollar.
+
+\begin{definition}[Sigmoid]
+The logistic function is $\sigma(z) = \frac{1}{1 + e^{-z}}$.
+\end{definition}
+\begin{enumerate}[label=(\alph*)]
+\item[(i)] first
+\item second with \verb|x_1 = 2| inline
+\end{enumerate}
+\begin{tabular}{l|c}
+\hline
+Symbol & Meaning \\ \hline
+$a_j^{(l)}$ & activation \\
+\end{tabular}
+\begin{description}
+\item[Loss] half the sum of squares
+\end{description}
+\begin{figure}[h]\centering\includegraphics{net.png}\caption{The network}\end{figure}
+\begin{proof}
+Trivial.
+\end{proof}
+\end{document}
+"""
+
+
+def test_a_course_note_in_the_usual_latex_reads_as_written_and_compiles(tmp_path):
+    result = export(tmp_path, "notes.tex", PUBLIC, "--to", "tex", "--engine", "pdflatex")
+    assert result.exit_code == 2, result.output                     # the unclosed $ is reported where it stands
+    assert "notes.tex:14:12: unclosed $ inline math" in result.stderr
+    tex = body(result.stdout).split(r"\bigskip\hrule")[0].strip().split("\n")
+    assert tex == [
+        r"\begin{center}{\Large CS 4xx Lecture Notes: Backpropagation}\\[1ex]{\large A.~Lecturer \quad B.~Assistant}\end{center}",
+        r"\section*{Setup}",
+        r"We use the notation of Nielsen's book (Chapter~2.), see Section~1. ``Quoted'' text --- with dashes -- and "
+        r"\S{}2, 50\% \& more.\newline{} A price of \ensuremath{\$}5 and no closing dollar.\par\smallskip",
+        r"\textbf{Definition (Sigmoid).} The logistic function is $\sigma(z) = \frac{1}{1 + e^{-z}}$\,{\small$\checkmark$}.\par\smallskip",
+        r"\begin{enumerate}", r"\item \textbf{(i)} first", r"\item second with \texttt{x\_1 = 2} inline", r"\end{enumerate}",
+        r"Symbol\qquad Meaning\par\smallskip", r"$a_j^{(l)}$\qquad activation\par\smallskip",
+        r"\begin{itemize}", r"\item \textbf{Loss} half the sum of squares", r"\end{itemize}",
+        r"\textbf{Proof.} Trivial.\par\smallskip"]
+    require_tool("pdflatex", "texlive-latex-base")
+    result = export(tmp_path, "notes.tex", PUBLIC, "--to", "pdf", "--engine", "pdflatex", "-o", str(tmp_path / "n.pdf"))
+    assert result.exit_code == 2 and (tmp_path / "n.pdf").read_bytes().startswith(b"%PDF-"), result.output
+
+
 # -- inert, whatever the lecture: LaTeX soup through the whole LaTeX handout -------------------------------
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -372,12 +440,13 @@ LATEX_SOUP = st.lists(st.sampled_from([
     "\\begin{align}", "\\end{align}", "\\begin{verbatim}", "\\end{verbatim}", "\\begin{tabular}{cc}",
     "\\end{tabular}", "\\begin{theorem}", "\\end{theorem}", "\\[", "\\]", "$", "$$", "\\(", "\\)", "{", "}", "[",
     "]", "\\begin{frame}", "\\end{frame}", "\\frametitle", "<2->", "\\begin{block}", "\\\\", "\\", "&", "#", "%", "^", "^^", "_", "~", "`", "'", "\n", "\n\n", "\x00", "\x7f", "x", "a_1",
-    "=", " ", "은닉층", "α", "×", "\\frac", "\\tanh", "/etc/passwd", "\\@", "\\%", "\\{"]), max_size=40).map("".join)
+    "=", " ", "은닉층", "α", "×", "\\S", "\\and", "\\thanks", "\\begin{enumerate}[label=(\\alph*)]", "\\frac", "\\tanh", "/etc/passwd", "\\@", "\\%", "\\{"]), max_size=40).map("".join)
 ALLOWED = (typeset.COMMANDS | typeset.TEXT_COMMANDS | typeset.NAME_COMMANDS | {c.lstrip("\\") for c in typeset.MATH_SIGNS.values()}
            | {"begin", "end", "dfrac", "textbackslash", "textless", "textgreater", "textbar", "ensuremath", "derivescript",
               "ldots", "noalign", "vskip", "ttfamily", "textbf", "emph", "textit", "textsl", "textsc", "underline",
               "textsf", "textrm", "textup", "textmd", "mbox", "texttt", "newline", "section", "subsection",
-              "subsubsection", "paragraph", "item", "par", "smallskip", "qquad", "checkmark", "small", "tfrac"})
+              "subsubsection", "paragraph", "item", "par", "smallskip", "qquad", "checkmark", "small", "tfrac",
+              "S", "P", "copyright", "dag", "ddag", "pounds"})
 ENVIRONMENTS = set(typeset.ENVIRONMENTS) | {"itemize", "enumerate", "quote", "center", "align*", "gather*"}
 
 
@@ -394,3 +463,24 @@ def test_random_latex_comes_out_inert(source):
     assert not re.search(r"\^\^|[#%\x00-\x08\x0b-\x1f\x7f]", bare), (source, out)
     assert set(re.findall(r"\\(?:begin|end)\{([\w*]+)\}", out)) <= ENVIRONMENTS, (source, out)
     assert out.count("{") - out.count("\\{") - out.count("\\}") + 0 >= 0
+
+
+def test_commands_nested_thousands_deep_give_a_handout_not_a_traceback(tmp_path):
+    deep = "\\begin{document}\nThe loss: $E_1 = \\frac{1}{2} (t_1^{(3)} - a_1^{(3)})^2$.\n\n" + "\\emph{" * 3000 + "x" + "}" * 3000 + "\n\n" + "\\footnote{" * 3000 + "y" + \
+        "}" * 3000 + "\n\\end{document}\n"
+    result = export(tmp_path, "deep.tex", deep, "--to", "tex", "--engine", "pdflatex")
+    assert result.exit_code == 0, result.output
+    tex = body(result.stdout)
+    assert tex.count(r"\emph{") == 21 and r"\textbackslash{}emph\{" in tex           # deeper: shown as written
+
+
+def test_a_file_with_no_math_is_no_part_of_the_handout(tmp_path):
+    (tmp_path / "README.md").write_text("# Course repository\n\nRun `make` to build the notes.\n", encoding="utf-8")
+    (tmp_path / "loss.tex").write_text("\\begin{document}\n\\section{Loss}\nThe loss:\n\\[ E_1 = \\frac{1}{2} "
+                                       "(t_1^{(3)} - a_1^{(3)})^2 \\]\n\\end{document}\n", encoding="utf-8")
+    (tmp_path / "draft.tex").write_text("\\begin{document}\nNothing proved here: $E = E_9$.\n\\end{document}\n",
+                                        encoding="utf-8")
+    result = run("export", str(tmp_path), "--to", "tex", "--engine", "pdflatex")
+    tex = body(result.stdout)
+    assert "Course repository" not in tex and "make" not in tex
+    assert "The loss:" in tex and r"Nothing proved here: $E = E_9$ \textbf{[NOT PROVED (error)]}." in tex

@@ -1,8 +1,10 @@
 """Proven formulas out: a handout in LaTeX, or Markdown `$$` blocks (`derive export`).
 
-A handout follows the documents: their own headings as its sections (`outline`), each formula once
-under its heading, as its author wrote it, and one closing note of what was proved, on which model,
-how, by which derive.  Only formulas whose every claim was proved are written; the others are
+A handout follows the documents.  The .tex of a lecture (Markdown, LaTeX, notebook: `lecture`) is
+the lecture itself, prose and all, each checked formula marked where it stands, and the values a
+worked example gives (`values`); a formula file gives its headings as sections (`outline`), each
+formula once under its heading, as its author wrote it.  One closing note says what was proved, on
+which model, how, by which derive.  Only formulas whose every claim was proved are written; the others are
 listed for stderr, or (allow_unproved) written too under a visible "NOT PROVED" mark.  With
 `derived`, the oracle's own dE/dp for every weight and bias follows, in the lecture's a(1 - a) form
 (see `lecture_form`): one product per path from an output unit back to p, factors in path order.
@@ -183,10 +185,12 @@ def render_tex(report: Report, formulas: list[Formula], gradients, engine: str =
 
 def with_every_lecture(parts: list[Part], report: Report) -> list[Part]:
     """The outline's parts, and a part for each lecture of the report none of whose formulas is
-    shown (its prose is still the handout), in the order the run read the files."""
-    known = {p.file for p in parts}
+    shown (its prose is still the handout; a file with no math at all, a README, is none), in the
+    order the run read the files."""
+    known, mathless = {p.file for p in parts}, set(report.no_math)
     files = list(dict.fromkeys(report.files + [f.file for f in report.formulas] + [p.file for p in parts]))
-    extra = [Part(f, None, []) for f in files if f not in known and f in report.files and is_lecture(f)]
+    extra = [Part(f, None, []) for f in files
+             if f not in known and f in report.files and f not in mathless and is_lecture(f)]
     order = {f: k for k, f in enumerate(files)}
     return sorted(parts + extra, key=lambda p: order.get(p.file, len(order))) if extra else parts
 

@@ -2,17 +2,13 @@ r"""A LaTeX lecture as a handout: the document itself -- its title, sectioning, 
 tables and displays in order -- cut into the blocks `prose.set_blocks` sets.
 
 Nothing of the lecture's TeX is copied as TeX.  Its preamble (`\documentclass`, `\usepackage`,
-`\newcommand`, ...) is not read at all, only its `\title` and `\author` as text; the handout's own
-preamble is fixed.  In the body, `blocks` reads structure -- `\section` and its kin, `itemize`,
-`enumerate`, `description`, `tabular`, math environments, `\[ \]`, `$$ $$`, `verbatim` and
-`lstlisting` (a listing, every character escaped), theorem-like environments (their name in bold)
--- and drops comments, `figure`, `tikzpicture` and the like.  `words` sets a stretch of prose from a
-closed list of text commands (`\textbf`, `\emph`, `\texttt`, `\url`, `\footnote`, `\ref`,
-`\eqref`, `\cite`, `~`, `\\`, escapes such as `\%`); inline math goes through `inert_math`; a
-command that reads, writes or defines (`\input`, `\include`, `\write`, `\openout`, `\immediate`,
-`\catcode`, `\def`, `\csname`, `\usepackage`, ...) is dropped with its arguments; any other
-command is dropped and its argument kept as text.  Every character of text is escaped
-(`typeset.text`), so what is not understood is shown, never run.
+`\newcommand`, ...) is not copied, only its `\title` and `\author` read as text (and its math
+macros, by `macros`); the handout's own preamble is fixed.  `read_latex_lecture` reads the body's
+structure -- `\section` and its kin, `itemize`, `enumerate`, `description`, `tabular`, math
+environments, `\[ \]`, `$$ $$`, `verbatim` and `lstlisting` (a listing, every character escaped
+when set), theorem-like environments (their name in bold), beamer frames (their title a heading)
+-- and drops comments, `figure`, `tikzpicture` and the like.  The text of each block stays LaTeX
+source here: `latex_words.words` sets it from a closed list of text commands, escaping the rest.
 
 Equations are numbered as LaTeX numbers them: each row of an unstarred `align`, `gather`,
 `eqnarray` (not `\nonumber`/`\notag`), each `equation` and `multline`; `\tag{...}` as written.
@@ -45,6 +41,9 @@ BEGIN = re.compile(r"\\begin\s*\{([^{}\n]{1,40})\}")
 END = re.compile(r"\\end\s*\{([^{}\n]{1,40})\}")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 OVERLAY = re.compile(r"(?:\s*<[^<>\n]{0,20}>)?")
+DOLLAR = re.compile(r"(?<!\\)\$")
+ROW_END = re.compile(r"((?:[^\\]|\\[^\\])*?)\\\\(?:\s*\[[^\]\n]*\])?", re.S)
+RULES = re.compile(r"\\(?:hline|toprule|midrule|bottomrule|cline\s*\{[^}]*\}|cmidrule\s*(?:\([^)]*\))?\s*\{[^}]*\})")
 PLAIN = re.compile(r"[^\\$\n]+|.", re.S)
 
 
@@ -190,8 +189,9 @@ class _Reader:
                 self.math(text[i + 2:close], i, close + 2)
                 i = close + 2
             elif c == "$":
-                close = re.compile(r"(?<!\\)\$").search(text, i + 1, limit)
-                close_at = limit if close is None else close.start()
+                brk = PARAGRAPH_BREAK.search(text, i, limit)        # inline math ends in its paragraph
+                close = DOLLAR.search(text, i + 1, brk.start() if brk else limit)
+                close_at = (brk.start() if brk else limit) - 1 if close is None else close.start()
                 self.add(text[i:close_at + 1], i, close_at + 1)
                 i = close_at + 1
             else:
@@ -282,6 +282,7 @@ class _Reader:
         if name in LISTS:
             self.lists.append(LISTS[name])
             self.ordered = LISTS[name]
+            return optional(text, begin.end())          # enumitem's [label=(\alph*)]: not text
         elif name in ("frame", "block", "alertblock", "exampleblock", "column", "minipage"):
             return self.slide(name, begin, limit)
         elif name.rstrip("*") in NAMED:
@@ -316,11 +317,11 @@ class _Reader:
     def table(self, inner: str, at: int) -> None:
         spec = group(inner, 0)
         offset = spec[1] if spec else 0
-        for piece in re.finditer(r"(?:[^\\]|\\(?!\\)|\\\\(?=\\))+", inner[offset:]):
-            row = re.sub(r"\\(hline|toprule|midrule|bottomrule|cline\{[^}]*\})", " ", piece.group(0))
+        for piece in ROW_END.finditer(inner[offset:] + "\\\\"):
+            row = RULES.sub(" ", piece.group(1))
             cells = [" ".join(c.split()) for c in re.split(r"(?<!\\)&", row)]
             if any(cells):
-                first = self.line(at + offset + piece.start())
+                first = self.line(at + offset + piece.start() + len(piece.group(1)) - len(piece.group(1).lstrip()))
                 self.blocks.append(Block("row", "\t".join(c or " " for c in cells), first, first))
 
     def number(self, name: str, inner: str, at: int) -> None:

@@ -35,18 +35,22 @@ DROPPED = {"input", "include", "includeonly", "InputIfFileExists", "IfFileExists
            "indent", "newline", "linebreak", "pagebreak", "caption", "footnotemark", "small", "large", "Large",
            "footnotesize", "normalsize", "scriptsize", "tiny", "huge", "Huge", "item", "textcolor", "phantom",
            "bibitem", "nocite", "protect", "relax", "ignorespaces", "scshape", "bfseries", "itshape", "ttfamily",
-           "rmfamily", "sffamily", "normalfont", "pause", "frametitle", "framesubtitle", "titlepage",
+           "rmfamily", "sffamily", "normalfont", "thanks", "pause", "frametitle", "framesubtitle", "titlepage",
            "usetheme", "usecolortheme", "setbeamertemplate", "institute", "subtitle"}
+DEPTH = 20                      # commands within commands set as such; deeper, their text is shown
 PRIMITIVE = {"input", "write", "openout", "openin", "closeout", "closein", "read", "readline", "catcode",
              "def", "edef", "gdef", "xdef", "let", "futurelet", "special", "message", "typeout", "errmessage"}
 SIGNS = {"LaTeX": "LaTeX", "TeX": "TeX", "ldots": "\u2026", "dots": "\u2026", "textendash": "\u2013",
-         "textemdash": "\u2014", "S": "\u00a7", "copyright": "\u00a9", "checkmark": "\u2713", "ss": "ß",
+         "textemdash": "\u2014", "checkmark": "\u2713", "ss": "ß",
          "textbackslash": "\\", "slash": "/", "quad": " ", "qquad": " "}
 
 
-def words(tex, source: str, labels: dict[str, str] | None = None, mark=None) -> str:
+def words(tex, source: str, labels: dict[str, str] | None = None, mark=None, depth: int = 0) -> str:
     """A stretch of a LaTeX lecture's prose as inert TeX text (see the module's docstring);
-    `mark(math)`: the mark of the checked formula an inline math holds."""
+    `mark(math)`: the mark of the checked formula an inline math holds; `depth`: how many commands
+    it stands inside (past DEPTH, their text is shown as it is written, escaped)."""
+    if depth > DEPTH:
+        return tex.text(" ".join(source.split()))
     out, plain, i, n = [], [], 0, len(source)
 
     def emit(piece: str) -> None:
@@ -61,12 +65,15 @@ def words(tex, source: str, labels: dict[str, str] | None = None, mark=None) -> 
             close = source.find("$" if c == "$" else "\\)", i + len(opener))
             while c == "$" and close > 0 and source[close - 1] == "\\":
                 close = source.find("$", close + 1)
-            close = n if close < 0 else close
+            if close < 0:                          # never closed: a dollar sign, as the text says
+                plain.append(source[i:i + len(opener)])
+                i += len(opener)
+                continue
             math = source[i + len(opener):close]
             emit(tex.inline_math(math) + (mark(math) if mark else ""))
             i = close + len(opener)
         elif c == "\\":
-            i = _command(tex, source, i, labels or {}, mark, plain, emit)
+            i = _command(tex, source, i, labels or {}, mark, plain, emit, depth)
         elif c in "{}":
             i += 1
         elif c == "~":
@@ -79,7 +86,7 @@ def words(tex, source: str, labels: dict[str, str] | None = None, mark=None) -> 
     return "".join(out)
 
 
-def _command(tex, source: str, i: int, labels, mark, plain: list, emit) -> int:
+def _command(tex, source: str, i: int, labels, mark, plain: list, emit, depth: int = 0) -> int:
     """One control sequence of prose at `i`: what it sets emitted; the offset after it."""
     word = re.match(r"\\([A-Za-z@]+)\*?\s*|\\(.)", source[i:i + 60], re.S)
     if word is None:
@@ -110,7 +117,7 @@ def _command(tex, source: str, i: int, labels, mark, plain: list, emit) -> int:
             return after
         content, end = arg
         if name in WRAPS:
-            emit("\\" + WRAPS[name] + "{" + words(tex, content, labels, mark) + "}")
+            emit("\\" + WRAPS[name] + "{" + words(tex, content, labels, mark, depth + 1) + "}")
         elif name in CODE:
             emit(r"\texttt{" + tex.text(content) + "}")
         elif name in REFS:
@@ -119,12 +126,18 @@ def _command(tex, source: str, i: int, labels, mark, plain: list, emit) -> int:
             emit(tex.text(shown))
         elif name == "href":
             second = group(source, end)
-            return (emit(words(tex, second[0], labels, mark)) or second[1]) if second else end
+            return (emit(words(tex, second[0], labels, mark, depth + 1)) or second[1]) if second else end
         elif name == "footnote":
-            emit(" (" + words(tex, content, labels, mark) + ")")
+            emit(" (" + words(tex, content, labels, mark, depth + 1) + ")")
         else:
             emit(tex.text("[" + ", ".join(k.strip() for k in content.split(",")) + "]"))
         return end
+    if name in ("S", "P", "copyright", "dag", "ddag", "pounds"):
+        emit("\\" + name + "{}")
+        return after
+    if name == "and":                               # between a title's authors
+        emit(r"\quad ")
+        return after
     if name in SIGNS:
         plain.append(SIGNS[name])
         return after
