@@ -52,7 +52,7 @@ CLEAN = {
     NIELSEN: (11, "objective C = E + R, R = lambda/(2*n) * (sum of the squares of 12 weights)"),
     NG: (14, "objective J = E + R, R = lambda/4 * (sum of the squares of 6 weights)"),
     WORKED: (19, "objective E_{reg} = E + R, R = lambda/2 * (sum of the squares of 8 weights)"),
-    BOOK: (13, "objective J = E + s, s = lambda/2 * (sum of the squares of 12 weights), no biases"),
+    BOOK: (15, "objective J = E + s, s = lambda/2 * (sum of the squares of 12 weights), no biases"),
 }
 
 
@@ -123,6 +123,9 @@ MISTAKES += [
     pytest.param(BOOK, 34, "= 1", r"= \lambda", [(34, "refuted")], id="book-dJ/ds"),
     pytest.param(BOOK, 40, r" + \lambda w^3", "", [(40, "refuted")], id="book-decay-forgotten"),
     pytest.param(BOOK, 44, r"x^T + \lambda w^2", r"x^T - \lambda w^2", [(44, "refuted")], id="book-sign"),
+    # the update with an arrow: the decay's sign, and 2 lambda
+    pytest.param(BOOK, 53, r"(1 - \eta \lambda)", r"(1 + \eta \lambda)", [(53, "refuted")], id="book-arrow-update-sign"),
+    pytest.param(BOOK, 51, r"+ \lambda w\right)", r"+ 2 \lambda w\right)", [(51, "refuted")], id="book-arrow-two-lambda"),
 ]
 
 
@@ -194,3 +197,38 @@ def test_the_slips_of_weight_decay_are_repaired_in_the_documents_names(tmp_path,
         assert any(kind in ("extra term", "wrong factor") for *_, kind in found), found
     else:
         assert found[0] == repair
+
+
+FORMS = [
+    # Nielsen's penalty written the other ways books write the sum of the squared weights
+    pytest.param(r"\|w\|^2", id="norm-of-every-weight"),
+    pytest.param(r"\|w\|_2^2", id="2-norm-of-every-weight"),
+    pytest.param(r"\sum_l \sum_{j,k} (w^l_{jk})^2", id="sum-over-layers-and-units"),
+    pytest.param(r"\sum_{l} \|w^l\|_F^2", id="frobenius-per-layer"),
+]
+
+
+@pytest.mark.parametrize("penalty", FORMS)
+def test_the_same_penalty_written_otherwise_reads_the_same(tmp_path, penalty):
+    code, report = run(edited(tmp_path, NIELSEN, 21, r"\sum_w w^2", penalty))
+    assert (code, not_proved(report)) == (0, [])
+    assert report["summary"]["proved"] == CLEAN[NIELSEN][0]
+    assert CLEAN[NIELSEN][1] in report["model"]
+
+
+def test_ngs_frobenius_norm_defined_entry_by_entry_with_a_stated_batch(tmp_path):
+    """m = 3 said in the document; \\|W^{[l]}\\|_F^2 = \\sum_i^{n^{[l]}} \\sum_j^{n^{[l-1]}} (w_{ij}^{[l]})^2 for every l."""
+    text = (PENALTY / NG).read_text(encoding="utf-8").split("\n")
+    text[28:28] = ["", "$$m = 3$$", "",
+                   r"$$\|W^{[l]}\|_F^2 = \sum_{i=1}^{n^{[l]}} \sum_{j=1}^{n^{[l-1]}} (w_{ij}^{[l]})^2$$", ""]
+    path = tmp_path / NG
+    path.write_text("\n".join(text), encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (0, [])
+    assert "mini-batch of 3 examples" in report["model"] and "R = lambda/6 *" in report["model"]
+    frobenius = next(r for r in report["results"] if r["line"] == 32)
+    assert "l = 2, 3 (2 instances)" in frobenius["detail"]
+    text[31] = text[31].replace("(w_{ij}^{[l]})^2", "w_{ij}^{[l]}")
+    path.write_text("\n".join(text), encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (1, [(32, "refuted")])
