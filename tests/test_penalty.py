@@ -232,3 +232,20 @@ def test_ngs_frobenius_norm_defined_entry_by_entry_with_a_stated_batch(tmp_path)
     path.write_text("\n".join(text), encoding="utf-8")
     code, report = run(path)
     assert (code, not_proved(report)) == (1, [(32, "refuted")])
+
+
+def test_a_total_error_defined_with_its_penalty_keeps_its_own_loss_terms(tmp_path):
+    """E_{total} = E_{o1} + E_{o2} + \\frac{\\lambda}{2}(...): the loss is read from the terms beside the
+    penalty (here squared errors without the 1/2), never left at derive's default."""
+    text = (PENALTY / WORKED).read_text(encoding="utf-8")
+    penalty = r" + \frac{\lambda}{2} (w_1^2 + w_2^2 + w_3^2 + w_4^2 + w_5^2 + w_6^2 + w_7^2 + w_8^2)"
+    text = text.replace(r"$$E_{total} = E_{o1} + E_{o2}$$", r"$$E_{total} = E_{o1} + E_{o2}" + penalty + "$$")
+    text = text.replace(r"$$E_{reg} = E_{total}" + penalty + "$$", "").replace("E_{reg}", "E_{total}")
+    text = text.replace(r"= \frac{1}{2} (target", "= (target")
+    path = tmp_path / WORKED
+    path.write_text(text, encoding="utf-8")
+    code, report = run(path)
+    verdicts = {r["line"]: r["verdict"] for r in report["results"]}
+    assert report["model"].startswith("2-2-2 sigmoid network, E = sum_i (t_i - a_i)^2")
+    assert "objective E_{total} = E + R" in report["model"]
+    assert [verdicts[line] for line in (29, 31, 33)] == ["proved"] * 3
