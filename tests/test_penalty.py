@@ -184,6 +184,18 @@ REPAIRED = [
     pytest.param(NG, 36, r"+ \frac{\lambda}{m} W^{[2]}", r"+ \frac{2\lambda}{m} W^{[2]}",
                  (r"\frac{2\lambda}{m}", r"\frac{\lambda}{m}", "wrong factor"), id="ng-two-lambda"),
     pytest.param(WORKED, 44, r"+ \lambda w_5", r"+ 2 \lambda w_5", (r"2 \lambda", r"\lambda", "wrong factor"), id="worked-two-lambda"),
+    # the decay term forgotten where no derivative names the parameter: written in the document's spelling
+    pytest.param(NG, 36, r" + \frac{\lambda}{m} W^{[2]}", "",
+                 (r"\frac{1}{m} dZ^{[2]} A^{[1]T}", r"\frac{1}{m} dZ^{[2]} A^{[1]T} + \frac{\lambda}{m} W^{[2]}", "missing term"),
+                 id="ng-decay-forgotten"),
+    pytest.param(WORKED, 48, r" + \lambda w_5", "",
+                 (r"-(target_{o1} - out_{o1}) * out_{o1} (1 - out_{o1}) * out_{h1}",
+                  r"-(target_{o1} - out_{o1}) * out_{o1} (1 - out_{o1}) * out_{h1} + \lambda w_5", "missing term"),
+                 id="worked-decay-forgotten"),
+    pytest.param(WORKED, 56, r" + \lambda w_1", "",
+                 (r"\frac{\partial E_{total}}{\partial out_{h1}} * out_{h1} (1 - out_{h1}) * i_1",
+                  r"\frac{\partial E_{total}}{\partial out_{h1}} * out_{h1} (1 - out_{h1}) * i_1 + \lambda w_1", "missing term"),
+                 id="worked-hidden-decay-forgotten"),
 ]
 
 
@@ -249,3 +261,11 @@ def test_a_total_error_defined_with_its_penalty_keeps_its_own_loss_terms(tmp_pat
     assert report["model"].startswith("2-2-2 sigmoid network, E = sum_i (t_i - a_i)^2")
     assert "objective E_{total} = E + R" in report["model"]
     assert [verdicts[line] for line in (29, 31, 33)] == ["proved"] * 3
+
+
+def test_biases_are_decayed_only_where_the_penalty_writes_them(tmp_path):
+    """With \\sum_b b^2 in the penalty, the chapter's own weight-only bias rules are the mistakes."""
+    path = edited(tmp_path, NIELSEN, 21, r"\sum_w w^2", r"\left(\sum_w w^2 + \sum_b b^2\right)")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (1, [(29, "refuted"), (34, "refuted")])
+    assert "(sum of the squares of 12 weights and 5 biases)" in report["model"]
