@@ -269,3 +269,41 @@ def test_biases_are_decayed_only_where_the_penalty_writes_them(tmp_path):
     code, report = run(path)
     assert (code, not_proved(report)) == (1, [(29, "refuted"), (34, "refuted")])
     assert "(sum of the squares of 12 weights and 5 biases)" in report["model"]
+
+
+def test_two_equations_joined_by_and_are_two_claims(tmp_path):
+    """The book writes `\\frac{\\partial J}{\\partial L} = 1 \\; \\textrm{and} \\; \\frac{\\partial J}{\\partial s} = 1`."""
+    text = (PENALTY / BOOK).read_text(encoding="utf-8")
+    for a, b in ((r"$$\frac{\partial J}{\partial L} = 1$$", r"$$\frac{\partial J}{\partial s} = 1$$"),
+                 (r"$$\frac{\partial s}{\partial w^2} = \lambda w^2$$", r"$$\frac{\partial s}{\partial w^3} = \lambda w^3$$")):
+        assert text.count(a + "\n\n" + b) == 1
+        text = text.replace(a + "\n\n" + b, a[:-2] + r" \; \textrm{and} \; " + b[2:-2] + ".$$")
+    path = tmp_path / BOOK
+    path.write_text(text, encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (0, [])
+    assert report["summary"]["proved"] == CLEAN[BOOK][0]
+    assert sorted(r["col"] for r in report["results"] if r["line"] == 32) == [35, 88]
+    path.write_text(text.replace(r"\frac{\partial J}{\partial s} = 1.", r"\frac{\partial J}{\partial s} = \lambda."),
+                    encoding="utf-8")
+    code, report = run(path)
+    assert (code, [(r["line"], r["col"]) for r in report["results"] if r["verdict"] != "proved"]) == (1, [(32, 88)])
+
+
+GENERIC = "book_generic.md"
+
+
+def test_a_books_penalty_reads_where_the_rest_of_its_network_is_generic(tmp_path):
+    """A book's chapter with a generic activation and loss (φ, l(o, y)) and bold vectors: its penalty
+    s and the penalty's own gradients are proved; no claim about J is ever proved or refuted against
+    a loss derive did not read (they are not checked until the loss can be read)."""
+    code, report = run(PENALTY / GENERIC)
+    verdicts: dict = {}
+    for r in report["results"]:
+        verdicts.setdefault(r["line"], set()).add(r["verdict"])
+    assert verdicts[17] == {"proved"} and verdicts[29] == {"proved"}
+    assert len([r for r in report["results"] if r["line"] == 29]) == 2
+    assert verdicts[21] | verdicts[25] <= {"not checked", "proved"}
+    assert "objective J = E + s, s = lambda/2 * (sum of the squares of 12 weights)" in report["model"]
+    code, report = run(edited(tmp_path, GENERIC, 29, r"= \lambda \mathbf{W}^{(1)}", r"= 2 \lambda \mathbf{W}^{(1)}"))
+    assert [(r["line"], r["verdict"]) for r in report["results"] if r["verdict"] == "refuted"] == [(29, "refuted")]
