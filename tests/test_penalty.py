@@ -52,7 +52,7 @@ CLEAN = {
     NIELSEN: (11, "objective C = E + R, R = lambda/(2*n) * (sum of the squares of 12 weights)"),
     NG: (14, "objective J = E + R, R = lambda/4 * (sum of the squares of 6 weights)"),
     WORKED: (19, "objective E_{reg} = E + R, R = lambda/2 * (sum of the squares of 8 weights)"),
-    BOOK: (13, "objective J = E + s, s = lambda/2 * (sum of the squares of 12 weights), no biases"),
+    BOOK: (15, "objective J = E + s, s = lambda/2 * (sum of the squares of 12 weights), no biases"),
 }
 
 
@@ -123,6 +123,9 @@ MISTAKES += [
     pytest.param(BOOK, 34, "= 1", r"= \lambda", [(34, "refuted")], id="book-dJ/ds"),
     pytest.param(BOOK, 40, r" + \lambda w^3", "", [(40, "refuted")], id="book-decay-forgotten"),
     pytest.param(BOOK, 44, r"x^T + \lambda w^2", r"x^T - \lambda w^2", [(44, "refuted")], id="book-sign"),
+    # the update with an arrow: the decay's sign, and 2 lambda
+    pytest.param(BOOK, 53, r"(1 - \eta \lambda)", r"(1 + \eta \lambda)", [(53, "refuted")], id="book-arrow-update-sign"),
+    pytest.param(BOOK, 51, r"+ \lambda w\right)", r"+ 2 \lambda w\right)", [(51, "refuted")], id="book-arrow-two-lambda"),
 ]
 
 
@@ -181,6 +184,18 @@ REPAIRED = [
     pytest.param(NG, 36, r"+ \frac{\lambda}{m} W^{[2]}", r"+ \frac{2\lambda}{m} W^{[2]}",
                  (r"\frac{2\lambda}{m}", r"\frac{\lambda}{m}", "wrong factor"), id="ng-two-lambda"),
     pytest.param(WORKED, 44, r"+ \lambda w_5", r"+ 2 \lambda w_5", (r"2 \lambda", r"\lambda", "wrong factor"), id="worked-two-lambda"),
+    # the decay term forgotten where no derivative names the parameter: written in the document's spelling
+    pytest.param(NG, 36, r" + \frac{\lambda}{m} W^{[2]}", "",
+                 (r"\frac{1}{m} dZ^{[2]} A^{[1]T}", r"\frac{1}{m} dZ^{[2]} A^{[1]T} + \frac{\lambda}{m} W^{[2]}", "missing term"),
+                 id="ng-decay-forgotten"),
+    pytest.param(WORKED, 48, r" + \lambda w_5", "",
+                 (r"-(target_{o1} - out_{o1}) * out_{o1} (1 - out_{o1}) * out_{h1}",
+                  r"-(target_{o1} - out_{o1}) * out_{o1} (1 - out_{o1}) * out_{h1} + \lambda w_5", "missing term"),
+                 id="worked-decay-forgotten"),
+    pytest.param(WORKED, 56, r" + \lambda w_1", "",
+                 (r"\frac{\partial E_{total}}{\partial out_{h1}} * out_{h1} (1 - out_{h1}) * i_1",
+                  r"\frac{\partial E_{total}}{\partial out_{h1}} * out_{h1} (1 - out_{h1}) * i_1 + \lambda w_1", "missing term"),
+                 id="worked-hidden-decay-forgotten"),
 ]
 
 
@@ -194,3 +209,101 @@ def test_the_slips_of_weight_decay_are_repaired_in_the_documents_names(tmp_path,
         assert any(kind in ("extra term", "wrong factor") for *_, kind in found), found
     else:
         assert found[0] == repair
+
+
+FORMS = [
+    # Nielsen's penalty written the other ways books write the sum of the squared weights
+    pytest.param(r"\|w\|^2", id="norm-of-every-weight"),
+    pytest.param(r"\|w\|_2^2", id="2-norm-of-every-weight"),
+    pytest.param(r"\sum_l \sum_{j,k} (w^l_{jk})^2", id="sum-over-layers-and-units"),
+    pytest.param(r"\sum_{l} \|w^l\|_F^2", id="frobenius-per-layer"),
+]
+
+
+@pytest.mark.parametrize("penalty", FORMS)
+def test_the_same_penalty_written_otherwise_reads_the_same(tmp_path, penalty):
+    code, report = run(edited(tmp_path, NIELSEN, 21, r"\sum_w w^2", penalty))
+    assert (code, not_proved(report)) == (0, [])
+    assert report["summary"]["proved"] == CLEAN[NIELSEN][0]
+    assert CLEAN[NIELSEN][1] in report["model"]
+
+
+def test_ngs_frobenius_norm_defined_entry_by_entry_with_a_stated_batch(tmp_path):
+    """m = 3 said in the document; \\|W^{[l]}\\|_F^2 = \\sum_i^{n^{[l]}} \\sum_j^{n^{[l-1]}} (w_{ij}^{[l]})^2 for every l."""
+    text = (PENALTY / NG).read_text(encoding="utf-8").split("\n")
+    text[28:28] = ["", "$$m = 3$$", "",
+                   r"$$\|W^{[l]}\|_F^2 = \sum_{i=1}^{n^{[l]}} \sum_{j=1}^{n^{[l-1]}} (w_{ij}^{[l]})^2$$", ""]
+    path = tmp_path / NG
+    path.write_text("\n".join(text), encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (0, [])
+    assert "mini-batch of 3 examples" in report["model"] and "R = lambda/6 *" in report["model"]
+    frobenius = next(r for r in report["results"] if r["line"] == 32)
+    assert "l = 2, 3 (2 instances)" in frobenius["detail"]
+    text[31] = text[31].replace("(w_{ij}^{[l]})^2", "w_{ij}^{[l]}")
+    path.write_text("\n".join(text), encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (1, [(32, "refuted")])
+
+
+def test_a_total_error_defined_with_its_penalty_keeps_its_own_loss_terms(tmp_path):
+    """E_{total} = E_{o1} + E_{o2} + \\frac{\\lambda}{2}(...): the loss is read from the terms beside the
+    penalty (here squared errors without the 1/2), never left at derive's default."""
+    text = (PENALTY / WORKED).read_text(encoding="utf-8")
+    penalty = r" + \frac{\lambda}{2} (w_1^2 + w_2^2 + w_3^2 + w_4^2 + w_5^2 + w_6^2 + w_7^2 + w_8^2)"
+    text = text.replace(r"$$E_{total} = E_{o1} + E_{o2}$$", r"$$E_{total} = E_{o1} + E_{o2}" + penalty + "$$")
+    text = text.replace(r"$$E_{reg} = E_{total}" + penalty + "$$", "").replace("E_{reg}", "E_{total}")
+    text = text.replace(r"= \frac{1}{2} (target", "= (target")
+    path = tmp_path / WORKED
+    path.write_text(text, encoding="utf-8")
+    code, report = run(path)
+    verdicts = {r["line"]: r["verdict"] for r in report["results"]}
+    assert report["model"].startswith("2-2-2 sigmoid network, E = sum_i (t_i - a_i)^2")
+    assert "objective E_{total} = E + R" in report["model"]
+    assert [verdicts[line] for line in (29, 31, 33)] == ["proved"] * 3
+
+
+def test_biases_are_decayed_only_where_the_penalty_writes_them(tmp_path):
+    """With \\sum_b b^2 in the penalty, the chapter's own weight-only bias rules are the mistakes."""
+    path = edited(tmp_path, NIELSEN, 21, r"\sum_w w^2", r"\left(\sum_w w^2 + \sum_b b^2\right)")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (1, [(29, "refuted"), (34, "refuted")])
+    assert "(sum of the squares of 12 weights and 5 biases)" in report["model"]
+
+
+def test_two_equations_joined_by_and_are_two_claims(tmp_path):
+    """The book writes `\\frac{\\partial J}{\\partial L} = 1 \\; \\textrm{and} \\; \\frac{\\partial J}{\\partial s} = 1`."""
+    text = (PENALTY / BOOK).read_text(encoding="utf-8")
+    for a, b in ((r"$$\frac{\partial J}{\partial L} = 1$$", r"$$\frac{\partial J}{\partial s} = 1$$"),
+                 (r"$$\frac{\partial s}{\partial w^2} = \lambda w^2$$", r"$$\frac{\partial s}{\partial w^3} = \lambda w^3$$")):
+        assert text.count(a + "\n\n" + b) == 1
+        text = text.replace(a + "\n\n" + b, a[:-2] + r" \; \textrm{and} \; " + b[2:-2] + ".$$")
+    path = tmp_path / BOOK
+    path.write_text(text, encoding="utf-8")
+    code, report = run(path)
+    assert (code, not_proved(report)) == (0, [])
+    assert report["summary"]["proved"] == CLEAN[BOOK][0]
+    assert sorted(r["col"] for r in report["results"] if r["line"] == 32) == [35, 88]
+    path.write_text(text.replace(r"\frac{\partial J}{\partial s} = 1.", r"\frac{\partial J}{\partial s} = \lambda."),
+                    encoding="utf-8")
+    code, report = run(path)
+    assert (code, [(r["line"], r["col"]) for r in report["results"] if r["verdict"] != "proved"]) == (1, [(32, 88)])
+
+
+GENERIC = "book_generic.md"
+
+
+def test_a_books_penalty_reads_where_the_rest_of_its_network_is_generic(tmp_path):
+    """A book's chapter with a generic activation and loss (φ, l(o, y)) and bold vectors: its penalty
+    s and the penalty's own gradients are proved; no claim about J is ever proved or refuted against
+    a loss derive did not read (they are not checked until the loss can be read)."""
+    code, report = run(PENALTY / GENERIC)
+    verdicts: dict = {}
+    for r in report["results"]:
+        verdicts.setdefault(r["line"], set()).add(r["verdict"])
+    assert verdicts[17] == {"proved"} and verdicts[29] == {"proved"}
+    assert len([r for r in report["results"] if r["line"] == 29]) == 2
+    assert verdicts[21] | verdicts[25] <= {"not checked", "proved"}
+    assert "objective J = E + s, s = lambda/2 * (sum of the squares of 12 weights)" in report["model"]
+    code, report = run(edited(tmp_path, GENERIC, 29, r"= \lambda \mathbf{W}^{(1)}", r"= 2 \lambda \mathbf{W}^{(1)}"))
+    assert [(r["line"], r["verdict"]) for r in report["results"] if r["verdict"] == "refuted"] == [(29, "refuted")]

@@ -18,7 +18,7 @@ from ..notation import syntax as s
 from .columns import one
 from .derivatives import Partials
 from .names import Names
-from .penalty import parameter_sum
+from .penalty import parameter_norm, parameter_sum
 from .ranges import index_range
 from .sums import Sums
 from .values import Value, fail, is_matrix, scalar, shape_text
@@ -230,6 +230,9 @@ class Evaluate:
                    node, "every term written out (a list such as w_1, \\dots, w_8 claims nothing)")
 
     def _Norm(self, node, env):
+        every = parameter_norm(self.net, node, env)        # \\|w\\|^2: every weight (penalty.py)
+        if every is not None:
+            return every
         v = self.value(node.operand, env)
         if not is_matrix(v):
             return sp.Abs(v)

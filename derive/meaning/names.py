@@ -64,6 +64,10 @@ class Names:
             column = self.column(node, env)
             if column is not None:
                 return column
+        if name in ("n", "N") and sub is None and layer is not None and node.example is None:
+            size = layer_number(layer, env, self.net.L)     # Ng's n^{[l]}: the number of units of layer l
+            if size is not None and 1 <= size <= self.net.L:
+                return sp.Integer(self.net.size(size))
         if name in ("n", "N") and sub is not None and layer is None and node.example is None:
             size = layer_number(sub, env, self.net.L)       # n_l, n_{l+1}: the number of units of a layer
             if size is not None and 1 <= size <= self.net.L:

@@ -16,7 +16,7 @@ def bind_sum_bounds(net: Network, expr: s.Node, env: dict) -> dict:
     env = dict(env)
     for node in walk(expr):
         if isinstance(node, s.Sum) and isinstance(node.upper, s.Sym) and node.upper.name in SUM_BOUNDS \
-                and node.upper.sub is None:
+                and node.upper.sub is None and node.upper.layer is None:        # n^{[l]}: a layer's size
             size = index_range(net, node.body, node.var, node)
             bound = node.upper.name
             if env.get(bound, size) != size:

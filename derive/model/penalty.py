@@ -80,11 +80,19 @@ def coefficient_symbol(name: str) -> sp.Symbol:
 
 
 def is_polynomial(value: sp.Expr, parameters) -> bool:
-    """Is R a polynomial in the parameters (its coefficients in the other symbols)?"""
-    try:
-        return sp.Poly(value, *parameters) is not None if parameters else False
-    except sp.PolynomialError:
+    """Is R a polynomial in the parameters (its coefficients in the other symbols)?  Term by term
+    (a dense Poly in a thousand weights would not fit in memory)."""
+    parameters = set(parameters)
+    if not parameters:
         return False
+    for term in sp.Add.make_args(sp.expand(value)):
+        for base, exponent in term.as_powers_dict().items():
+            if base in parameters:
+                if not (exponent.is_Integer and exponent > 0):
+                    return False
+            elif base.free_symbols & parameters:
+                return False                    # |w|, e^{w}: a parameter inside a function
+    return True
 
 
 def partial(value: sp.Expr | None, symbol: sp.Symbol) -> sp.Expr:

@@ -102,7 +102,7 @@ def _bind(expr, env: dict, last: int):
 
 def layer_range(name: str, last: int) -> range:
     """The layers in which a quantity of this name exists."""
-    if name in ("a", "A"):
+    if name in ("a", "A", "n"):             # n^{[l]}: every layer has a size
         return range(1, last + 1)
     if name in ("t", "T", "y"):
         return range(last, last + 1)

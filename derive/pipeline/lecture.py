@@ -31,7 +31,7 @@ from ..model.penalty import OBJECTIVE
 from ..model.spec import Spec
 from ..notation.limits import check_layers_named
 from ..notation import syntax as s
-from ..notation.arrows import update_arrow
+from ..notation.arrows import and_between, update_arrow
 from ..notation.parse import parse
 from ..notation.prose import has_equality, malformed, prose_reason, relation_free
 from ..notation.statements import Assembler, Statement
@@ -151,8 +151,9 @@ def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
         if before + len(unreadable) + bugs >= most:
             states[k:] = ["skipped" if later.skipped else "unreadable" for later in spans[k:]]
             break
-        if update_arrow(sp.text) != sp.text:    # w \rightarrow w - \eta ...: an update rule (arrows.py)
-            sp = spans[k] = replace(sp, text=update_arrow(sp.text))
+        read = and_between(update_arrow(sp.text))     # w \rightarrow w - \eta ...: an update rule;
+        if read != sp.text:                     # X = 1 \text{and} Y = 1: two claims (arrows.py)
+            sp = spans[k] = replace(sp, text=read)
         bad = malformed(sp.text, claim=has_equality(sp.text))
         if bad is None and prose_reason(sp.text, sp.display):
             states[k] = "prose"                 # claims nothing: never an error, never a model change

@@ -69,6 +69,7 @@ def decay_terms(w: Written):
                 seen.add((j, a, k))
                 yield Edit(j, a, b, k, "wrong factor", f"`{w.texts[j][a:b]}` should be `{k}`")
     k = decays[0]
+    yield from _missing_decay(w, decays)
     for j, node, _ in reversed(w.terms):
         for n in s.walk(node):
             if isinstance(n, s.Derivative) and isinstance(n.wrt, s.Sym) and n.wrt.name in ("w", "W", "b"):
@@ -77,3 +78,41 @@ def decay_terms(w: Written):
                 p = w.text(j, n.wrt, False)
                 yield Edit(j, a, b, f"{old} + {k} {p}", "missing term", f"a term `{k} {p}` is missing after `{old}`")
                 break
+
+
+def _missing_decay(w: Written, decays: list[str]):
+    """The decay term of a parameter (a layer's weights) missing from the member: what it lacks is
+    2c times the parameter, written after its last term in each spelling the document may use for it
+    (Ng's W^{[l-1]}, W^{(l)}, w^l, a worked example's w_5, ...); only a spelling the document's own
+    reading makes the parameter is ever proved."""
+    penalty = w.net.spec.penalty
+    try:
+        lacking = w.normal(w.reference) - w.normal_member()
+    except (TypeError, AttributeError, ValueError):
+        return
+    c2 = None
+    value = sp.expand(penalty.value)
+    for p in value.free_symbols:
+        if not p.name.startswith(COEFFICIENT):
+            c2 = sp.diff(value, p, 2)
+            break
+    if c2 is None or c2 == 0:
+        return
+    entries = list(lacking) if hasattr(lacking, "shape") else [lacking]
+    keys = [w.net.quantities.get(sp.cancel(e / c2)) for e in entries]
+    if not keys or any(k is None or k[0] != "w" for k in keys) or len({k[1] for k in keys}) != 1:
+        return
+    layer = keys[0][1]
+    if hasattr(lacking, "shape"):
+        spellings = [f"W^{{[{layer - 1}]}}", f"W^{{({layer})}}", f"W^{{({layer - 1})}}", f"w^{layer}", f"W^{layer}",
+                     f"\\mathbf{{W}}^{{({layer - 1})}}", f"\\mathbf{{W}}^{{({layer})}}"]
+    else:
+        _, l, j, i = keys[0]
+        count = sum(1 for q in w.net.symbols if q[0] == "w")
+        spellings = [f"w_{n}" for n in range(1, min(count, 16) + 1)] + [f"w_{{{j}{i}}}^{{({l})}}", f"w^{l}_{{{j}{i}}}"]
+    j, node, _ = w.terms[-1]
+    a, b = w.span(j, node)
+    old = w.texts[j][a:b]
+    for k in decays[::-1]:
+        for p in spellings:
+            yield Edit(j, a, b, f"{old} + {k} {p}", "missing term", f"a term `{k} {p}` is missing after `{old}`")

@@ -25,7 +25,7 @@ from ..notation.syntax import walk
 from . import ng
 
 LAYERED = ("a", "z", "w", "b", "delta", "Delta")
-BRACKETED = LAYERED + ("A", "Z", "W", "dZ", "dW", "db", "dA", "dz", "dw", "da")
+BRACKETED = LAYERED + ("A", "Z", "W", "dZ", "dW", "db", "dA", "dz", "dw", "da", "n")   # n^{[l]}: a layer's size
 
 
 @dataclass(frozen=True)

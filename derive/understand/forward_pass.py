@@ -124,8 +124,11 @@ def _votes(statements, meaning: Meaning, probe: Network, base: Spec) -> dict:
         elif head.name == OBJECTIVE and len(terms(part.expr)) > 1:        # J = E + R: E's own terms
             data = [t for t in terms(part.expr) if not penalises_parameters(t)
                     and not (isinstance(t, s.Sym) and t.name == PENALTY)]
-            if len(data) == 1 and not (isinstance(data[0], s.Sym) and data[0].name == "E"):
-                losses.append(replace(part, expr=data[0]))
+            if data and not (len(data) == 1 and isinstance(data[0], s.Sym) and data[0].name == "E"):
+                expr = data[0]
+                for more in data[1:]:           # E_{total} = E_{o1} + E_{o2} + penalty: the terms' sum
+                    expr = s.BinOp("+", expr, more, start=expr.start, end=more.end)
+                losses.append(replace(part, expr=expr))
     for layer, said in general.items():
         votes.setdefault(layer, said)
     for layer, said in votes.items():      # a tie between the units' definitions: the local derivatives decide

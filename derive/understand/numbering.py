@@ -7,7 +7,8 @@ both put every layer one number lower than derive does.  The forward pass says w
 
 - *from 0*: a quantity of layer 0 (`a^{(0)}`, `A^{(0)}`, `h^{(0)}`) in a definition, or a
   definition of a weighted input or an output of layer 1 from weights of layer 1
-  (`z_1^{(1)} = w_{11}^{(1)} x_1 + ...`, `a^{(1)} = \\sigma(W^{(1)} x + b^{(1)})`);
+  (`z_1^{(1)} = w_{11}^{(1)} x_1 + ...`, `a^{(1)} = \\sigma(W^{(1)} x + b^{(1)})`), or weights of layer 1
+  applied to the input (`\\mathbf{z} = \\mathbf{W}^{(1)} \\mathbf{x}`);
 - *derive's*: the input defined as layer 1 (`a_i^{(1)} = x_i`, `A^{(1)} = X`), or the inputs fed
   to weights of layer 2 (`z_1^{(2)} = w_{11}^{(2)} x_1 + ...`).
 
@@ -57,6 +58,9 @@ def read_numbering(statements) -> Numbering:
         elif layer == 1 and head.name in ("z", "Z", "a", "A") and any(
                 n.name in WEIGHTED and _number(n) == 1 for n in names):
             shifted = shifted or part
+        elif layer is None and any(n.name in INPUTS and not n.layer for n in names) and any(
+                n.name in WEIGHTED and _number(n) == 1 for n in names):
+            shifted = shifted or part           # \mathbf{z} = \mathbf{W}^{(1)} \mathbf{x}: W^{(1)} takes the input
         if layer == 1 and head.name in ("a", "A") and isinstance(part.expr, s.Sym) \
                 and part.expr.name in INPUTS and not part.expr.layer:
             derives = derives or part

@@ -237,7 +237,15 @@ def every_parameter(statements) -> None:
                 part.expr = _indexed(part.expr, written, frozenset())
 
 
+def _all_of_them(node) -> bool:
+    """\\|w\\|: the norm of every weight at once (meaning/penalty.py), no weight of its own."""
+    return isinstance(node, s.Norm) and isinstance(node.operand, s.Sym) and not node.operand.sub \
+        and not node.operand.layer
+
+
 def _free_bare(node, bound=frozenset()):
+    if _all_of_them(node):
+        return
     if isinstance(node, s.Sum):
         bound = bound | {node.var}
     if isinstance(node, s.Sym):
@@ -251,6 +259,8 @@ def _free_bare(node, bound=frozenset()):
 
 
 def _indexed(node, written: dict, bound: frozenset):
+    if _all_of_them(node):
+        return node
     if isinstance(node, s.Sum):
         bound = bound | {node.var}
     if isinstance(node, s.Sym):
