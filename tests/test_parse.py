@@ -81,6 +81,13 @@ def test_sum_takes_the_rest_of_the_term_and_lists_are_lists():
     assert len(pieces[0].chains) == 2
 
 
+@pytest.mark.parametrize("word", [r"\; \textrm{and} \;", r"\quad\text{and}\quad", r"\mbox{ and }",
+                                  r"\qquad \textnormal{or} \qquad", r"\mathrm{and}"])
+def test_two_equations_joined_by_a_word_are_two_chains(word):
+    pieces = parse(r"\frac{\partial J}{\partial L} = 1 " + word + r" \frac{\partial J}{\partial s} = 1")
+    assert [len(chain) for chain in pieces[0].chains] == [2, 2]
+
+
 def test_braces_and_left_right_group():
     assert only(r"\frac{1}{2} \{ a \}") == only(r"\frac{1}{2} \left( a \right)")
 

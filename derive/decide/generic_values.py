@@ -91,7 +91,7 @@ class GenericValues:
         defined = {name for name, _, _ in model.definitions}
         hyper = sorted({n.name for _, expr, _ in model.definitions for n in s.walk(expr)
                         if isinstance(n, s.Sym) and n.name in HYPERPARAMETERS and n.name not in defined})
-        self.net = GenericNet(dict(model.sizes), dict(model.weights), inputs=model.inputs,
+        self.net = GenericNet(dict(model.sizes), dict(model.weights), inputs=model.inputs, shift=model.shift,
                               label=model.label or "y", hyper=tuple(hyper))
         self.loss_functions = {name: sp.Function(name) for name in model.losses}
         self.arity = {self.loss_functions[n]: k for n, k in model.losses.items()}

@@ -91,6 +91,7 @@ class GenericNet:
     hyper: tuple = ()                   # hyperparameters the definitions use (λ): scalar leaves
     phi: object = field(default_factory=lambda: sp.Function("phi"))
     display: dict = field(default_factory=dict)
+    shift: int = 0                      # derive's layer number - the document's: names as written
 
     def __post_init__(self):
         self.leaves: list[sp.Symbol] = []
@@ -100,12 +101,15 @@ class GenericNet:
         for layer, (rows, cols) in sorted(self.weights.items(), key=lambda kv: str(kv[0])):
             name = f"W^{{({layer})}}"
             m = sp.Matrix(rows, cols, lambda i, j: self._leaf(f"W{layer}_{i + 1}{j + 1}",
-                                                                 f"w_{{{i + 1}{j + 1}}}^{{({layer})}}"))
+                                                                 f"w_{{{i + 1}{j + 1}}}^{{({self._written(layer)})}}"))
             self.values[name] = sp.ImmutableMatrix(m)
         self.values[self.label] = (self._leaf(self.label, self.label) if self.label_size == 1
                                    else self._vector(self.label, self.label_size))
         for name in self.hyper:
             self.values[name] = self._leaf(name, "\\" + name)
+
+    def _written(self, layer):
+        return int(layer) - self.shift if self.shift and str(layer).isdigit() else layer
 
     def _leaf(self, name: str, latex: str) -> sp.Symbol:
         s = sp.Symbol(name, real=True)

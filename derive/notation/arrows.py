@@ -1,9 +1,4 @@
-"""Update rules written with an arrow, and two equations joined by a word:
-
-`\\frac{\\partial J}{\\partial L} = 1 \\; \\textrm{and} \\; \\frac{\\partial J}{\\partial s} = 1` (a book) is two
-claims, as if written with a comma between them (`and_between`).
-
-Update rules written with an arrow: `w \\rightarrow w - \\eta \\frac{\\partial C}{\\partial w}` (Nielsen),
+"""Update rules written with an arrow: `w \\rightarrow w - \\eta \\frac{\\partial C}{\\partial w}` (Nielsen),
 `W^{[l]} := ...`, `w \\leftarrow w - \\eta(\\partial L/\\partial w + \\lambda w)`, `b \\gets ...`.
 
 An arrow after a parameter's name, with a learning rate after it, assigns the parameter its updated
@@ -29,19 +24,3 @@ def update_arrow(text: str) -> str:
         return text
     arrow = m.group(2)
     return text[:m.start(2)] + "=" + " " * (len(arrow) - 1) + text[m.end(2):]
-
-
-_SPACE = r"(?:\s|\\[,;:!]|\\q?quad(?![A-Za-z]))*"
-AND = re.compile(_SPACE + r"\\(?:text|textrm|mathrm|mbox|textnormal)\s*\{\s*(?:and|or)\s*\}" + _SPACE)
-EQUALS = re.compile(r"(?<![<>!\\])=")
-
-
-def and_between(text: str) -> str:
-    """The text with `\\text{and}` between two equations written as a comma (same length), else the
-    text itself."""
-    out, last = [], 0
-    for m in AND.finditer(text):
-        if EQUALS.search(text, last, m.start()) and EQUALS.search(text, m.end()):
-            out.append(text[last:m.start()] + "," + " " * (m.end() - m.start() - 1))
-            last = m.end()
-    return "".join(out) + text[last:] if out else text

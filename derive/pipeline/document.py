@@ -195,11 +195,18 @@ def _respell(r: Result, table: dict) -> None:
 def _generic(lecture: Lecture, sizes: tuple | None = None):
     """The document's generic vector network (understand.generic), in the sizes it states (front
     matter or --model, else its text), or `sizes`; None when it is not one."""
-    if lecture.unreadable is not None or lecture.closed \
-            or any(definition(st) is not None for st in lecture.statements):
-        return None                             # f(z) = ...: not generic; a closed lecture never is
+    if lecture.unreadable is not None or any(definition(st) is not None for st in lecture.statements):
+        return None                             # f(z) = ...: not generic
     layers = _stated_layers(lecture) or lecture.sizes.stated or sizes
-    return read_generic(lecture.statements, layers, lecture.text)
+    model = read_generic(lecture.statements, layers, lecture.text)
+    if model is not None:                       # W^{(1)} from the input: leaves named as the document numbers them
+        model.shift = 1 - lecture.input_layer
+        objective = lecture.objective
+        if objective is not None and model.loss_text:   # J = L + s read L as E: the model line says L
+            written = {v.name: k.name for k, v in objective.names.items() if getattr(v, "name", None) == "E"}
+            head, _, rest = model.loss_text.partition(" = ")
+            model.loss_text = f"{written.get(head, head)} = {rest}"
+    return model
 
 
 def _generic_plan(lecture: Lecture, generic, path: Path, options: Options, display) -> FilePlan:

@@ -31,7 +31,7 @@ from ..model.penalty import OBJECTIVE
 from ..model.spec import Spec
 from ..notation.limits import check_layers_named
 from ..notation import syntax as s
-from ..notation.arrows import and_between, update_arrow
+from ..notation.arrows import update_arrow
 from ..notation.parse import parse
 from ..notation.prose import has_equality, malformed, prose_reason, relation_free
 from ..notation.statements import Assembler, Statement
@@ -77,6 +77,7 @@ class Lecture:
     conflicts: list[DeriveError] = field(default_factory=list)  # the forward pass contradicts what is stated
     unreadable: DeriveError | None = None   # why the file could not be read at all
     closed: bool = False
+    input_layer: int = 1                # the number the document gives its input layer (numbering.py)
     front: FrontMatter = field(default_factory=FrontMatter)    # what the document states (front_matter.py)
     reread: object = None               # a formula's tree -> read as the document's were (_rereader)
     written: dict = field(default_factory=dict)     # each name's text as written (understand.spellings)
@@ -151,8 +152,8 @@ def _read_statements(lecture: Lecture, most: int) -> list[tuple[str, int]]:
         if before + len(unreadable) + bugs >= most:
             states[k:] = ["skipped" if later.skipped else "unreadable" for later in spans[k:]]
             break
-        read = and_between(update_arrow(sp.text))     # w \rightarrow w - \eta ...: an update rule;
-        if read != sp.text:                     # X = 1 \text{and} Y = 1: two claims (arrows.py)
+        read = update_arrow(sp.text)            # w \rightarrow w - \eta ...: an update rule (arrows.py)
+        if read != sp.text:
             sp = spans[k] = replace(sp, text=read)
         bad = malformed(sp.text, claim=has_equality(sp.text))
         if bad is None and prose_reason(sp.text, sp.display):
@@ -266,6 +267,7 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
     letters.apply(statements)                   # Bishop's a_j, z_j, y_k: layers named by their letters
     numbering = read_numbering(statements)
     renumber(statements, numbering)             # a^{(0)} = x, W^{(1)} from the input: derive's layers
+    lecture.input_layer = numbering.input_layer
     glossary = read_glossary(statements, names)
     glossary.apply(statements)                  # the document's own names, read as derive's
     lecture.objective = read_objective(statements)

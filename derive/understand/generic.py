@@ -48,6 +48,7 @@ class GenericModel:
     label: str | None = None
     activation: str = "φ"
     defining: set = field(default_factory=set)      # ids of the statements that define the network
+    shift: int = 0                          # derive's layer number - the document's (numbering.py)
 
     def describe(self) -> str:
         sizes = ", ".join(f"{k} \u2208 R^{v}" for k, v in self.sizes.items())
