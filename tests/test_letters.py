@@ -134,3 +134,76 @@ def test_a_document_in_derives_notation_is_not_read_by_letters(tmp_path):
             "$$\\frac{\\partial E}{\\partial b_k^{(3)}} = (a_k^{(3)} - t_k) a_k^{(3)} (1 - a_k^{(3)})$$\n")
     report = check(tmp_path, text)
     assert report.exit_code == 0 and {r.verdict for r in report.results} == {"proved"}
+
+
+NAMED_ACTIVATION = r"""\documentclass{article}
+\begin{document}
+\section{A simple example}
+The output units are linear, so that $y_k = a_k$, while the hidden units have activation functions
+given by
+\begin{equation}
+h(a) \equiv \tanh(a)
+\end{equation}
+whose derivative can be expressed in a particularly simple form:
+\begin{equation}
+h'(a) = 1 - h(a)^2.
+\end{equation}
+The forward propagation is
+\begin{align}
+a_j &= \sum_{i=0}^{D} w_{ji}^{(1)} x_i \\
+z_j &= h(a_j) \\
+y_k &= \sum_{j=0}^{M} w_{kj}^{(2)} z_j
+\end{align}
+with the error $E_n = \frac{1}{2}\sum_{k=1}^{K} (y_k - t_k)^2$. Then
+\begin{equation}
+\delta_k = y_k - t_k, \qquad \delta_j = h'(a_j) \sum_{k=1}^{K} w_{kj} \delta_k ,
+\end{equation}
+and
+\begin{equation}
+\frac{\partial E_n}{\partial w_{ji}^{(1)}} = \delta_j x_i, \qquad \frac{\partial E_n}{\partial w_{kj}^{(2)}} = \delta_k z_j.
+\end{equation}
+\end{document}
+"""
+
+
+def test_a_letter_the_textbook_defines_as_its_activation_is_that_function(tmp_path):
+    """Bishop names the hidden activation h: h(a) ≡ tanh(a) defines it (no claim), h'(a) = 1 - h(a)^2
+    is an identity in a, and z_j = h(a_j), h'(a_j) in the forward and backward passes are tanh's."""
+    report = check(tmp_path, NAMED_ACTIVATION, "section.tex")
+    assert report.exit_code == 0
+    lines = [line_of(NAMED_ACTIVATION, snippet) for snippet in (
+        "y_k = a_k", "h'(a) = 1", "a_j &=", "z_j &=", "y_k &=", "E_n =", r"\partial w_{ji}", r"\partial w_{ji}")]
+    assert [(r.line, r.verdict) for r in report.results] == [(line, "proved") for line in lines]
+    assert "tanh,identity network" in report.model
+
+
+@pytest.mark.parametrize("old, new, wrong", [
+    (r"h'(a) = 1 - h(a)^2", r"h'(a) = h(a)(1 - h(a))", ["h'(a) ="]),     # the sigmoid's derivative for h = tanh
+    (r"h'(a) = 1 - h(a)^2", r"h'(a) = 1 - h(a^2)", ["h'(a) ="]),         # the square inside the function
+    (r"\delta_j = h'(a_j)", r"\delta_j = h(a_j)", [r"\delta_j =", r"\partial w_{ji}"]),   # the prime dropped
+])
+def test_a_mistake_about_the_named_activation_is_refuted_at_its_line(tmp_path, old, new, wrong):
+    text = NAMED_ACTIVATION.replace(old, new)
+    assert text != NAMED_ACTIVATION
+    report = check(tmp_path, text, "section.tex")
+    assert report.exit_code == 1
+    assert {r.line for r in report.results if r.verdict != "proved"} == {line_of(text, w) for w in wrong}
+    assert {r.verdict for r in report.results if r.verdict != "proved"} == {"refuted"}
+
+
+def test_a_letter_used_as_a_quantity_is_never_made_a_function(tmp_path):
+    """h_j is a hidden unit here: h(1 - h) stays a product, and h(a) = ... defines nothing."""
+    from derive.notation.parse import parse
+    from derive.understand.functions import read_functions
+    from derive.notation.statements import Assembler
+
+    def statements(*texts):
+        assembler = Assembler()
+        for text in texts:
+            for piece in parse(text):
+                assembler.add(piece, display=True)
+        return assembler.statements
+
+    assert read_functions(statements(r"h(a) \equiv \tanh(a)", r"h_j = \tanh(z_j)")).letters == {}
+    assert read_functions(statements(r"h(a) \equiv \tanh(a)")).letters == {"h": "tanh"}
+    assert read_functions(statements(r"s(v) = \frac{1}{1 + e^{-v}}")).letters == {"s": None}

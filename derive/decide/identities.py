@@ -25,7 +25,7 @@ from ..results import PROVED, REFUTED, UNDECIDED, Counterexample, Result
 from .claim_result import claim_result
 
 IDENTITY = "identity"           # a statement's kind: a textbook identity in its own variable
-FUNCTIONS = ("sigmoid", "tanh", "exp", "log", "sigmoid_prime", "tanh_prime", "activation")
+FUNCTIONS = ("sigmoid", "tanh", "exp", "log", "sigmoid_prime", "tanh_prime", "activation", "activation_prime")
 POINTS = (sp.Rational(3, 10), sp.Rational(-7, 10), sp.Rational(11, 10))
 
 
@@ -74,7 +74,7 @@ def variables(st: Statement, functions: Functions) -> set[str] | None:
                 applied = True
                 if isinstance(node.arg, s.Sym):
                     found.add(node.arg.name)
-                elif node.func == "activation" and "activation" not in functions.defined:
+                elif node.func in ("activation", "activation_prime") and "activation" not in functions.defined:
                     return None
             elif isinstance(node, s.Derivative):
                 if not (isinstance(node.wrt, s.Sym) and _bare(node.wrt)):
@@ -118,8 +118,10 @@ def _sigmoid(x):
 def _call(func: str, x, functions: Functions):
     if isinstance(x, sp.MatrixBase):
         return x.applyfunc(lambda v: _call(func, v, functions))
-    if func == "activation":
+    if func in ("activation", "activation_prime"):      # the function the text defines, f(z) = ...
         var, body = functions.defined["activation"]
+        if func == "activation_prime":
+            body = sp.diff(body, _symbol(var))
         return body.subs(_symbol(var), x)
     simple = {"sigmoid": _sigmoid, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log,
               "sigmoid_prime": lambda v: _sigmoid(v) * (1 - _sigmoid(v)),

@@ -50,6 +50,7 @@ from ..understand.letters import Letters, read_letters
 from ..understand.infer import infer_spec
 from ..understand.numbering import Numbering, read_numbering, renumber
 from ..understand.penalty import every_parameter, read_objective, read_penalty, rename
+from ..understand.functions import read_functions
 from ..understand.said import activations_said, local_identities, with_said
 from ..understand.spellings import written
 from ..understand.sizes import Sizes, is_size_statement, read_sizes
@@ -263,6 +264,7 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
         lecture.errors.append(e)
         names, convention = {}, choose(statements, None)
     apply_convention(convention, statements)
+    read_functions(statements).apply(statements)    # Bishop's h(a) \equiv \tanh(a): h is the activation
     letters = read_letters(statements)
     letters.apply(statements)                   # Bishop's a_j, z_j, y_k: layers named by their letters
     numbering = read_numbering(statements)

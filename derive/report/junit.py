@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 from ..results import ERROR, NOT_CHECKED, REFUTED, UNDECIDED, Counterexample, Report, Result
 from .networks import result_networks
-from .table import repair_lines, shorthand
+from .table import repair_lines, shorthand, with_verdict
 
 SNIPPET_WIDTH = 120
 # "notes/a.md:cell 3:40:17: " at the start of an error's detail (the testcase has file and line).
@@ -60,7 +60,7 @@ def failure_text(result: Result) -> str:
     """What was found about a claim that did not pass: detail, wrong member, counterexample."""
     if result.verdict in (ERROR, NOT_CHECKED):
         return (f"{NOT_CHECKED}: " if result.verdict == NOT_CHECKED else "") + (result.detail or "error")
-    lines = [f"{result.verdict}: {result.detail}" if result.detail else result.verdict]
+    lines = [with_verdict(result) if result.detail else result.verdict]
     lines.extend(repair_lines(result))          # what to change, first: the proved repairs
     if result.verdict == REFUTED and result.wrong in MEMBER_NAMES:
         member = result.lhs if result.wrong == "lhs" else result.rhs

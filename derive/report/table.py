@@ -19,6 +19,11 @@ SHORTHAND = [
 CLAIM_WIDTH = 64
 
 
+
+def with_verdict(r) -> str:
+    """`refuted: <detail>`, the verdict said once (an identity's detail says it itself)."""
+    return r.detail if r.detail.startswith(f"{r.verdict}:") else f"{r.verdict}: {r.detail}"
+
 def shorthand(latex: str) -> str:
     text = latex
     for pattern, repl in SHORTHAND:
@@ -141,7 +146,7 @@ def failure_lines(r: Result, verbose: bool = False) -> list:
         return [f"not checked: {first}"] + rest
     lines = []
     if r.verdict != REFUTED or verbose or not (r.repairs or r.expected):
-        lines.append(f"{r.verdict}: {r.detail}")
+        lines.append(with_verdict(r))
     lines.extend(("repair", text) for text in repair_lines(r, 0 if verbose else 1))
     c = r.counterexample
     if r.verdict == REFUTED and (r.difference_latex or c is not None):
@@ -181,7 +186,7 @@ def explain(r: Result) -> str:
         return r.detail
     if r.verdict == NOT_CHECKED:
         return f"not checked: {r.detail}"
-    lines = [f"{r.verdict}: {r.detail}"] + repair_lines(r)
+    lines = [with_verdict(r)] + repair_lines(r)
     wrong_text = r.lhs if r.wrong == "lhs" else r.rhs
     if r.verdict == REFUTED and r.wrong and wrong_text:
         lines.append(f"wrong member ({'left' if r.wrong == 'lhs' else 'right'}): {shorthand(wrong_text)}")
