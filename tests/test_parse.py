@@ -116,3 +116,14 @@ def test_unknown_command_is_named():
 def _walk(e):
     from derive.notation.syntax import walk
     return list(walk(e))
+
+
+@pytest.mark.parametrize("text", [r"f(z)^2", r"\phi\left(z\right)^{2}", r"g(z_1 + z_2)^2"])
+def test_a_power_after_a_functions_bracket_is_the_power_of_its_value(text):
+    (e,) = only(text)
+    assert isinstance(e, s.Power) and isinstance(e.base, s.Call) and e.base.func == "activation"
+
+
+def test_a_power_inside_a_functions_bracket_stays_inside():
+    (e,) = only(r"f(z^2)")
+    assert isinstance(e, s.Call) and isinstance(e.arg, s.Power)

@@ -162,6 +162,9 @@ class Build(Transformer):
                            left.start, "a name before it, as in l(o, y) or \\textrm{prod}(A, B)")
         if isinstance(left, s.Sym) and left.name in PRIMED_FUNCTIONS and not left.sub and not left.layer:
             func = "activation_prime" if left.mark == "'" else "activation"      # f(z), f'(z)
+            if isinstance(right, s.Power) and self._bracketed(left.end, right.base):   # f(z)^2: (f(z))^2
+                call = s.Call(func, right.base, start=meta.start_pos, end=right.base.end)
+                return s.Power(call, right.exponent, start=meta.start_pos, end=meta.end_pos)
             return s.Call(func, right, start=meta.start_pos, end=meta.end_pos)
         if isinstance(left, s.DerivativeOperator):
             return s.Derivative(right, left.wrt, start=meta.start_pos, end=meta.end_pos)
@@ -169,6 +172,13 @@ class Build(Transformer):
             raise error_at("\\frac{\\partial}{\\partial ...} needs something after it to differentiate",
                          right.end, "an expression after the operator")
         return s.BinOp("juxt", left, right, start=meta.start_pos, end=meta.end_pos)
+
+    def _bracketed(self, after: int, node) -> bool:
+        """`node` is written in brackets right after offset `after`: the argument of f in f(z)^2."""
+        before = self.text[after:node.start].replace("\\left", "").strip()
+        rest = self.text[node.end:].lstrip()
+        rest = rest[len("\\right"):].lstrip() if rest.startswith("\\right") else rest
+        return before == "(" and rest.startswith(")")
 
     def neg(self, meta, children):
         return s.Neg(children[1], start=meta.start_pos, end=meta.end_pos)
