@@ -41,6 +41,10 @@ def sub_text(token: Token) -> str:
     return (m.group(1) if m.group(1) is not None else m.group(2)).replace(" ", "")
 
 
+ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde", "widetilde": "tilde"}
+ACCENTED_TEXT = re.compile(r"^\\(\w+)\s*\{\s*([A-Za-z])\s*(?:_\s*(?:\{\s*([A-Za-z0-9,]+)\s*\}|([A-Za-z0-9])))?\s*\}$")
+
+
 def text_content(token: Token) -> str:
     return TEXT_CONTENT.match(str(token)).group(1)
 
@@ -208,6 +212,12 @@ class Build(Transformer):
             name = {"\u03b1": "alpha", "\u03b7": "eta", "\u03b4": "delta"}.get(str(head), str(head).lstrip("\\"))
         elif head.type == "TEXT_NAME":
             name = text_content(head)
+        elif head.type == "ACCENTED":                   # \hat{y}_1, \hat{y_1}: the name yhat, its own quantity
+            accent, letter, braced, single = ACCENTED_TEXT.match(str(head)).groups()
+            inner = braced or single
+            name = letter + ACCENTS[accent]
+            if inner:
+                children = [children[0], Token("SUB", "_{" + inner + "}", head.start_pos)] + list(children[1:])
         else:
             name = str(head)
         name = name.replace("\\_", "_")

@@ -112,11 +112,23 @@ def _is_derive_name(node: s.Sym) -> bool:
     return node.name in DERIVE_NAMES and (node.name != "E" or not node.sub or node.sub.isdigit())
 
 
+def _terms(node) -> list:
+    """The terms of a sum (a difference's second term counted as one)."""
+    if isinstance(node, s.BinOp) and node.op in ("+", "-"):
+        return _terms(node.left) + _terms(node.right)
+    return [node]
+
+
+def _unlayered(node: s.Sym) -> bool:
+    """z_1, a_3 with no layer: a blog's own numbering of its units (derive's z and a always carry one)."""
+    return node.name in ("z", "a") and node.layer is None and node.example is None
+
+
 def read_glossary(statements, names: dict | None = None) -> Glossary:
     """The glossary of a document whose forward pass uses names of its own (empty when it uses
     derive's names, or when its forward pass is not one derive can read as a network)."""
     glossary = Glossary(dict(names or {}))
-    defs = [(h, v) for h, v in _definitions(statements) if not _is_derive_name(h)]
+    defs = [(h, v) for h, v in _definitions(statements) if not _is_derive_name(h) or _unlayered(h)]
     sums = {h: _weighted_sum(v) for h, v in defs}
     sums = {h: ws for h, ws in sums.items() if ws is not None}
     if not sums:
@@ -220,12 +232,21 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
                 mapped[h] = s.Sym("E", str(j))
                 for t in targets:
                     mapped.setdefault(t, s.Sym("t", str(j)))
+    if len(final) == 1 and len(terms) == 1:         # one output: its term is the whole loss (L = ½(y - ŷ)²)
+        (only,) = terms
+        mapped[only] = s.Sym("E")
     for h, v in defs:                               # the loss: all the terms (or all the outputs)
         if h in mapped:
             continue
         names_in = {_key(x) for x in walk(v) if isinstance(x, s.Sym)}
         if terms and set(terms) <= names_in or (len(final) > 1 and set(final) <= names_in):
             mapped[h] = s.Sym("E")
+            for term in _terms(v):                  # L = ½(y_1 - ŷ_1)² + ½(y_2 - ŷ_2)²: each term's target
+                leaves = {_key(x) for x in walk(term) if isinstance(x, s.Sym)} - {s.Sym("e")}
+                outs = [x for x in leaves if x in final]
+                targets = [x for x in leaves - set(outs) if x not in mapped and not _is_derive_name(x)]
+                if len(outs) == 1 and len(targets) == 1:
+                    mapped.setdefault(targets[0], s.Sym("t", str(final[outs[0]])))
     letters = layers_of_letters(sums) or {}
     mapped.update(patterned(written, mapped, letters))     # E_{o2} after E_{o1}
     for name, target in mapped.items():

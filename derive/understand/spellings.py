@@ -90,6 +90,11 @@ def spellings(statements, before: dict, net: Network) -> dict[str, str]:
         layer = int(node.layer) if node.layer else (net.L if node.name == "t" else 1)
         for sub, written in _instances(net, node, layer, mine):
             _add(table, taken, _display(net, replace(node, sub=sub)), written)
+    if not any(node.name == "a" and node.layer == "1" for node, _ in _pairs(statements, before)):
+        for i in net.units(1):                  # the input as derive prints it in a difference: a_i^{(1)}
+            x = _display(net, s.Sym("x", str(i)))
+            ours = f"a_{i}^{{(1)}}" if i < 10 else f"a_{{{i}}}^{{(1)}}"
+            _add(table, set(), ours, table.get(x, x) if x else "")
     return table
 
 

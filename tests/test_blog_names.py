@@ -1,0 +1,89 @@
+"""A blog post's own names: `\\hat{y}`, `h1`, `Sigmoid(z_1)`, `z_1 ... z_3` numbered across layers,
+`w_1 ... w_6`, a shared bias, `L` as the loss and `y` as its target — the network is read from its
+forward pass with no front matter, and its mistakes are refuted in its own names."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import derive
+from derive.notation import syntax as s
+from derive.notation.parse import parse
+
+POST = (Path(__file__).parent / "blog" / "hat_and_digits.md").read_text(encoding="utf-8")
+
+TWO_OUTPUTS = r"""# Two outputs
+
+$$z_1 = w_1 x_1 + w_2 x_2 + b_1, \quad h_1 = \sigma(z_1)$$
+$$z_2 = w_3 x_1 + w_4 x_2 + b_2, \quad h_2 = \sigma(z_2)$$
+$$z_3 = w_5 h_1 + w_6 h_2 + b_3, \quad \hat{y_1} = \sigma(z_3)$$
+$$z_4 = w_7 h_1 + w_8 h_2 + b_4, \quad \hat{y_2} = \sigma(z_4)$$
+
+The loss is $L = \frac{1}{2}(y_1 - \hat{y_1})^2 + \frac{1}{2}(y_2 - \hat{y_2})^2$.
+
+$$\frac{\partial L}{\partial w_7} = (\hat{y_2} - y_2)\,\hat{y_2}(1 - \hat{y_2})\,h_1$$
+
+$$\frac{\partial L}{\partial w_1} = \left[(\hat{y_1} - y_1)\hat{y_1}(1 - \hat{y_1}) w_5 + (\hat{y_2} - y_2)\hat{y_2}(1 - \hat{y_2}) w_7\right] h_1 (1 - h_1) x_1$$
+"""
+
+
+def check(tmp_path, text: str):
+    path = tmp_path / "post.md"
+    path.write_text(text, encoding="utf-8")
+    return derive.check(path)
+
+
+def line_of(text: str, snippet: str) -> int:
+    return next(k for k, line in enumerate(text.split("\n"), start=1) if snippet in line)
+
+
+@pytest.mark.parametrize("written", [r"\hat{y}_1", r"\hat{y_1}", r"\hat{y}_{1}", r"\widehat{y}_1"])
+def test_a_hatted_name_is_a_name_of_its_own(written):
+    (node,) = [m.parts[0].expr for m in parse(written)[0].chains[0]]
+    assert node == s.Sym("yhat", "1")
+    (plain,) = [m.parts[0].expr for m in parse("y_1")[0].chains[0]]
+    assert plain != node
+
+
+def test_sigmoid_written_as_a_word_is_the_sigmoid():
+    (node,) = [m.parts[0].expr for m in parse(r"Sigmoid(z_1)")[0].chains[0]]
+    assert isinstance(node, s.Call) and node.func == "sigmoid"
+
+
+def test_a_post_with_its_own_names_is_read_from_its_forward_pass(tmp_path):
+    report = check(tmp_path, POST)
+    assert report.exit_code == 0
+    assert {r.verdict for r in report.results} == {"proved"} and len(report.results) == 13
+    assert report.model.startswith("2-2-1 sigmoid network") and "one bias shared by layer 2" in report.model
+
+
+def test_a_weight_of_the_other_path_is_refuted_in_the_posts_names(tmp_path):
+    text = POST.replace(r"w_5\, h1(1 - h1)\, x_1", r"w_6\, h1(1 - h1)\, x_1")
+    assert text != POST
+    report = check(tmp_path, text)
+    (wrong,) = [r for r in report.results if r.verdict != "proved"]
+    assert (report.exit_code, wrong.verdict, wrong.line) == (1, "refuted", line_of(text, r"\partial w_1}"))
+    assert wrong.repairs[0].description == "`w_6` should be `w_5`"
+    assert "x_1" in wrong.difference_latex and "a_1^{(1)}" not in wrong.difference_latex
+    assert {"x_1", "y", "w_5", "w_6"} <= set(wrong.counterexample.point)
+
+
+def test_a_forgotten_sigmoid_derivative_is_refuted_with_the_factor_to_add(tmp_path):
+    text = POST.replace(r"= (\hat{y} - y)\, \hat{y}(1 - \hat{y})\, h1$$", r"= (\hat{y} - y)\, h1$$")
+    assert text != POST
+    report = check(tmp_path, text)
+    (wrong,) = [r for r in report.results if r.verdict != "proved"]
+    assert wrong.line == line_of(text, r"\partial w_5} =")
+    assert wrong.repairs[0].description == r"a factor `\hat{y} (1 - \hat{y})` is missing before `h1`"
+
+
+def test_two_outputs_with_their_targets_in_one_loss(tmp_path):
+    report = check(tmp_path, TWO_OUTPUTS)
+    assert report.exit_code == 0
+    assert {r.verdict for r in report.results} == {"proved"} and len(report.results) == 11
+    assert report.model.startswith("2-2-2 sigmoid network")
+    text = TWO_OUTPUTS.replace(r"w_5 + (\hat{y_2}", r"w_6 + (\hat{y_2}")
+    report = check(tmp_path, text)
+    assert [(r.line, r.verdict) for r in report.results if r.verdict != "proved"] == \
+        [(line_of(text, r"\partial w_1}"), "refuted")]
