@@ -232,7 +232,7 @@ def read_glossary(statements, names: dict | None = None) -> Glossary:
                 mapped[h] = s.Sym("E", str(j))
                 for t in targets:
                     mapped.setdefault(t, s.Sym("t", str(j)))
-    if len(final) == 1 and len(terms) == 1:         # one output: its term is the whole loss (L = ½(y - ŷ)²)
+    if len(units[last]) == 1 and len(terms) == 1:   # one output: its term is the whole loss (L = ½(y - ŷ)²)
         (only,) = terms
         mapped[only] = s.Sym("E")
     for h, v in defs:                               # the loss: all the terms (or all the outputs)
