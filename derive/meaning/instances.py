@@ -103,6 +103,12 @@ class Instances:
                             entries.append([value[r, c]])
                             instances.append({**bound, "row": r + 1, "column": c + 1})
                     continue
+                if is_matrix(value) and free and 1 in value.shape:     # z^{[1](i)}: example i's column
+                    letters = letters + ["unit"] if "unit" not in letters else letters
+                    for r, entry in enumerate(value):
+                        entries.append([entry])
+                        instances.append({**bound, **b, "unit": r + 1})
+                    continue
                 if is_matrix(value):
                     raise fail(MeaningError, f"a matrix in a statement for every {', '.join(letters)}", expr,
                                "scalars when an index is free")

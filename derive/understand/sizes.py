@@ -4,7 +4,8 @@ A document names its network's sizes by the units it writes (`x_2`, `z_3^{(2)}`,
 sum `\\sum_{k=1}^{3}`, a pmatrix): `infer.infer_spec` reads those.  It may also say them in words or
 in math that claims nothing about the network (`sizes_in_text`):
 
-- Ng's `n^{[0]} = n_x = 2`, `n^{[1]} = 3` (the units of layer l; `n_x`, `n_y` the input and output);
+- Ng's `n^{[0]} = n_x = 2`, `n^{[1]} = 3` (the units of layer l; `n_x`, `n_y` the input and output;
+  `n_x`, `n_h`, `n_y` together a network with one hidden layer);
 - a weight matrix's shape, `\\mathbf{W}^{(1)} \\in \\mathbb{R}^{3 \\times 2}` (rows = the units it feeds
   for column vectors, the units it reads for row vectors), an input `\\mathbf{x} \\in \\mathbb{R}^{2}`;
 - "a 2-3-1 network", "a 2-3-1 neural network".
@@ -117,7 +118,7 @@ def _named(statements) -> tuple[int, bool]:
 
 LAYER = r"(?:\^\s*\{?\s*\[\s*(\d+)\s*\]\s*\}?|\^\s*\{?\s*\(\s*(\d+)\s*\)\s*\}?|_\s*\{?\s*(\d+)\s*\}?)"
 NG_UNITS = re.compile(r"n\s*" + LAYER + r"\s*=\s*(?:n_\{?[xyh]\}?\s*=\s*)?(\d+)(?![\d.])")
-NG_IO = re.compile(r"(?<![A-Za-z\\])n_\{?([xy])\}?\s*=\s*(\d+)(?![\d.])")
+NG_IO = re.compile(r"(?<![A-Za-z\\])n_\{?([xyh])\}?\s*=\s*(\d+)(?![\d.])")
 REALS = r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^\s*\{\s*(\d+)\s*(?:\\times|\\cdot|\*|x)\s*(\d+)\s*\}"
 W_LAYER = r"(?:\^\s*\{?\s*\[\s*(\d+)\s*\]\s*\}?|\^\s*\{?\s*\(?\s*(\d+)\s*\)?\s*\}?|_\s*\{?\s*(\d+)\s*\}?)"   # w^2 too
 WEIGHT_SHAPE = re.compile(r"(?:\\mathbf\s*\{\s*[Ww]\s*\}|\\boldsymbol\s*\{\s*[Ww]\s*\}|(?<![A-Za-z\\])[Ww])\s*" + W_LAYER
@@ -155,6 +156,7 @@ def sizes_in_text(texts, vectors: str, input_layer: int) -> tuple[tuple | None, 
 
     counts: list[tuple[int, int]] = []          # n^{(l)} = N, n_l = N: numbered from 0 or from 1
     shapes: list[tuple] = []                    # W^{(l)} in R^{m x n}: (l, Ng's [l], target, source units)
+    io: dict[str, int] = {}                     # Ng's n_x, n_h, n_y (one hidden layer)
     for text in texts:
         for m in NG_UNITS.finditer(text):
             number, n = int(next(g for g in m.groups()[:3] if g is not None)), int(m.group(4))
@@ -163,6 +165,7 @@ def sizes_in_text(texts, vectors: str, input_layer: int) -> tuple[tuple | None, 
             else:
                 counts.append((number, n))
         for m in NG_IO.finditer(text):
+            io[m.group(1)] = int(m.group(2))
             if m.group(1) == "x":
                 say(1, int(m.group(2)), "n^{[l]}")
         for m in WEIGHT_SHAPE.finditer(text):
@@ -175,6 +178,9 @@ def sizes_in_text(texts, vectors: str, input_layer: int) -> tuple[tuple | None, 
             numbers = [int(n) for n in re.split(r"\s*-\s*", m.group(1))]
             for k, n in enumerate(numbers):
                 say(k + 1, n, f"'{' '.join(m.group(0).split())}'")
+    if "h" in io and "y" in io:                 # the course notebook: n_x inputs, n_h hidden units, n_y outputs
+        say(2, io["h"], "n_x, n_h, n_y")
+        say(3, io["y"], "n_x, n_h, n_y")
     in_words = [sorted({_number(m.group(1)) for text in texts for m in pattern.finditer(text)}) for pattern in IN_UNITS]
     if all(len(found) == 1 for found in in_words):      # "two inputs, three hidden units and one output"
         for layer, (n,) in enumerate(in_words, start=1):

@@ -1,0 +1,75 @@
+"""A course notebook's one-hidden-layer network in Ng's notation: sizes said as n_x, n_h, n_y, a
+forward pass written per example (z^{[1] (i)} = W^{[1]} x^{(i)} + b^{[1]}: a column per example),
+sizing commands (\\large, \\small) around the cost, and the vectorized backward pass."""
+from __future__ import annotations
+
+import pytest
+
+import derive
+
+NOTEBOOK = r"""# A classifier with one hidden layer
+
+The model, for one example $x^{(i)}$:
+
+$$z^{[1] (i)} =  W^{[1]} x^{(i)} + b^{[1]}$$
+$$a^{[1] (i)} = \tanh(z^{[1] (i)})$$
+$$z^{[2] (i)} = W^{[2]} a^{[1] (i)} + b^{[2]}$$
+$$\hat{y}^{(i)} = a^{[2] (i)} = \sigma(z^{ [2] (i)})$$
+
+Over all the examples the cost is
+
+$$J = - \frac{1}{m} \sum\limits_{i = 1}^{m} \large\left(\small y^{(i)}\log\left(a^{[2] (i)}\right) + (1-y^{(i)})\log\left(1- a^{[2] (i)}\right)  \large  \right) \small$$
+
+Backpropagation over the $m$ examples at once:
+
+$$dZ^{[2]} = A^{[2]} - Y$$
+$$dW^{[2]} = \frac{1}{m} dZ^{[2]} A^{[1]T}$$
+$$db^{[2]} = \frac{1}{m} \sum_{i=1}^{m} dZ^{[2](i)}$$
+$$dZ^{[1]} = W^{[2]T} dZ^{[2]} * (1 - (A^{[1]})^2)$$
+$$dW^{[1]} = \frac{1}{m} dZ^{[1]} X^T$$
+$$db^{[1]} = \frac{1}{m} \sum_{i=1}^{m} dZ^{[1](i)}$$
+
+The data set has $n_x = 2$ input features; we take $n_h = 4$ hidden units and $n_y = 1$ output.
+"""
+
+
+def check(tmp_path, text):
+    path = tmp_path / "notebook.md"
+    path.write_text(text, encoding="utf-8")
+    return derive.check(path)
+
+
+def line_of(text: str, snippet: str) -> int:
+    return next(k for k, line in enumerate(text.split("\n"), start=1) if snippet in line)
+
+
+def test_the_notebooks_network_is_read_from_n_x_n_h_n_y_and_proved(tmp_path):
+    report = check(tmp_path, NOTEBOOK)
+    assert report.exit_code == 0
+    assert [r.verdict for r in report.results] == ["proved"] * 11
+    assert report.model.startswith("2-4-1 tanh,sigmoid network, E = -sum_i (t_i log a_i + (1 - t_i) log(1 - a_i))")
+    per_example = next(r for r in report.results if r.line == line_of(NOTEBOOK, "z^{[1] (i)} ="))
+    assert "for every i = 1..2" in per_example.detail
+
+
+@pytest.mark.parametrize("old, new, at", [
+    (r"W^{[2]} a^{[1] (i)} + b^{[2]}", r"W^{[2]} a^{[1] (i)}", "z^{[2] (i)} ="),      # the bias forgotten, per example
+    (r"\frac{1}{m} dZ^{[2]} A^{[1]T}", r"\frac{1}{m} dZ^{[2]} A^{[2]T}", "dW^{[2]} ="),  # the wrong layer's activations
+    (r"(1 - (A^{[1]})^2)", r"A^{[1]} * (1 - A^{[1]})", "dZ^{[1]} ="),             # the sigmoid's derivative for tanh
+])
+def test_a_mistake_in_the_notebook_is_refuted_at_its_line(tmp_path, old, new, at):
+    text = NOTEBOOK.replace(old, new)
+    assert text != NOTEBOOK
+    report = check(tmp_path, text)
+    wrong = [(r.line, r.verdict) for r in report.results if r.verdict != "proved"]
+    assert report.exit_code == 1 and wrong and set(wrong) == {(line_of(text, at), "refuted")}
+
+
+def test_a_cost_summed_from_example_0_is_an_error_at_its_line_and_nothing_is_judged_under_it(tmp_path):
+    text = NOTEBOOK.replace(r"\sum\limits_{i = 1}^{m}", r"\sum\limits_{i = 0}^{m}")
+    report = check(tmp_path, text)
+    assert report.exit_code == 2
+    (error,) = [r for r in report.results if r.verdict == "error"]
+    assert error.line == line_of(text, "J = ") and "there is no example 0" in error.detail
+    backward = [r.verdict for r in report.results if r.line > error.line]
+    assert backward and set(backward) == {"not checked"}
