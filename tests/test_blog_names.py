@@ -87,3 +87,15 @@ def test_two_outputs_with_their_targets_in_one_loss(tmp_path):
     report = check(tmp_path, text)
     assert [(r.line, r.verdict) for r in report.results if r.verdict != "proved"] == \
         [(line_of(text, r"\partial w_1}"), "refuted")]
+
+
+def test_a_chain_through_the_hidden_unit_where_the_output_is_meant_is_repaired_in_the_posts_names(tmp_path):
+    old = r"\frac{\partial L}{\partial \hat{y}} \frac{\partial \hat{y}}{\partial z_3}"
+    text = POST.replace(old, r"\frac{\partial L}{\partial h1} \frac{\partial h1}{\partial z_3}")
+    assert text != POST
+    report = check(tmp_path, text)
+    (wrong,) = [r for r in report.results if r.verdict != "proved"]
+    assert (wrong.verdict, wrong.line) == ("refuted", line_of(text, r"\partial w_5} ="))
+    assert wrong.repairs[0].kind == "wrong unit in the chain"
+    assert wrong.repairs[0].description == ("the chain runs through `h1`, which the parameter does not reach: "
+                                            r"every `h1` in it should be `\hat{y}`")

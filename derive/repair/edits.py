@@ -288,6 +288,32 @@ def reroutes(w: Written):
                                f"the chain runs through unit {unit} of layer {layer}, which the "
                                f"parameter does not reach: unit {other} (every `_{unit}` of layer "
                                f"{layer} in it should be `_{other}`)")
+            yield from _other_layer(w, k, layer, unit, names_, spans)
+
+
+def _other_layer(w: Written, k: int, layer: str, unit: str, names_, spans):
+    """The same name of a unit of another layer for every one of them (a chain for ∂E/∂w_5 through
+    h_1 where o_1 is meant): derive's spelling, read back in the document's names by the search."""
+    kinds = {n.name for n in names_}
+    if len(kinds) != 1 or any(n.example for n in names_):
+        return
+    (kind,) = kinds
+    text = w.texts[k]
+    first, last = spans[0][0], spans[-1][1]
+    for other_layer in (int(layer) - 1, int(layer) + 1):      # the layer before or after it
+        if not 2 <= other_layer <= w.net.L:
+            continue
+        for other in w.net.units(other_layer):
+            name = f"{kind}_{other if other < 10 else '{%d}' % other}^{{({other_layer})}}"
+            new, at = "", first
+            for a, b in spans:
+                new += text[at:a] + name
+                at = b
+            new += text[at:last]
+            old = text[spans[0][0]:spans[0][1]]
+            yield Edit(k, first, last, new, "wrong unit in the chain",
+                       f"the chain runs through `{old}`, which the parameter does not reach: "
+                       f"every `{old}` in it should be `{name}`")
 
 
 def _with_unit(text: str, old: str, new: str) -> str | None:
