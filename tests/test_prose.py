@@ -350,3 +350,16 @@ def test_a_name_derive_cannot_resolve_is_not_checked_and_a_function_named_is_pro
     assert "Z needs its layer" in report.results[0].detail
     assert report.spans == {"proved": 1, "unreadable": 1, "prose": 1} and report.exit_code == 0
     assert check(tmp_path, text, strict=True).exit_code == 1
+
+
+@pytest.mark.parametrize("derivative, verdict", [
+    (r"\frac{d\varphi}{dz} = \varphi(z)(1 - \varphi(z))", "proved"),
+    (r"\frac{d\varphi}{dz} = \varphi(z)(1 + \varphi(z))", "refuted"),
+    (r"\frac{df}{dz} = f(z)(1 - f(z))", "proved"),
+])
+def test_the_derivative_of_a_function_the_text_defines_is_checked_against_its_definition(tmp_path, derivative, verdict):
+    """Wikipedia's derivation: φ is the logistic function, then dφ/dz = φ(z)(1 - φ(z))."""
+    letter = "f" if "df" in derivative else r"\varphi"
+    report = check(tmp_path, f"where the activation is\n\n$${letter}(z) = \\frac{{1}}{{1 + e^{{-z}}}},$$\n\n"
+                             f"which has the derivative\n\n$${derivative}.$$\n")
+    assert verdicts(report) == [(7, verdict)], report.results

@@ -26,6 +26,7 @@ from .claim_result import claim_result
 
 IDENTITY = "identity"           # a statement's kind: a textbook identity in its own variable
 FUNCTIONS = ("sigmoid", "tanh", "exp", "log", "sigmoid_prime", "tanh_prime", "activation", "activation_prime")
+DIFFERENTIALS = ("d", "dsigmoid", "dtanh", "dactivation")     # d, and d\sigma, d\tanh, d\varphi over dz
 POINTS = (sp.Rational(3, 10), sp.Rational(-7, 10), sp.Rational(11, 10))
 
 
@@ -47,7 +48,7 @@ def _bare(node: s.Sym) -> bool:
 def _differential(node) -> str | None:
     """The variable of `\\frac{d}{dv}` (or `\\frac{d\\sigma}{dv}`), or None."""
     if isinstance(node, s.Frac) and isinstance(node.num, s.Sym) and isinstance(node.den, s.Sym) \
-            and node.num.name in ("d", "dsigmoid", "dtanh") and _bare(node.num) and _bare(node.den) \
+            and node.num.name in DIFFERENTIALS and _bare(node.num) and _bare(node.den) \
             and len(node.den.name) == 2 and node.den.name[0] == "d" and node.den.name[1].isalpha():
         return node.den.name[1]
     return None
@@ -65,8 +66,10 @@ def variables(st: Statement, functions: Functions) -> set[str] | None:
                 found.add(_differential(node))
                 applied = True
             elif isinstance(node, s.Sym):
-                if not _bare(node) and node.name not in ("d", "dsigmoid", "dtanh"):
+                if not _bare(node) and node.name not in DIFFERENTIALS:
                     return None
+                if node.name == "dactivation" and "activation" not in functions.defined:
+                    return None                 # \frac{d\varphi}{dz} of a function the text never defines
                 names.add(node.name)
             elif isinstance(node, s.Call):
                 if node.func not in FUNCTIONS:
@@ -85,7 +88,7 @@ def variables(st: Statement, functions: Functions) -> set[str] | None:
                 return None
     if not applied:
         return None
-    free = {n for n in names if n not in ("d", "dsigmoid", "dtanh") and not (len(n) == 2 and n[0] == "d")}
+    free = {n for n in names if n not in DIFFERENTIALS and not (len(n) == 2 and n[0] == "d")}
     if not free <= found | {"e"} or any(len(v) != 1 for v in found):
         return None
     if not found and not any(isinstance(n, s.Call) and n.func == "activation" for e in exprs for n in walk(e)):

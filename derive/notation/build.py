@@ -315,7 +315,8 @@ class Build(Transformer):
     def differential(self, meta, children):
         r"""{d\sigma} over {dz}: the derivative of the function itself, named `d` + its name (read by
         decide.identities, which knows the variable from the denominator)."""
-        func = "sigmoid" if "sigma" in str(children[0]) else "tanh"
+        text = str(children[0])
+        func = "sigmoid" if "sigma" in text else "tanh" if "tanh" in text else "activation"   # d\varphi, df
         return s.Sym("d" + func, start=meta.start_pos, end=meta.end_pos)
 
     def frac_digits(self, meta, children):
