@@ -99,3 +99,31 @@ def test_a_chain_through_the_hidden_unit_where_the_output_is_meant_is_repaired_i
     assert wrong.repairs[0].kind == "wrong unit in the chain"
     assert wrong.repairs[0].description == ("the chain runs through `h1`, which the parameter does not reach: "
                                             r"every `h1` in it should be `\hat{y}`")
+
+
+BLOCK_NAMES = """---
+derive:
+  names:
+    \\hat{y_1}: a_1^{(3)}
+    \\hat{y_2}: a_2^{(3)}
+---
+# The output layer
+
+$$\\frac{\\partial E}{\\partial w_{11}^{(3)}} = (\\hat{y_1} - t_1^{(3)}) \\hat{y_1}(1 - \\hat{y_1}) a_1^{(2)}$$
+"""
+
+
+def test_front_matter_names_a_hatted_name_inline_or_as_a_yaml_block(tmp_path):
+    inline = BLOCK_NAMES.replace("  names:\n    \\hat{y_1}: a_1^{(3)}\n    \\hat{y_2}: a_2^{(3)}",
+                                 "  names: {\\hat{y_1}: a_1^{(3)}, \\hat{y_2}: a_2^{(3)}}")
+    assert inline != BLOCK_NAMES
+    for text in (BLOCK_NAMES, inline):
+        report = check(tmp_path, text)
+        assert (report.exit_code, [(r.line, r.verdict) for r in report.results]) == (0, [(len(text.split("\n")) - 1, "proved")])
+
+
+def test_a_names_entry_that_cannot_be_read_is_an_error_at_its_line(tmp_path):
+    report = check(tmp_path, BLOCK_NAMES.replace("\\hat{y_2}: a_2^{(3)}", "\\hat{y_2} a_2^{(3)}"))
+    errors = [r for r in report.results if r.verdict == "error"]
+    assert report.exit_code == 2 and errors and (errors[0].line, errors[0].col) == (3, 3)
+    assert "cannot read the name entry" in errors[0].detail

@@ -174,12 +174,39 @@ def read_front_matter(text: str, latex: bool = False) -> FrontMatter:
     return _read_lines(enumerate(m.group(1).split("\n"), start=2))
 
 
+NAMES_BLOCK = re.compile(r"^(\s+)names\s*:\s*$")
+
+
+def _inline_names(lines: list) -> list:
+    """A `names:` mapping written as a YAML block (one `name: quantity` per line, indented under it)
+    as the one-line mapping `names: {name: quantity, ...}` at the `names:` line."""
+    out, k = [], 0
+    while k < len(lines):
+        number, line = lines[k]
+        head = NAMES_BLOCK.match(line)
+        k += 1
+        if head is None:
+            out.append((number, line))
+            continue
+        entries = []
+        while k < len(lines) and lines[k][1].strip() and \
+                len(lines[k][1]) - len(lines[k][1].lstrip()) > len(head.group(1)):
+            entry = lines[k][1].strip()
+            entries.append(entry[2:] if entry.startswith("- ") else entry)
+            k += 1
+        out.append((number, f"{head.group(1)}names: {{{', '.join(entries)}}}"))
+    return out
+
+
 def _read_lines(lines) -> FrontMatter:
     """The settings of a `derive:` block in numbered lines (a YAML front matter's, a comment block's)."""
     found = FrontMatter()
     settings: dict = {}
     state = "before"                         # the `derive:` block: before, inside, after it
-    for number, line in lines:
+    lines = list(lines)
+    read = _inline_names(lines)
+    original = dict(lines)                  # a names block is shown as written, not as its one line
+    for number, line in read:
         if state != "after" and re.match(r"^derive\s*:\s*$", line):
             state = "inside"
             continue
@@ -192,7 +219,8 @@ def _read_lines(lines) -> FrontMatter:
                 try:
                     _name_line(found, *kv.groups())
                 except ModelError as e:
-                    found.names_error = e
+                    at = (kv.start(2) if original.get(number) == line else kv.start(1)) + 1
+                    found.names_error = e.located(line=number, col=at, source_line=original.get(number, line))
             continue
         if state != "inside":
             continue
