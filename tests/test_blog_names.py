@@ -127,3 +127,41 @@ def test_a_names_entry_that_cannot_be_read_is_an_error_at_its_line(tmp_path):
     errors = [r for r in report.results if r.verdict == "error"]
     assert report.exit_code == 2 and errors and (errors[0].line, errors[0].col) == (3, 3)
     assert "cannot read the name entry" in errors[0].detail
+
+
+WIRED = r"""---
+derive:
+  names:
+    h_1: a_1^{(2)}
+    h_2: a_2^{(2)}
+    o_1: a_1^{(3)}
+    o_2: a_2^{(3)}
+    w_5: h_1 -> o_1
+    w_6: h_2 -> o_1
+    w_7: h_1 -> o_2
+    w_8: h_2 -> o_2
+---
+# The output layer, with the weights as the figure draws them
+
+$$\frac{\partial E}{\partial w_5} = (o_1 - t_1^{(3)})\, o_1 (1 - o_1)\, h_1$$
+
+$$\frac{\partial E}{\partial w_7} = (o_2 - t_2^{(3)})\, o_2 (1 - o_2)\, h_1$$
+
+$$\frac{\partial E}{\partial h_1} = (o_1 - t_1^{(3)})\, o_1 (1 - o_1)\, w_5 + (o_2 - t_2^{(3)})\, o_2 (1 - o_2)\, w_7$$
+"""
+
+
+def test_a_weight_named_by_its_ends_in_the_front_matter(tmp_path):
+    report = check(tmp_path, WIRED)
+    assert (report.exit_code, {r.verdict for r in report.results}, len(report.results)) == (0, {"proved"}, 3)
+    text = WIRED.replace(r"o_2 (1 - o_2)\, w_7$$", r"o_2 (1 - o_2)\, w_6$$")
+    report = check(tmp_path, text)
+    (wrong,) = [r for r in report.results if r.verdict != "proved"]
+    assert wrong.line == line_of(text, r"\partial h_1} =") and wrong.repairs[0].description == "`w_6` should be `w_7`"
+
+
+def test_a_weight_whose_ends_are_not_next_layers_is_an_error_at_the_names(tmp_path):
+    report = check(tmp_path, WIRED.replace("w_8: h_2 -> o_2", "w_8: o_2 -> h_2"))
+    error = next(r for r in report.results if r.verdict == "error")
+    assert report.exit_code == 2 and (error.line, error.col) == (3, 3)
+    assert "cannot read the weight's ends in 'w_8: o_2 -> h_2'" in error.detail

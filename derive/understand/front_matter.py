@@ -258,18 +258,44 @@ def _name_line(found: FrontMatter, key: str, value: str) -> None:
     body = value.strip()
     if not (body.startswith("{") and body.endswith("}")):
         raise ModelError(f"front matter: cannot read names {body!r}", expected="{name: quantity, ...}")
+    wired = []
     for entry in _split(body[1:-1]):
         if not entry.strip():
             continue
         spelled, _, meant = entry.partition(": ")
+        ends = re.split(r"\s*(?:->|\\to|\\rightarrow)\s*", meant.strip())
         try:
-            left, right = _one_name(parse(spelled.strip())), _one_name(parse(meant.strip()))
+            left = _one_name(parse(spelled.strip()))
+            right = [_one_name(parse(end)) for end in ends] if len(ends) == 2 else _one_name(parse(meant.strip()))
         except DeriveError:
             left = right = None
-        if left is None or right is None:
+        if left is None or right is None or (isinstance(right, list) and None in right):
             raise ModelError(f"front matter: cannot read the name entry {entry.strip()!r}",
-                             expected="name: quantity, as in target_{o1}: t_1")
-        found.names[_key(left)] = _key(right)
+                             expected="name: quantity, as in target_{o1}: t_1, or a weight's ends, w_5: h_1 -> o_1")
+        if isinstance(right, list):
+            wired.append((entry.strip(), left, right))
+        else:
+            found.names[_key(left)] = _key(right)
+    for entry, weight, (source, target) in wired:   # w_5: h_1 -> o_1, once h_1 and o_1 are named
+        found.names[_key(weight)] = _wire(entry, found.names.get(_key(source), _key(source)),
+                                          found.names.get(_key(target), _key(target)))
+
+
+def _wire(entry: str, source: s.Sym, target: s.Sym) -> s.Sym:
+    """The weight from `source` to `target` (derive's a_i^{(l-1)} or x_i, and a_j^{(l)} or z_j^{(l)})."""
+    def unit(node, names):
+        if node.name in names and node.sub and node.sub.isdigit() and (node.layer or "").isdigit():
+            return node.sub, int(node.layer)
+        if node.name == "x" and node.sub and node.sub.isdigit() and not node.layer:
+            return node.sub, 1
+        return None
+    i, j = unit(source, ("a",)), unit(target, ("a", "z"))
+    if i is None or j is None or j[1] != i[1] + 1:
+        raise ModelError(f"front matter: cannot read the weight's ends in {entry!r}",
+                         expected="a unit of one layer -> a unit of the next, each named in names "
+                                  "(h_1: a_1^{(2)}) or in derive's notation")
+    sub = j[0] + i[0] if len(i[0]) == len(j[0]) == 1 else f"{j[0]},{i[0]}"    # w_{ji}: to j, from i
+    return s.Sym("w", sub, str(j[1]))
 
 
 def _values(number: int, line: str, kv) -> list:
