@@ -73,3 +73,46 @@ def test_a_cost_summed_from_example_0_is_an_error_at_its_line_and_nothing_is_jud
     assert error.line == line_of(text, "J = ") and "there is no example 0" in error.detail
     backward = [r.verdict for r in report.results if r.line > error.line]
     assert backward and set(backward) == {"not checked"}
+
+
+LECTURE_NOTES = r"""# Backpropagation for a two-layer network
+
+The network is $z^{[1]} = W^{[1]} x + b^{[1]}$, $a^{[1]} = \sigma(z^{[1]})$, $z^{[2]} = W^{[2]} a^{[1]} + b^{[2]}$,
+$\hat{y} = a^{[2]} = \sigma(z^{[2]})$, with the loss $L = -\left[y \log \hat{y} + (1 - y)\log(1 - \hat{y})\right]$.
+Define $\delta^{[l]} = \frac{\partial L}{\partial z^{[l]}}$. Then
+
+$$\delta^{[2]} = \hat{y} - y$$
+
+and for the hidden layer
+
+$$\delta^{[1]} = \left(W^{[2]T} \delta^{[2]}\right) \odot \sigma'(z^{[1]}).$$
+
+The gradients of the parameters are
+
+$$\frac{\partial L}{\partial W^{[l]}} = \delta^{[l]} a^{[l-1]T}, \qquad \frac{\partial L}{\partial b^{[l]}} = \delta^{[l]}$$
+
+with $a^{[0]} = x$.
+"""
+
+
+def test_lecture_notes_with_one_examples_loss_and_a_named_output_are_proved_on_one_output_networks(tmp_path):
+    """L is the cost when no J is written; ŷ = a^{[2]} names the output; a loss of one output (no sum)
+    is checked on networks with one output unit, and says so."""
+    report = check(tmp_path, LECTURE_NOTES)
+    assert report.exit_code == 0
+    assert {r.verdict for r in report.results} == {"proved"} and len(report.results) == 11
+    assert report.model.startswith("sizes not stated, checked on 3 networks 2-2-1, 3-2-1, 2-4-1: sigmoid network, "
+                                   "E = -sum_i (t_i log a_i + (1 - t_i) log(1 - a_i))")
+
+
+@pytest.mark.parametrize("old, new, at", [
+    (r"\delta^{[2]} = \hat{y} - y", r"\delta^{[2]} = y - \hat{y}", r"\delta^{[2]} ="),              # the sign
+    (r"\right) \odot \sigma'(z^{[1]})", r"\right)", r"\delta^{[1]} ="),                            # σ' forgotten
+    (r"= \delta^{[l]} a^{[l-1]T}", r"= a^{[l-1]} \delta^{[l]T}", r"\partial W^{[l]}}"),               # transposed
+])
+def test_a_mistake_in_the_lecture_notes_is_refuted_at_its_line(tmp_path, old, new, at):
+    text = LECTURE_NOTES.replace(old, new)
+    assert text != LECTURE_NOTES
+    report = check(tmp_path, text)
+    wrong = {(r.line, r.verdict) for r in report.results if r.verdict != "proved"}
+    assert report.exit_code == 1 and wrong == {(line_of(text, at), "refuted")}

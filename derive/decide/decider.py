@@ -109,6 +109,8 @@ class Decider:
         reason = self.unmodelled(lhs, rhs)
         if reason:
             return Decision(NOT_CHECKED, f"this depends on a definition derive cannot model: {reason}")
+        if {_shape(lhs), _shape(rhs)} == {(1, 1), None}:     # a^{[2]} of one output is its one number
+            lhs, rhs = (v[0, 0] if is_matrix(v) else v for v in (lhs, rhs))
         left = list(lhs) if is_matrix(lhs) else [lhs]
         right = list(rhs) if is_matrix(rhs) else [rhs]
         if _shape(lhs) != _shape(rhs):

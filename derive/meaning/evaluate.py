@@ -55,9 +55,7 @@ class Evaluate:
 
     def _Transpose(self, node, env):
         v = self.value(node.operand, env)
-        if not is_matrix(v):
-            raise fail(ShapeError, "^T of a scalar", node, "a matrix before ^T")
-        return v.T
+        return v.T if is_matrix(v) else v       # a number is its own transpose (δ^{[2]T} of one output)
 
     def _Power(self, node, env):
         if isinstance(node.base, s.Sym) and node.base.name == "e" and not node.base.sub and not node.base.layer:

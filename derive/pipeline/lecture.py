@@ -43,9 +43,10 @@ from ..sources.spans import Span
 from ..understand.biases import bias_free_layers, share, shared_bias_layers
 from ..understand.conventions import Convention, choose
 from ..understand.conventions import apply as apply_convention
+from ..understand.ng import one_example_cost
 from ..understand.forward_pass import read_model
 from ..understand.front_matter import FrontMatter, document_front_matter
-from ..understand.glossary import Glossary, read_glossary
+from ..understand.glossary import Glossary, read_aliases, read_glossary
 from ..understand.letters import Letters, read_letters
 from ..understand.infer import infer_spec
 from ..understand.numbering import Numbering, read_numbering, renumber
@@ -264,6 +265,8 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
         lecture.errors.append(e)
         names, convention = {}, choose(statements, None)
     apply_convention(convention, statements)
+    if convention.name == "ng":
+        one_example_cost(statements)            # L = -[y log ŷ + ...] and no J: L is the cost
     read_functions(statements).apply(statements)    # Bishop's h(a) \equiv \tanh(a): h is the activation
     letters = read_letters(statements)
     letters.apply(statements)                   # Bishop's a_j, z_j, y_k: layers named by their letters
@@ -271,6 +274,8 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
     renumber(statements, numbering)             # a^{(0)} = x, W^{(1)} from the input: derive's layers
     lecture.input_layer = numbering.input_layer
     glossary = read_glossary(statements, names)
+    for alias, quantity in read_aliases(statements).items():   # \hat{y} = a^{[2]}: ŷ is a^{[2]}
+        glossary.names.setdefault(alias, quantity)
     glossary.apply(statements)                  # the document's own names, read as derive's
     lecture.objective = read_objective(statements)
     rename(statements, lecture.objective)       # J = L + s: the objective, its data loss, its penalty

@@ -373,6 +373,8 @@ def _loss(meaning: Meaning, net: Network, expr, statements, output: str) -> str 
     z through its activation `output`); None when it is none; "unknown" when it says nothing
     about the loss (E = E_1 + E_2 with E_i defined nowhere)."""
     value = _value(meaning, expr, {})
+    if isinstance(value, sp.MatrixBase) and value.shape == (1, 1):
+        value = value[0, 0]                     # -[y log a^{[2]} + ...] of one output: a number
     if value is None or isinstance(value, sp.MatrixBase):
         return None if _mentions(expr, ("a", "A", "t", "T", "y", "z", "Z")) else "unknown"
     value = value.xreplace(_loss_parts(meaning, net, statements))

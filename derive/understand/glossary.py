@@ -306,3 +306,24 @@ def _source_and_weight(p, q, unit_of_output, count, layer):
 
 def _pair(j: int, i: int) -> str:
     return f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
+
+
+ALIASED = ("a", "z", "A", "Z")
+
+
+def read_aliases(statements) -> dict:
+    """Names a document gives a quantity of derive's outright: `\\hat{y} = a^{[2]} = \\sigma(z^{[2]})`,
+    `\\hat{y}_1 = a_1^{(3)}` — a name of no quantity of derive's, defined once as a layer's a or z."""
+    found: dict = {}
+    defined: dict = {}
+    for st in statements:
+        head = st.head.parts[0].expr if len(st.head.parts) == 1 else None
+        if not isinstance(head, s.Sym) or len(st.members) < 2 or head.layer is not None:
+            continue
+        key = _key(head)
+        defined[key] = defined.get(key, 0) + 1
+        value = st.members[1].parts[0].expr if len(st.members[1].parts) == 1 else None
+        if head.name not in DERIVE_NAMES + ("delta",) and isinstance(value, s.Sym) and value.name in ALIASED \
+                and value.layer is not None and value.layer.isdigit():
+            found[key] = _key(value)
+    return {k: v for k, v in found.items() if defined[k] == 1}

@@ -102,3 +102,26 @@ def _layer_text(node) -> str | None:
             and not _layer_text(node.left).isdigit() and isinstance(node.right, s.Num) and node.right.text.isdigit():
         return f"{_layer_text(node.left)}{node.op}{node.right.text}"
     return None
+
+
+def one_example_cost(statements) -> None:
+    """Notes that define one example's loss `L = -[y \\log \\hat{y} + ...]` and never a cost J: that L
+    is the cost (derive's E), in every statement (in place).  With J written, L stays each example's."""
+    heads = []
+    for st in statements:
+        head = st.head.parts[0].expr if len(st.head.parts) == 1 else None
+        if len(st.members) >= 2 and isinstance(head, s.Sym) and not head.sub and head.layer is None \
+                and head.example is None:
+            heads.append(head.name)
+    if "L" not in heads or any(name in ("J", "E") for name in heads):
+        return
+    for st in statements:
+        for member in st.members:
+            for part in member.parts:
+                part.expr = _cost(part.expr)
+
+
+def _cost(node):
+    if isinstance(node, s.Sym) and node.name == "L" and not node.sub and node.layer is None and node.example is None:
+        return replace(node, name="E")
+    return s.map_children(node, _cost)

@@ -41,16 +41,20 @@ class Sizes:
     free: str | None = None
     depth: int = 0
     where: str = ""                 # how the stated sizes were read (for the model line)
+    one_output: bool = False        # its loss is a number of one output (L = -[y log ŷ + ...], no sum)
 
     @property
     def instances(self) -> tuple:
         """The networks a document that states no sizes is checked on (none when it states them)."""
+        found = ()
         if self.free == "depth":
-            return FREE_DEPTH
-        if self.free == "widths" and self.depth >= 2:
+            found = FREE_DEPTH
+        elif self.free == "widths" and self.depth >= 2:
             cycle = [tuple(p[k % len(p)] for k in range(self.depth)) for p in WIDTH_PATTERNS]
-            return ((2,) * self.depth, *cycle)
-        return ()
+            found = ((2,) * self.depth, *cycle)
+        if self.one_output:
+            found = tuple(dict.fromkeys(sizes[:-1] + (1,) for sizes in found))
+        return found
 
 
 def read_sizes(statements, texts, vectors: str, input_layer: int) -> Sizes:
@@ -63,7 +67,29 @@ def read_sizes(statements, texts, vectors: str, input_layer: int) -> Sizes:
     stated, where = sizes_in_text(texts, _products(statements) or vectors, input_layer)
     if stated is not None and len(stated) >= depth:
         return Sizes(stated=stated, where=where)
-    return Sizes(free="widths", depth=depth) if depth >= 2 else Sizes(free="depth")
+    one = _one_output(statements)
+    return Sizes(free="widths", depth=depth, one_output=one) if depth >= 2 else Sizes(free="depth", one_output=one)
+
+
+LOSS_NAMES = ("L", "J", "E", "C")
+
+
+def _one_output(statements) -> bool:
+    """The loss is written for one output: `L = -[y \\log \\hat{y} + (1 - y) \\log(1 - \\hat{y})]` or
+    `L = \\frac{1}{2}(y - \\hat{y})^2` — a log or a square of names with no unit index, no sum, no norm."""
+    for st in statements:
+        head = st.head.parts[0].expr if len(st.head.parts) == 1 else None
+        if not (isinstance(head, s.Sym) and head.name in LOSS_NAMES and not head.sub and head.layer is None
+                and head.example is None) or len(st.members) < 2:
+            continue
+        nodes = [n for p in st.members[1].parts for n in walk(p.expr)]
+        if any(isinstance(n, (s.Sum, s.Norm)) for n in nodes) or any(isinstance(n, s.Sym) and n.sub for n in nodes):
+            continue
+        if any(isinstance(n, s.Call) and n.func == "log" for n in nodes) or \
+                any(isinstance(n, s.Power) and isinstance(n.exponent, s.Num) and n.exponent.text == "2"
+                    and isinstance(n.base, s.BinOp) and n.base.op == "-" for n in nodes):
+            return True
+    return False
 
 
 def _products(statements) -> str | None:
