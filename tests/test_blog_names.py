@@ -165,3 +165,13 @@ def test_a_weight_whose_ends_are_not_next_layers_is_an_error_at_the_names(tmp_pa
     error = next(r for r in report.results if r.verdict == "error")
     assert report.exit_code == 2 and (error.line, error.col) == (3, 3)
     assert "cannot read the weight's ends in 'w_8: o_2 -> h_2'" in error.detail
+
+
+def test_a_schematic_sum_with_no_index_is_not_checked_and_does_not_fail_the_run(tmp_path):
+    """Mazur's post opens with E_total = Σ ½(target - output)²: words, no index — listed, never an error."""
+    text = POST.replace("We use the squared error", "The total error is $E_{total} = \\sum \\frac{1}{2}(target - output)^{2}$, and we use the squared error")
+    assert text != POST
+    report = check(tmp_path, text)
+    assert report.exit_code == 0
+    (listed,) = [r for r in report.results if r.verdict != "proved"]
+    assert listed.verdict == "not checked" and "a sum with no index" in listed.detail

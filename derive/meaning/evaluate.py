@@ -162,7 +162,8 @@ class Evaluate:
         column per example (np.sum(dZ, axis=1, keepdims=True)); anything else needs its index."""
         v = self.value(node.body, env) if self.columns and self.net.m > 1 else None
         if not is_matrix(v) or v.shape[1] != self.net.m:
-            raise fail(MeaningError, "a sum needs its index", node, "\\sum_{i=1}^{n} or \\sum_i")
+            raise fail(Unresolved, "a sum with no index: derive cannot tell what it runs over", node,
+                       "\\sum_{i=1}^{n} or \\sum_i")     # Mazur's schematic \sum \frac{1}{2}(target - output)^2
         return one(sp.ImmutableMatrix([[sp.Add(*v.row(r))] for r in range(v.shape[0])]))
 
     def _BinOp(self, node, env):
