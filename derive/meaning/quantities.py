@@ -71,6 +71,9 @@ def unit_indices(node: s.Sym, count: int, env) -> list[int]:
             out.append(int(p))
         elif p in env:
             out.append(env[p])
+        elif len(p) > 1 and p.isalpha():        # E_{total}, t_{target}: a word, no index — a name derive lacks
+            raise fail(Unresolved, f"{node.name}_{{{p}}} is a name of the document's, of no quantity derive "
+                       "reads from it", node, "a name the forward pass defines, or front matter names")
         else:
             raise fail(MeaningError, f"index {p} is not bound", node, "a number, or an index bound by \\sum")
     return out
