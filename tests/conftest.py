@@ -65,3 +65,16 @@ def require_tool(name: str, install: str, fallback: str | None = None) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{name} is missing on CI: .ci/system-packages.sh should have installed {install}")
     pytest.skip(f"{name} is not installed (apt-get install {install})")
+
+
+def check_text(tmp_path, text: str, name: str = "post.md"):
+    """derive.check on `text` written as `name` in tmp_path."""
+    import derive
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return derive.check(path)
+
+
+def line_of(text: str, snippet: str) -> int:
+    """The number of the first line of `text` that holds `snippet`."""
+    return next(k for k, line in enumerate(text.split("\n"), start=1) if snippet in line)

@@ -6,19 +6,11 @@ from pathlib import Path
 
 import pytest
 
-import derive
+from conftest import check_text as check, line_of
 
 POST = (Path(__file__).parent / "alike" / "step_by_step.md").read_text(encoding="utf-8")
 
 
-def check(tmp_path, text: str):
-    path = tmp_path / "post.md"
-    path.write_text(text, encoding="utf-8")
-    return derive.check(path)
-
-
-def line_of(text: str, snippet: str) -> int:
-    return next(k for k, line in enumerate(text.split("\n"), start=1) if snippet in line)
 
 
 def test_units_written_once_are_built_by_the_pattern_of_their_names(tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import derive
+from conftest import check_text as check, line_of
 from derive.notation import syntax as s
 from derive.notation.parse import parse
 
@@ -28,14 +28,6 @@ $$\frac{\partial L}{\partial w_1} = \left[(\hat{y_1} - y_1)\hat{y_1}(1 - \hat{y_
 """
 
 
-def check(tmp_path, text: str):
-    path = tmp_path / "post.md"
-    path.write_text(text, encoding="utf-8")
-    return derive.check(path)
-
-
-def line_of(text: str, snippet: str) -> int:
-    return next(k for k, line in enumerate(text.split("\n"), start=1) if snippet in line)
 
 
 @pytest.mark.parametrize("written", [r"\hat{y}_1", r"\hat{y_1}", r"\hat{y}_{1}", r"\widehat{y}_1"])

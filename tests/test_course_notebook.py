@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import derive
+from conftest import check_text, line_of
 
 NOTEBOOK = r"""# A classifier with one hidden layer
 
@@ -33,14 +33,6 @@ The data set has $n_x = 2$ input features; we take $n_h = 4$ hidden units and $n
 """
 
 
-def check(tmp_path, text):
-    path = tmp_path / "notebook.md"
-    path.write_text(text, encoding="utf-8")
-    return derive.check(path)
-
-
-def line_of(text: str, snippet: str) -> int:
-    return next(k for k, line in enumerate(text.split("\n"), start=1) if snippet in line)
 
 
 def test_the_notebooks_network_is_read_from_n_x_n_h_n_y_and_proved(tmp_path):
@@ -116,3 +108,7 @@ def test_a_mistake_in_the_lecture_notes_is_refuted_at_its_line(tmp_path, old, ne
     report = check(tmp_path, text)
     wrong = {(r.line, r.verdict) for r in report.results if r.verdict != "proved"}
     assert report.exit_code == 1 and wrong == {(line_of(text, at), "refuted")}
+
+
+def check(tmp_path, text):
+    return check_text(tmp_path, text, "notebook.md")

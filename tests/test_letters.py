@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import derive
+from conftest import check_text as check, line_of
 
 NOTE = (Path(__file__).parent / "letters" / "two_layer_note.md").read_text(encoding="utf-8")
 
@@ -40,14 +40,6 @@ so that
 """
 
 
-def check(tmp_path, text: str, name: str = "note.md"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return derive.check(path)
-
-
-def line_of(text: str, snippet: str) -> int:
-    return next(k for k, line in enumerate(text.split("\n"), start=1) if snippet in line)
 
 
 def test_a_course_note_in_the_textbooks_letters_is_proved(tmp_path):
