@@ -41,6 +41,7 @@ def sub_text(token: Token) -> str:
     return (m.group(1) if m.group(1) is not None else m.group(2)).replace(" ", "")
 
 
+CLOSING = re.compile(r"\s*(?:\\right\s*)?\)")           # the bracket that closes f(z, as f(z)^2 is read
 ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde", "widetilde": "tilde"}
 ACCENTED_TEXT = re.compile(r"^\\(\w+)\s*\{\s*([A-Za-z])\s*(?:_\s*(?:\{\s*([A-Za-z0-9,]+)\s*\}|([A-Za-z0-9])))?\s*\}$")
 
@@ -180,9 +181,7 @@ class Build(Transformer):
     def _bracketed(self, after: int, node) -> bool:
         """`node` is written in brackets right after offset `after`: the argument of f in f(z)^2."""
         before = self.text[after:node.start].replace("\\left", "").strip()
-        rest = self.text[node.end:].lstrip()
-        rest = rest[len("\\right"):].lstrip() if rest.startswith("\\right") else rest
-        return before == "(" and rest.startswith(")")
+        return before == "(" and CLOSING.match(self.text, node.end) is not None
 
     def neg(self, meta, children):
         return s.Neg(children[1], start=meta.start_pos, end=meta.end_pos)

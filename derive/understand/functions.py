@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..notation import syntax as s
+from ..notation.build import CLOSING
 from ..notation.syntax import walk
 
 KNOWN = ("sigmoid", "tanh", "exp", "log", "relu", "softplus")
@@ -94,6 +95,4 @@ def _bracketed(node, text: str, after: int) -> bool:
     if not text or node.start is None or node.end is None:
         return False
     before = text[after:node.start].replace("\\left", "").strip()
-    rest = text[node.end:].lstrip()
-    rest = rest[len("\\right"):].lstrip() if rest.startswith("\\right") else rest
-    return before == "(" and rest.startswith(")")
+    return before == "(" and CLOSING.match(text, node.end) is not None
