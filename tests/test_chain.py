@@ -154,3 +154,15 @@ def test_a_document_that_numbers_its_layers_is_not_read_as_a_chain(tmp_path):
     report = check(tmp_path, text)
     assert "chain" not in report.model
     assert report.exit_code == 2
+
+
+def test_the_document_read_once_is_the_first_chain_it_is_checked_on(tmp_path):
+    # derive example reads a document once: its network is the chain, not a default 2-2-2
+    from derive.pipeline.lecture import read_lecture
+    from derive.pipeline.options import Options
+    path = tmp_path / "post.md"
+    path.write_text(BLOG, encoding="utf-8")
+    lecture = read_lecture(path, Options())
+    assert lecture.spec.layers == (1, 1, 1, 1)
+    assert lecture.spec.loss == "sse"
+    assert lecture.sizes.instances == ((1, 1, 1, 1), (1, 1, 1, 1, 1))

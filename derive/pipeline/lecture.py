@@ -116,8 +116,9 @@ def read_lecture(path: Path, options: Options, display: str | None = None, sizes
     stated, convention, letters, glossary, numbering = _read_notation(lecture, options.spec, sizes)
     lecture.reread = _rereader(convention, letters, numbering, glossary, lecture.objective, lecture.chain)
     _read_sizes(lecture, stated, convention.vectors, numbering)
+    chained = (1,) * lecture.chain.depth if lecture.chain else None     # the chain's one unit per layer
     _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering,
-                  sizes or lecture.sizes.stated)
+                  sizes or lecture.sizes.stated or chained)
     if convention.name == "ng" and not lecture.errors:     # "the hidden layer uses g^{[1]} = \tanh"
         said = activations_said([lecture.text] + [sp.text for sp in lecture.spans])
         lecture.spec = with_said(lecture.spec, lecture.statements, said)
