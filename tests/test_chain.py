@@ -166,3 +166,14 @@ def test_the_document_read_once_is_the_first_chain_it_is_checked_on(tmp_path):
     assert lecture.spec.layers == (1, 1, 1, 1)
     assert lecture.spec.loss == "sse"
     assert lecture.sizes.instances == ((1, 1, 1, 1), (1, 1, 1, 1, 1))
+
+
+def test_a_stated_network_too_shallow_for_the_layers_named_is_an_error_that_says_so(tmp_path):
+    # L-2 in a network of 2 layers would be layer 0: no chain is read, and the first error says why
+    text = "---\nderive:\n  layers: [1, 1]\n---\n" + BLOG
+    report = check(tmp_path, text)
+    assert report.exit_code == 2
+    first = report.results[0]
+    assert (first.verdict, first.line) == ("error", 1)
+    assert "the network stated has 2 layers, but the document names layer L-2" in first.detail
+    assert not any(r.verdict == "proved" and "w^{(L)}" in r.claim for r in report.results)

@@ -273,8 +273,15 @@ def _read_notation(lecture: Lecture, given: Spec | None, sizes: tuple | None = N
     apply_convention(convention, statements)
     if convention.name == "derive":             # 3Blue1Brown's a^{(L-1)}, w^{(L)}: one unit per layer
         chain = read_chain(statements, [lecture.text] + [sp.text for sp in lecture.spans])
-        lecture.chain = chain.at(_chain_depth(chain, given if given is not None else front.spec, sizes))
-        lecture.chain.apply(statements)
+        depth = _chain_depth(chain, given if given is not None else front.spec, sizes)
+        if chain and depth <= chain.back:       # L-2 in a network of 2 layers: no such layer to read it as
+            lecture.errors.append(ModelError(
+                f"the network stated has {depth} layers, but the document names layer L-{chain.back} "
+                f"(layers named from the last, L): that needs at least {chain.back + 1} layers",
+                expected=f"layers: {[1] * (chain.back + 1)} or more"))
+        else:
+            lecture.chain = chain.at(depth)
+            lecture.chain.apply(statements)
     read_functions(statements).apply(statements)    # Bishop's h(a) \equiv \tanh(a): h is the activation
     letters = read_letters(statements)
     letters.apply(statements)                   # Bishop's a_j, z_j, y_k: layers named by their letters
