@@ -102,6 +102,8 @@ class Spec:
     penalty: object = None          # a penalty.Penalty: the objective is J = E + R (weight decay)
     instances: tuple = ()           # the document states no sizes: the layer sizes of every network it
     #                                 is checked on (understand.sizes), this one among them
+    checked_on: str = field(default="", compare=False)     # how the report names them, when not by
+    #                                 their sizes alone (a chain's depths: understand.chain)
 
     def __post_init__(self):
         if len(self.layers) < 2 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in self.layers):
@@ -196,8 +198,8 @@ class Spec:
         sizes = "-".join(str(n) for n in self.layers)
         if self.instances:              # one line for all of them: each is this one with other sizes
             count = len(self.instances)
-            sizes = (f"sizes not stated, checked on {count} network{'s' if count != 1 else ''} "
-                     + ", ".join("-".join(map(str, n)) for n in self.instances) + ":")
+            said = self.checked_on or f"sizes not stated, checked on {count} network{'s' if count != 1 else ''}"
+            sizes = f"{said} " + ", ".join("-".join(map(str, n)) for n in self.instances) + ":"
         acts = self.activation if isinstance(self.activation, str) else ",".join(self.activation)
         batch = f", mini-batch of {self.batch} examples (E averaged)" if self.batch > 1 else ""
         missing = "".join(f" (not modelled: {reason})" for _, _, reason in self.unmodelled)

@@ -60,9 +60,10 @@ def prepare_document(path: Path, options: Options, workspaces: dict, display: st
         return plan_lecture(lecture, path, options, workspaces)
     lectures = [lecture if lecture.spec.layers == sizes else read_lecture(path, options, display, sizes)
                 for sizes in networks]
-    return on_instances([plan_lecture(replace(one, spec=replace(one.spec, instances=networks)), path,
-                                      replace(options, run_code=options.run_code and k == 0), workspaces)
-                         for k, one in enumerate(lectures)], networks)
+    said = lecture.sizes.checked or ""          # a chain named from its last layer: its depths
+    return on_instances([plan_lecture(replace(one, spec=replace(one.spec, instances=networks, checked_on=said)),
+                                      path, replace(options, run_code=options.run_code and k == 0), workspaces)
+                         for k, one in enumerate(lectures)], networks, said)
 
 
 def plan_lecture(lecture: Lecture, path: Path, options: Options, workspaces: dict) -> FilePlan:

@@ -37,8 +37,9 @@ def sizes_text(layers) -> str:
     return "-".join(str(n) for n in layers)
 
 
-def on_instances(plans: list[FilePlan], networks) -> FilePlan:
-    """One plan that runs `plans` (the same document read in each of `networks`) and merges them."""
+def on_instances(plans: list[FilePlan], networks, said: str = "") -> FilePlan:
+    """One plan that runs `plans` (the same document read in each of `networks`) and merges them;
+    `said`: how the model line names them, when not by their count alone."""
     names = [sizes_text(n) for n in networks]
     counts = [len(p.tasks) for p in plans]
 
@@ -47,11 +48,11 @@ def on_instances(plans: list[FilePlan], networks) -> FilePlan:
         for plan, n in zip(plans, counts):
             parts.append(plan.finish(outcomes[taken:taken + n]))
             taken += n
-        return merge(parts, names)
+        return merge(parts, names, said)
     return FilePlan([t for p in plans for t in p.tasks], finish, plans[0].unread)
 
 
-def merge(parts: list[FilePart], names: list[str]) -> FilePart:
+def merge(parts: list[FilePart], names: list[str], said: str = "") -> FilePart:
     """The parts of one document checked in each network, as one part (see the module's docstring)."""
     first = parts[0]
     keyed: dict = {}
@@ -72,7 +73,8 @@ def merge(parts: list[FilePart], names: list[str]) -> FilePart:
         counts["unreadable"] = counts.get("unreadable", 0) + extra
     order = list(first.spans) + [s for s in counts if s not in first.spans]
     spans = {state: counts[state] for state in order if counts.get(state)}
-    model = first.model and (f"sizes not stated, checked on {len(names)} networks {', '.join(names)}: "
+    said = said or f"sizes not stated, checked on {len(names)} networks"
+    model = first.model and (f"{said} {', '.join(names)}: "
                              + re.sub(r" \u2208 R\^\d+", "", first.model))      # vectors x, z, h, o: sizes vary
     return FilePart(results, spans, _formulas(parts), first.bindings, first.notes, first.title, model=model,
                     span_states=states)

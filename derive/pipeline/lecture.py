@@ -40,6 +40,7 @@ from ..runtime.bounds import check_network
 from ..sources.documents import read_document
 from ..sources.files import NotRegular, read_input
 from ..sources.spans import Span
+from ..understand.chain import Chain, read_chain
 from ..understand.biases import bias_free_layers, share, shared_bias_layers
 from ..understand.conventions import Convention, choose
 from ..understand.conventions import apply as apply_convention
@@ -85,6 +86,7 @@ class Lecture:
     written: dict = field(default_factory=dict)     # each name's text as written (understand.spellings)
     objective: object = None            # the objective with a penalty (understand/penalty.py), if any
     sizes: Sizes = field(default_factory=Sizes)     # the sizes its text states, or that it states none
+    chain: Chain = field(default_factory=Chain)     # one-unit layers named from the last, L (chain.py)
 
 
 def read_lecture(path: Path, options: Options, display: str | None = None, sizes: tuple | None = None) -> Lecture:
@@ -112,11 +114,12 @@ def read_lecture(path: Path, options: Options, display: str | None = None, sizes
     lecture.problem_places = sorted((p.cell or 0, p.line, p.col) for p in problems)
     unreadable = _read_statements(lecture, options.bounds.errors)
     lecture.written = written(lecture.statements)
-    stated, convention, letters, glossary, numbering = _read_notation(lecture, options.spec)
-    lecture.reread = _rereader(convention, letters, numbering, glossary, lecture.objective)
+    stated, convention, letters, glossary, numbering = _read_notation(lecture, options.spec, sizes)
+    lecture.reread = _rereader(convention, letters, numbering, glossary, lecture.objective, lecture.chain)
     _read_sizes(lecture, stated, convention.vectors, numbering)
+    chained = (1,) * lecture.chain.depth if lecture.chain else None     # the chain's one unit per layer
     _read_network(lecture, stated, unreadable, options.bounds, convention.vectors, glossary.shared_bias, numbering,
-                  sizes or lecture.sizes.stated)
+                  sizes or lecture.sizes.stated or chained)
     if convention.name == "ng" and not lecture.errors:     # "the hidden layer uses g^{[1]} = \tanh"
         said = activations_said([lecture.text] + [sp.text for sp in lecture.spans])
         lecture.spec = with_said(lecture.spec, lecture.statements, said)
@@ -234,13 +237,15 @@ def _once_per_construct(results: list[Result]) -> None:
     results[:] = kept
 
 
-def _rereader(convention: Convention, letters: Letters, numbering: Numbering, glossary: Glossary, objective=None):
+def _rereader(convention: Convention, letters: Letters, numbering: Numbering, glossary: Glossary, objective=None,
+              chain: Chain = Chain()):
     """A formula's tree read as the document's formulas were (its convention, its numbering of the
     layers, its own names), by the same passes: what a repair's edited text is checked as."""
     def reread(expr):
         part = SimpleNamespace(expr=expr)
         holder = [SimpleNamespace(members=[SimpleNamespace(parts=[part])])]
         apply_convention(convention, holder)
+        chain.apply(holder)
         letters.apply(holder)
         renumber(holder, numbering)
         glossary.apply(holder)
@@ -251,10 +256,12 @@ def _rereader(convention: Convention, letters: Letters, numbering: Numbering, gl
     return reread
 
 
-def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, Convention, Letters, Glossary, Numbering]:
+def _read_notation(lecture: Lecture, given: Spec | None, sizes: tuple | None = None
+                   ) -> tuple[Spec | None, Convention, Letters, Glossary, Numbering]:
     """Rewrite the statements into derive's spelling (the document's convention, its numbering of
     the layers, then its own names); returns the network stated (`given`, else the front matter's),
-    the convention, the layers named by letters, the glossary and the numbering."""
+    the convention, the layers named by letters, the glossary and the numbering.  `sizes`: the
+    network it is read in, for a document that states none (a chain's depth)."""
     statements = lecture.statements
     front = lecture.front
     try:
@@ -267,6 +274,17 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
     apply_convention(convention, statements)
     if convention.name == "ng":
         one_example_cost(statements)            # L = -[y log ŷ + ...] and no J: L is the cost
+    if convention.name == "derive":             # 3Blue1Brown's a^{(L-1)}, w^{(L)}: one unit per layer
+        chain = read_chain(statements, [lecture.text] + [sp.text for sp in lecture.spans])
+        depth = _chain_depth(chain, given if given is not None else front.spec, sizes)
+        if chain and depth <= chain.back:       # L-2 in a network of 2 layers: no such layer to read it as
+            lecture.errors.append(ModelError(
+                f"the network stated has {depth} layers, but the document names layer L-{chain.back} "
+                f"(layers named from the last, L): that needs at least {chain.back + 1} layers",
+                expected=f"layers: {[1] * (chain.back + 1)} or more"))
+        else:
+            lecture.chain = chain.at(depth)
+            lecture.chain.apply(statements)
     read_functions(statements).apply(statements)    # Bishop's h(a) \equiv \tanh(a): h is the activation
     letters = read_letters(statements)
     letters.apply(statements)                   # Bishop's a_j, z_j, y_k: layers named by their letters
@@ -288,6 +306,17 @@ def _read_notation(lecture: Lecture, given: Spec | None) -> tuple[Spec | None, C
     return front.spec, convention, letters, glossary, numbering
 
 
+def _chain_depth(chain: Chain, stated: Spec | None, sizes: tuple | None) -> int:
+    """The depth a chain named from its last layer is read in: the one stated (front matter, --model),
+    else the network it is being checked on, else the one its text says, else the first it is
+    checked on."""
+    if not chain:
+        return 0
+    if stated is not None and (not stated.stated or "layers" in stated.stated):
+        return len(stated.layers)
+    return len(sizes) if sizes else chain.said or chain.depths[0]
+
+
 def _read_sizes(lecture: Lecture, stated: Spec | None, vectors: str, numbering: Numbering) -> None:
     """The sizes the document states in its text, or that it states none (`understand.sizes`), when
     neither the front matter nor --model states them; its size statements (`n^{[1]} = 3`) are
@@ -300,6 +329,9 @@ def _read_sizes(lecture: Lecture, stated: Spec | None, vectors: str, numbering: 
                 lecture.states[k] = lecture.states[k] or "bound"
         lecture.statements = [st for st in lecture.statements if not is_size_statement(st)]
     if stated is not None and (not stated.stated or "layers" in stated.stated):
+        return
+    if lecture.chain:                           # one unit per layer: only the depth may be unstated
+        lecture.sizes = lecture.chain.sizes()
         return
     texts = [lecture.text] + [sp.text for sp in lecture.spans]
     lecture.sizes = read_sizes(lecture.statements, texts, vectors, numbering.input_layer)

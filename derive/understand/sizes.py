@@ -35,13 +35,15 @@ WIDTH_PATTERNS = ((3, 2, 4), (2, 4, 3))                # the depth stated, not t
 class Sizes:
     """What a document says of its sizes: `stated` (from its text, None when it says none), and
     when it names no unit either, `free`: "depth" (no layer named by number) or "widths" (the
-    layers named, `depth` of them, but not their units)."""
+    layers named, `depth` of them, but not their units) or "chain" (one unit per layer, the layers
+    named from the last: `chains` the depths, understand/chain.py)."""
 
     stated: tuple | None = None
     free: str | None = None
     depth: int = 0
     where: str = ""                 # how the stated sizes were read (for the model line)
     one_output: bool = False        # its loss is a number of one output (L = -[y log ŷ + ...], no sum)
+    chains: tuple = ()              # free "chain": the depths of one-unit chains to check on (chain.py)
 
     @property
     def instances(self) -> tuple:
@@ -49,12 +51,23 @@ class Sizes:
         found = ()
         if self.free == "depth":
             found = FREE_DEPTH
+        elif self.free == "chain":
+            return tuple((1,) * depth for depth in self.chains)
         elif self.free == "widths" and self.depth >= 2:
             cycle = [tuple(p[k % len(p)] for k in range(self.depth)) for p in WIDTH_PATTERNS]
             found = ((2,) * self.depth, *cycle)
         if self.one_output:
             found = tuple(dict.fromkeys(sizes[:-1] + (1,) for sizes in found))
         return found
+
+    @property
+    def checked(self) -> str | None:
+        """How the report names the networks checked on, when not by their sizes alone."""
+        if self.free == "chain" and self.chains:
+            depths = ", ".join(str(d) for d in self.chains[:-1]) + " and " * (len(self.chains) > 1) \
+                + str(self.chains[-1])
+            return f"depth not stated (layers named from the last, L), checked on one-unit chains of {depths} layers"
+        return None
 
 
 def read_sizes(statements, texts, vectors: str, input_layer: int) -> Sizes:
